@@ -1,0 +1,58 @@
+/*
+ * The packet view: what every source (file reader, AF_PACKET socket, ring,
+ * in-memory replay) hands to the engine.  Bytes are never copied: `data`
+ * points into the source's buffer or ring and is valid until the source's
+ * next batch call.
+ */
+#ifndef CONSTRICTOR_PACKET_H
+#define CONSTRICTOR_PACKET_H
+
+#include <stdint.h>
+
+/* Link types (DLT_/LINKTYPE_ values used in files). */
+enum cst_linktype {
+        CST_LINK_NULL = 0,
+        CST_LINK_ETHERNET = 1,
+        CST_LINK_RAW = 101,
+        CST_LINK_LINUX_SLL = 113,
+        CST_LINK_IPV4 = 228,
+        CST_LINK_IPV6 = 229,
+        CST_LINK_LINUX_SLL2 = 276,
+};
+
+enum cst_direction {
+        CST_DIR_UNKNOWN = 0,
+        CST_DIR_INBOUND = 1,
+        CST_DIR_OUTBOUND = 2,
+};
+
+/* What a source record is. */
+enum cst_record_kind {
+        CST_REC_PACKET = 0, /* a packet: decode, policy, write with a cut */
+        CST_REC_BLOCK = 1,  /* a raw pcapng block (SHB/IDB/NRB/ISB/...) copied verbatim */
+};
+
+/* Per-packet flags. */
+#define CST_PKT_UNKNOWN_IF 0x01u /* pcapng EPB whose interface id is unknown: not processed */
+#define CST_PKT_SHB        0x02u /* raw block is a Section Header Block */
+#define CST_PKT_IDB        0x04u /* raw block is an Interface Description Block */
+
+struct cst_packet {
+        const uint8_t *data; /* captured bytes (or the whole raw block) */
+        uint32_t caplen;     /* captured length (or raw block length) */
+        uint32_t origlen;    /* length on the wire */
+        uint64_t ts_ns;      /* timestamp, ns since the epoch (for ageing only) */
+        uint32_t ts_hi;      /* timestamp exactly as stored: pcap seconds / EPB high */
+        uint32_t ts_lo;      /* pcap µs-or-ns / EPB low word */
+        uint32_t linktype;   /* enum cst_linktype or any other DLT */
+        uint32_t ifid;       /* pcapng interface id, or live ifindex */
+        const uint8_t *opts; /* pcapng EPB options, raw, in the section's byte order */
+        uint32_t opts_len;
+        uint16_t vlan_tci; /* live: tag the kernel stripped (already re-inserted in data) */
+        uint8_t kind;      /* enum cst_record_kind */
+        uint8_t direction; /* enum cst_direction */
+        uint8_t flags;     /* CST_PKT_* */
+        uint8_t reserved[3];
+};
+
+#endif

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install the Debian packages constrictor needs to build and test, if missing.
+# Without root, print the exact install line and stop.
+set -e
+PKGS="build-essential cmake pkg-config libpcap-dev python3 tshark tcpdump tcpreplay iproute2 openssl nginx curl ngtcp2-client ngtcp2-server python3-scapy"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "constrictor needs these Debian packages:$missing" >&2
+	echo "run as root: apt-get update && apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing

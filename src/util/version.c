@@ -1,0 +1,7 @@
+/* Library version. */
+#include <constrictor/constrictor.h>
+
+const char *cst_version(void)
+{
+        return CST_VERSION_STRING;
+}

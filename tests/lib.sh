@@ -1,0 +1,39 @@
+# Shared helpers for script tests (sourced).  Each test is one CTest case;
+# exit 0 = pass, 1 = fail, 77 = skipped (with a reason on stdout).
+set -u
+: "${CST_BIN:?CST_BIN not set (run through ctest)}"
+: "${CST_FIXTURES:?}"
+: "${CST_TMP:?}"
+FIX="$CST_FIXTURES"
+rm -rf "$CST_TMP" && mkdir -p "$CST_TMP"
+T="$CST_TMP"
+FAILS=0
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; }
+need_tool() { command -v "$1" >/dev/null 2>&1 || skip "$1 not installed"; }
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root (network namespaces / AF_PACKET)"; }
+need_fixtures() { [ -d "$FIX" ] || skip "fixtures not found at $FIX"; }
+
+# same_bytes NAME A B: byte-for-byte comparison
+same_bytes() {
+	if cmp -s "$2" "$3"; then pass "$1"; else fail "$1: $2 and $3 differ ($(cmp "$2" "$3" 2>&1 | head -1))"; fi
+}
+# expect_eq NAME GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got [$2] want [$3]"; fi
+}
+# tshark_reads FILE: an independent reader opens the file without error
+tshark_reads() {
+	local out
+	if out=$(tshark -n -r "$1" 2>&1 >/dev/null) && [ -z "$(printf '%s' "$out" | grep -v 'Running as user')" ]; then
+		pass "tshark reads $(basename "$1")"
+	else
+		fail "tshark on $1: $out"
+	fi
+}
+finish() {
+	if [ "$FAILS" -ne 0 ]; then echo "$FAILS check(s) failed"; exit 1; fi
+	echo "all checks passed"; exit 0
+}
