@@ -143,17 +143,7 @@ static void format_addr(const struct decoded *d, const uint8_t *a, char *buf, si
 
 static void put_decode_note(struct dlog *l, const struct decoded *d, uint32_t caplen)
 {
-        char note[160] = "";
-        if (d && d->ip_version == 4 && (d->flags & DEC_F_IPV4_LEN_SHORT))
-                strcpy(note, "ipv4_total_length_smaller_than_captured_ip_bytes|"
-                             "captured_bytes_after_ipv4_total_length_ignored");
-        if (d && d->status == DEC_OK &&
-            (uint64_t)d->payload_off + d->payload_len < (uint64_t)caplen) {
-                if (note[0])
-                        strcat(note, "|");
-                strcat(note, "transport_payload_truncated_by_length_fields");
-        }
-        put_str(l, note);
+        put_str(l, d ? decode_note(d, caplen) : "");
         l->buf[l->used - 1] = '\n'; /* last column: the separator becomes the row end */
 }
 
@@ -190,7 +180,7 @@ void dlog_write(struct dlog *l, const struct dlog_row *row)
         put_u64(l, row->tls_seen ? row->remaining_before : 0, ',');
         put_u64(l, row->tls_seen ? row->remaining_after : 0, ',');
         put_str(l, row->tls_seen && row->event ? row->event : "");
-        put_decode_note(l, (d && d->status != DEC_UNSUPPORTED_LINK) ? d : NULL, row->caplen_before);
+        put_decode_note(l, d, row->caplen_before);
 }
 
 int dlog_error(const struct dlog *l, char *err)
