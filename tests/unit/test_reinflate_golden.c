@@ -102,8 +102,8 @@ static void golden(const char *fix, const char *scenario, bool recompute)
         if (!same && out.len == want.len)
                 for (size_t i = 0; i < out.len; i++)
                         if (out.p[i] != want.p[i]) {
-                                fprintf(stderr, "%s %s: first difference at byte %zu\n",
-                                        scenario, want_path, i);
+                                fprintf(stderr, "%s %s: first difference at byte %zu\n", scenario,
+                                        want_path, i);
                                 break;
                         }
         CHECK(same);
@@ -113,7 +113,7 @@ static void golden(const char *fix, const char *scenario, bool recompute)
         } else {
                 /* every packet is either recomputed or skipped with a reason */
                 CHECK(st.checksums_recomputed_tcp + st.checksums_recomputed_udp +
-                              st.checksum_skipped >
+                          st.checksum_skipped >
                       0);
         }
         printf("%s %s: reinflated %llu filler %llu ipv4 %llu tcp %llu udp %llu skipped %llu\n",
