@@ -35,3 +35,22 @@ struct cst_stats *cst_engine_stats(cst_engine *e)
 {
         return &e->st;
 }
+
+/* Decision log: the placeholder writes none (the policy engine implements it). */
+int cst_engine_open_decision_log(cst_engine *e, const char *path, char *err)
+{
+        (void)e, (void)path, (void)err;
+        return 0;
+}
+
+int cst_engine_close_decision_log(cst_engine *e, char *err)
+{
+        (void)e, (void)err;
+        return 0;
+}
+
+int cst_engine_decision_log_error(cst_engine *e, char *err)
+{
+        (void)e, (void)err;
+        return 0;
+}
