@@ -33,37 +33,37 @@ struct cst_engine {
 };
 
 static const char *const reason_names[CST_R_COUNT] = {
-        [CST_R_KEEP_NOT_ANALYSED] = "keep.not_analysed",
-        [CST_R_KEEP_ALREADY_TRUNCATED] = "keep.already_truncated",
-        [CST_R_KEEP_UNSUPPORTED_LINK_TYPE] = "keep.unsupported_link_type",
-        [CST_R_KEEP_DECODE_MALFORMED] = "keep.decode_malformed",
-        [CST_R_KEEP_NO_CANDIDATE] = "keep.no_candidate",
-        [CST_R_KEEP_TCP_SEQ_MISMATCH] = "keep.tcp_seq_mismatch",
-        [CST_R_KEEP_UNSYNCHRONIZED_NON_HANDSHAKE] = "keep.unsynchronized_non_handshake",
-        [CST_R_KEEP_APP_DATA_CONTINUATION_WITH_EXTRA_BYTES] =
-                "keep.app_data_continuation_with_extra_bytes",
-        [CST_R_KEEP_MALFORMED_TLS_RECORD] = "keep.malformed_tls_record",
-        [CST_R_KEEP_MIDDLE_CONTINUATION] = "keep.middle_continuation",
-        [CST_R_KEEP_MIN_SAVINGS] = "keep.min_savings",
-        [CST_R_KEEP_NO_PAYLOAD] = "keep.no_payload",
-        [CST_R_KEEP_NOT_TCP] = "keep.not_tcp",
-        [CST_R_KEEP_CAPLEN_EXCEEDS_ORIGLEN] = "keep.caplen_exceeds_origlen",
-        [CST_R_KEEP_QUIC_LONG_HEADER] = "keep.quic_long_header",
-        [CST_R_KEEP_QUIC_UNCERTAIN] = "keep.quic_uncertain",
-        [CST_R_KEEP_QUIC_DCID_MISMATCH] = "keep.quic_dcid_mismatch",
-        [CST_R_KEEP_QUIC_UNKNOWN_FLOW] = "keep.quic_unknown_flow",
-        [CST_R_KEEP_NOT_PROVEN_TLS] = "keep.not_proven_tls",
-        [CST_R_KEEP_ENCRYPTED_HANDSHAKE] = "keep.encrypted_handshake",
-        [CST_R_TRUNCATE_TLS_APP_DATA_START] = "truncate.tls_app_data_start",
-        [CST_R_TRUNCATE_TLS_FINAL_CONTINUATION] = "truncate.tls_final_continuation",
-        [CST_R_TRUNCATE_TLS_STREAM_CONTINUATION] = "truncate.tls_stream_continuation",
-        [CST_R_TRUNCATE_TLS_BULK_CONTINUATION] = "truncate.tls_bulk_continuation",
-        [CST_R_TRUNCATE_TLS_TRACK] = "truncate.tls_track",
-        [CST_R_TRUNCATE_QUIC_SHORT_HEADER] = "truncate.quic_short_header",
-        [CST_R_TRUNCATE_SNAPLEN] = "truncate.snaplen",
-        [CST_R_KEEP_TLS_TRACK_NEEDED] = "keep.tls_track_needed",
-        [CST_R_TRUNCATE_TLS_TRACK_UNSYNCHRONIZED] = "truncate.tls_track_unsynchronized",
-        [CST_R_KEEP_QUIC_VERSION_NEGOTIATION] = "keep.quic_version_negotiation",
+    [CST_R_KEEP_NOT_ANALYSED] = "keep.not_analysed",
+    [CST_R_KEEP_ALREADY_TRUNCATED] = "keep.already_truncated",
+    [CST_R_KEEP_UNSUPPORTED_LINK_TYPE] = "keep.unsupported_link_type",
+    [CST_R_KEEP_DECODE_MALFORMED] = "keep.decode_malformed",
+    [CST_R_KEEP_NO_CANDIDATE] = "keep.no_candidate",
+    [CST_R_KEEP_TCP_SEQ_MISMATCH] = "keep.tcp_seq_mismatch",
+    [CST_R_KEEP_UNSYNCHRONIZED_NON_HANDSHAKE] = "keep.unsynchronized_non_handshake",
+    [CST_R_KEEP_APP_DATA_CONTINUATION_WITH_EXTRA_BYTES] =
+        "keep.app_data_continuation_with_extra_bytes",
+    [CST_R_KEEP_MALFORMED_TLS_RECORD] = "keep.malformed_tls_record",
+    [CST_R_KEEP_MIDDLE_CONTINUATION] = "keep.middle_continuation",
+    [CST_R_KEEP_MIN_SAVINGS] = "keep.min_savings",
+    [CST_R_KEEP_NO_PAYLOAD] = "keep.no_payload",
+    [CST_R_KEEP_NOT_TCP] = "keep.not_tcp",
+    [CST_R_KEEP_CAPLEN_EXCEEDS_ORIGLEN] = "keep.caplen_exceeds_origlen",
+    [CST_R_KEEP_QUIC_LONG_HEADER] = "keep.quic_long_header",
+    [CST_R_KEEP_QUIC_UNCERTAIN] = "keep.quic_uncertain",
+    [CST_R_KEEP_QUIC_DCID_MISMATCH] = "keep.quic_dcid_mismatch",
+    [CST_R_KEEP_QUIC_UNKNOWN_FLOW] = "keep.quic_unknown_flow",
+    [CST_R_KEEP_NOT_PROVEN_TLS] = "keep.not_proven_tls",
+    [CST_R_KEEP_ENCRYPTED_HANDSHAKE] = "keep.encrypted_handshake",
+    [CST_R_TRUNCATE_TLS_APP_DATA_START] = "truncate.tls_app_data_start",
+    [CST_R_TRUNCATE_TLS_FINAL_CONTINUATION] = "truncate.tls_final_continuation",
+    [CST_R_TRUNCATE_TLS_STREAM_CONTINUATION] = "truncate.tls_stream_continuation",
+    [CST_R_TRUNCATE_TLS_BULK_CONTINUATION] = "truncate.tls_bulk_continuation",
+    [CST_R_TRUNCATE_TLS_TRACK] = "truncate.tls_track",
+    [CST_R_TRUNCATE_QUIC_SHORT_HEADER] = "truncate.quic_short_header",
+    [CST_R_TRUNCATE_SNAPLEN] = "truncate.snaplen",
+    [CST_R_KEEP_TLS_TRACK_NEEDED] = "keep.tls_track_needed",
+    [CST_R_TRUNCATE_TLS_TRACK_UNSYNCHRONIZED] = "truncate.tls_track_unsynchronized",
+    [CST_R_KEEP_QUIC_VERSION_NEGOTIATION] = "keep.quic_version_negotiation",
 };
 
 const char *cst_reason_name(unsigned reason)
@@ -85,18 +85,18 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
                 return NULL;
         }
         e->tls = (struct tls_params){
-                .keep_record = cfg->app_data_keep_record_bytes,
-                .keep_cont = cfg->app_data_continuation_keep_bytes,
-                .min_saved = cfg->min_saved_bytes_per_packet,
-                .policy = cfg->tls_policy,
-                .strict = true,
+            .keep_record = cfg->app_data_keep_record_bytes,
+            .keep_cont = cfg->app_data_continuation_keep_bytes,
+            .min_saved = cfg->min_saved_bytes_per_packet,
+            .policy = cfg->tls_policy,
+            .strict = true,
         };
         e->quic = (struct quic_params){
-                .short_keep = cfg->short_header_keep_packet_bytes,
-                .min_saved = cfg->min_saved_bytes_per_packet,
-                .require_dcid_match = cfg->require_dcid_match,
-                .allow_unknown_dcid = cfg->allow_short_header_without_known_dcid,
-                .strict = true,
+            .short_keep = cfg->short_header_keep_packet_bytes,
+            .min_saved = cfg->min_saved_bytes_per_packet,
+            .require_dcid_match = cfg->require_dcid_match,
+            .allow_unknown_dcid = cfg->allow_short_header_without_known_dcid,
+            .strict = true,
         };
         if (cfg->tls_policy == CST_TLS_TRACK || cfg->learn_all_long_headers) {
                 e->trk = track_new(cfg, err);
@@ -145,8 +145,11 @@ static void log_plain(cst_engine *e, const struct cst_packet *pkt, const struct 
 {
         if (!e->log)
                 return;
-        struct dlog_row row = {.index = e->pkt_index, .d = d, .caplen_before = pkt->caplen,
-                               .caplen_after = pkt->caplen, .origlen = pkt->origlen,
+        struct dlog_row row = {.index = e->pkt_index,
+                               .d = d,
+                               .caplen_before = pkt->caplen,
+                               .caplen_after = pkt->caplen,
+                               .origlen = pkt->origlen,
                                .reason = reason};
         dlog_write(e->log, &row);
 }
@@ -176,8 +179,7 @@ static const uint8_t *payload_of(const struct cst_packet *pkt, const struct deco
  * flow is closed (SPEC 6 item 13 fix, docs/compatibility.md).
  */
 static void tcp_store(cst_engine *e, struct flow *f, const struct flow_key *k, uint64_t h,
-                      unsigned dir, const struct tls_dir dirs[2], uint8_t tcp_flags,
-                      uint32_t now)
+                      unsigned dir, const struct tls_dir dirs[2], uint8_t tcp_flags, uint32_t now)
 {
         bool any = (dirs[0].flags | dirs[1].flags) & TLS_D_PRESENT;
         if (!f) {
@@ -243,19 +245,29 @@ static void process_tcp(cst_engine *e, const struct cst_packet *pkt, const struc
         const uint8_t *pl = payload_of(pkt, d);
         bool analyse = e->cfg.tls_enabled && pl && port_selected(&e->cfg.tls_ports, d);
         if (analyse && e->trk && e->trk->p.tls_track) {
-                struct trk_pkt tp = {d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt),
-                                     e->pkt_index, logged ? e->log : NULL};
+                struct trk_pkt tp = {d,
+                                     pl,
+                                     pkt->caplen,
+                                     pkt->origlen,
+                                     packet_seconds(pkt),
+                                     e->pkt_index,
+                                     logged ? e->log : NULL};
                 track_tcp(e->trk, &e->ft, &tp, &e->st, v);
                 return;
         }
         if (analyse)
                 tcp_analyse(e, pkt, d, pl, &out, logged ? &tr : NULL);
         if (logged) {
-                struct dlog_row row = {.index = e->pkt_index, .d = d,
-                                       .caplen_before = pkt->caplen, .caplen_after = out.keep_len,
-                                       .origlen = pkt->origlen, .reason = out.reason,
-                                       .tls_seen = analyse, .state_before = tr.before,
-                                       .state_after = tr.after, .remaining_before = tr.rem_before,
+                struct dlog_row row = {.index = e->pkt_index,
+                                       .d = d,
+                                       .caplen_before = pkt->caplen,
+                                       .caplen_after = out.keep_len,
+                                       .origlen = pkt->origlen,
+                                       .reason = out.reason,
+                                       .tls_seen = analyse,
+                                       .state_before = tr.before,
+                                       .state_after = tr.after,
+                                       .remaining_before = tr.rem_before,
                                        .remaining_after = tr.rem_after,
                                        .event = tls_event_name(out.event)};
                 dlog_write(e->log, &row);
@@ -272,8 +284,8 @@ static void process_udp(cst_engine *e, const struct cst_packet *pkt, const struc
             !port_selected(&e->cfg.quic_ports, d))
                 return;
         if (e->trk) {
-                struct trk_pkt tp = {d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt),
-                                     e->pkt_index, e->log};
+                struct trk_pkt tp = {
+                    d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt), e->pkt_index, e->log};
                 track_udp(e->trk, &e->ft, &tp, &e->st, v);
                 return;
         }

@@ -118,8 +118,8 @@ static void learn_initial(const struct quic_flow_ref *fr, const struct long_hdr 
 
 /* The short header at pos of a known connection: match and cut. */
 static void short_header(const struct quic_params *p, const struct quic_conn *c, unsigned dir,
-                         const struct decoded *d, const uint8_t *pl, uint32_t pos,
-                         uint32_t caplen, struct cst_stats *st, struct quic_out *out)
+                         const struct decoded *d, const uint8_t *pl, uint32_t pos, uint32_t caplen,
+                         struct cst_stats *st, struct quic_out *out)
 {
         uint32_t len = d->payload_len;
         bool from_client = dir == c->client_dir;
@@ -163,8 +163,8 @@ static void short_header(const struct quic_params *p, const struct quic_conn *c,
 }
 
 void quic_process(const struct quic_params *p, const struct quic_flow_ref *fr,
-                  const struct decoded *d, const uint8_t *pl, uint32_t caplen,
-                  struct cst_stats *st, struct quic_out *out)
+                  const struct decoded *d, const uint8_t *pl, uint32_t caplen, struct cst_stats *st,
+                  struct quic_out *out)
 {
         uint32_t len = d->payload_len, pos = 0;
         bool saw_long = false, counted = true;

@@ -289,6 +289,14 @@ static uint32_t walk_long(struct qctx *x, struct cst_verdict *v)
         return pos;
 }
 
+static bool all_zero(const uint8_t *p, uint32_t n)
+{
+        for (uint32_t i = 0; i < n; i++)
+                if (p[i])
+                        return false;
+        return true;
+}
+
 void track_udp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
                struct cst_stats *st, struct cst_verdict *v)
 {
@@ -300,6 +308,8 @@ void track_udp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
         v->reason = CST_R_KEEP_NOT_ANALYSED;
         uint32_t pos = walk_long(&x, v);
         uint32_t len = d->payload_len;
+        if (pos > 0 && pos < len && all_zero(pk->pl + pos, len - pos))
+                pos = len; /* RFC 9000 §12.2 / §14.1: padding after the long headers */
         if (pos < len) {
                 uint8_t b = pk->pl[pos];
                 bool known = x.q && (x.q->flags & QL_PROVEN);

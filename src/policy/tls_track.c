@@ -179,7 +179,8 @@ static void lose_sync(struct seg *g, uint32_t at)
         D->flags &= (uint16_t)~TD_FIRST;
         D->win_hi = at;
         g->lost = true;
-        g->st->tls_track_sync_lost++;
+        if (g->c->flags & TC_PROVEN)
+                g->st->tls_track_sync_lost++;
 }
 
 static void resync(struct seg *g, uint32_t q, const uint8_t h[5])
@@ -372,7 +373,8 @@ static void classify_new(struct seg *g, uint32_t from)
         struct trk_dir *D = g->D;
         if (seq_lt(D->high, from)) { /* a gap: lost or reordered bytes */
                 g->gap = true;
-                g->st->tls_track_gaps++;
+                if (g->c->flags & TC_PROVEN)
+                        g->st->tls_track_gaps++;
                 D->flags &= (uint16_t)~TD_FIRST;
                 if ((D->flags & TD_SYNCED) && seq_lt(D->next_hdr, from)) {
                         D->flags |= TD_LOST;
