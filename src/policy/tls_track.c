@@ -347,8 +347,8 @@ static void classify_old(struct seg *g, uint32_t b)
         struct trk_dir *D = g->D;
         g->old = true;
         uint32_t lo = g->s, hi = b;
-        for (unsigned i = 0; i < D->win_n; i++) {
-                const struct trk_rec *r = &D->win[i];
+        for (unsigned i = 0; i < D->win_n; i++) { /* the ring's live entries */
+                const struct trk_rec *r = &D->win[(D->win_head + TRK_WIN - D->win_n + i) % TRK_WIN];
                 need(g, r->seq, r->seq + rec_need(g->t, r->type, r->len, r->full));
         }
         if (D->flags & TD_PARTIAL)
