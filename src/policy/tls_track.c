@@ -145,12 +145,11 @@ static bool encrypted_handshake(struct seg *g, uint8_t type)
         struct trk_conn *c = g->c;
         if (type != REC_APPDATA)
                 return false;
-        bool client = (c->flags & TC_CLIENT_KNOWN) && g->dir == c->client_dir;
         bool enc = g->t->p.enc_handshake &&
                    (c->flags & (TC_TLS13 | TC_CLIENT_KNOWN)) == (TC_TLS13 | TC_CLIENT_KNOWN);
-        bool client_done = c->d[c->client_dir].flags & TD_APP_SEEN;
+        bool client_done = (c->d[c->client_dir].flags & TD_APP_SEEN) || c->enc_kept >= TRK_ENC_MAX;
         g->D->flags |= TD_APP_SEEN;
-        return enc && !client_done && (client || g->dir != c->client_dir);
+        return enc && !client_done;
 }
 
 /* A record header at q (all 5 bytes known and plausible). */
@@ -163,6 +162,7 @@ static void record(struct seg *g, uint32_t q, const uint8_t h[5])
         bool full = encrypted_handshake(g, h[0]);
         if (full) {
                 g->enc = true;
+                g->c->enc_kept += 5u + len;
                 g->st->tls_encrypted_handshake_bytes_kept +=
                     5u + len - rec_need(g->t, h[0], len, false);
         }
@@ -229,6 +229,8 @@ static bool candidate(struct seg *g, uint32_t q, const uint8_t h[5])
         uint32_t end = q + rec_need(g->t, h[0], len, false);
         need(g, q, end);
         D->keep_to = seq_max(D->keep_to, end);
+        if (h[0] == REC_APPDATA)
+                D->flags |= TD_APP_SEEN;
         unsigned chain = 1, ad = trk_header_strict(h) && h[0] == REC_APPDATA;
         for (unsigned i = 0; i < D->cand_n; i++) {
                 const struct trk_cand *k = &D->cand[i];
@@ -373,6 +375,7 @@ static void classify_new(struct seg *g, uint32_t from)
         struct trk_dir *D = g->D;
         if (seq_lt(D->high, from)) { /* a gap: lost or reordered bytes */
                 g->gap = true;
+                D->flags |= TD_APP_SEEN; /* a lost client Finished must not keep the flight open */
                 if (g->c->flags & TC_PROVEN)
                         g->st->tls_track_gaps++;
                 D->flags &= (uint16_t)~TD_FIRST;

@@ -82,8 +82,12 @@ struct trk_conn {
         struct trk_dir d[2]; /* flow directions: [0] a->b, [1] b->a */
         uint8_t flags;
         uint8_t client_dir;
-        uint8_t pad[6];
+        uint8_t pad[2];
+        uint32_t enc_kept; /* bytes of the TLS 1.3 encrypted flight kept in full */
 };
+
+/* Bound of the encrypted flight kept in full (a certificate chain fits easily). */
+#define TRK_ENC_MAX (128u * 1024u)
 
 /* Learning QUIC state of one UDP flow. */
 #define QL_PROVEN   0x01u /* a client Initial (>= 1200 bytes) or Handshake both ways was seen */
