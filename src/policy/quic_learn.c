@@ -149,7 +149,8 @@ static void learn(struct track *t, const struct trk_pkt *pk, struct ql_flow *q, 
 {
         if (h->type != LH_RETRY || !(q->flags & (dir ? QL_LEARNED1 : QL_LEARNED0)) || h->scid_len) {
                 q->scid_len[dir] = h->scid_len;
-                memcpy(q->scid[dir], h->scid, h->scid_len);
+                if (h->scid_len)
+                        memcpy(q->scid[dir], h->scid, h->scid_len);
                 q->flags |= (uint8_t)(dir ? QL_LEARNED1 : QL_LEARNED0);
         }
         if (h->type == LH_INITIAL && dgram_len >= 1200 && !(q->flags & (QL_INITIAL0 | QL_INITIAL1)))

@@ -58,7 +58,8 @@ static uint32_t long_hdr(uint8_t *b, uint32_t v, unsigned lt, const uint8_t *dci
 static uint32_t short_hdr(uint8_t *b, uint8_t first, const uint8_t *dcid, uint8_t dl, uint32_t body)
 {
         b[0] = first;
-        memcpy(b + 1, dcid, dl);
+        if (dl)
+                memcpy(b + 1, dcid, dl);
         memset(b + 1 + dl, 0x77, body);
         return 1 + dl + body;
 }
