@@ -262,37 +262,52 @@ static bool candidate(struct seg *g, uint32_t q, const uint8_t h[5])
  * remembered to be completed by the next segment.  Old bytes are only kept.
  * Returns next_hdr when sync returned, else to.
  */
-static uint32_t scan(struct seg *g, uint32_t from, uint32_t to, bool fresh)
+static bool scan_at(struct seg *g, uint32_t q, bool fresh, bool *partial_kept)
 {
         struct trk_dir *D = g->D;
+        uint8_t b = g->pl[q - g->s];
+        if (b < 0x14 || b > 0x18)
+                return false;
+        uint8_t h[5];
+        uint32_t have = hdr_bytes(g, q, h);
+        if (!trk_header_plausible(h, have))
+                return false;
+        if (have == 5 && fresh)
+                return candidate(g, q, h);
+        if (have == 5) {
+                uint32_t end = q + rec_need(g->t, h[0], ld_be16(h + 3), false);
+                need(g, q, end);
+                D->keep_to = seq_max(D->keep_to, end);
+                return false;
+        }
+        need(g, q, g->e);
+        D->keep_to = seq_max(D->keep_to, q + g->t->p.keep_record);
+        if (fresh && !*partial_kept) {
+                keep_partial(D, q, h, have);
+                *partial_kept = true;
+        }
+        return false;
+}
+
+static uint32_t scan(struct seg *g, uint32_t from, uint32_t to, bool fresh)
+{
         g->unsynced = true;
         bool partial_kept = false;
-        for (uint32_t q = from; seq_lt(q, to); q++) {
-                uint8_t b = g->pl[q - g->s];
-                if (b < 0x14 || b > 0x18)
-                        continue;
-                uint8_t h[5];
-                uint32_t have = hdr_bytes(g, q, h);
-                if (!trk_header_plausible(h, have))
-                        continue;
-                if (have == 5 && fresh) {
-                        if (candidate(g, q, h))
-                                return D->next_hdr;
-                        continue;
-                }
-                if (have == 5) {
-                        uint32_t end = q + rec_need(g->t, h[0], ld_be16(h + 3), false);
-                        need(g, q, end);
-                        D->keep_to = seq_max(D->keep_to, end);
-                        continue;
-                }
-                need(g, q, g->e);
-                D->keep_to = seq_max(D->keep_to, q + g->t->p.keep_record);
-                if (fresh && !partial_kept) {
-                        keep_partial(D, q, h, have);
-                        partial_kept = true;
-                }
+        uint32_t n = to - from, seg_left = g->e - from;
+        const uint8_t *base = g->pl + (from - g->s);
+        /* A header's second byte is 3 (RFC 8446 §5.1): find those with memchr. */
+        uint32_t lim = n < seg_left ? n + 1 : n;
+        for (uint32_t i = 1; i < lim;) {
+                const uint8_t *p = memchr(base + i, 3, lim - i);
+                if (!p)
+                        break;
+                uint32_t qi = (uint32_t)(p - base) - 1;
+                if (scan_at(g, from + qi, fresh, &partial_kept))
+                        return g->D->next_hdr;
+                i = qi + 2;
         }
+        if (n && n == seg_left) /* a 1-byte prefix at the segment end */
+                scan_at(g, to - 1, fresh, &partial_kept);
         return to;
 }
 
@@ -301,6 +316,9 @@ static void walk(struct seg *g, uint32_t from)
 {
         uint32_t q = from;
         while (seq_lt(q, g->e)) {
+                if (!(g->D->flags & TD_SYNCED) && !(g->c->flags & TC_PROVEN) &&
+                    g->s - g->D->first_seq > TRK_PROOF_WINDOW)
+                        return; /* not TLS so far: kept whole, not scanned any more */
                 if (g->D->flags & TD_SYNCED)
                         q = walk_synced(g);
                 else
@@ -407,7 +425,7 @@ static void start_midstream(struct seg *g)
 {
         struct trk_dir *D = g->D;
         D->flags |= TD_STARTED;
-        D->high = g->s;
+        D->high = D->first_seq = g->s;
         D->keep_to = g->s;
         if (trk_parse_hello(g->pl, g->e - g->s) != TRK_HELLO_NONE) {
                 D->flags |= TD_SYNCED | TD_FIRST;
@@ -467,7 +485,7 @@ static void on_syn(struct trk_conn *c, unsigned dir, const struct decoded *d)
         struct trk_dir *D = &c->d[dir];
         memset(D, 0, sizeof(*D));
         D->flags = TD_STARTED | TD_SYN | TD_SYNCED | TD_FIRST;
-        D->next_hdr = D->high = D->keep_to = D->win_lo = D->win_hi = d->seq + 1u;
+        D->next_hdr = D->high = D->keep_to = D->win_lo = D->win_hi = D->first_seq = d->seq + 1u;
         if (!(c->flags & TC_CLIENT_KNOWN)) {
                 c->flags |= TC_CLIENT_KNOWN;
                 c->client_dir = (uint8_t)(ack ? dir ^ 1u : dir);

@@ -27,6 +27,8 @@
 
 #define TRK_WIN   16 /* record boundaries remembered per direction */
 #define TRK_CANDS 4  /* candidate headers remembered while unsynchronised */
+/* An unproven direction is scanned for a proving chain over its first bytes only. */
+#define TRK_PROOF_WINDOW (256u * 1024u)
 
 /* One record whose header the direction saw (window entry). */
 struct trk_rec {
@@ -54,13 +56,14 @@ struct trk_cand {
 #define TD_APP_SEEN 0x0040u /* an AppData record was seen (client: ends the TLS 1.3 flight) */
 
 struct trk_dir {
-        uint32_t next_hdr; /* synced: sequence number of the next record header */
-        uint32_t high;     /* one past the highest payload byte seen */
-        uint32_t keep_to;  /* payload below this sequence number is needed (record spill-over) */
-        uint32_t part_seq; /* TD_PARTIAL: where the split header starts */
-        uint32_t lost_hdr; /* TD_LOST: a boundary known to lie in a gap */
-        uint32_t win_lo;   /* window exact from here ... */
-        uint32_t win_hi;   /* ... to here (next_hdr while synced) */
+        uint32_t next_hdr;  /* synced: sequence number of the next record header */
+        uint32_t high;      /* one past the highest payload byte seen */
+        uint32_t keep_to;   /* payload below this sequence number is needed (record spill-over) */
+        uint32_t part_seq;  /* TD_PARTIAL: where the split header starts */
+        uint32_t lost_hdr;  /* TD_LOST: a boundary known to lie in a gap */
+        uint32_t win_lo;    /* window exact from here ... */
+        uint32_t win_hi;    /* ... to here (next_hdr while synced) */
+        uint32_t first_seq; /* first payload sequence number of the direction */
         uint16_t flags;
         uint8_t hdr_have;
         uint8_t hdr[4];
