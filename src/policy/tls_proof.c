@@ -15,17 +15,6 @@
 #define TLS_MAX_RECORD         (16384u + 2048u) /* RFC 5246 §6.2.3 */
 #define EXT_SUPPORTED_VERSIONS 43u
 
-bool trk_header_plausible(const uint8_t *h, uint32_t avail)
-{
-        if (avail >= 1 && (h[0] < 0x14 || h[0] > 0x18))
-                return false;
-        if (avail >= 2 && h[1] != 3)
-                return false;
-        if (avail >= 3 && h[2] > 4)
-                return false;
-        return avail < 5 || ld_be16(h + 3) <= TLS_MAX_RECORD;
-}
-
 bool trk_header_strict(const uint8_t h[5])
 {
         uint16_t len = ld_be16(h + 3);

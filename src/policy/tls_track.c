@@ -80,6 +80,10 @@ static inline bool in_seg(const struct seg *g, uint32_t q)
 static uint32_t hdr_bytes(const struct seg *g, uint32_t q, uint8_t h[5])
 {
         const struct trk_dir *D = g->D;
+        if (in_seg(g, q) && g->e - q >= 5) { /* the common case: all in this segment */
+                memcpy(h, g->pl + (q - g->s), 5);
+                return 5;
+        }
         uint32_t n = 0;
         for (; n < 5; n++) {
                 uint32_t at = q + n;

@@ -28,7 +28,7 @@
 #define TRK_WIN   16 /* record boundaries remembered per direction */
 #define TRK_CANDS 4  /* candidate headers remembered while unsynchronised */
 /* An unproven direction is scanned for a proving chain over its first bytes only. */
-#define TRK_PROOF_WINDOW (256u * 1024u)
+#define TRK_PROOF_WINDOW (96u * 1024u)
 
 /* One record whose header the direction saw (window entry). */
 struct trk_rec {
@@ -168,8 +168,22 @@ union trk_slot *trk_slot_of(struct track *t, const struct flowtable *ft, const s
 /* tls_proof.c: the first record of a direction, at p (avail bytes). */
 enum trk_hello { TRK_HELLO_NONE = 0, TRK_HELLO_CLIENT, TRK_HELLO_SERVER, TRK_HELLO_SERVER13 };
 enum trk_hello trk_parse_hello(const uint8_t *p, uint32_t avail);
-/* Candidate / chained header: type 0x14-0x18, version 3.0-3.4, length <= 2^14 + 2048. */
-bool trk_header_plausible(const uint8_t *h, uint32_t avail);
+/*
+ * Candidate / chained header over the `avail` (<= 5) bytes known: type
+ * 0x14-0x18 (0x18: heartbeat, RFC 6520), version 3.0-3.4, length <= 2^14 + 2048
+ * (RFC 5246 §6.2.3).  Looser than the issue's 0x14-0x17 / 3.1-3.4 so that no
+ * header the audit would chain through is ever missed.
+ */
+static inline bool trk_header_plausible(const uint8_t *h, uint32_t avail)
+{
+        if (avail >= 1 && (h[0] < 0x14 || h[0] > 0x18))
+                return false;
+        if (avail >= 2 && h[1] != 3)
+                return false;
+        if (avail >= 3 && h[2] > 4)
+                return false;
+        return avail < 5 || (uint32_t)(h[3] << 8 | h[4]) <= 16384u + 2048u;
+}
 /* A header as a TLS stack writes it: 0x14-0x17, 3.1-3.4, 1 <= length <= 2^14 + 2048. */
 bool trk_header_strict(const uint8_t h[5]);
 
