@@ -38,6 +38,7 @@ while IFS= read -r line; do
 	done
 	if [ "$HAVE_TSHARK" = 1 ]; then
 		tshark_reads "$out"
+		[ -n "$(handshakes "$FIX/$input")" ] || fail "$name: tshark sees no handshake in the input"
 		expect_eq "$name: handshakes survive" "$(handshakes "$out" | md5sum)" \
 			"$(handshakes "$FIX/$input" | md5sum)"
 		new_bad=$(comm -13 <(malformed "$FIX/$input" | sort) <(malformed "$out" | sort))

@@ -38,10 +38,12 @@ static void quic_long(uint32_t *n, uint8_t type, uint32_t version, const uint8_t
         tf_be32(b + o, version);
         o += 4;
         b[o++] = dl;
-        memcpy(b + o, dcid, dl);
+        if (dl)
+                memcpy(b + o, dcid, dl);
         o += dl;
         b[o++] = sl;
-        memcpy(b + o, scid, sl);
+        if (sl)
+                memcpy(b + o, scid, sl);
         o += sl;
         if (type == 0)
                 b[o++] = 0; /* token length 0 */
@@ -55,7 +57,8 @@ static void quic_long(uint32_t *n, uint8_t type, uint32_t version, const uint8_t
 static void quic_short(uint32_t *n, const uint8_t *dcid, uint8_t dl, uint32_t body)
 {
         buf[(*n)++] = 0x41;
-        memcpy(buf + *n, dcid, dl);
+        if (dl)
+                memcpy(buf + *n, dcid, dl);
         *n += dl;
         memset(buf + *n, 0x77, body);
         *n += body;
