@@ -156,8 +156,7 @@ static void lru_push_head(struct flowtable *ft, uint32_t e)
         ft->lru_head = e;
 }
 
-struct flow *ft_lookup(struct flowtable *ft, const struct flow_key *k, uint64_t hash,
-                       uint32_t now)
+struct flow *ft_lookup(struct flowtable *ft, const struct flow_key *k, uint64_t hash, uint32_t now)
 {
         uint32_t tag = (uint32_t)(hash >> 32);
         uint32_t i = tag & ft->slot_mask;
@@ -218,8 +217,7 @@ void ft_remove(struct flowtable *ft, struct flow *f)
         ft->used--;
 }
 
-struct flow *ft_insert(struct flowtable *ft, const struct flow_key *k, uint64_t hash,
-                       uint32_t now)
+struct flow *ft_insert(struct flowtable *ft, const struct flow_key *k, uint64_t hash, uint32_t now)
 {
         if (ft->used >= ft->max_flows) {
                 ft_remove(ft, &ft->flows[ft->lru_tail]);

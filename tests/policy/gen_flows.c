@@ -56,12 +56,12 @@ static uint32_t build(uint8_t *f, uint32_t i)
                 p[5] = 1;
         } else {
                 be16(t + 4, 8 + pl);
-                p[0] = 0xc3;                    /* long header, Initial */
-                p[4] = 1;                       /* version 1 */
-                p[5] = 8;                       /* DCID length */
-                p[14] = 4;                      /* SCID length */
-                le32(p + 15, i);                /* SCID */
-                p[19] = 0;                      /* token length */
+                p[0] = 0xc3;                      /* long header, Initial */
+                p[4] = 1;                         /* version 1 */
+                p[5] = 8;                         /* DCID length */
+                p[14] = 4;                        /* SCID length */
+                le32(p + 15, i);                  /* SCID */
+                p[19] = 0;                        /* token length */
                 be16(p + 20, 0x4000 | (pl - 22)); /* Length: to the end */
         }
         return len;

@@ -53,7 +53,9 @@ static void test_length_rules(void)
         cst_engine *e = engine_with(&c);
         struct tflow f;
         tf_init(&f, e, false, 1234);
-        uint32_t n = tf_build(&f, 1, 6, 1, 0x18, (const uint8_t *)"\x17\x03\x03\x01\x00xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 45);
+        uint32_t n = tf_build(
+            &f, 1, 6, 1, 0x18,
+            (const uint8_t *)"\x17\x03\x03\x01\x00xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 45);
         struct cst_packet p = {.data = f.frame, .caplen = n, .origlen = n + 10, .linktype = 1};
         struct cst_verdict v;
         cst_engine_process(e, &p, &v);
@@ -138,11 +140,11 @@ static void test_flow_close(void)
 }
 
 static const char HEADER[] =
-        "packet_index,src_ip,src_port,dst_ip,dst_port,transport,tcp_seq,tcp_ack,tcp_flags,"
-        "captured_length_before,captured_length_after,original_length,transport_payload_size,"
-        "decision,reason,bytes_saved,tls_state_before,tls_state_after,"
-        "tls_active_record_remaining_before,tls_active_record_remaining_after,tls_record_event,"
-        "decode_note\n";
+    "packet_index,src_ip,src_port,dst_ip,dst_port,transport,tcp_seq,tcp_ack,tcp_flags,"
+    "captured_length_before,captured_length_after,original_length,transport_payload_size,"
+    "decision,reason,bytes_saved,tls_state_before,tls_state_after,"
+    "tls_active_record_remaining_before,tls_active_record_remaining_after,tls_record_event,"
+    "decode_note\n";
 
 static void test_decision_log_rows(void)
 {
@@ -168,16 +170,16 @@ static void test_decision_log_rows(void)
         CHECK(cst_engine_close_decision_log(e, err) == 0);
         char *text = slurp(path);
         const char *want_rows =
-                "4,\"2001:db8:a:0:0:0:0:1\",40000,\"2a00:1450:400f:805:0:0:0:200e\",443,\"tcp\","
-                "1001,500001,\"0x18\",179,179,179,105,\"keep\",\"keep.no_candidate\",0,\"none\","
-                "\"confirmed/synchronized\",0,0,\"visible_handshake\",\"\"\n"
-                "5,\"2a00:1450:400f:805:0:0:0:200e\",443,\"2001:db8:a:0:0:0:0:1\",40000,\"tcp\","
-                "500001,1106,\"0x18\",1074,82,1074,1000,\"truncate\",\"truncate.tls_app_data_start\","
-                "992,\"confirmed/unsynchronized\","
-                "\"confirmed/synchronized/seen_app_data/active_app_data\",0,2005,\"app_data_start\","
-                "\"\"\n"
-                "7,\"\",0,\"\",0,\"\",0,0,\"\",60,60,80,0,\"keep\",\"keep.already_truncated\",0,\"\","
-                "\"\",0,0,\"\",\"\"\n";
+            "4,\"2001:db8:a:0:0:0:0:1\",40000,\"2a00:1450:400f:805:0:0:0:200e\",443,\"tcp\","
+            "1001,500001,\"0x18\",179,179,179,105,\"keep\",\"keep.no_candidate\",0,\"none\","
+            "\"confirmed/synchronized\",0,0,\"visible_handshake\",\"\"\n"
+            "5,\"2a00:1450:400f:805:0:0:0:200e\",443,\"2001:db8:a:0:0:0:0:1\",40000,\"tcp\","
+            "500001,1106,\"0x18\",1074,82,1074,1000,\"truncate\",\"truncate.tls_app_data_start\","
+            "992,\"confirmed/unsynchronized\","
+            "\"confirmed/synchronized/seen_app_data/active_app_data\",0,2005,\"app_data_start\","
+            "\"\"\n"
+            "7,\"\",0,\"\",0,\"\",0,0,\"\",60,60,80,0,\"keep\",\"keep.already_truncated\",0,\"\","
+            "\"\",0,0,\"\",\"\"\n";
         CHECK(strncmp(text, HEADER, strlen(HEADER)) == 0);
         CHECK_STR(text + (strncmp(text, HEADER, strlen(HEADER)) == 0 ? strlen(HEADER) : 0),
                   want_rows);

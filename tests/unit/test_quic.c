@@ -29,8 +29,8 @@ static cst_engine *engine(bool compat, bool allow_unknown, bool require_match)
 }
 
 /* Append one long-header packet (RFC 9000 §17.2) with `body` payload bytes. */
-static void quic_long(uint32_t *n, uint8_t type, uint32_t version, const uint8_t *dcid,
-                      uint8_t dl, const uint8_t *scid, uint8_t sl, uint32_t body)
+static void quic_long(uint32_t *n, uint8_t type, uint32_t version, const uint8_t *dcid, uint8_t dl,
+                      const uint8_t *scid, uint8_t sl, uint32_t body)
 {
         uint8_t *b = buf + *n;
         uint32_t o = 0;
@@ -180,11 +180,11 @@ static void test_version_negotiation(void)
 /* A DNS response on port 443 whose ID has the top bit set (SPEC 6 item 4). */
 static void test_dns_on_443(void)
 {
-        static const uint8_t dns[] = {0x81, 0x23, 0x81, 0x80, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
-                                      0x00, 0x00, 0x07, 'e',  'x',  'a',  'm',  'p',  'l',  'e',
-                                      0x03, 'c',  'o',  'm',  0x00, 0x00, 0x01, 0x00, 0x01, 0xc0,
-                                      0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x0e, 0x10, 0x00,
-                                      0x04, 93,   184,  216,  34};
+        static const uint8_t dns[] = {0x81, 0x23, 0x81, 0x80, 0x00, 0x01, 0x00, 0x01, 0x00,
+                                      0x00, 0x00, 0x00, 0x07, 'e',  'x',  'a',  'm',  'p',
+                                      'l',  'e',  0x03, 'c',  'o',  'm',  0x00, 0x00, 0x01,
+                                      0x00, 0x01, 0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00,
+                                      0x00, 0x0e, 0x10, 0x00, 0x04, 93,   184,  216,  34};
         for (int compat = 0; compat <= 1; compat++) {
                 cst_engine *e = engine(compat, false, true);
                 struct tflow f;
@@ -204,7 +204,7 @@ static void test_versions(void)
         CHECK(quic_version_known(0xff00001du)); /* draft-29 */
         CHECK(quic_version_known(0x1a2a3a4au)); /* grease */
         CHECK(quic_version_known(0xfaceb002u));
-        CHECK(quic_version_known(0x51303530u)); /* "Q050" */
+        CHECK(quic_version_known(0x51303530u));  /* "Q050" */
         CHECK(!quic_version_known(0x23818000u)); /* a DNS response header */
         CHECK(!quic_version_known(0x12345678u));
 }
