@@ -6,7 +6,7 @@
 
 static void pcap_header(struct bbuf *b)
 {
-        static const uint8_t h[24] = {0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0,
+        static const uint8_t h[24] = {0xD4, 0xC3, 0xB2, 0xA1, 2,    0,    4, 0, 0, 0, 0, 0,
                                       0,    0,    0,    0,    0xFF, 0xFF, 0, 0, 1, 0, 0, 0};
         bb_put(b, h, 24);
 }
