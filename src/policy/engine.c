@@ -202,7 +202,7 @@ static void tcp_analyse(cst_engine *e, const struct cst_packet *pkt, const struc
         unsigned dir;
         uint32_t now = packet_seconds(pkt);
         uint64_t h = ft_make_key(&k, d->src, d->dst, d->addr_len, d->sport, d->dport, 6, &dir);
-        bool self = memcmp(k.addr_a, k.addr_b, sizeof(k.addr_a)) == 0 && k.port_a == k.port_b;
+        bool self = k.port_a == k.port_b && memcmp(k.addr_a, k.addr_b, sizeof(k.addr_a)) == 0;
         struct flow *f = ft_lookup(&e->ft, &k, h, now);
         struct tls_dir dirs[2] = {{0}, {0}};
         if (f) {
