@@ -118,7 +118,10 @@ static inline uint32_t tf_feed(struct tflow *f, uint32_t n)
                                .ts_ns = f->ts_ns,
                                .linktype = CST_LINK_ETHERNET};
         f->ts_ns += 1000000;
+        f->v.keep_len = n;
+#ifndef TF_NO_ENGINE /* capture generators only write the frames */
         cst_engine_process(f->eng, &p, &f->v);
+#endif
         if (f->dump) {
                 struct pcap_pkthdr h = {.caplen = n, .len = n};
                 h.ts.tv_sec = (time_t)(p.ts_ns / 1000000000u);
