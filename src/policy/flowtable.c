@@ -19,6 +19,7 @@
 #include "util/rd.h"
 
 #define FT_INITIAL_FLOWS 1024u
+#define FT_MAX_FLOWS     (1u << 30) /* the index (2 slots per flow) must stay below 2^31 slots */
 
 static inline uint64_t ft_mix(uint64_t a, uint64_t b)
 {
@@ -95,6 +96,8 @@ int ft_init(struct flowtable *ft, uint32_t max_flows, uint32_t idle_timeout_sec,
 {
         memset(ft, 0, sizeof(*ft));
         ft->max_flows = max_flows ? max_flows : 1;
+        if (ft->max_flows > FT_MAX_FLOWS)
+                ft->max_flows = FT_MAX_FLOWS;
         ft->idle_timeout = idle_timeout_sec;
         ft->flows_cap = ft->max_flows < FT_INITIAL_FLOWS ? ft->max_flows : FT_INITIAL_FLOWS;
         uint32_t nslots = slots_for(ft->flows_cap);
