@@ -216,7 +216,7 @@ static void tcp_analyse(cst_engine *e, const struct cst_packet *pkt, const struc
         unsigned dir;
         uint32_t now = packet_seconds(pkt);
         uint64_t h = ft_make_key(&k, d->src, d->dst, d->addr_len, d->sport, d->dport, 6, &dir);
-        bool self = memcmp(k.addr_a, k.addr_b, sizeof(k.addr_a)) == 0 && k.port_a == k.port_b;
+        bool self = k.port_a == k.port_b && memcmp(k.addr_a, k.addr_b, sizeof(k.addr_a)) == 0;
         struct flow *f = ft_lookup(&e->ft, &k, h, now);
         struct tls_dir dirs[2] = {{0}, {0}};
         if (f) {
@@ -245,13 +245,8 @@ static void process_tcp(cst_engine *e, const struct cst_packet *pkt, const struc
         const uint8_t *pl = payload_of(pkt, d);
         bool analyse = e->cfg.tls_enabled && pl && port_selected(&e->cfg.tls_ports, d);
         if (analyse && e->trk && e->trk->p.tls_track) {
-                struct trk_pkt tp = {d,
-                                     pl,
-                                     pkt->caplen,
-                                     pkt->origlen,
-                                     packet_seconds(pkt),
-                                     e->pkt_index,
-                                     logged ? e->log : NULL};
+                struct trk_pkt tp = {d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt),
+                                     e->pkt_index, logged ? e->log : NULL};
                 track_tcp(e->trk, &e->ft, &tp, &e->st, v);
                 return;
         }
@@ -284,8 +279,8 @@ static void process_udp(cst_engine *e, const struct cst_packet *pkt, const struc
             !port_selected(&e->cfg.quic_ports, d))
                 return;
         if (e->trk) {
-                struct trk_pkt tp = {
-                    d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt), e->pkt_index, e->log};
+                struct trk_pkt tp = {d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt),
+                                     e->pkt_index, e->log};
                 track_udp(e->trk, &e->ft, &tp, &e->st, v);
                 return;
         }

@@ -80,6 +80,11 @@ struct tls_walk {
         uint16_t done_reason;
 };
 
+static inline uint32_t min_u32(uint32_t a, uint32_t b)
+{
+        return a < b ? a : b;
+}
+
 static inline bool has_flag(const struct tls_dir *s, uint8_t f)
 {
         return (s->flags & f) != 0;
@@ -206,6 +211,13 @@ static void walk_no_header(struct tls_walk *w)
         w->uncertain = true;
 }
 
+/* Handshake message types of RFC 8446 §4 and RFC 5246 §7.4 (plaintext). */
+static const bool HS_MSG_TYPE[256] = {
+    [0] = true,  [1] = true,  [2] = true,  [4] = true,  [5] = true,   [8] = true,
+    [11] = true, [12] = true, [13] = true, [14] = true, [15] = true,  [16] = true,
+    [20] = true, [21] = true, [22] = true, [24] = true, [254] = true,
+};
+
 /*
  * Strict mode: an unknown direction is confirmed only by a handshake record
  * whose first message type is a plaintext handshake type (RFC 8446 §4,
@@ -218,28 +230,7 @@ static bool plausible_first_handshake(const struct tls_walk *w, uint32_t pos)
         uint8_t mt = rd_u8(&r);
         if (r.err)
                 return true; /* message type not in this packet: as the old tool */
-        switch (mt) {
-        case 0:
-        case 1:
-        case 2:
-        case 4:
-        case 5:
-        case 8:
-        case 11:
-        case 12:
-        case 13:
-        case 14:
-        case 15:
-        case 16:
-        case 20:
-        case 21:
-        case 22:
-        case 24:
-        case 254:
-                return true;
-        default:
-                return false;
-        }
+        return HS_MSG_TYPE[mt];
 }
 
 /* One visible record at w->pos.  Sets w->done on an early KEEP. */
@@ -278,9 +269,7 @@ static void walk_record(struct tls_walk *w, const struct tls_hdr *h)
                 k->flags |= TLS_D_SEEN_APP;
                 if (w->boundary_ok)
                         w->after_boundary = true;
-                w->cand = w->pos + (w->p->keep_record < (total < avail ? total : avail)
-                                        ? w->p->keep_record
-                                        : (total < avail ? total : avail));
+                w->cand = w->pos + min_u32(w->p->keep_record, min_u32(total, avail));
                 w->has = true;
                 w->kind = KIND_START;
                 w->ev = w->after_boundary ? TLS_EV_APP_DATA_CONTINUATION_THEN_APP_DATA_START

@@ -13,7 +13,7 @@
 
 #include <constrictor/constrictor.h>
 
-#define TF_MAX_FRAME 70000u
+#define TF_MAX_FRAME   70000u
 #define TF_ETH_IP4_TCP 54u /* 14 + 20 + 20 */
 
 struct tflow {
@@ -37,8 +37,10 @@ static inline void tf_init(struct tflow *f, cst_engine *eng, bool v6, uint16_t c
         f->cport = cport;
         f->sport = 443;
         if (v6) {
-                static const uint8_t c6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-                static const uint8_t s6[16] = {0x2a, 0x00, 0x14, 0x50, 0x40, 0x0f, 0x08, 0x05, 0, 0, 0, 0, 0, 0, 0x20, 0x0e};
+                static const uint8_t c6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x0a, 0, 0,
+                                               0,    0,    0,    0,    0, 0,    0, 1};
+                static const uint8_t s6[16] = {0x2a, 0x00, 0x14, 0x50, 0x40, 0x0f, 0x08, 0x05,
+                                               0,    0,    0,    0,    0,    0,    0x20, 0x0e};
                 memcpy(f->cli, c6, 16);
                 memcpy(f->srv, s6, 16);
         } else {
@@ -110,10 +112,16 @@ static inline uint32_t tf_build(struct tflow *f, int dir, uint8_t proto, uint32_
 
 static inline uint32_t tf_feed(struct tflow *f, uint32_t n)
 {
-        struct cst_packet p = {.data = f->frame, .caplen = n, .origlen = n, .ts_ns = f->ts_ns,
+        struct cst_packet p = {.data = f->frame,
+                               .caplen = n,
+                               .origlen = n,
+                               .ts_ns = f->ts_ns,
                                .linktype = CST_LINK_ETHERNET};
         f->ts_ns += 1000000;
+        f->v.keep_len = n;
+#ifndef TF_NO_ENGINE /* capture generators only write the frames */
         cst_engine_process(f->eng, &p, &f->v);
+#endif
         if (f->dump) {
                 struct pcap_pkthdr h = {.caplen = n, .len = n};
                 h.ts.tv_sec = (time_t)(p.ts_ns / 1000000000u);

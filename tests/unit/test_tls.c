@@ -226,7 +226,7 @@ static void test_mid_connection(void)
                 uint32_t n = 0;
                 tls_rec(buf, &n, 0x17, 0x0303, 3000);
                 CHECK_EQ_U(tf_tcp(&f, 1, buf + 1000, 1200), 1200); /* continuation bytes */
-                CHECK_EQ_U(tf_tcp(&f, 1, buf, 1200), 1200);         /* a record start */
+                CHECK_EQ_U(tf_tcp(&f, 1, buf, 1200), 1200);        /* a record start */
                 CHECK_EQ_U(f.v.reason, CST_R_KEEP_UNSYNCHRONIZED_NON_HANDSHAKE);
                 CHECK_EQ_U(tf_tcp(&f, 1, buf + 1500, 1200), 1200);
                 struct cst_stats *st = cst_engine_stats(e);
