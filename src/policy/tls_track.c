@@ -19,37 +19,13 @@
  * The packet keeps everything up to its last needed byte; it is cut only
  * once the connection is proven TLS (tls_proof.c): non-TLS data is never cut.
  */
-#include "policy/track.h"
+#include "policy/tls_track_int.h"
 
 #include <string.h>
 
-#include "policy/tls.h"
 #include "util/rd.h"
 
 #define REC_APPDATA 0x17u
-
-static inline bool seq_lt(uint32_t a, uint32_t b)
-{
-        return (int32_t)(a - b) < 0;
-}
-
-static inline uint32_t seq_max(uint32_t a, uint32_t b)
-{
-        return seq_lt(a, b) ? b : a;
-}
-
-/* One segment being classified. */
-struct seg {
-        const struct track *t;
-        struct trk_conn *c;
-        struct trk_dir *D;
-        struct cst_stats *st;
-        const uint8_t *pl;
-        uint32_t s, e;     /* payload sequence numbers [s, e) */
-        uint32_t need_end; /* payload offset one past the last needed byte */
-        unsigned dir;
-        bool unsynced, resynced, lost, old, gap, enc, proved;
-};
 
 static void need(struct seg *g, uint32_t a, uint32_t b)
 {
@@ -438,7 +414,7 @@ static void start_midstream(struct seg *g)
 }
 
 /* Classify one segment's payload [s, e); fills g->need_end. */
-static void trk_tls_segment(struct seg *g)
+void trk_tls_segment(struct seg *g)
 {
         struct trk_dir *D = g->D;
         if (!(D->flags & TD_STARTED))
@@ -449,166 +425,5 @@ static void trk_tls_segment(struct seg *g)
         if (seq_lt(from, g->e)) {
                 classify_new(g, from);
                 D->high = g->e;
-        }
-}
-
-/* ---- per packet: flow state, SYN/FIN, verdict, decision log */
-
-static const char *dir_state(const struct trk_conn *c, const struct trk_dir *D)
-{
-        static const char *const names[4] = {"unproven/unsynchronized", "unproven/synchronized",
-                                             "proven/unsynchronized", "proven/synchronized"};
-        if (!c)
-                return "none";
-        return names[((c->flags & TC_PROVEN) ? 2 : 0) + ((D->flags & TD_SYNCED) ? 1 : 0)];
-}
-
-static const char *seg_event(const struct seg *g)
-{
-        if (g->proved)
-                return "track_proven";
-        if (g->resynced)
-                return "track_resync";
-        if (g->lost)
-                return "track_sync_lost";
-        if (g->gap)
-                return "track_gap";
-        if (g->old)
-                return "track_retransmission";
-        if (g->enc)
-                return "track_encrypted_handshake";
-        return g->unsynced ? "track_candidates" : "track_records";
-}
-
-/* SYN: a new connection (pure SYN) or the server's side of it (SYN-ACK). */
-static void on_syn(struct trk_conn *c, unsigned dir, const struct decoded *d)
-{
-        bool ack = d->tcp_flags & 0x10u;
-        if (!ack)
-                memset(c, 0, sizeof(*c));
-        struct trk_dir *D = &c->d[dir];
-        memset(D, 0, sizeof(*D));
-        D->flags = TD_STARTED | TD_SYN | TD_SYNCED | TD_FIRST;
-        D->next_hdr = D->high = D->keep_to = D->win_lo = D->win_hi = D->first_seq = d->seq + 1u;
-        if (!(c->flags & TC_CLIENT_KNOWN)) {
-                c->flags |= TC_CLIENT_KNOWN;
-                c->client_dir = (uint8_t)(ack ? dir ^ 1u : dir);
-        }
-}
-
-static void verdict(struct seg *g, const struct trk_pkt *pk, struct cst_verdict *v)
-{
-        const struct decoded *d = pk->d;
-        struct cst_stats *st = g->st;
-        if (!(g->c->flags & TC_PROVEN)) {
-                v->reason = CST_R_KEEP_NOT_PROVEN_TLS;
-                return;
-        }
-        uint32_t kept = g->need_end;
-        uint64_t cut = (uint64_t)d->payload_off + g->need_end;
-        if (g->need_end >= d->payload_len) {
-                kept = d->payload_len;
-                v->reason = g->enc ? CST_R_KEEP_ENCRYPTED_HANDSHAKE : CST_R_KEEP_TLS_TRACK_NEEDED;
-        } else if (cut >= pk->caplen || pk->caplen - cut < g->t->p.min_saved) {
-                kept = d->payload_len;
-                st->tls_kept_min_savings++;
-                v->reason = CST_R_KEEP_MIN_SAVINGS;
-        } else {
-                v->keep_len = (uint32_t)cut;
-                st->tls_truncated++;
-                st->tls_bytes_saved += pk->caplen - cut;
-                v->reason = g->unsynced ? CST_R_TRUNCATE_TLS_TRACK_UNSYNCHRONIZED
-                                        : CST_R_TRUNCATE_TLS_TRACK;
-        }
-        if (g->unsynced)
-                st->tls_track_unsynced_bytes_kept += kept;
-}
-
-/* Find or create the flow of a TCP packet; NULL when the table cannot grow. */
-static struct trk_conn *conn_of(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
-                                unsigned *dir, struct flow **fp)
-{
-        const struct decoded *d = pk->d;
-        struct flow_key k;
-        uint64_t h = ft_make_key(&k, d->src, d->dst, d->addr_len, d->sport, d->dport, 6, dir);
-        struct flow *f = ft_lookup(ft, &k, h, pk->now);
-        bool fresh = !f;
-        if (!f && !(f = ft_insert(ft, &k, h, pk->now)))
-                return NULL;
-        f->u.tcp.dir[0].flags = TLS_D_PRESENT; /* the entry is a TCP flow of this policy */
-        union trk_slot *s = trk_slot_of(t, ft, f);
-        if (!s) {
-                ft_remove(ft, f);
-                return NULL;
-        }
-        if (fresh)
-                memset(s, 0, sizeof(*s));
-        *fp = f;
-        return &s->tcp;
-}
-
-static void log_row(const struct trk_pkt *pk, const struct cst_verdict *v, const char *before,
-                    const char *after, uint32_t rem_before, uint32_t rem_after, const char *ev)
-{
-        struct dlog_row row = {.index = pk->index,
-                               .d = pk->d,
-                               .caplen_before = pk->caplen,
-                               .caplen_after = v->keep_len,
-                               .origlen = pk->origlen,
-                               .reason = v->reason,
-                               .tls_seen = true,
-                               .state_before = before,
-                               .state_after = after,
-                               .remaining_before = rem_before,
-                               .remaining_after = rem_after,
-                               .event = ev};
-        dlog_write(pk->log, &row);
-}
-
-static uint32_t remaining(const struct trk_dir *D)
-{
-        return (D->flags & TD_SYNCED) && seq_lt(D->high, D->next_hdr) ? D->next_hdr - D->high : 0;
-}
-
-void track_tcp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
-               struct cst_stats *st, struct cst_verdict *v)
-{
-        const struct decoded *d = pk->d;
-        unsigned dir;
-        struct flow *f = NULL;
-        v->keep_len = pk->caplen;
-        v->reason = CST_R_KEEP_NO_PAYLOAD;
-        struct trk_conn *c = conn_of(t, ft, pk, &dir, &f);
-        if (!c) {
-                v->reason = CST_R_KEEP_NOT_ANALYSED;
-                return;
-        }
-        struct trk_dir *D = &c->d[dir];
-        const char *before = dir_state(c, D);
-        uint32_t rem_before = remaining(D);
-        if (d->tcp_flags & TCP_SYN)
-                on_syn(c, dir, d);
-        if (d->payload_len) {
-                uint32_t s = d->seq + ((d->tcp_flags & TCP_SYN) ? 1u : 0u);
-                struct seg g = {.t = t,
-                                .c = c,
-                                .D = D,
-                                .st = st,
-                                .pl = pk->pl,
-                                .s = s,
-                                .e = s + d->payload_len,
-                                .dir = dir};
-                trk_tls_segment(&g);
-                verdict(&g, pk, v);
-                if (pk->log)
-                        log_row(pk, v, before, dir_state(c, D), rem_before, remaining(D),
-                                seg_event(&g));
-        }
-        if (d->tcp_flags & TCP_FIN) {
-                c->flags |= (uint8_t)(dir ? TC_FIN1 : TC_FIN0);
-                if ((c->flags & (TC_FIN0 | TC_FIN1)) == (TC_FIN0 | TC_FIN1)) {
-                        ft_remove(ft, f);
-                        ft->closed++;
-                }
         }
 }
