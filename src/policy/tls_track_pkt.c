@@ -94,7 +94,6 @@ static struct trk_conn *conn_of(struct track *t, struct flowtable *ft, const str
         bool fresh = !f;
         if (!f && !(f = ft_insert(ft, &k, h, pk->now)))
                 return NULL;
-        f->u.tcp.dir[0].flags = TLS_D_PRESENT; /* the entry is a TCP flow of this policy */
         union trk_slot *s = trk_slot_of(t, ft, f);
         if (!s) {
                 ft_remove(ft, f);
