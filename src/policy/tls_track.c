@@ -81,17 +81,46 @@ static void keep_partial(struct trk_dir *D, uint32_t q, const uint8_t *h, uint32
         memcpy(D->hdr, h, have);
 }
 
-static void win_push(struct trk_dir *D, uint32_t q, const uint8_t h[5], bool full)
+/* The direction's pool entry; a candidate kept inline moves into it. */
+static struct trk_ext *ext_get(struct seg *g, struct trk_dir *D, bool create)
 {
-        if (D->win_n == 0)
-                D->win_lo = q;
-        struct trk_rec *r = &D->win[D->win_head];
+        struct trk_ext *x = trk_ext_of(g->t, D, create);
+        if (x && (D->flags & TD_CAND1)) {
+                x->cand[x->cand_head] = D->cand1;
+                x->cand_head = (uint8_t)((x->cand_head + 1) % TRK_CANDS);
+                if (x->cand_n < TRK_CANDS)
+                        x->cand_n++;
+                D->flags &= (uint16_t)~TD_CAND1;
+        }
+        return x;
+}
+
+/* The window starts with a direction's second record (short flows need none). */
+static void win_push(struct seg *g, uint32_t q, const uint8_t h[5], bool full)
+{
+        struct trk_dir *D = g->D;
+        bool second = D->flags & TD_ONE_REC;
+        D->flags |= TD_ONE_REC;
+        struct trk_ext *x = ext_get(g, D, second);
+        if (!x)
+                return; /* no window: old bytes are classified by candidates */
+        if (x->win_n == 0)
+                x->win_lo = q;
+        struct trk_rec *r = &x->win[x->win_head];
         *r = (struct trk_rec){q, ld_be16(h + 3), h[0], full};
-        D->win_head = (uint8_t)((D->win_head + 1) % TRK_WIN);
-        if (D->win_n < TRK_WIN)
-                D->win_n++;
+        x->win_head = (uint8_t)((x->win_head + 1) % TRK_WIN);
+        if (x->win_n < TRK_WIN)
+                x->win_n++;
         else
-                D->win_lo = D->win[D->win_head].seq; /* the oldest left */
+                x->win_lo = x->win[x->win_head].seq; /* the oldest left */
+        x->win_hi = q + 5u + ld_be16(h + 3);
+}
+
+static void set_win_hi(struct seg *g, uint32_t at)
+{
+        struct trk_ext *x = ext_get(g, g->D, false);
+        if (x)
+                x->win_hi = at;
 }
 
 static void prove(struct seg *g)
@@ -146,7 +175,7 @@ static void record(struct seg *g, uint32_t q, const uint8_t h[5])
                 g->st->tls_encrypted_handshake_bytes_kept +=
                     5u + len - rec_need(g->t, h[0], len, false);
         }
-        win_push(D, q, h, full);
+        win_push(g, q, h, full);
         uint32_t end = q + rec_need(g->t, h[0], len, full);
         need(g, q, end);
         D->keep_to = seq_max(D->keep_to, end);
@@ -157,7 +186,7 @@ static void lose_sync(struct seg *g, uint32_t at)
         struct trk_dir *D = g->D;
         D->flags &= (uint16_t) ~(TD_SYNCED | TD_PARTIAL);
         D->flags &= (uint16_t)~TD_FIRST;
-        D->win_hi = at;
+        set_win_hi(g, at);
         g->lost = true;
         if (g->c->flags & TC_PROVEN)
                 g->st->tls_track_sync_lost++;
@@ -166,12 +195,13 @@ static void lose_sync(struct seg *g, uint32_t at)
 static void resync(struct seg *g, uint32_t q, const uint8_t h[5])
 {
         struct trk_dir *D = g->D;
-        D->flags = (uint16_t)((D->flags | TD_SYNCED) & ~(TD_PARTIAL | TD_LOST));
-        D->win_n = 0;
-        D->cand_n = 0;
+        D->flags =
+            (uint16_t)((D->flags | TD_SYNCED | TD_ONE_REC) & ~(TD_PARTIAL | TD_LOST | TD_CAND1));
+        struct trk_ext *x = ext_get(g, D, false);
+        if (x)
+                x->win_n = x->cand_n = 0;
         D->next_hdr = q + 5u + ld_be16(h + 3);
-        win_push(D, q, h, false);
-        D->win_hi = D->next_hdr;
+        win_push(g, q, h, false);
         g->resynced = true;
         g->st->tls_track_resyncs++;
 }
@@ -196,7 +226,6 @@ static uint32_t walk_synced(struct seg *g)
                 D->flags &= (uint16_t)~TD_PARTIAL;
                 record(g, q, h);
                 D->next_hdr = q + 5u + ld_be16(h + 3);
-                D->win_hi = D->next_hdr;
         }
         return g->e;
 }
@@ -211,9 +240,12 @@ static bool candidate(struct seg *g, uint32_t q, const uint8_t h[5])
         D->keep_to = seq_max(D->keep_to, end);
         if (h[0] == REC_APPDATA)
                 D->flags |= TD_APP_SEEN;
+        /* The first candidate stays inline: one-packet flows take no pool entry. */
+        struct trk_ext *x = ext_get(g, D, (D->flags & TD_CAND1) || D->ext);
         unsigned chain = 1, ad = trk_header_strict(h) && h[0] == REC_APPDATA;
-        for (unsigned i = 0; i < D->cand_n; i++) {
-                const struct trk_cand *k = &D->cand[i];
+        unsigned n = x ? x->cand_n : 0;
+        for (unsigned i = 0; i < n; i++) {
+                const struct trk_cand *k = &x->cand[i];
                 if (k->seq + 5u + k->len != q)
                         continue;
                 unsigned kc = k->chain & 15u, ka = k->chain >> 4;
@@ -221,10 +253,16 @@ static bool candidate(struct seg *g, uint32_t q, const uint8_t h[5])
                 ad = ad ? (ka < 15 ? ka + 1 : 15) : 0;
                 break;
         }
-        D->cand[D->cand_head] = (struct trk_cand){q, len, h[0], (uint8_t)(chain | ad << 4)};
-        D->cand_head = (uint8_t)((D->cand_head + 1) % TRK_CANDS);
-        if (D->cand_n < TRK_CANDS)
-                D->cand_n++;
+        struct trk_cand k = {q, len, h[0], (uint8_t)(chain | ad << 4)};
+        if (x) {
+                x->cand[x->cand_head] = k;
+                x->cand_head = (uint8_t)((x->cand_head + 1) % TRK_CANDS);
+                if (x->cand_n < TRK_CANDS)
+                        x->cand_n++;
+        } else if (!(D->flags & TD_CAND1) && !D->ext) {
+                D->cand1 = k;
+                D->flags |= TD_CAND1;
+        }
         if (!(g->c->flags & TC_PROVEN) && ad >= 3) {
                 g->st->tls_track_proven_chain++;
                 prove(g);
@@ -310,7 +348,8 @@ static void walk(struct seg *g, uint32_t from)
 static void fill_gap(struct seg *g)
 {
         struct trk_dir *D = g->D;
-        uint32_t q = D->lost_hdr;
+        struct trk_ext *x = ext_get(g, D, false); /* present: TD_LOST needs it */
+        uint32_t q = x->lost_hdr;
         while (in_seg(g, q)) {
                 uint8_t h[5];
                 uint32_t have = hdr_bytes(g, q, h);
@@ -323,9 +362,9 @@ static void fill_gap(struct seg *g)
                 need(g, q, q + rec_need(g->t, h[0], len, false));
                 q += 5u + len;
         }
-        D->lost_hdr = q;
-        for (unsigned i = 0; i < D->cand_n && seq_lt(q, D->high); i++) {
-                const struct trk_cand *k = &D->cand[i];
+        x->lost_hdr = q;
+        for (unsigned i = 0; i < x->cand_n && seq_lt(q, D->high); i++) {
+                const struct trk_cand *k = &x->cand[i];
                 if (k->seq == q) { /* a candidate seen ahead is on the chain */
                         q += 5u + k->len;
                         i = (unsigned)-1;
@@ -333,9 +372,8 @@ static void fill_gap(struct seg *g)
         }
         if (!seq_lt(q, D->high)) { /* the chain reaches unseen bytes: synced again */
                 D->flags = (uint16_t)((D->flags | TD_SYNCED) & ~(TD_LOST | TD_PARTIAL));
-                D->next_hdr = D->win_hi = q;
-                D->win_n = 0;
-                D->cand_n = 0;
+                D->next_hdr = x->win_hi = q;
+                x->win_n = x->cand_n = 0;
                 g->resynced = true;
                 g->st->tls_track_resyncs++;
         }
@@ -347,19 +385,20 @@ static void classify_old(struct seg *g, uint32_t b)
         struct trk_dir *D = g->D;
         g->old = true;
         uint32_t lo = g->s, hi = b;
-        for (unsigned i = 0; i < D->win_n; i++) { /* the ring's live entries */
-                const struct trk_rec *r = &D->win[(D->win_head + TRK_WIN - D->win_n + i) % TRK_WIN];
+        struct trk_ext *x = ext_get(g, D, false);
+        for (unsigned i = 0; x && i < x->win_n; i++) { /* the ring's live entries */
+                const struct trk_rec *r = &x->win[(x->win_head + TRK_WIN - x->win_n + i) % TRK_WIN];
                 need(g, r->seq, r->seq + rec_need(g->t, r->type, r->len, r->full));
         }
         if (D->flags & TD_PARTIAL)
                 need(g, D->part_seq, D->part_seq + 5u);
-        if ((D->flags & TD_LOST) && in_seg(g, D->lost_hdr))
+        if ((D->flags & TD_LOST) && in_seg(g, x->lost_hdr))
                 fill_gap(g);
-        if (D->win_n && !seq_lt(lo, D->win_lo)) { /* the window is exact on [win_lo, win_hi) */
-                if (!seq_lt(D->win_hi, hi))
+        if (x && x->win_n && !seq_lt(lo, x->win_lo)) { /* the window is exact on [win_lo, win_hi) */
+                if (!seq_lt(x->win_hi, hi))
                         return;
-                if (seq_lt(lo, D->win_hi)) {
-                        scan(g, D->win_hi, hi, false);
+                if (seq_lt(lo, x->win_hi)) {
+                        scan(g, x->win_hi, hi, false);
                         return;
                 }
         }
@@ -378,8 +417,11 @@ static void classify_new(struct seg *g, uint32_t from)
                         g->st->tls_track_gaps++;
                 D->flags &= (uint16_t)~TD_FIRST;
                 if ((D->flags & TD_SYNCED) && seq_lt(D->next_hdr, from)) {
-                        D->flags |= TD_LOST;
-                        D->lost_hdr = D->next_hdr;
+                        struct trk_ext *x = ext_get(g, D, true);
+                        if (x) { /* remembered: a reordered segment may bring it back */
+                                D->flags |= TD_LOST;
+                                x->lost_hdr = D->next_hdr;
+                        }
                         lose_sync(g, D->next_hdr);
                 }
                 D->flags &= (uint16_t)~TD_PARTIAL;
@@ -409,7 +451,7 @@ static void start_midstream(struct seg *g)
         D->keep_to = g->s;
         if (trk_parse_hello(g->pl, g->e - g->s) != TRK_HELLO_NONE) {
                 D->flags |= TD_SYNCED | TD_FIRST;
-                D->next_hdr = D->win_lo = D->win_hi = g->s;
+                D->next_hdr = g->s;
         }
 }
 

@@ -20,7 +20,7 @@ static inline uint32_t seq_max(uint32_t a, uint32_t b)
 
 /* One segment being classified. */
 struct seg {
-        const struct track *t;
+        struct track *t;
         struct trk_conn *c;
         struct trk_dir *D;
         struct cst_stats *st;

@@ -40,15 +40,20 @@ static const char *seg_event(const struct seg *g)
 }
 
 /* SYN: a new connection (pure SYN) or the server's side of it (SYN-ACK). */
-static void on_syn(struct trk_conn *c, unsigned dir, const struct decoded *d)
+static void on_syn(struct track *t, struct trk_conn *c, unsigned dir, const struct decoded *d)
 {
         bool ack = d->tcp_flags & 0x10u;
-        if (!ack)
-                memset(c, 0, sizeof(*c));
+        if (!ack) {
+                trk_ext_release(t, &c->d[dir ^ 1u]);
+                memset(&c->d[dir ^ 1u], 0, sizeof(c->d[0]));
+                c->flags = 0;
+                c->enc_kept = 0;
+        }
         struct trk_dir *D = &c->d[dir];
+        trk_ext_release(t, D);
         memset(D, 0, sizeof(*D));
         D->flags = TD_STARTED | TD_SYN | TD_SYNCED | TD_FIRST;
-        D->next_hdr = D->high = D->keep_to = D->win_lo = D->win_hi = D->first_seq = d->seq + 1u;
+        D->next_hdr = D->high = D->keep_to = D->first_seq = d->seq + 1u;
         if (!(c->flags & TC_CLIENT_KNOWN)) {
                 c->flags |= TC_CLIENT_KNOWN;
                 c->client_dir = (uint8_t)(ack ? dir ^ 1u : dir);
@@ -94,13 +99,11 @@ static struct trk_conn *conn_of(struct track *t, struct flowtable *ft, const str
         bool fresh = !f;
         if (!f && !(f = ft_insert(ft, &k, h, pk->now)))
                 return NULL;
-        union trk_slot *s = trk_slot_of(t, ft, f);
+        union trk_slot *s = fresh ? trk_slot_fresh(t, ft, f, TRK_KIND_TCP) : trk_slot_of(t, ft, f);
         if (!s) {
                 ft_remove(ft, f);
                 return NULL;
         }
-        if (fresh)
-                memset(s, 0, sizeof(*s));
         *fp = f;
         return &s->tcp;
 }
@@ -145,7 +148,7 @@ void track_tcp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
         const char *before = dir_state(c, D);
         uint32_t rem_before = remaining(D);
         if (d->tcp_flags & TCP_SYN)
-                on_syn(c, dir, d);
+                on_syn(t, c, dir, d);
         if (d->payload_len) {
                 uint32_t s = d->seq + ((d->tcp_flags & TCP_SYN) ? 1u : 0u);
                 struct seg g = {.t = t,
@@ -165,6 +168,8 @@ void track_tcp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
         if (d->tcp_flags & TCP_FIN) {
                 c->flags |= (uint8_t)(dir ? TC_FIN1 : TC_FIN0);
                 if ((c->flags & (TC_FIN0 | TC_FIN1)) == (TC_FIN0 | TC_FIN1)) {
+                        trk_ext_release(t, &c->d[0]);
+                        trk_ext_release(t, &c->d[1]);
                         ft_remove(ft, f);
                         ft->closed++;
                 }
