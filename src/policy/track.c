@@ -39,8 +39,6 @@ void track_free(struct track *t)
 {
         if (!t)
                 return;
-        if (getenv("TRK_MEM"))
-                fprintf(stderr, "slots %u ext_used %u ext_cap %u\n", t->slots_cap, t->ext_used, t->ext_cap);
         free(t->slots);
         free(t->ext);
         free(t);
