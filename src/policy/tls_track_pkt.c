@@ -145,8 +145,8 @@ void track_tcp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
                 return;
         }
         struct trk_dir *D = &c->d[dir];
-        const char *before = dir_state(c, D);
-        uint32_t rem_before = remaining(D);
+        const char *before = pk->log ? dir_state(c, D) : NULL;
+        uint32_t rem_before = pk->log ? remaining(D) : 0;
         if (d->tcp_flags & TCP_SYN)
                 on_syn(t, c, dir, d);
         if (d->payload_len) {
