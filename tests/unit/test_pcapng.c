@@ -58,8 +58,8 @@ static void idb(struct bbuf *b, bool be, uint16_t linktype, int tsresol)
         end(b, at, be);
 }
 
-static void epb(struct bbuf *b, bool be, uint32_t ifid, uint32_t hi, uint32_t lo,
-                uint32_t caplen, uint32_t origlen, uint8_t padbyte, bool with_opts)
+static void epb(struct bbuf *b, bool be, uint32_t ifid, uint32_t hi, uint32_t lo, uint32_t caplen,
+                uint32_t origlen, uint8_t padbyte, bool with_opts)
 {
         size_t at = begin(b, 6, be);
         bb_u32(b, ifid, be);
@@ -115,21 +115,21 @@ struct expect {
 };
 
 static const struct expect want[] = {
-        {CST_REC_BLOCK, CST_PKT_SHB, 0, 0, 0},
-        {CST_REC_BLOCK, CST_PKT_IDB, 0, 0, 0},
-        {CST_REC_BLOCK, CST_PKT_IDB, 0, 0, 0},
-        {CST_REC_PACKET, 0, 60, 1, (1ull << 32) + 2},
-        {CST_REC_BLOCK, 0, 0, 0, 0},
-        {CST_REC_PACKET, 0, 5, 101, ((0x10ull << 32) + 0x20) * 1000},
-        {CST_REC_BLOCK, 0, 0, 0, 0},
-        {CST_REC_PACKET, CST_PKT_UNKNOWN_IF, 8, 0, ((3ull << 32) + 4) * 1000},
-        {CST_REC_BLOCK, 0, 0, 0, 0},
-        {CST_REC_BLOCK, 0, 0, 0, 0},
-        {CST_REC_BLOCK, CST_PKT_SHB, 0, 0, 0},
-        {CST_REC_BLOCK, CST_PKT_IDB, 0, 0, 0},
-        {CST_REC_PACKET, 0, 33, 113, 2000000000ull},
-        {CST_REC_PACKET, CST_PKT_UNKNOWN_IF, 4, 0, ((5ull << 32) + 6) * 1000},
-        {CST_REC_BLOCK, 0, 0, 0, 0},
+    {CST_REC_BLOCK, CST_PKT_SHB, 0, 0, 0},
+    {CST_REC_BLOCK, CST_PKT_IDB, 0, 0, 0},
+    {CST_REC_BLOCK, CST_PKT_IDB, 0, 0, 0},
+    {CST_REC_PACKET, 0, 60, 1, (1ull << 32) + 2},
+    {CST_REC_BLOCK, 0, 0, 0, 0},
+    {CST_REC_PACKET, 0, 5, 101, ((0x10ull << 32) + 0x20) * 1000},
+    {CST_REC_BLOCK, 0, 0, 0, 0},
+    {CST_REC_PACKET, CST_PKT_UNKNOWN_IF, 8, 0, ((3ull << 32) + 4) * 1000},
+    {CST_REC_BLOCK, 0, 0, 0, 0},
+    {CST_REC_BLOCK, 0, 0, 0, 0},
+    {CST_REC_BLOCK, CST_PKT_SHB, 0, 0, 0},
+    {CST_REC_BLOCK, CST_PKT_IDB, 0, 0, 0},
+    {CST_REC_PACKET, 0, 33, 113, 2000000000ull},
+    {CST_REC_PACKET, CST_PKT_UNKNOWN_IF, 4, 0, ((5ull << 32) + 6) * 1000},
+    {CST_REC_BLOCK, 0, 0, 0, 0},
 };
 #define NWANT (sizeof(want) / sizeof(want[0]))
 
@@ -152,8 +152,8 @@ static void check_record(const struct cst_packet *p, unsigned i)
 }
 
 /* Read `in`, check the records, write every one cut to keep(p) into `out`. */
-static int copy_through(const char *in, const char *out, uint32_t cut, bool check,
-                        unsigned *count, char *err)
+static int copy_through(const char *in, const char *out, uint32_t cut, bool check, unsigned *count,
+                        char *err)
 {
         struct cst_source src;
         struct cst_sink sink;
@@ -251,7 +251,7 @@ static int read_bytes(const void *p, size_t len, unsigned *count, struct cst_sou
 
 #define EXPECT_FATAL(buf, len, msg)                                                                \
         do {                                                                                       \
-                CHECK(read_bytes((buf), (len), &count, &t, err) == CST_EFATAL);       \
+                CHECK(read_bytes((buf), (len), &count, &t, err) == CST_EFATAL);                    \
                 CHECK_STR(err, msg);                                                               \
         } while (0)
 
@@ -262,7 +262,8 @@ static void test_errors(void)
         struct cst_source_tail t;
         struct bbuf b = {0};
         idb(&b, false, 1, -1);
-        EXPECT_FATAL(b.p, b.len, "file offset 0: PCAPNG file does not begin with a Section Header Block");
+        EXPECT_FATAL(b.p, b.len,
+                     "file offset 0: PCAPNG file does not begin with a Section Header Block");
         b.len = 0;
         shb(&b, false, false);
         b.p[8] = 0x11;
