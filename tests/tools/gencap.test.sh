@@ -59,7 +59,11 @@ has "quic_form 0" "QUIC short headers present"
 [ "$(count "$T/a.pcap" "tcp.len > 1500")" -gt 0 ] && pass "GRO super segments present" || fail "no GRO segment"
 [ "$(count "$T/a.pcap" "tcp.analysis.retransmission || tcp.analysis.out_of_order")" -gt 0 ] &&
 	pass "some reordering and retransmission" || fail "no reordering/retransmission"
-expect_eq "no malformed packets" "$(count "$T/a.pcap" "_ws.malformed || _ws.expert.severity == error")" 0
+# Reordered segments need out-of-order reassembly, as in any real capture;
+# without it tshark parses a late segment as a record start.
+malformed=$(tshark -n -r "$T/a.pcap" -o tcp.reassemble_out_of_order:TRUE \
+	-Y '_ws.malformed || _ws.expert.severity == error' 2>/dev/null | wc -l)
+expect_eq "no malformed packets, no expert errors" "$malformed" 0
 bad=$(tshark -n -r "$T/a.pcap" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
 	-o icmp.check_checksum:TRUE -Y 'ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0 || icmp.checksum.status == 0 || icmpv6.checksum.status == 0' 2>/dev/null | wc -l)
 expect_eq "every checksum is good" "$bad" 0
