@@ -125,6 +125,24 @@ static void test_quic_classes(void)
         CHECK(rep.efficiency_pct > 99.999 && rep.efficiency_pct < 100.001);
 }
 
+/* A UDP GSO super-frame: three short-header datagrams captured as one. */
+static void test_quic_gso_super_frame(void)
+{
+        uint8_t b[1500];
+        build_quic();
+        for (int k = 0; k < 3; k++) {
+                quic_short(b + 300 * k, 300);
+                memset(b + 300 * k + 1, 0xC7, 6); /* the server's CID */
+        }
+        size_t gso = udp(&in, 1, 50000, 2, 443, b, 900);
+        copy_cap(out, &in);
+        CHECK(run_audit(&in, out, in.n, &rep) == 0);
+        CHECK_EQ_U(rep.quic_short_packets, 3 + 3);
+        CHECK_EQ_U(rep.cls[CST_AC_QUIC_SHORT_FIRST].needed, 7 + 6 + 7 + 3 * 7);
+        /* the third segment's header is needed: cutting after the second loses it */
+        expect_loss(gso, UDP_PAYLOAD + 603, CST_AC_QUIC_SHORT_FIRST, UDP_PAYLOAD + 603, 4);
+}
+
 static void test_quic_short_keep_option(void)
 {
         struct quic_idx x = build_quic();
@@ -221,6 +239,7 @@ static void test_files(void)
 int main(void)
 {
         test_quic_classes();
+        test_quic_gso_super_frame();
         test_quic_short_keep_option();
         test_invariants();
         test_files();
