@@ -34,7 +34,12 @@ for out in "$T/in.pcap" "$T/sub/../in.pcap" "$T/link.pcap" "$T/hard.pcap"; do
 	expect_run_error "same file ($out)" "input and output paths refer to the same file" constrict "$T/in.pcap" -o "$out"
 done
 expect_run_error "same file (reinflate, symlink input)" "input and output paths refer to the same file" reinflate "$T/link.pcap" -o "$T/in.pcap"
+cp "$T/in.pcap" "$T/append.pcap"
+"$CST_BIN" constrict "$T/append.pcap" -o - >>"$T/append.pcap" 2>"$T/err"
+expect_eq "same file via -o - >> input: exit" "$?" 1
+expect_eq "same file via -o - >> input: stderr" "$(cat "$T/err")" "error: input and output paths refer to the same file"
 same_bytes "same-file errors leave the input alone" "$T/in.pcap" "$TLS1"
+same_bytes "same-file error (stdout) leaves the input alone" "$T/append.pcap" "$TLS1"
 
 # Format detection (after the same-file check).
 expect_run_error "missing input" "failed to open input file" constrict "$T/missing.pcap" -o "$T/o.pcap"
