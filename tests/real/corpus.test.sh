@@ -10,6 +10,7 @@
 #    retransmissions (its losses are printed).  A table of saved/oracle/
 #    efficiency per policy is printed; CST_TRACK_STRICT=1 also asserts the
 #    issue-12 target (track efficiency >= 97 % where the oracle saves >= 5 %).
+#    The synthetic generator's traffic (tools/gencap.py, 4 MiB) is checked too.
 source "$CST_SRC/tests/lib.sh"
 C="$CST_SRC/tests/real/corpus"
 [ -d "$C" ] || skip "no corpus at $C (run tests/real/make-corpus.sh)"
@@ -49,6 +50,15 @@ if command -v tshark >/dev/null; then
 		"$(tshark -r "$C/$n.pcap" -Y 'ip && !vlan' 2>/dev/null | wc -l)" 0
 fi
 
+# The synthetic generator's traffic (tools/gencap.py) joins the policy checks.
+FILES=("$C"/*.pcap)
+if [ -f "$CST_SRC/tools/gencap.py" ] && python3 "$CST_SRC/tools/gencap.py" "$T/generator.pcap" \
+	--size 4M --seed 7 >/dev/null 2>&1; then
+	"$CST_BIN" audit "$T/generator.pcap" "$T/generator.pcap" >/dev/null
+	expect_eq "generator: audit X X exit" "$?" 0
+	FILES+=("$T/generator.pcap")
+fi
+
 # ---- 2. constrict with every policy, judged by audit
 "$CST_BIN" constrict "$C/openssl-resumption.pcap" -o "$T/probe.pcap" >/dev/null 2>&1 || {
 	echo "note: constrict is not in this build: policy checks skipped"
@@ -60,7 +70,7 @@ for pol in final_only stream bulk track; do
 		echo "note: policy $pol is not in this build"
 		continue
 	fi
-	for f in "$C"/*.pcap; do
+	for f in "${FILES[@]}"; do
 		n=$(basename "$f" .pcap)
 		"$CST_BIN" constrict --policy "$pol" "$f" -o "$T/out.pcap" >/dev/null 2>&1
 		"$CST_BIN" audit "$f" "$T/out.pcap" --json >"$T/a.json" 2>/dev/null
