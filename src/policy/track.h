@@ -120,6 +120,7 @@ struct ql_flow {
         uint8_t flags;
         uint8_t scid_len[2]; /* SCID announced by the sender of direction d */
         uint8_t scid[2][QUIC_CID_MAX];
+        uint8_t grease_noted; /* the server endpoint knows this flow greases the fixed bit */
 };
 
 enum { TRK_KIND_NONE = 0, TRK_KIND_TCP, TRK_KIND_QUIC };
@@ -136,6 +137,7 @@ struct ql_server {
         uint16_t port;
         uint8_t addr_len; /* 0 = empty slot */
         uint8_t server_cid_len, client_cid_len;
+        uint8_t greases; /* its connections grease the fixed bit (RFC 9287) */
         uint32_t last_seen;
 };
 
