@@ -88,7 +88,6 @@ int cst_capture_open_feed(cst_capture **out, const char *path, char *err);
 /* Drops promiscuous membership, unmaps the ring, closes the socket. NULL is fine. */
 void cst_capture_close(cst_capture *c);
 
-
 /*
  * Live output ("dumper", as libpcap's pcap_dumper): classic PCAP (µs or ns)
  * or PCAPNG with an SHB (shb_os, shb_userappl), one IDB (if_name, link type,
@@ -97,8 +96,8 @@ void cst_capture_close(cst_capture *c);
  * (at least once a second in the capture loop).  Path "-" is stdout.
  */
 struct cst_dump_opts {
-        int format;            /* CST_FORMAT_PCAP or CST_FORMAT_PCAPNG (offline.h) */
-        bool nsec;             /* nanosecond timestamps (pcap magic / if_tsresol 9) */
+        int format; /* CST_FORMAT_PCAP or CST_FORMAT_PCAPNG (offline.h) */
+        bool nsec;  /* nanosecond timestamps (pcap magic / if_tsresol 9) */
         uint32_t linktype;
         uint32_t snaplen;      /* written in the file header / IDB */
         const char *ifname;    /* IDB if_name, may be NULL */

@@ -52,8 +52,7 @@ extern const struct afp_backend_ops afp_tpacket_v3_ops;
 extern const struct afp_backend_ops afp_feed_ops;
 
 /* iface.c: resolve a name to its index and the link type it is captured as. */
-int afp_iface_resolve(const char *name, int *ifindex, uint32_t *linktype, bool *cooked,
-                      char *err);
+int afp_iface_resolve(const char *name, int *ifindex, uint32_t *linktype, bool *cooked, char *err);
 
 /*
  * filter.c: compile a tcpdump expression for `linktype` into a classic BPF

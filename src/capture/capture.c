@@ -80,9 +80,8 @@ static int promisc_membership(struct cst_capture *c, int op, char *err)
         mr.mr_type = PACKET_MR_PROMISC;
         if (setsockopt(c->fd, SOL_PACKET, op, &mr, sizeof(mr)) < 0) {
                 if (err)
-                        snprintf(err, CST_ERRBUF,
-                                 "cannot enable promiscuous mode on %s: %s", c->ifname,
-                                 strerror(errno));
+                        snprintf(err, CST_ERRBUF, "cannot enable promiscuous mode on %s: %s",
+                                 c->ifname, strerror(errno));
                 return CST_EFATAL;
         }
         return CST_OK;
@@ -118,8 +117,7 @@ int cst_capture_open(cst_capture **out, const struct cst_capture_opts *o, char *
 {
         *out = NULL;
         if (o->snaplen < 64 || o->snaplen > 262144) {
-                snprintf(err, CST_ERRBUF, "capture snaplen %u out of range 64..262144",
-                         o->snaplen);
+                snprintf(err, CST_ERRBUF, "capture snaplen %u out of range 64..262144", o->snaplen);
                 return CST_EFATAL;
         }
         struct cst_capture *c = calloc(1, sizeof(*c));

@@ -109,7 +109,8 @@ static int feed_grow(struct feed_priv *p, uint32_t need, char *err)
 static int feed_truncated(struct feed_priv *p, const char *what, size_t need, size_t have,
                           char *err)
 {
-        snprintf(err, CST_ERRBUF, "packet %llu at offset %llu: truncated %s: need %zu bytes, have %zu",
+        snprintf(err, CST_ERRBUF,
+                 "packet %llu at offset %llu: truncated %s: need %zu bytes, have %zu",
                  (unsigned long long)p->index + 1, (unsigned long long)p->offset, what, need, have);
         return CST_EFATAL;
 }
@@ -130,7 +131,8 @@ static int feed_next_batch(struct cst_capture *c, struct cst_packet *pkts, unsig
         uint32_t sec = rd_u32_order(&r, p->big_endian), frac = rd_u32_order(&r, p->big_endian);
         uint32_t incl = rd_u32_order(&r, p->big_endian), orig = rd_u32_order(&r, p->big_endian);
         if (incl > FEED_MAX_RECORD) {
-                snprintf(err, CST_ERRBUF, "packet %llu at offset %llu: captured length %u is too large",
+                snprintf(err, CST_ERRBUF,
+                         "packet %llu at offset %llu: captured length %u is too large",
                          (unsigned long long)p->index + 1, (unsigned long long)p->offset, incl);
                 return CST_EFATAL;
         }
@@ -166,9 +168,9 @@ static void feed_teardown(struct cst_capture *c)
 }
 
 const struct afp_backend_ops afp_feed_ops = {
-        .name = "offline-feed",
-        .setup = NULL,
-        .next_batch = feed_next_batch,
-        .release = NULL,
-        .teardown = feed_teardown,
+    .name = "offline-feed",
+    .setup = NULL,
+    .next_batch = feed_next_batch,
+    .release = NULL,
+    .teardown = feed_teardown,
 };

@@ -29,8 +29,7 @@ static int iface_hatype(const char *name)
         return type;
 }
 
-int afp_iface_resolve(const char *name, int *ifindex, uint32_t *linktype, bool *cooked,
-                      char *err)
+int afp_iface_resolve(const char *name, int *ifindex, uint32_t *linktype, bool *cooked, char *err)
 {
         if (!name || !*name) {
                 snprintf(err, CST_ERRBUF, "no capture interface given");

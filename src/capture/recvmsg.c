@@ -22,7 +22,8 @@
 #include <sys/socket.h>
 #include "capture/afp.h"
 
-#define CMSG_BYTES (CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(struct tpacket_auxdata)))
+#define CMSG_BYTES                                                                                 \
+        (CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(struct tpacket_auxdata)))
 
 struct rm_priv {
         unsigned batch;
@@ -63,7 +64,8 @@ static int rm_setup(struct cst_capture *c, const struct cst_capture_opts *o, cha
             enable_option(c->fd, SOL_PACKET, PACKET_AUXDATA, "PACKET_AUXDATA", err) < 0)
                 return CST_EFATAL;
         if (o->buffer_kib) {
-                int bytes = (int)(o->buffer_kib > 1048576 ? 1048576 * 1024u : o->buffer_kib * 1024u);
+                int bytes =
+                    (int)(o->buffer_kib > 1048576 ? 1048576 * 1024u : o->buffer_kib * 1024u);
                 /* SO_RCVBUFFORCE passes rmem_max when privileged; fall back otherwise. */
                 if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0 &&
                     setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0) {
@@ -123,7 +125,7 @@ static void rm_fill(struct cst_capture *c, struct rm_priv *p, unsigned i, struct
                 pkt->vlan_tci = aux.tp_vlan_tci;
                 if (!c->cooked) {
                         uint16_t tpid =
-                                (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : 0;
+                            (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : 0;
                         data = afp_vlan_reinsert(data, &caplen, &origlen, tpid, aux.tp_vlan_tci);
                 }
         }
@@ -147,8 +149,9 @@ static int rm_wait(struct cst_capture *c, int timeout_ms, char *err)
         struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
         int rc = poll(&pfd, 1, timeout_ms);
         if (rc < 0)
-                return errno == EINTR ? 0 : (snprintf(err, CST_ERRBUF, "poll: %s", strerror(errno)),
-                                             CST_EFATAL);
+                return errno == EINTR
+                           ? 0
+                           : (snprintf(err, CST_ERRBUF, "poll: %s", strerror(errno)), CST_EFATAL);
         if (rc == 0)
                 return 0;
         if (pfd.revents & (POLLNVAL | POLLHUP)) {
@@ -198,9 +201,9 @@ static void rm_teardown(struct cst_capture *c)
 }
 
 const struct afp_backend_ops afp_recvmsg_ops = {
-        .name = "recvmsg",
-        .setup = rm_setup,
-        .next_batch = rm_next_batch,
-        .release = NULL,
-        .teardown = rm_teardown,
+    .name = "recvmsg",
+    .setup = rm_setup,
+    .next_batch = rm_next_batch,
+    .release = NULL,
+    .teardown = rm_teardown,
 };

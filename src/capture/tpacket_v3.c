@@ -61,18 +61,21 @@ static int tp_validate(const struct cst_capture_opts *o, uint32_t count, char *e
         uint32_t min_frame = TPACKET_ALIGN(TPACKET_ALIGN(sizeof(struct tpacket3_hdr)) +
                                            TPACKET_ALIGN(sizeof(struct sockaddr_ll)));
         if (o->block_size == 0 || count == 0 || o->frame_size == 0)
-                snprintf(err, CST_ERRBUF, "ring_block_size, ring_block_count and ring_frame_size "
-                                          "must be > 0");
+                snprintf(err, CST_ERRBUF,
+                         "ring_block_size, ring_block_count and ring_frame_size "
+                         "must be > 0");
         else if (o->frame_size % TPACKET_ALIGNMENT || o->frame_size < min_frame)
                 snprintf(err, CST_ERRBUF,
                          "ring_frame_size %u must be a multiple of %d and at least %u",
                          o->frame_size, TPACKET_ALIGNMENT, min_frame);
         else if (o->block_size % o->frame_size)
-                snprintf(err, CST_ERRBUF, "ring_block_size %u is not a multiple of ring_frame_size %u",
+                snprintf(err, CST_ERRBUF,
+                         "ring_block_size %u is not a multiple of ring_frame_size %u",
                          o->block_size, o->frame_size);
         else if (page > 0 && o->block_size % (uint32_t)page)
-                snprintf(err, CST_ERRBUF, "ring_block_size %u is not a multiple of the page size %ld",
-                         o->block_size, page);
+                snprintf(err, CST_ERRBUF,
+                         "ring_block_size %u is not a multiple of the page size %ld", o->block_size,
+                         page);
         else if ((uint64_t)o->block_size * count > (1ull << 34))
                 snprintf(err, CST_ERRBUF, "ring of %u x %u bytes is too large", count,
                          o->block_size);
@@ -200,7 +203,8 @@ static uint8_t *tp_fixup_frame(struct cst_capture *c, const struct tpacket3_hdr 
 {
         bool vlan = h->hv1.tp_vlan_tci != 0 || (h->tp_status & TP_STATUS_VLAN_VALID);
         if (vlan && !c->cooked && tp_headroom_ok(h, AFP_VLAN_TAG_LEN)) {
-                uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : 0;
+                uint16_t tpid =
+                    (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : 0;
                 data = afp_vlan_reinsert(data, caplen, origlen, tpid, (uint16_t)h->hv1.tp_vlan_tci);
         }
         if (c->cooked && tp_headroom_ok(h, AFP_SLL2_HDR_LEN))
@@ -301,9 +305,9 @@ static void tp_teardown(struct cst_capture *c)
 }
 
 const struct afp_backend_ops afp_tpacket_v3_ops = {
-        .name = "tpacket_v3",
-        .setup = tp_setup,
-        .next_batch = tp_next_batch,
-        .release = tp_release,
-        .teardown = tp_teardown,
+    .name = "tpacket_v3",
+    .setup = tp_setup,
+    .next_batch = tp_next_batch,
+    .release = tp_release,
+    .teardown = tp_teardown,
 };

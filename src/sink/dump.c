@@ -89,7 +89,7 @@ static int dump_pcap_header(struct cst_dumper *d, const struct cst_dump_opts *o,
                 return CST_EFATAL;
         st_le32(h, o->nsec ? 0xA1B23C4Du : 0xA1B2C3D4u);
         h[4] = 2, h[5] = 0, h[6] = 4, h[7] = 0; /* version 2.4 */
-        memset(h + 8, 0, 8);                   /* thiszone, sigfigs */
+        memset(h + 8, 0, 8);                    /* thiszone, sigfigs */
         st_le32(h + 16, o->snaplen);
         st_le32(h + 20, o->linktype);
         return CST_OK;

@@ -13,16 +13,16 @@
 #define BT_ISB 0x00000005u
 #define BT_EPB 0x00000006u
 
-#define OPT_ENDOFOPT    0
-#define SHB_OS          3
-#define SHB_USERAPPL    4
-#define IF_NAME         2
-#define IF_TSRESOL      9
-#define EPB_FLAGS       2
-#define ISB_STARTTIME   2
-#define ISB_ENDTIME     3
-#define ISB_IFRECV      4
-#define ISB_IFDROP      5
+#define OPT_ENDOFOPT  0
+#define SHB_OS        3
+#define SHB_USERAPPL  4
+#define IF_NAME       2
+#define IF_TSRESOL    9
+#define EPB_FLAGS     2
+#define ISB_STARTTIME 2
+#define ISB_ENDTIME   3
+#define ISB_IFRECV    4
+#define ISB_IFDROP    5
 
 static void le16(uint8_t *b, uint16_t v)
 {

@@ -10,11 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PCAPNG_EPB_HEAD_LEN  28u /* type, length, ifid, ts high/low, caplen, origlen */
-#define PCAPNG_EPB_TAIL_LEN  16u /* epb_flags option, end of options, length */
-#define PCAPNG_SHB_MAX_LEN   600u
-#define PCAPNG_IDB_MAX_LEN   120u
-#define PCAPNG_ISB_LEN       76u
+#define PCAPNG_EPB_HEAD_LEN 28u /* type, length, ifid, ts high/low, caplen, origlen */
+#define PCAPNG_EPB_TAIL_LEN 16u /* epb_flags option, end of options, length */
+#define PCAPNG_SHB_MAX_LEN  600u
+#define PCAPNG_IDB_MAX_LEN  120u
+#define PCAPNG_ISB_LEN      76u
 
 /* epb_flags direction bits (4.3.1). */
 #define PCAPNG_FLAG_INBOUND  1u
