@@ -9,16 +9,6 @@
 #include <constrictor/constrictor.h>
 #include "commands.h"
 
-/*
- * The offline pipeline (include/constrictor/offline.h) is built on another
- * branch; weak references keep this file linking without it, and the
- * commands report it as unavailable.
- */
-#pragma weak cst_detect_format
-#pragma weak cst_same_file
-#pragma weak cst_constrict_file
-#pragma weak cst_reinflate_file
-
 struct offline_opts {
         bool constrict; /* else reinflate/restore */
         const char *input;
@@ -155,8 +145,6 @@ static int prepare(const struct offline_opts *o, struct cst_config *cfg)
                 cst_config_set_policy(cfg, o->policy);
         if (o->decision_log && !o->constrict)
                 return fatal("--decision-log is supported only with constrict mode");
-        if (!cst_detect_format || !cst_same_file || !cst_constrict_file || !cst_reinflate_file)
-                return fatal("the offline pipeline is not available in this build");
         if (strcmp(o->output, "-") != 0 && cst_same_file(o->input, o->output) == 1)
                 return fatal("input and output paths refer to the same file");
         if (cst_detect_format(o->input, &fmt, err) != 0)
