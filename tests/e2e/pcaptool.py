@@ -5,6 +5,7 @@
   pcaptool.py send IFACE FILE        send every frame of a capture file on IFACE (AF_PACKET)
   pcaptool.py vlan IFACE N VID PRIO  send N 802.1Q-tagged UDP frames
   pcaptool.py mix IFACE N            send N frames each of TCP/443, TCP/80, UDP/53, ARP
+  pcaptool.py stream IFACE SEC N     send N UDP/9999 frames, one every SEC seconds
   pcaptool.py info FILE              pcapng: block types and options of interest
 
 The reader understands classic PCAP (both byte orders, us/ns) and PCAPNG
@@ -166,6 +167,15 @@ def cmd_mix(iface, n):
     print(4 * n)
 
 
+def cmd_stream(iface, interval, count):
+    """Send `count` numbered UDP/9999 frames, one every `interval` seconds."""
+    import time
+    s = raw_socket(iface)
+    for i in range(count):
+        s.send(eth(0x0800, ipv4(17, udp(7000, 9999, struct.pack("!I", i) + b"s" * 60))))
+        time.sleep(interval)
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "dump":
@@ -176,6 +186,8 @@ def main(argv):
         cmd_send(argv[2], argv[3])
     elif cmd == "vlan":
         cmd_vlan(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
+    elif cmd == "stream":
+        cmd_stream(argv[2], float(argv[3]), int(argv[4]))
     elif cmd == "mix":
         cmd_mix(argv[2], int(argv[3]))
     else:
