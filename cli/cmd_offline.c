@@ -145,7 +145,8 @@ static int prepare(const struct offline_opts *o, struct cst_config *cfg)
                 cst_config_set_policy(cfg, o->policy);
         if (o->decision_log && !o->constrict)
                 return fatal("--decision-log is supported only with constrict mode");
-        if (strcmp(o->output, "-") != 0 && cst_same_file(o->input, o->output) == 1)
+        /* cst_same_file also compares "-" (stdout) with the input. */
+        if (cst_same_file(o->input, o->output) == 1)
                 return fatal("input and output paths refer to the same file");
         if (cst_detect_format(o->input, &fmt, err) != 0)
                 return fatal(err);

@@ -219,7 +219,7 @@ static int on_assignment(struct cfg_reader *r, char *s)
 static int on_line(struct cfg_reader *r, char *s)
 {
         /* A UTF-8 BOM is an error in the offline dialect (SPEC 2.2 rule 7). */
-        if (r->line == 1 && r->dialect == CST_DIALECT_LIVE && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+        if (r->line == 1 && r->dialect == CST_DIALECT_LIVE && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
                 s += 3;
         cut_comment(s, r->dialect);
         s = trim(s);
