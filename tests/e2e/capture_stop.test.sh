@@ -70,6 +70,18 @@ expect_eq "EPB outbound flags" "$(grep -c '^EPB flags=2$' "$T/ng.info")" 5
 grep -q "^ISB ifrecv=1[0-9]* ifdrop=0$" "$T/ng.info" && pass "ISB counters" || fail "ISB: $(grep ISB "$T/ng.info")"
 expect_eq "tshark sees the directions" "$(tshark -n -r "$T/ng.pcapng" -T fields -e frame.packet_flags_direction 2>/dev/null | sort | uniq -c | awk '{print $1}' | xargs)" "5 5"
 
+# Output is flushed at least once a second: a reader sees packets while the
+# capture is still running.
+for be in recvmsg tpacket_v3; do
+	cap_start "$T/flush.$be.log" -i "$IF_B" -w "$T/flush.$be.pcap" --backend "$be" || fail "flush start"
+	inA python3 "$PCAPTOOL" stream "$IF_A" 0 5
+	sleep 2
+	expect_eq "$be: packets readable while capturing" "$(count_in "$T/flush.$be.pcap")" 5
+	kill -TERM "$CAP_PID"
+	cap_wait
+	expect_eq "$be: after SIGTERM" "$(count_in "$T/flush.$be.pcap") $CAP_RC" "5 0"
+done
+
 # -w - into tshark, -s 100, microsecond timestamps
 stream 3000
 inB "$CST_BIN" capture -i "$IF_B" -w - -c 7 -s 100 --time-precision micro 2>"$T/pipe.log" >"$T/pipe.pcap"
