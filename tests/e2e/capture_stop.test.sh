@@ -93,6 +93,12 @@ expect_eq "micro: pcap magic" "$(od -An -tx1 -N4 "$T/pipe.pcap" | xargs)" "d4 c3
 expect_eq "-s 100: captured lengths" "$(tshark -n -r "$T/pipe.pcap" -T fields -e frame.cap_len 2>/dev/null | sort -u | xargs)" "100"
 expect_eq "-s 100: wire lengths kept" "$(tshark -n -r "$T/pipe.pcap" -T fields -e frame.len 2>/dev/null | sort -u | xargs)" "106"
 
+# Without -w: one text line per packet on stdout, stats on stderr.
+inB "$CST_BIN" capture -i "$IF_B" -c 3 >"$T/text.out" 2>"$T/text.log"
+expect_eq "text mode: exit status" "$?" 0
+expect_eq "text mode: lines" "$(grep -c ' In  len 106 kept 106$' "$T/text.out")" 3
+expect_eq "text mode: packets captured" "$(stat_of "$T/text.log" "packets captured")" 3
+
 # -i any: Linux cooked v2 with the interface index, kernel filter on a cooked socket
 idx=$(inB cat "/sys/class/net/$IF_B/ifindex")
 cap_start "$T/any.log" -i any -w "$T/any.pcap" -c 5 udp port 9999 || fail "any start"
