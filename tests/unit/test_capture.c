@@ -46,9 +46,14 @@ static void test_filter(void)
         CHECK(ip_proto_at_9);
         afp_filter_free(&prog);
 
-        /* A link-layer address has no ancillary equivalent on a cooked socket. */
+        /* The packet type maps to an ancillary load ... */
         CHECK(afp_filter_compile("inbound", CST_LINK_LINUX_SLL2, 262144, true, &prog, err) == 0);
+        CHECK_EQ_U(prog.filter[0].k, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE));
         afp_filter_free(&prog);
+        /* ... a link-layer address byte has no equivalent on a cooked socket. */
+        CHECK(afp_filter_compile("link[12] = 2", CST_LINK_LINUX_SLL2, 262144, true, &prog, err) <
+              0);
+        CHECK(strstr(err, "cannot filter on a cooked (any) socket") != NULL);
 }
 
 static void test_frame(void)
