@@ -259,7 +259,7 @@ static int finish_live(struct cfg_reader *r)
         char msg[CST_ERRBUF];
 
         if (cst_config_validate(r->cfg, msg) != 0)
-                return fail(r, 0, "%s", msg, NULL);
+                return fail(r, 0, "%.300s", msg, NULL);
         return 0;
 }
 
