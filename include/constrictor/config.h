@@ -51,6 +51,7 @@ struct cst_config {
         uint32_t app_data_continuation_keep_bytes; /* KC */
         enum cst_tls_policy tls_policy;
         bool keep_encrypted_handshake;
+        bool keep_encrypted_handshake_set; /* named in a config file: `track` keeps the choice */
 
         /* [quic] */
         bool quic_enabled;
@@ -96,7 +97,21 @@ void cst_config_live_defaults(struct cst_config *cfg);
  */
 int cst_config_load(struct cst_config *cfg, const char *path, enum cst_config_dialect dialect,
                     char *err);
+/* "final_only", "stream", "bulk", "track" (and "unknown" for other values). */
 const char *cst_tls_policy_name(enum cst_tls_policy p);
+/* Exact, case-sensitive names above; 0 on success, -1 otherwise. */
 int cst_tls_policy_parse(const char *s, enum cst_tls_policy *out);
+/*
+ * Select the TLS continuation policy (e.g. from --policy) with the defaults it
+ * implies: under `track` keep_encrypted_handshake is on unless a config file
+ * set it explicitly.
+ */
+void cst_config_set_policy(struct cst_config *cfg, enum cst_tls_policy p);
+/*
+ * Cross-key checks of the [capture] values (ring_block_size a multiple of
+ * ring_frame_size, ...).  Run by the live-dialect loader (reported as line 0);
+ * callers building a config by hand may run it too.  Writes the bare message.
+ */
+int cst_config_validate(const struct cst_config *cfg, char *err);
 
 #endif

@@ -6,6 +6,7 @@
 #ifndef CONSTRICTOR_ENGINE_H
 #define CONSTRICTOR_ENGINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <constrictor/packet.h>
 #include <constrictor/config.h>
@@ -70,5 +71,14 @@ int cst_engine_close_decision_log(cst_engine *eng, char *err);
 int cst_engine_decision_log_error(cst_engine *eng, char *err);
 
 struct cst_stats *cst_engine_stats(cst_engine *eng);
+
+/*
+ * Compatibility mode (default off): true reproduces the offline tool's
+ * defects that constrictor fixes (docs/compatibility.md): TSO frames
+ * malformed, TLS record headers not sanity-checked, a malformed record leaves
+ * the direction synchronized, DNS-like datagrams counted as QUIC.  Used by
+ * tests that show old and new behaviour side by side.
+ */
+void cst_engine_set_compat(cst_engine *eng, bool compat);
 
 #endif

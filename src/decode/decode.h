@@ -48,10 +48,22 @@ struct decoded {
 
 /* decode.flags for decode_packet() */
 #define DECODE_COMPAT 0x01u /* offline-tool rules exactly: TSO/jumbo frames are malformed */
+/* Without DECODE_COMPAT (the engine's default, fix of SPEC 6 item 6): IPv4
+ * total_length 0 runs to the end of the capture (DEC_F_TSO, no
+ * DEC_F_IPV4_LEN_SHORT), and IPv6 payload_length 0 with a Hop-by-Hop Jumbo
+ * Payload option likewise (DEC_F_IPV6_JUMBO).  VLAN stacks deeper than 8
+ * tags are malformed in both modes. */
 
 /* Decode `caplen` bytes of a packet of link type `linktype`. Never fails. */
 void decode_packet(uint32_t linktype, const uint8_t *p, uint32_t caplen, unsigned mode,
                    struct decoded *d);
 
-/* Link layer: returns the network-layer offset and EtherType-like protocol. */
+/*
+ * SPEC 2.11 decision-log decode_note of a decoded packet (static string,
+ * "" when there is nothing to note or the packet was neither decoded nor
+ * malformed): the IPv4 "total length smaller than the captured IP bytes"
+ * pair and/or "transport_payload_truncated_by_length_fields".
+ */
+const char *decode_note(const struct decoded *d, uint32_t caplen);
+
 #endif

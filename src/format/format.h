@@ -7,19 +7,42 @@
 #define CST_FORMAT_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <constrictor/constrictor.h>
 
-/* Result of source next_batch(): >0 records, 0 end, CST_EFATAL / CST_ETAIL. */
+/*
+ * What an incomplete input tail left unread (SPEC 2.3 / 2.4 tail counters).
+ * `packet_record` is set for a classic record (header or payload cut short).
+ */
+struct cst_source_tail {
+        bool present;
+        bool packet_record;
+        uint64_t trailing_bytes; /* bytes that could not be processed */
+        uint64_t missing_bytes;  /* classic payload case: caplen - available */
+};
+
+/*
+ * Result of source next_batch(): >0 records, 0 end, CST_EFATAL / CST_ETAIL.
+ * Records of one batch stay valid until the next next_batch() call.  After
+ * CST_ETAIL (no records in that call) tail() describes what was left.
+ */
 struct cst_source_ops {
         int (*next_batch)(void *priv, struct cst_packet *recs, unsigned max, char *err);
         void (*close)(void *priv);
+        void (*tail)(void *priv, struct cst_source_tail *t); /* may be NULL */
 };
 
 struct cst_source {
         const struct cst_source_ops *ops;
         void *priv;
         enum cst_file_format format;
+        /* Input description (stats): classic header values; pcapng: big_endian of the first SHB. */
+        bool nsec;
+        bool big_endian;
+        uint32_t linktype;
+        uint32_t snaplen;
+        uint8_t pcap_header[24]; /* classic: the global header as stored */
 };
 
 struct cst_sink_ops {

@@ -13,7 +13,7 @@
 
 struct reinflater {
         struct cst_config cfg;
-        uint8_t *buf;     /* scratch frame of REINFLATE_MAX_ORIGLEN bytes */
+        uint8_t *buf;    /* scratch frame of REINFLATE_MAX_ORIGLEN bytes */
         uint64_t rng[4]; /* xoshiro256** state for fill_byte = random */
 };
 

@@ -1,0 +1,59 @@
+/*
+ * Usage text: the offline tool's text (SPEC 2.1) with the program's own
+ * name, followed by constrictor's additions.
+ */
+#include <constrictor/constrictor.h>
+#include "commands.h"
+
+void cli_print_usage(FILE *out)
+{
+        const char *n = CST_PROGRAM_NAME;
+
+        fprintf(out,
+                "Usage:\n"
+                "  %s constrict input.pcap -o output.pcap [--config config.ini] [--stats] "
+                "[--decision-log decisions.csv]\n"
+                "  %s reinflate input.pcap -o output.pcap [--config config.ini] [--stats]\n"
+                "  %s restore input.pcap -o output.pcap [--config config.ini] [--stats]\n"
+                "  %s --version\n"
+                "  %s --help\n"
+                "\n"
+                "Notes:\n"
+                "  input/output may be classic PCAP (.pcap) or PCAPNG (.pcapng).\n"
+                "  restore is an alias for reinflate.\n"
+                "\n"
+                "Current behavior:\n"
+                "  constrict preserves format and applies conservative suffix-only truncation "
+                "when safe.\n"
+                "  reinflate/restore preserves format, pads truncated packets, and can preserve "
+                "or recompute checksums via config.\n",
+                n, n, n, n, n);
+        fprintf(out,
+                "\n"
+                "More options of constrict/reinflate/restore:\n"
+                "  --policy final_only|stream|bulk|track\n"
+                "                         TLS AppData continuation policy (overrides the config "
+                "file);\n"
+                "                         track follows every record boundary and is recommended\n"
+                "  --stats-format text|json\n"
+                "                         print the stats as text (default) or as one JSON "
+                "object; implies --stats\n"
+                "  -o -                   write the output to standard output (stats then go to "
+                "standard error)\n"
+                "\n"
+                "More commands:\n"
+                "  %s capture -i IFACE [-w output.pcap|-] [options] [expression]\n"
+                "                         record live traffic (%s capture --help)\n"
+                "  %s capture --config config.ini [--offline-input input.pcap]\n"
+                "  %s audit original.pcap constricted.pcap [--json]\n"
+                "                         check a constricted file against its original and report "
+                "the savings\n",
+                n, n, n, n);
+}
+
+int cli_usage_error(const char *msg)
+{
+        fprintf(stderr, "error: %s\n\n", msg);
+        cli_print_usage(stderr);
+        return 1;
+}

@@ -1,0 +1,115 @@
+/*
+ * Value syntax of the configuration dialects.
+ *
+ * Offline dialect (SPEC 2.2): an integer is non-empty, does not start with
+ * '-', is hexadecimal only when longer than two characters and prefixed
+ * 0x/0X, otherwise decimal ("010" is ten); every character must be consumed
+ * (so "+5", "1e3", "1 6" and "0x" are invalid).  Booleans are exactly
+ * "true" or "false".
+ *
+ * Live dialect (SPEC 3.1): integers are decimal digits only; booleans are
+ * true/false/1/0 in any case.
+ */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+#include "config_int.h"
+
+static int digit_value(char ch, unsigned base)
+{
+        if (ch >= '0' && ch <= '9')
+                return ch - '0';
+        if (base == 16 && ch >= 'a' && ch <= 'f')
+                return ch - 'a' + 10;
+        if (base == 16 && ch >= 'A' && ch <= 'F')
+                return ch - 'A' + 10;
+        return -1;
+}
+
+/* Every character a digit of `base`, value <= max. */
+static int parse_digits(const char *s, unsigned base, uint64_t max, uint64_t *out)
+{
+        uint64_t v = 0;
+
+        if (*s == '\0')
+                return -1;
+        for (; *s; s++) {
+                int d = digit_value(*s, base);
+                if (d < 0)
+                        return -1;
+                if (v > (max - (uint64_t)d) / base)
+                        return -1;
+                v = v * base + (uint64_t)d;
+        }
+        *out = v;
+        return 0;
+}
+
+int cfg_parse_uint(const char *s, enum cst_config_dialect dialect, uint64_t max, uint64_t *out)
+{
+        if (dialect == CST_DIALECT_LIVE)
+                return parse_digits(s, 10, max, out);
+        if (s[0] == '\0' || s[0] == '-')
+                return -1;
+        if (strlen(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+                return parse_digits(s + 2, 16, max, out);
+        return parse_digits(s, 10, max, out);
+}
+
+int cfg_parse_bool(const char *s, enum cst_config_dialect dialect, bool *out)
+{
+        if (dialect == CST_DIALECT_OFFLINE) {
+                if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
+                        *out = s[0] == 't';
+                        return 0;
+                }
+                return -1;
+        }
+        if (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0) {
+                *out = true;
+                return 0;
+        }
+        if (strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0) {
+                *out = false;
+                return 0;
+        }
+        return -1;
+}
+
+/* Copy item [b, e) without surrounding whitespace into buf. */
+static int trimmed_item(const char *b, const char *e, char *buf, size_t size)
+{
+        while (b < e && isspace((unsigned char)*b))
+                b++;
+        while (e > b && isspace((unsigned char)e[-1]))
+                e--;
+        if ((size_t)(e - b) >= size)
+                return -1;
+        memcpy(buf, b, (size_t)(e - b));
+        buf[e - b] = '\0';
+        return 0;
+}
+
+int cfg_parse_port_list(const char *s, enum cst_config_dialect dialect, struct cst_port_set *set)
+{
+        struct cst_port_set tmp;
+        char item[32];
+
+        memset(&tmp, 0, sizeof(tmp));
+        for (;;) {
+                const char *comma = strchr(s, ',');
+                const char *end = comma ? comma : s + strlen(s);
+                uint64_t port;
+
+                if (trimmed_item(s, end, item, sizeof(item)) != 0 || item[0] == '\0')
+                        return -1;
+                if (cfg_parse_uint(item, dialect, 65535, &port) != 0)
+                        return -1;
+                tmp.bits[port >> 3] |= (uint8_t)(1u << (port & 7));
+                if (!comma)
+                        break;
+                s = comma + 1;
+        }
+        *set = tmp;
+        return 0;
+}

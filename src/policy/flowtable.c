@@ -1,0 +1,260 @@
+/*
+ * flowtable — bounded bidirectional flow table (see flowtable.h for the
+ * layout and the memory budget).
+ *
+ * Index: linear probing over 8-byte slots.  A slot holds the high 32 bits of
+ * the key hash (the tag) and the entry number + 1; the home slot of a key is
+ * tag & slot_mask, so the index can be rebuilt and entries shifted back on
+ * deletion without touching the entry array.  The index is kept at most half
+ * full, so probes are short and a miss ends at the first empty slot.
+ */
+#include "policy/flowtable.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <constrictor/constrictor.h>
+
+#define FT_INITIAL_FLOWS 1024u
+
+static inline uint64_t ft_mix(uint64_t a, uint64_t b)
+{
+        __extension__ typedef unsigned __int128 u128;
+        u128 r = (u128)a * b;
+        return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static uint64_t ft_hash(const struct flow_key *k)
+{
+        uint64_t w[5];
+        memcpy(w, k, sizeof(w));
+        uint64_t h = ft_mix(w[0] ^ 0xa0761d6478bd642full, w[1] ^ 0xe7037ed1a0b428dbull);
+        h ^= ft_mix(w[2] ^ 0x8ebc6af09c88c6e3ull, w[3] ^ 0x589965cc75374cc3ull);
+        return ft_mix(h ^ w[4], 0x1d8e4e27c47d124full);
+}
+
+_Static_assert(sizeof(struct flow_key) == 40, "flow key is hashed as five 64-bit words");
+
+uint64_t ft_make_key(struct flow_key *k, const uint8_t *src, const uint8_t *dst, uint8_t addr_len,
+                     uint16_t sport, uint16_t dport, uint8_t proto, unsigned *dir)
+{
+        int c = memcmp(src, dst, addr_len);
+        bool swap = c > 0 || (c == 0 && sport > dport);
+        memset(k, 0, sizeof(*k));
+        memcpy(k->addr_a, swap ? dst : src, addr_len);
+        memcpy(k->addr_b, swap ? src : dst, addr_len);
+        k->port_a = swap ? dport : sport;
+        k->port_b = swap ? sport : dport;
+        k->addr_len = addr_len;
+        k->proto = proto;
+        *dir = swap ? 1u : 0u;
+        return ft_hash(k);
+}
+
+static uint32_t slots_for(uint32_t flows)
+{
+        uint32_t n = 16;
+        while (n < 2u * flows && n < (1u << 31))
+                n <<= 1;
+        return n;
+}
+
+int ft_init(struct flowtable *ft, uint32_t max_flows, uint32_t idle_timeout_sec, char *err)
+{
+        memset(ft, 0, sizeof(*ft));
+        ft->max_flows = max_flows ? max_flows : 1;
+        ft->idle_timeout = idle_timeout_sec;
+        ft->flows_cap = ft->max_flows < FT_INITIAL_FLOWS ? ft->max_flows : FT_INITIAL_FLOWS;
+        uint32_t nslots = slots_for(ft->flows_cap);
+        ft->flows = malloc((size_t)ft->flows_cap * sizeof(struct flow));
+        ft->slots = calloc(nslots, sizeof(uint64_t));
+        if (!ft->flows || !ft->slots) {
+                ft_free(ft);
+                snprintf(err, CST_ERRBUF, "out of memory allocating the flow table");
+                return CST_ENOMEM;
+        }
+        ft->slot_mask = nslots - 1;
+        ft->free_head = ft->lru_head = ft->lru_tail = FT_NIL;
+        return 0;
+}
+
+void ft_free(struct flowtable *ft)
+{
+        free(ft->flows);
+        free(ft->slots);
+        ft->flows = NULL;
+        ft->slots = NULL;
+}
+
+static inline uint32_t slot_tag(uint64_t s)
+{
+        return (uint32_t)(s >> 32);
+}
+
+static inline uint32_t slot_entry(uint64_t s)
+{
+        return (uint32_t)s - 1u;
+}
+
+static void index_put(uint64_t *slots, uint32_t mask, uint32_t tag, uint32_t entry)
+{
+        uint32_t i = tag & mask;
+        while (slots[i])
+                i = (i + 1) & mask;
+        slots[i] = (uint64_t)tag << 32 | (uint64_t)(entry + 1u);
+}
+
+/* Double the entry array (up to the cap) and rebuild a larger index. */
+static int ft_grow(struct flowtable *ft)
+{
+        uint64_t want = (uint64_t)ft->flows_cap * 2;
+        uint32_t ncap = want > ft->max_flows ? ft->max_flows : (uint32_t)want;
+        struct flow *nf = realloc(ft->flows, (size_t)ncap * sizeof(struct flow));
+        if (!nf)
+                return -1;
+        ft->flows = nf;
+        uint32_t nslots = slots_for(ncap);
+        if (nslots - 1 != ft->slot_mask) {
+                uint64_t *ns = calloc(nslots, sizeof(uint64_t));
+                if (!ns)
+                        return -1; /* keep the old index; entries still fit the old cap */
+                for (uint32_t i = 0; i <= ft->slot_mask; i++)
+                        if (ft->slots[i])
+                                index_put(ns, nslots - 1, slot_tag(ft->slots[i]),
+                                          slot_entry(ft->slots[i]));
+                free(ft->slots);
+                ft->slots = ns;
+                ft->slot_mask = nslots - 1;
+        }
+        ft->flows_cap = ncap;
+        return 0;
+}
+
+static void lru_unlink(struct flowtable *ft, uint32_t e)
+{
+        struct flow *f = &ft->flows[e];
+        if (f->lru_prev != FT_NIL)
+                ft->flows[f->lru_prev].lru_next = f->lru_next;
+        else
+                ft->lru_head = f->lru_next;
+        if (f->lru_next != FT_NIL)
+                ft->flows[f->lru_next].lru_prev = f->lru_prev;
+        else
+                ft->lru_tail = f->lru_prev;
+}
+
+static void lru_push_head(struct flowtable *ft, uint32_t e)
+{
+        struct flow *f = &ft->flows[e];
+        f->lru_prev = FT_NIL;
+        f->lru_next = ft->lru_head;
+        if (ft->lru_head != FT_NIL)
+                ft->flows[ft->lru_head].lru_prev = e;
+        else
+                ft->lru_tail = e;
+        ft->lru_head = e;
+}
+
+struct flow *ft_lookup(struct flowtable *ft, const struct flow_key *k, uint64_t hash,
+                       uint32_t now)
+{
+        uint32_t tag = (uint32_t)(hash >> 32);
+        uint32_t i = tag & ft->slot_mask;
+        for (;;) {
+                uint64_t s = ft->slots[i];
+                if (!s)
+                        return NULL;
+                if (slot_tag(s) == tag) {
+                        uint32_t e = slot_entry(s);
+                        struct flow *f = &ft->flows[e];
+                        if (memcmp(&f->key, k, sizeof(*k)) == 0) {
+                                f->last_seen = now;
+                                if (ft->lru_head != e) {
+                                        lru_unlink(ft, e);
+                                        lru_push_head(ft, e);
+                                }
+                                return f;
+                        }
+                }
+                i = (i + 1) & ft->slot_mask;
+        }
+}
+
+/* Remove slot i and shift later members of its probe run back (no tombstones). */
+static void index_delete_at(struct flowtable *ft, uint32_t i)
+{
+        uint32_t mask = ft->slot_mask;
+        uint32_t j = i;
+        for (;;) {
+                ft->slots[i] = 0;
+                for (;;) {
+                        j = (j + 1) & mask;
+                        if (!ft->slots[j])
+                                return;
+                        uint32_t home = slot_tag(ft->slots[j]) & mask;
+                        /* Move j back to i unless its home lies cyclically in (i, j]. */
+                        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+                        if (!stays)
+                                break;
+                }
+                ft->slots[i] = ft->slots[j];
+                i = j;
+        }
+}
+
+void ft_remove(struct flowtable *ft, struct flow *f)
+{
+        uint32_t e = (uint32_t)(f - ft->flows);
+        uint32_t tag = (uint32_t)(ft_hash(&f->key) >> 32);
+        uint32_t i = tag & ft->slot_mask;
+        while (ft->slots[i] && slot_entry(ft->slots[i]) != e)
+                i = (i + 1) & ft->slot_mask;
+        if (ft->slots[i])
+                index_delete_at(ft, i);
+        lru_unlink(ft, e);
+        f->lru_next = ft->free_head;
+        ft->free_head = e;
+        ft->used--;
+}
+
+struct flow *ft_insert(struct flowtable *ft, const struct flow_key *k, uint64_t hash,
+                       uint32_t now)
+{
+        if (ft->used >= ft->max_flows) {
+                ft_remove(ft, &ft->flows[ft->lru_tail]);
+                ft->evicted++;
+        } else if (ft->free_head == FT_NIL && ft->high_water >= ft->flows_cap) {
+                if (ft_grow(ft) != 0)
+                        return NULL;
+        }
+        uint32_t e;
+        if (ft->free_head != FT_NIL) {
+                e = ft->free_head;
+                ft->free_head = ft->flows[e].lru_next;
+        } else {
+                e = ft->high_water++;
+        }
+        struct flow *f = &ft->flows[e];
+        memset(f, 0, sizeof(*f));
+        f->key = *k;
+        f->last_seen = now;
+        index_put(ft->slots, ft->slot_mask, (uint32_t)(hash >> 32), e);
+        lru_push_head(ft, e);
+        ft->used++;
+        return f;
+}
+
+void ft_expire(struct flowtable *ft, uint32_t now)
+{
+        if (!ft->idle_timeout)
+                return;
+        while (ft->lru_tail != FT_NIL) {
+                struct flow *f = &ft->flows[ft->lru_tail];
+                /* Timestamps may step back: an entry "from the future" is not idle. */
+                if (now <= f->last_seen || now - f->last_seen <= ft->idle_timeout)
+                        return;
+                ft_remove(ft, f);
+                ft->timed_out++;
+        }
+}

@@ -1,0 +1,54 @@
+/*
+ * quic — QUIC connection-ID learning and short-header cutting, SPEC 2.8
+ * (RFC 9000 §17.2 long header, §17.3 short header, RFC 8999 invariants).
+ *
+ * Long headers are walked (coalesced packets, RFC 9000 §12.2); Initials teach
+ * the client's and the server's Source Connection IDs; a short-header packet
+ * whose Destination Connection ID matches the peer's learned SCID is cut to
+ * short_header_keep_packet_bytes after its first byte's offset.
+ */
+#ifndef CST_POLICY_QUIC_H
+#define CST_POLICY_QUIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <constrictor/stats.h>
+
+#include "decode/decode.h"
+#include "policy/flowtable.h"
+
+struct quic_params {
+        uint32_t short_keep; /* short_header_keep_packet_bytes */
+        uint32_t min_saved;
+        bool require_dcid_match;
+        bool allow_unknown_dcid; /* allow_short_header_without_known_dcid */
+        /*
+         * Fix of SPEC 6 item 4 (docs/compatibility.md): a datagram whose first
+         * long header carries no recognised QUIC version (DNS with the top ID
+         * bit set, ...) is not QUIC: no "uncertain" count, no connection.
+         */
+        bool strict;
+};
+
+struct quic_flow_ref {
+        struct flowtable *ft;
+        const struct flow_key *key;
+        uint64_t hash;
+        unsigned dir; /* direction of this datagram within the flow */
+        uint32_t now;
+};
+
+struct quic_out {
+        uint32_t keep_len;
+        uint16_t reason; /* enum cst_reason */
+};
+
+void quic_process(const struct quic_params *p, const struct quic_flow_ref *fr,
+                  const struct decoded *d, const uint8_t *payload, uint32_t caplen,
+                  struct cst_stats *st, struct quic_out *out);
+
+/* Versions recognised by the strict mode (v1, v2, drafts, grease, mvfst, gQUIC). */
+bool quic_version_known(uint32_t version);
+
+#endif

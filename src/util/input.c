@@ -1,0 +1,183 @@
+/*
+ * input — mapped or streamed sequential reads of a capture file (see input.h).
+ */
+#include "util/input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <constrictor/constrictor.h>
+
+/* Pages behind the reader are given back in steps of this many bytes. */
+#define INPUT_DROP_STEP (16u << 20)
+
+static void set_err(char *err, const char *msg)
+{
+        if (err)
+                snprintf(err, CST_ERRBUF, "%s", msg);
+}
+
+static bool try_map(struct input *in)
+{
+        struct stat st;
+        if (fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+                return false;
+        if ((uint64_t)st.st_size > SIZE_MAX)
+                return false;
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+        if (m == MAP_FAILED)
+                return false;
+        madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+        in->map = m;
+        in->size = (uint64_t)st.st_size;
+        in->mapped = true;
+        return true;
+}
+
+int input_open(struct input *in, const char *path, char *err)
+{
+        memset(in, 0, sizeof(*in));
+        if (strcmp(path, "-") == 0) {
+                in->fd = STDIN_FILENO;
+        } else {
+                in->fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (in->fd < 0) {
+                        set_err(err, "failed to open input file");
+                        return CST_EFATAL;
+                }
+                in->own_fd = true;
+        }
+        if (try_map(in))
+                return CST_OK;
+        /* Empty regular files: size 0 is final, no buffer needed. */
+        struct stat st;
+        if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+                in->eof = true;
+                return CST_OK;
+        }
+        in->buf_cap = INPUT_READ_CHUNK;
+        in->buf = malloc(in->buf_cap);
+        if (!in->buf) {
+                input_close(in);
+                set_err(err, "out of memory");
+                return CST_ENOMEM;
+        }
+        return CST_OK;
+}
+
+void input_close(struct input *in)
+{
+        if (in->mapped)
+                munmap((void *)in->map, (size_t)in->size);
+        free(in->buf);
+        if (in->own_fd && in->fd >= 0)
+                close(in->fd);
+        memset(in, 0, sizeof(*in));
+        in->fd = -1;
+}
+
+/* Read into the spare capacity of the buffer once; false at EOF/error. */
+static bool fill_once(struct input *in)
+{
+        if (in->eof || in->read_fail || in->buf_len == in->buf_cap)
+                return false;
+        for (;;) {
+                ssize_t r = read(in->fd, in->buf + in->buf_len, in->buf_cap - in->buf_len);
+                if (r > 0) {
+                        in->buf_len += (size_t)r;
+                        in->size += (uint64_t)r;
+                        return true;
+                }
+                if (r == 0) {
+                        in->eof = true;
+                        return false;
+                }
+                if (errno != EINTR) {
+                        in->read_fail = true;
+                        return false;
+                }
+        }
+}
+
+/* Discard released bytes (never past off); double the buffer if still full. */
+static bool make_room(struct input *in, uint64_t off)
+{
+        uint64_t end = in->buf_off + in->buf_len;
+        uint64_t keep_from = in->released < off ? in->released : off;
+        if (keep_from > end)
+                keep_from = end;
+        if (keep_from > in->buf_off) {
+                size_t drop = (size_t)(keep_from - in->buf_off);
+                memmove(in->buf, in->buf + drop, in->buf_len - drop);
+                in->buf_len -= drop;
+                in->buf_off = keep_from;
+        }
+        if (in->buf_len < in->buf_cap)
+                return true;
+        /* Full of needed bytes: double (growth follows the data actually read). */
+        uint8_t *nb = realloc(in->buf, in->buf_cap * 2);
+        if (!nb)
+                return false;
+        in->buf = nb;
+        in->buf_cap *= 2;
+        return true;
+}
+
+static const uint8_t *peek_stream(struct input *in, uint64_t off, size_t n, bool may_move,
+                                  uint64_t *avail)
+{
+        for (;;) {
+                uint64_t end = in->buf_off + in->buf_len;
+                bool inside = off >= in->buf_off && off <= end;
+                if (inside && end - off >= n)
+                        return in->buf + (off - in->buf_off);
+                *avail = inside ? end - off : 0;
+                if (in->eof || in->read_fail || !inside)
+                        return NULL;
+                if (in->buf_len == in->buf_cap) {
+                        if (!may_move)
+                                return NULL;
+                        if (!make_room(in, off)) {
+                                in->read_fail = true;
+                                return NULL;
+                        }
+                }
+                fill_once(in);
+        }
+}
+
+const uint8_t *input_peek(struct input *in, uint64_t off, size_t n, bool may_move, uint64_t *avail)
+{
+        if (in->mapped) {
+                if (off <= in->size && in->size - off >= n)
+                        return in->map + off;
+                *avail = off < in->size ? in->size - off : 0;
+                return NULL;
+        }
+        if (!in->buf) { /* empty regular file */
+                *avail = 0;
+                return NULL;
+        }
+        return peek_stream(in, off, n, may_move, avail);
+}
+
+void input_release(struct input *in, uint64_t off)
+{
+        if (off > in->released)
+                in->released = off;
+        if (!in->mapped)
+                return;
+        /* Give resident pages behind the reader back (the page cache keeps them). */
+        uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+        uint64_t upto = in->released & ~(page - 1);
+        if (upto - in->dropped >= INPUT_DROP_STEP) {
+                madvise((void *)(in->map + in->dropped), (size_t)(upto - in->dropped),
+                        MADV_DONTNEED);
+                in->dropped = upto;
+        }
+}

@@ -1,0 +1,59 @@
+/*
+ * input — sequential access to a capture file for the format readers.
+ *
+ * A regular file is mapped whole (mmap + MADV_SEQUENTIAL) so packet views
+ * point into the mapping with no copy; pages behind the reader are dropped
+ * from the process (MADV_DONTNEED) so the resident set stays small for any
+ * file size.  Pipes, stdin ("-") and files that cannot be mapped are read with
+ * large read() calls into a buffer that only moves at a batch boundary.
+ *
+ * Offsets are absolute file offsets.  A pointer returned by input_peek() stays
+ * valid until the next call with may_move = true.
+ */
+#ifndef CST_UTIL_INPUT_H
+#define CST_UTIL_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define INPUT_READ_CHUNK (4u << 20) /* stream mode: bytes asked of one read() */
+
+struct input {
+        const uint8_t *map; /* whole file (mapped mode) */
+        uint64_t size;      /* mapped: size at open; stream: bytes read so far */
+        uint64_t dropped;   /* mapped: bytes before this were given back */
+        uint8_t *buf;       /* stream mode window */
+        uint64_t buf_off;   /* file offset of buf[0] */
+        size_t buf_len;
+        size_t buf_cap;
+        uint64_t released; /* caller no longer needs bytes before this */
+        int fd;
+        bool mapped;
+        bool eof;       /* stream: read() returned 0 (size is final) */
+        bool own_fd;    /* close fd on input_close */
+        bool read_fail; /* stream: read() failed */
+};
+
+/* Open `path` ("-" = stdin).  Error: "failed to open input file". */
+int input_open(struct input *in, const char *path, char *err);
+void input_close(struct input *in);
+
+/*
+ * Bytes [off, off+n) in memory, or NULL when fewer are available; *avail is
+ * then the number of bytes available from off.  With may_move = false the
+ * stream buffer is not compacted or grown, so NULL with !input_at_end() means
+ * "end the batch and ask again with may_move".
+ */
+const uint8_t *input_peek(struct input *in, uint64_t off, size_t n, bool may_move, uint64_t *avail);
+
+/* True when the size of the input is final (mapped, or stream at EOF). */
+static inline bool input_at_end(const struct input *in)
+{
+        return in->mapped || in->eof || in->read_fail;
+}
+
+/* The caller no longer needs bytes before `off` (called at a batch start). */
+void input_release(struct input *in, uint64_t off);
+
+#endif
