@@ -21,6 +21,8 @@ struct bench_capture {
 
 /* Load `path`; returns 0 or CST_EFATAL with a one-line message in err. */
 int bench_load_pcap(const char *path, struct bench_capture *c, char *err);
+/* Big buffer, 2 MiB aligned and backed by huge pages where possible; free(). */
+void *bench_alloc_big(size_t n);
 /* Append one view (used by the generator); returns 0 or CST_ENOMEM. */
 int bench_capture_push(struct bench_capture *c, const struct cst_packet *p);
 void bench_capture_free(struct bench_capture *c);

@@ -40,6 +40,8 @@ run() { # label args...
 # Mixed generator traffic (SPEC 5.1): 256 MiB, default 48 and 1000 concurrent flows.
 run mixed-256M-c48 "$(bench_input "$BUILD" 256M)"
 run mixed-256M-c1000 "$(bench_input "$BUILD" 256M 1000)"
+# The same with the harness prefetching packet i+8 (what a batching source can do).
+run mixed-256M-c1000-prefetch8 --prefetch 8 "$(bench_input "$BUILD" 256M 1000)"
 # Synthetic TLS: realistic MSS segments at 1 k flows, then the same small
 # per-flow mix (6 handshake + 6 data packets of 256-byte payload) at every
 # flow count so only the table size changes.

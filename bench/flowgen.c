@@ -243,7 +243,7 @@ int flowgen_build(const struct flowgen_opts *o, struct bench_capture *c, char *e
                           (size_t)o->data_segs * ((PAY_OFF + o->seg_bytes + 7) & ~7u) + 64;
         struct emit e = {0};
         e.cap = per_flow * o->flows;
-        e.buf = malloc(e.cap);
+        e.buf = bench_alloc_big(e.cap);
         struct flow *fl = calloc(o->flows, sizeof(*fl));
         if (!e.buf || !fl || o->seg_bytes == 0 || o->seg_bytes > 9000) {
                 snprintf(err, CST_ERRBUF, "flowgen: cannot allocate %zu bytes or bad segment size",

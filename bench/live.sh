@@ -14,7 +14,7 @@ BUILD=$(cd "${1:?usage: bench/live.sh BUILD_DIR [options]}" && pwd)
 shift
 RUNS=5
 SECONDS_PER_RUN=3
-TOOLS="constrictor-tpacket_v3 constrictor-recvmsg tcpdump-s0 tcpdump-s128 netsniff-ng"
+TOOLS="constrictor-tpacket_v3 constrictor-recvmsg constrictor-tpacket_v3+track tcpdump-s0 tcpdump-s128 netsniff-ng"
 WORKLOADS="64 512 1514 mixed"
 RATES=0
 while [ $# -gt 0 ]; do
@@ -71,7 +71,11 @@ setup_netns() {
 
 tool_cmd() { # tool file
 	case $1 in
-	constrictor-*) echo "$BIN capture -i $IF_RX -w $2 --backend ${1#constrictor-}" ;;
+	constrictor-*) # PERF_CAPTURE=FILE profiles the capture (CPU figures then include perf)
+		# constrictor-BACKEND[+POLICY]
+		local be=${1#constrictor-} pol=
+		case $be in *+*) pol="--policy ${be#*+}" be=${be%%+*} ;; esac
+		echo "${PERF_CAPTURE:+perf record -g -o $PERF_CAPTURE-$1 -- }$BIN capture -i $IF_RX -w $2 --backend $be $pol" ;;
 	tcpdump-s0) echo "tcpdump -i $IF_RX -s 0 -n -Z root -w $2" ;;
 	tcpdump-s128) echo "tcpdump -i $IF_RX -s 128 -n -Z root -w $2" ;;
 	netsniff-ng) echo "netsniff-ng --in $IF_RX --out $2 --silent --ring-size 64MiB" ;;

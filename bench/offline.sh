@@ -5,7 +5,7 @@
 # >= 5 runs.  Writes bench/results/offline.csv, offline-<size>.json and
 # offline-summary.md.
 #
-# usage: bench/offline.sh BUILD_DIR [--runs N] [--sizes "64M 256M 1G"]
+# usage: bench/offline.sh BUILD_DIR [--runs N] [--sizes "64M 256M 1G"] [--out-dir DIR]
 set -euo pipefail
 BUILD=$(cd "${1:?usage: bench/offline.sh BUILD_DIR [--runs N] [--sizes LIST]}" && pwd)
 shift
@@ -15,12 +15,13 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
 	--sizes) SIZES=$2; shift 2 ;;
+	--out-dir) OUT_DIR=$2; shift 2 ;;
 	*) echo "unknown option: $1" >&2; exit 2 ;;
 	esac
 done
 source "$(dirname "$0")/lib.sh"
 BIN=$BUILD/constrictor
-OUT=$BUILD/bench-out
+OUT=${OUT_DIR:-$BUILD/bench-out} # outputs: same file system as the input by default
 RAW=$BUILD/bench-raw
 mkdir -p "$OUT" "$RAW" "$RESULTS"
 command -v hyperfine >/dev/null || die "hyperfine is not installed"
@@ -98,4 +99,4 @@ for s in $SIZES; do
 done
 rm -f "$OUT"/*.pcap
 python3 "$BENCH_SRC/summarize_offline.py" "$RAW/offline.index" "$RESULTS" "$(machine_line)" \
-	"bench/offline.sh BUILD_DIR --runs $RUNS --sizes \"$SIZES\""
+	"bench/offline.sh BUILD_DIR --runs $RUNS --sizes \"$SIZES\"${OUT_DIR:+ --out-dir $OUT_DIR}"

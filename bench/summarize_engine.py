@@ -26,8 +26,11 @@ def main():
           "timed pass. Default configuration except the TLS policy.", "",
           f"Command: `{cmdline}`", "", "## Targets (issue 6)", ""]
     checks = [("mixed-256M-c1000", 100, "mixed traffic at 1 k flows"),
+              ("mixed-256M-c1000-prefetch8", 100,
+               "mixed traffic at 1 k flows, next packets prefetched"),
               ("tls-1000", 100, "synthetic TLS at 1 k flows"),
-              ("tls-1000000", 200, "synthetic TLS at 1 M flows")]
+              ("tls-1000000", 200, "synthetic TLS at 1 M flows"),
+              ("tls-1000000-prefetch8", 200, "synthetic TLS at 1 M flows, next packets prefetched")]
     for wl, limit, label in checks:
         r = find(rows, wl)
         if not r:
