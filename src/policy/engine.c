@@ -61,12 +61,9 @@ static const char *const reason_names[CST_R_COUNT] = {
     [CST_R_TRUNCATE_TLS_TRACK] = "truncate.tls_track",
     [CST_R_TRUNCATE_QUIC_SHORT_HEADER] = "truncate.quic_short_header",
     [CST_R_TRUNCATE_SNAPLEN] = "truncate.snaplen",
-<<<<<<< HEAD
-=======
     [CST_R_KEEP_TLS_TRACK_NEEDED] = "keep.tls_track_needed",
     [CST_R_TRUNCATE_TLS_TRACK_UNSYNCHRONIZED] = "truncate.tls_track_unsynchronized",
     [CST_R_KEEP_QUIC_VERSION_NEGOTIATION] = "keep.quic_version_negotiation",
->>>>>>> refs/heads/track
 };
 
 const char *cst_reason_name(unsigned reason)
