@@ -29,6 +29,8 @@ struct opts {
         double min_seconds;
         unsigned min_passes;
         unsigned prefetch;
+        unsigned batch;     /* > 0: cst_engine_process_batch() over runs of this many packets */
+        uint32_t max_flows; /* > 0: flow table cap instead of the default */
         struct flowgen_opts gen;
 };
 
@@ -82,10 +84,21 @@ static uint32_t span_seconds(const struct bench_capture *c)
  * loop prefetches the first two cache lines of the packet `prefetch` places
  * ahead, as a source handing out batches could (a ring or read buffer).
  */
-static uint64_t run_pass(cst_engine *eng, const struct bench_capture *c, unsigned prefetch)
+static uint64_t run_pass(cst_engine *eng, const struct bench_capture *c, unsigned prefetch,
+                         unsigned batch)
 {
         uint64_t kept = 0;
         struct cst_verdict v;
+        if (batch) {
+                static struct cst_verdict vb[4096];
+                for (size_t i = 0; i < c->n; i += batch) {
+                        unsigned m = c->n - i < batch ? (unsigned)(c->n - i) : batch;
+                        cst_engine_process_batch(eng, &c->pkts[i], m, vb);
+                        for (unsigned j = 0; j < m; j++)
+                                kept += vb[j].keep_len;
+                }
+                return kept;
+        }
         for (size_t i = 0; i < c->n; i++) {
                 if (prefetch && i + prefetch < c->n) {
                         const uint8_t *p = c->pkts[i + prefetch].data;
@@ -105,6 +118,8 @@ static int bench_policy(struct bench_capture *c, enum cst_tls_policy p, const st
         struct cst_config cfg;
         cst_config_defaults(&cfg);
         cfg.tls_policy = p;
+        if (o->max_flows)
+                cfg.max_flows = o->max_flows;
         cst_engine *eng = cst_engine_new(&cfg, err);
         if (!eng) {
                 fprintf(stderr, "engine: %s\n", err);
@@ -114,7 +129,7 @@ static int bench_policy(struct bench_capture *c, enum cst_tls_policy p, const st
         uint64_t captured = 0;
         for (size_t i = 0; i < c->n; i++)
                 captured += c->pkts[i].caplen;
-        run_pass(eng, c, o->prefetch); /* warm-up: flow table, caches */
+        run_pass(eng, c, o->prefetch, o->batch); /* warm-up: flow table, caches */
         static double per_pass[MAX_PASSES];
         double t_total = 0;
         uint64_t kept = 0, allocs = 0;
@@ -123,7 +138,7 @@ static int bench_policy(struct bench_capture *c, enum cst_tls_policy p, const st
                 shift_time(c, span);
                 uint64_t a0 = alloc_counts.allocs;
                 double t0 = now_ns();
-                kept = run_pass(eng, c, o->prefetch);
+                kept = run_pass(eng, c, o->prefetch, o->batch);
                 double dt = now_ns() - t0;
                 allocs += alloc_counts.allocs - a0;
                 per_pass[n++] = dt / (double)(c->n ? c->n : 1);
@@ -151,6 +166,9 @@ static void usage(void)
             "  --write-pcap FILE  write the synthetic capture as classic PCAP and exit\n"
             "  --min-seconds S    timed seconds per policy (default 2)\n"
             "  --min-passes N     timed passes per policy (default 5)\n"
+            "  --prefetch K       prefetch the packet K places ahead (per-packet calls)\n"
+            "  --batch N          cst_engine_process_batch() over N packets at a time (<= 4096)\n"
+            "  --max-flows N      flow table cap (default: the configuration default)\n"
             "  --csv FILE         append result rows to FILE\n"
             "  --label TEXT       workload label in the output (default: file name)\n",
             stderr);
@@ -183,6 +201,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
                         o->min_seconds = strtod(v, NULL);
                 else if (!strcmp(a, "--min-passes"))
                         o->min_passes = (unsigned)strtoul(v, NULL, 10);
+                else if (!strcmp(a, "--batch"))
+                        o->batch = (unsigned)strtoul(v, NULL, 10) > 4096
+                                       ? 4096
+                                       : (unsigned)strtoul(v, NULL, 10);
+                else if (!strcmp(a, "--max-flows"))
+                        o->max_flows = (uint32_t)strtoul(v, NULL, 10);
                 else if (!strcmp(a, "--prefetch"))
                         o->prefetch = (unsigned)strtoul(v, NULL, 10);
                 else if (!strcmp(a, "--csv"))

@@ -238,8 +238,13 @@ static void index_delete_at(struct flowtable *ft, uint32_t i)
 
 void ft_remove(struct flowtable *ft, struct flow *f)
 {
+        ft_remove_hashed(ft, f, ft_hash(&f->key));
+}
+
+void ft_remove_hashed(struct flowtable *ft, struct flow *f, uint64_t hash)
+{
         uint32_t e = (uint32_t)(f - ft->flows);
-        uint32_t tag = (uint32_t)(ft_hash(&f->key) >> 32);
+        uint32_t tag = (uint32_t)(hash >> 32);
         uint32_t i = tag & ft->slot_mask;
         while (ft->slots[i] && slot_entry(ft->slots[i]) != e)
                 i = (i + 1) & ft->slot_mask;

@@ -115,6 +115,34 @@ void ft_remove(struct flowtable *ft, struct flow *f);
 /* Expire entries idle for more than the timeout (by packet time). */
 void ft_expire(struct flowtable *ft, uint32_t now);
 
+/* ft_remove with the key hash already known (no rehash of the key). */
+void ft_remove_hashed(struct flowtable *ft, struct flow *f, uint64_t hash);
+
+/*
+ * Prefetch hints of the batch pipeline (engine.c).  They read the index and
+ * entries but change nothing, so they cannot change a decision; a stale
+ * answer (the table changed since) only wastes a prefetch.
+ */
+static inline void ft_prefetch_slot(const struct flowtable *ft, uint64_t hash)
+{
+        __builtin_prefetch(&ft->slots[(uint32_t)(hash >> 32) & ft->slot_mask]);
+}
+
+/* Entry number of the first index slot whose tag matches, FT_NIL if none nearby. */
+static inline uint32_t ft_peek_entry(const struct flowtable *ft, uint64_t hash)
+{
+        uint32_t tag = (uint32_t)(hash >> 32), mask = ft->slot_mask;
+        uint32_t i = tag & mask;
+        for (unsigned n = 0; n < 8; n++, i = (i + 1) & mask) {
+                uint64_t s = ft->slots[i];
+                if (!s)
+                        return FT_NIL;
+                if ((uint32_t)(s >> 32) == tag)
+                        return (uint32_t)s - 1u;
+        }
+        return FT_NIL;
+}
+
 static inline uint32_t ft_active(const struct flowtable *ft)
 {
         return ft->used;
