@@ -15,7 +15,9 @@
  *
  * Bytes per flow: sizeof(struct flow) (96) in the entry array plus 16 bytes
  * of index (two 8-byte slots per entry at the maximal load of 1/2): 112 bytes,
- * i.e. about 112 MiB at the default cap of 1,048,576 flows when it is full.
+ * i.e. 28 MiB at the default cap of 262,144 flows (src/config/config.c), chosen so
+ * that `constrict` at default settings peaks below 64 MiB of RSS whatever the
+ * input (docs/compatibility.md).
  */
 #ifndef CST_POLICY_FLOWTABLE_H
 #define CST_POLICY_FLOWTABLE_H
