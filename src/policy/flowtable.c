@@ -10,6 +10,7 @@
  */
 #include "policy/flowtable.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,16 +29,27 @@ static inline uint64_t ft_mix(uint64_t a, uint64_t b)
         return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-static uint64_t ft_hash(const struct flow_key *k)
+/* Hash of the key's five 64-bit words (in registers: no reload of a just-written key). */
+static inline uint64_t ft_hash_words(const uint64_t w[5])
 {
-        uint64_t w[5];
-        memcpy(w, k, sizeof(w));
         uint64_t h = ft_mix(w[0] ^ 0xa0761d6478bd642full, w[1] ^ 0xe7037ed1a0b428dbull);
         h ^= ft_mix(w[2] ^ 0x8ebc6af09c88c6e3ull, w[3] ^ 0x589965cc75374cc3ull);
         return ft_mix(h ^ w[4], 0x1d8e4e27c47d124full);
 }
 
+static uint64_t ft_hash(const struct flow_key *k)
+{
+        uint64_t w[5];
+        memcpy(w, k, sizeof(w));
+        return ft_hash_words(w);
+}
+
 _Static_assert(sizeof(struct flow_key) == 40, "flow key is hashed as five 64-bit words");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "ft_make_key builds the key's words");
+_Static_assert(offsetof(struct flow_key, port_a) == 32 && offsetof(struct flow_key, port_b) == 34 &&
+                   offsetof(struct flow_key, addr_len) == 36 &&
+                   offsetof(struct flow_key, proto) == 37,
+               "ft_make_key's word layout");
 
 /* Order two addresses as big-endian numbers without a library call (4 or 16 bytes). */
 static inline int addr_cmp(const uint8_t *a, const uint8_t *b, uint8_t len)
@@ -54,26 +66,43 @@ static inline int addr_cmp(const uint8_t *a, const uint8_t *b, uint8_t len)
         return 0;
 }
 
+static inline uint64_t ld_u64(const uint8_t *b)
+{
+        uint64_t v;
+        memcpy(&v, b, sizeof(v));
+        return v;
+}
+
+/*
+ * The key is built as five 64-bit words in registers (the byte layout of
+ * struct flow_key on this little-endian machine: addresses, then port_a,
+ * port_b, addr_len, proto, zero padding), hashed from them, and stored once:
+ * writing it field by field and hashing it back from memory stalls on
+ * store-to-load forwarding.
+ */
 uint64_t ft_make_key(struct flow_key *k, const uint8_t *src, const uint8_t *dst, uint8_t addr_len,
                      uint16_t sport, uint16_t dport, uint8_t proto, unsigned *dir)
 {
         int c = addr_cmp(src, dst, addr_len);
         bool swap = c > 0 || (c == 0 && sport > dport);
         const uint8_t *a = swap ? dst : src, *b = swap ? src : dst;
-        memset(k, 0, sizeof(*k));
+        uint64_t w[5];
         if (addr_len == 4) {
-                memcpy(k->addr_a, a, 4);
-                memcpy(k->addr_b, b, 4);
+                w[0] = ld_le32(a);
+                w[1] = 0;
+                w[2] = ld_le32(b);
+                w[3] = 0;
         } else {
-                memcpy(k->addr_a, a, 16);
-                memcpy(k->addr_b, b, 16);
+                w[0] = ld_u64(a);
+                w[1] = ld_u64(a + 8);
+                w[2] = ld_u64(b);
+                w[3] = ld_u64(b + 8);
         }
-        k->port_a = swap ? dport : sport;
-        k->port_b = swap ? sport : dport;
-        k->addr_len = addr_len;
-        k->proto = proto;
+        uint16_t pa = swap ? dport : sport, pb = swap ? sport : dport;
+        w[4] = (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)addr_len << 32 | (uint64_t)proto << 40;
+        memcpy(k, w, sizeof(w));
         *dir = swap ? 1u : 0u;
-        return ft_hash(k);
+        return ft_hash_words(w);
 }
 
 static inline bool key_equal(const struct flow_key *x, const struct flow_key *y)
