@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <constrictor/constrictor.h>
 
@@ -113,6 +114,36 @@ static inline bool key_equal(const struct flow_key *x, const struct flow_key *y)
         return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4])) == 0;
 }
 
+/*
+ * The entry array and the index are anonymous mappings advised to use 2 MiB
+ * pages: lookups at random over a large table otherwise miss the TLB on
+ * nearly every packet (4 KiB pages).  Growth uses mremap, which moves page
+ * tables instead of copying, so a doubling never holds two entry arrays.
+ */
+static void *map_alloc(size_t n)
+{
+        void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+                return NULL;
+        madvise(p, n, MADV_HUGEPAGE); /* a hint: ignored where THP is off */
+        return p;
+}
+
+static void *map_grow(void *p, size_t old_n, size_t n)
+{
+        void *q = mremap(p, old_n, n, MREMAP_MAYMOVE);
+        if (q == MAP_FAILED)
+                return NULL;
+        madvise(q, n, MADV_HUGEPAGE);
+        return q;
+}
+
+static void map_free(void *p, size_t n)
+{
+        if (p)
+                munmap(p, n);
+}
+
 static uint32_t slots_for(uint32_t flows)
 {
         uint32_t n = 16;
@@ -130,22 +161,22 @@ int ft_init(struct flowtable *ft, uint32_t max_flows, uint32_t idle_timeout_sec,
         ft->idle_timeout = idle_timeout_sec;
         ft->flows_cap = ft->max_flows < FT_INITIAL_FLOWS ? ft->max_flows : FT_INITIAL_FLOWS;
         uint32_t nslots = slots_for(ft->flows_cap);
-        ft->flows = malloc((size_t)ft->flows_cap * sizeof(struct flow));
-        ft->slots = calloc(nslots, sizeof(uint64_t));
+        ft->slot_mask = nslots - 1;
+        ft->flows = map_alloc((size_t)ft->flows_cap * sizeof(struct flow));
+        ft->slots = map_alloc((size_t)nslots * sizeof(uint64_t)); /* zero-filled */
         if (!ft->flows || !ft->slots) {
                 ft_free(ft);
                 snprintf(err, CST_ERRBUF, "out of memory allocating the flow table");
                 return CST_ENOMEM;
         }
-        ft->slot_mask = nslots - 1;
         ft->free_head = ft->lru_head = ft->lru_tail = FT_NIL;
         return 0;
 }
 
 void ft_free(struct flowtable *ft)
 {
-        free(ft->flows);
-        free(ft->slots);
+        map_free(ft->flows, (size_t)ft->flows_cap * sizeof(struct flow));
+        map_free(ft->slots, ((size_t)ft->slot_mask + 1) * sizeof(uint64_t));
         ft->flows = NULL;
         ft->slots = NULL;
 }
@@ -173,23 +204,24 @@ static int ft_grow(struct flowtable *ft)
 {
         uint64_t want = (uint64_t)ft->flows_cap * 2;
         uint32_t ncap = want > ft->max_flows ? ft->max_flows : (uint32_t)want;
-        struct flow *nf = realloc(ft->flows, (size_t)ncap * sizeof(struct flow));
-        if (!nf)
-                return -1;
-        ft->flows = nf;
         uint32_t nslots = slots_for(ncap);
-        if (nslots - 1 != ft->slot_mask) {
-                uint64_t *ns = calloc(nslots, sizeof(uint64_t));
+        if (nslots - 1 != ft->slot_mask) { /* the index first: a larger one serves any cap */
+                uint64_t *ns = map_alloc((size_t)nslots * sizeof(uint64_t));
                 if (!ns)
-                        return -1; /* keep the old index; entries still fit the old cap */
+                        return -1;
                 for (uint32_t i = 0; i <= ft->slot_mask; i++)
                         if (ft->slots[i])
                                 index_put(ns, nslots - 1, slot_tag(ft->slots[i]),
                                           slot_entry(ft->slots[i]));
-                free(ft->slots);
+                map_free(ft->slots, ((size_t)ft->slot_mask + 1) * sizeof(uint64_t));
                 ft->slots = ns;
                 ft->slot_mask = nslots - 1;
         }
+        struct flow *nf = map_grow(ft->flows, (size_t)ft->flows_cap * sizeof(struct flow),
+                                   (size_t)ncap * sizeof(struct flow));
+        if (!nf)
+                return -1;
+        ft->flows = nf;
         ft->flows_cap = ncap;
         return 0;
 }
