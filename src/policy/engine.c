@@ -265,8 +265,12 @@ static void process_tcp(cst_engine *e, const struct cst_packet *pkt, const struc
 {
         const struct decoded *d = &pre->d;
         struct tls_out out = {pkt->caplen, CST_R_KEEP_NOT_ANALYSED, TLS_EV_NONE};
-        struct tcp_trace tr = {"", "", 0, 0};
+        struct tcp_trace tr; /* 200 bytes: filled only when the decision log is on */
         bool logged = e->log && d->payload_len;
+        if (logged) {
+                tr.before[0] = tr.after[0] = '\0';
+                tr.rem_before = tr.rem_after = 0;
+        }
         const uint8_t *pl = payload_of(pkt, d);
         bool analyse = pre->kind == PRE_KEYED;
         if (analyse && e->trk && e->trk->p.tls_track) {
