@@ -185,6 +185,10 @@ static void print_json(const char *a, const char *b, const struct cst_audit_repo
                r->tcp_hole_bytes, r->quic_server_endpoints, r->quic_long_packets,
                r->quic_short_packets);
         print_json_lists(r);
+        printf(",\"original_tail\":");
+        json_string(r->original_tail);
+        printf(",\"constricted_tail\":");
+        json_string(r->constricted_tail);
         printf("}\n");
 }
 
@@ -242,6 +246,16 @@ int cmd_audit(int argc, char **argv)
                 free(rep);
                 return AUDIT_EXIT_USAGE;
         }
+        if (rep->original_tail[0])
+                fprintf(stderr,
+                        "Warning: %s: incomplete last record (%s); audited the packets "
+                        "before it.\n",
+                        a, rep->original_tail);
+        if (rep->constricted_tail[0])
+                fprintf(stderr,
+                        "Warning: %s: incomplete last record (%s); audited the packets "
+                        "before it.\n",
+                        b, rep->constricted_tail);
         if (json)
                 print_json(a, b, rep);
         else

@@ -92,6 +92,10 @@ struct cst_audit_report {
         uint64_t tls_records, tls_resyncs, tcp_retransmitted_bytes, tcp_hole_bytes;
         uint64_t quic_server_endpoints, quic_short_packets, quic_long_packets;
 
+        /* non-empty when a file ended with an incomplete record: the packets
+         * before it were audited (cst_audit_files only) */
+        char original_tail[200], constricted_tail[200];
+
         uint64_t invariant_violations; /* total count */
         uint32_t n_invariant;          /* entries in invariant[] */
         struct cst_audit_invariant_violation invariant[CST_AUDIT_MAX_REPORTED];

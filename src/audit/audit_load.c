@@ -19,6 +19,7 @@ struct aud_file {
         uint8_t *arena;
         size_t used, size;
         uint32_t linktype;
+        char tail[200]; /* what ended the file early, if it did */
 };
 
 static void file_free(struct aud_file *f)
@@ -81,8 +82,15 @@ static int load(const char *path, struct aud_file *f, char *err)
                 }
         }
         if (rc == 0 && r == PCAP_ERROR) {
-                snprintf(err, CST_ERRBUF, "%s: packet %zu: %s", path, f->n, pcap_geterr(pc));
-                rc = CST_EFATAL;
+                /* an incomplete last record (a capture cut short): audit what
+                 * was read, as constrict does; anything else is fatal */
+                const char *msg = pcap_geterr(pc);
+                if (f->n > 0 && strstr(msg, "truncated") != NULL)
+                        snprintf(f->tail, sizeof(f->tail), "packet %zu: %s", f->n, msg);
+                else {
+                        snprintf(err, CST_ERRBUF, "%s: packet %zu: %s", path, f->n, msg);
+                        rc = CST_EFATAL;
+                }
         }
         pcap_close(pc);
         for (size_t i = 0; rc == 0 && i < f->n; i++)
@@ -99,6 +107,10 @@ int cst_audit_files(const char *original, const char *constricted,
                 rc = load(constricted, &b, err);
         if (rc == 0)
                 rc = cst_audit_packets(a.linktype, a.pkts, a.n, b.pkts, b.n, opt, rep, err);
+        if (rc == 0) {
+                snprintf(rep->original_tail, sizeof(rep->original_tail), "%s", a.tail);
+                snprintf(rep->constricted_tail, sizeof(rep->constricted_tail), "%s", b.tail);
+        }
         if (rc == 0 && a.linktype != b.linktype) {
                 rep->invariant_violations++;
                 if (rep->n_invariant < CST_AUDIT_MAX_REPORTED) {

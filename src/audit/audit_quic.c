@@ -131,6 +131,42 @@ static int learn(struct servers *sv, const struct aud_layers *l, const uint8_t *
         return 0;
 }
 
+/* Next position >= from where a short header with the same DCID starts: the
+ * next segment of a UDP GSO super-frame (several datagrams captured as one,
+ * the UDP length covering them all).  Only tried with a DCID of 4 bytes or
+ * more, so a false match inside encrypted bytes is negligible. */
+static size_t next_segment(const uint8_t *pl, size_t from, size_t len, const uint8_t *dcid,
+                           size_t dlen)
+{
+        if (dlen < 4)
+                return len;
+        for (size_t q = from; q + 1 + dlen <= len; q++)
+                if (!(pl[q] & 0x80) && pl[q + 1] == dcid[0] && memcmp(pl + q + 1, dcid, dlen) == 0)
+                        return q;
+        return len;
+}
+
+/* Short-header packets from pos to the end of the datagram. */
+static void classify_short(struct aud_ctx *c, size_t i, size_t pos, size_t dlen)
+{
+        const struct aud_layers *l = &c->lay[i];
+        const uint8_t *pl = c->in[i].data + l->payload_off;
+        size_t len = l->payload_len;
+        size_t need = c->opt->quic_short_keep >= 0 ? (size_t)c->opt->quic_short_keep : 1 + dlen;
+        const uint8_t *dcid = pl + pos + 1;
+        if (pos + 1 + dlen > len)
+                dlen = 0;
+        for (size_t start = pos; start < len;) {
+                size_t next = next_segment(pl, start + 1 + dlen, len, dcid, dlen);
+                size_t n = need < next - start ? need : next - start;
+                aud_mark(c, i, l->payload_off + (uint32_t)start, (uint32_t)n,
+                         CST_AC_QUIC_SHORT_FIRST);
+                c->rep->quic_short_packets++;
+                c->rep->quic_short_body_bytes += next - start - n;
+                start = next;
+        }
+}
+
 static void classify_quic(struct aud_ctx *c, size_t i, const struct server *s, bool to_server)
 {
         const struct aud_layers *l = &c->lay[i];
@@ -144,16 +180,8 @@ static void classify_quic(struct aud_ctx *c, size_t i, const struct server *s, b
                 c->rep->quic_long_packets++;
                 pos += h.total;
         }
-        if (pos >= len)
-                return;
-        size_t need = c->opt->quic_short_keep >= 0
-                          ? (size_t)c->opt->quic_short_keep
-                          : 1u + (to_server ? s->server_cid_len : s->client_cid_len);
-        if (need > len - pos)
-                need = len - pos;
-        aud_mark(c, i, l->payload_off + (uint32_t)pos, (uint32_t)need, CST_AC_QUIC_SHORT_FIRST);
-        c->rep->quic_short_packets++;
-        c->rep->quic_short_body_bytes += len - pos - need;
+        if (pos < len)
+                classify_short(c, i, pos, to_server ? s->server_cid_len : s->client_cid_len);
 }
 
 int aud_quic_classify(struct aud_ctx *c)

@@ -180,12 +180,9 @@ static struct ql_flow *flow_get(struct qctx *x, bool create)
         bool fresh = !f;
         if (!f && (!create || !(f = ft_insert(x->ft, &x->key, x->hash, x->pk->now))))
                 return NULL;
-        union trk_slot *s = trk_slot_of(x->t, x->ft, f);
-        if (!s)
-                return NULL;
-        if (fresh)
-                memset(s, 0, sizeof(*s));
-        return &s->quic;
+        union trk_slot *s =
+            fresh ? trk_slot_fresh(x->t, x->ft, f, TRK_KIND_QUIC) : trk_slot_of(x->t, x->ft, f);
+        return s ? &s->quic : NULL;
 }
 
 /* A short header on a new 4-tuple next to a known server: adopt it. */

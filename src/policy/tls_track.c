@@ -19,37 +19,13 @@
  * The packet keeps everything up to its last needed byte; it is cut only
  * once the connection is proven TLS (tls_proof.c): non-TLS data is never cut.
  */
-#include "policy/track.h"
+#include "policy/tls_track_int.h"
 
 #include <string.h>
 
-#include "policy/tls.h"
 #include "util/rd.h"
 
 #define REC_APPDATA 0x17u
-
-static inline bool seq_lt(uint32_t a, uint32_t b)
-{
-        return (int32_t)(a - b) < 0;
-}
-
-static inline uint32_t seq_max(uint32_t a, uint32_t b)
-{
-        return seq_lt(a, b) ? b : a;
-}
-
-/* One segment being classified. */
-struct seg {
-        const struct track *t;
-        struct trk_conn *c;
-        struct trk_dir *D;
-        struct cst_stats *st;
-        const uint8_t *pl;
-        uint32_t s, e;     /* payload sequence numbers [s, e) */
-        uint32_t need_end; /* payload offset one past the last needed byte */
-        unsigned dir;
-        bool unsynced, resynced, lost, old, gap, enc, proved;
-};
 
 static void need(struct seg *g, uint32_t a, uint32_t b)
 {
@@ -105,17 +81,46 @@ static void keep_partial(struct trk_dir *D, uint32_t q, const uint8_t *h, uint32
         memcpy(D->hdr, h, have);
 }
 
-static void win_push(struct trk_dir *D, uint32_t q, const uint8_t h[5], bool full)
+/* The direction's pool entry; a candidate kept inline moves into it. */
+static struct trk_ext *ext_get(struct seg *g, struct trk_dir *D, bool create)
 {
-        if (D->win_n == 0)
-                D->win_lo = q;
-        struct trk_rec *r = &D->win[D->win_head];
+        struct trk_ext *x = trk_ext_of(g->t, D, create);
+        if (x && (D->flags & TD_CAND1)) {
+                x->cand[x->cand_head] = D->cand1;
+                x->cand_head = (uint8_t)((x->cand_head + 1) % TRK_CANDS);
+                if (x->cand_n < TRK_CANDS)
+                        x->cand_n++;
+                D->flags &= (uint16_t)~TD_CAND1;
+        }
+        return x;
+}
+
+/* The window starts with a direction's second record (short flows need none). */
+static void win_push(struct seg *g, uint32_t q, const uint8_t h[5], bool full)
+{
+        struct trk_dir *D = g->D;
+        bool second = D->flags & TD_ONE_REC;
+        D->flags |= TD_ONE_REC;
+        struct trk_ext *x = ext_get(g, D, second);
+        if (!x)
+                return; /* no window: old bytes are classified by candidates */
+        if (x->win_n == 0)
+                x->win_lo = q;
+        struct trk_rec *r = &x->win[x->win_head];
         *r = (struct trk_rec){q, ld_be16(h + 3), h[0], full};
-        D->win_head = (uint8_t)((D->win_head + 1) % TRK_WIN);
-        if (D->win_n < TRK_WIN)
-                D->win_n++;
+        x->win_head = (uint8_t)((x->win_head + 1) % TRK_WIN);
+        if (x->win_n < TRK_WIN)
+                x->win_n++;
         else
-                D->win_lo = D->win[D->win_head].seq; /* the oldest left */
+                x->win_lo = x->win[x->win_head].seq; /* the oldest left */
+        x->win_hi = q + 5u + ld_be16(h + 3);
+}
+
+static void set_win_hi(struct seg *g, uint32_t at)
+{
+        struct trk_ext *x = ext_get(g, g->D, false);
+        if (x)
+                x->win_hi = at;
 }
 
 static void prove(struct seg *g)
@@ -170,7 +175,7 @@ static void record(struct seg *g, uint32_t q, const uint8_t h[5])
                 g->st->tls_encrypted_handshake_bytes_kept +=
                     5u + len - rec_need(g->t, h[0], len, false);
         }
-        win_push(D, q, h, full);
+        win_push(g, q, h, full);
         uint32_t end = q + rec_need(g->t, h[0], len, full);
         need(g, q, end);
         D->keep_to = seq_max(D->keep_to, end);
@@ -181,7 +186,7 @@ static void lose_sync(struct seg *g, uint32_t at)
         struct trk_dir *D = g->D;
         D->flags &= (uint16_t) ~(TD_SYNCED | TD_PARTIAL);
         D->flags &= (uint16_t)~TD_FIRST;
-        D->win_hi = at;
+        set_win_hi(g, at);
         g->lost = true;
         if (g->c->flags & TC_PROVEN)
                 g->st->tls_track_sync_lost++;
@@ -190,12 +195,13 @@ static void lose_sync(struct seg *g, uint32_t at)
 static void resync(struct seg *g, uint32_t q, const uint8_t h[5])
 {
         struct trk_dir *D = g->D;
-        D->flags = (uint16_t)((D->flags | TD_SYNCED) & ~(TD_PARTIAL | TD_LOST));
-        D->win_n = 0;
-        D->cand_n = 0;
+        D->flags =
+            (uint16_t)((D->flags | TD_SYNCED | TD_ONE_REC) & ~(TD_PARTIAL | TD_LOST | TD_CAND1));
+        struct trk_ext *x = ext_get(g, D, false);
+        if (x)
+                x->win_n = x->cand_n = 0;
         D->next_hdr = q + 5u + ld_be16(h + 3);
-        win_push(D, q, h, false);
-        D->win_hi = D->next_hdr;
+        win_push(g, q, h, false);
         g->resynced = true;
         g->st->tls_track_resyncs++;
 }
@@ -220,7 +226,6 @@ static uint32_t walk_synced(struct seg *g)
                 D->flags &= (uint16_t)~TD_PARTIAL;
                 record(g, q, h);
                 D->next_hdr = q + 5u + ld_be16(h + 3);
-                D->win_hi = D->next_hdr;
         }
         return g->e;
 }
@@ -235,9 +240,12 @@ static bool candidate(struct seg *g, uint32_t q, const uint8_t h[5])
         D->keep_to = seq_max(D->keep_to, end);
         if (h[0] == REC_APPDATA)
                 D->flags |= TD_APP_SEEN;
+        /* The first candidate stays inline: one-packet flows take no pool entry. */
+        struct trk_ext *x = ext_get(g, D, (D->flags & TD_CAND1) || D->ext);
         unsigned chain = 1, ad = trk_header_strict(h) && h[0] == REC_APPDATA;
-        for (unsigned i = 0; i < D->cand_n; i++) {
-                const struct trk_cand *k = &D->cand[i];
+        unsigned n = x ? x->cand_n : 0;
+        for (unsigned i = 0; i < n; i++) {
+                const struct trk_cand *k = &x->cand[i];
                 if (k->seq + 5u + k->len != q)
                         continue;
                 unsigned kc = k->chain & 15u, ka = k->chain >> 4;
@@ -245,10 +253,16 @@ static bool candidate(struct seg *g, uint32_t q, const uint8_t h[5])
                 ad = ad ? (ka < 15 ? ka + 1 : 15) : 0;
                 break;
         }
-        D->cand[D->cand_head] = (struct trk_cand){q, len, h[0], (uint8_t)(chain | ad << 4)};
-        D->cand_head = (uint8_t)((D->cand_head + 1) % TRK_CANDS);
-        if (D->cand_n < TRK_CANDS)
-                D->cand_n++;
+        struct trk_cand k = {q, len, h[0], (uint8_t)(chain | ad << 4)};
+        if (x) {
+                x->cand[x->cand_head] = k;
+                x->cand_head = (uint8_t)((x->cand_head + 1) % TRK_CANDS);
+                if (x->cand_n < TRK_CANDS)
+                        x->cand_n++;
+        } else if (!(D->flags & TD_CAND1) && !D->ext) {
+                D->cand1 = k;
+                D->flags |= TD_CAND1;
+        }
         if (!(g->c->flags & TC_PROVEN) && ad >= 3) {
                 g->st->tls_track_proven_chain++;
                 prove(g);
@@ -334,7 +348,8 @@ static void walk(struct seg *g, uint32_t from)
 static void fill_gap(struct seg *g)
 {
         struct trk_dir *D = g->D;
-        uint32_t q = D->lost_hdr;
+        struct trk_ext *x = ext_get(g, D, false); /* present: TD_LOST needs it */
+        uint32_t q = x->lost_hdr;
         while (in_seg(g, q)) {
                 uint8_t h[5];
                 uint32_t have = hdr_bytes(g, q, h);
@@ -347,9 +362,9 @@ static void fill_gap(struct seg *g)
                 need(g, q, q + rec_need(g->t, h[0], len, false));
                 q += 5u + len;
         }
-        D->lost_hdr = q;
-        for (unsigned i = 0; i < D->cand_n && seq_lt(q, D->high); i++) {
-                const struct trk_cand *k = &D->cand[i];
+        x->lost_hdr = q;
+        for (unsigned i = 0; i < x->cand_n && seq_lt(q, D->high); i++) {
+                const struct trk_cand *k = &x->cand[i];
                 if (k->seq == q) { /* a candidate seen ahead is on the chain */
                         q += 5u + k->len;
                         i = (unsigned)-1;
@@ -357,9 +372,8 @@ static void fill_gap(struct seg *g)
         }
         if (!seq_lt(q, D->high)) { /* the chain reaches unseen bytes: synced again */
                 D->flags = (uint16_t)((D->flags | TD_SYNCED) & ~(TD_LOST | TD_PARTIAL));
-                D->next_hdr = D->win_hi = q;
-                D->win_n = 0;
-                D->cand_n = 0;
+                D->next_hdr = x->win_hi = q;
+                x->win_n = x->cand_n = 0;
                 g->resynced = true;
                 g->st->tls_track_resyncs++;
         }
@@ -371,19 +385,20 @@ static void classify_old(struct seg *g, uint32_t b)
         struct trk_dir *D = g->D;
         g->old = true;
         uint32_t lo = g->s, hi = b;
-        for (unsigned i = 0; i < D->win_n; i++) { /* the ring's live entries */
-                const struct trk_rec *r = &D->win[(D->win_head + TRK_WIN - D->win_n + i) % TRK_WIN];
+        struct trk_ext *x = ext_get(g, D, false);
+        for (unsigned i = 0; x && i < x->win_n; i++) { /* the ring's live entries */
+                const struct trk_rec *r = &x->win[(x->win_head + TRK_WIN - x->win_n + i) % TRK_WIN];
                 need(g, r->seq, r->seq + rec_need(g->t, r->type, r->len, r->full));
         }
         if (D->flags & TD_PARTIAL)
                 need(g, D->part_seq, D->part_seq + 5u);
-        if ((D->flags & TD_LOST) && in_seg(g, D->lost_hdr))
+        if ((D->flags & TD_LOST) && in_seg(g, x->lost_hdr))
                 fill_gap(g);
-        if (D->win_n && !seq_lt(lo, D->win_lo)) { /* the window is exact on [win_lo, win_hi) */
-                if (!seq_lt(D->win_hi, hi))
+        if (x && x->win_n && !seq_lt(lo, x->win_lo)) { /* the window is exact on [win_lo, win_hi) */
+                if (!seq_lt(x->win_hi, hi))
                         return;
-                if (seq_lt(lo, D->win_hi)) {
-                        scan(g, D->win_hi, hi, false);
+                if (seq_lt(lo, x->win_hi)) {
+                        scan(g, x->win_hi, hi, false);
                         return;
                 }
         }
@@ -402,8 +417,11 @@ static void classify_new(struct seg *g, uint32_t from)
                         g->st->tls_track_gaps++;
                 D->flags &= (uint16_t)~TD_FIRST;
                 if ((D->flags & TD_SYNCED) && seq_lt(D->next_hdr, from)) {
-                        D->flags |= TD_LOST;
-                        D->lost_hdr = D->next_hdr;
+                        struct trk_ext *x = ext_get(g, D, true);
+                        if (x) { /* remembered: a reordered segment may bring it back */
+                                D->flags |= TD_LOST;
+                                x->lost_hdr = D->next_hdr;
+                        }
                         lose_sync(g, D->next_hdr);
                 }
                 D->flags &= (uint16_t)~TD_PARTIAL;
@@ -433,12 +451,12 @@ static void start_midstream(struct seg *g)
         D->keep_to = g->s;
         if (trk_parse_hello(g->pl, g->e - g->s) != TRK_HELLO_NONE) {
                 D->flags |= TD_SYNCED | TD_FIRST;
-                D->next_hdr = D->win_lo = D->win_hi = g->s;
+                D->next_hdr = g->s;
         }
 }
 
 /* Classify one segment's payload [s, e); fills g->need_end. */
-static void trk_tls_segment(struct seg *g)
+void trk_tls_segment(struct seg *g)
 {
         struct trk_dir *D = g->D;
         if (!(D->flags & TD_STARTED))
@@ -449,166 +467,5 @@ static void trk_tls_segment(struct seg *g)
         if (seq_lt(from, g->e)) {
                 classify_new(g, from);
                 D->high = g->e;
-        }
-}
-
-/* ---- per packet: flow state, SYN/FIN, verdict, decision log */
-
-static const char *dir_state(const struct trk_conn *c, const struct trk_dir *D)
-{
-        static const char *const names[4] = {"unproven/unsynchronized", "unproven/synchronized",
-                                             "proven/unsynchronized", "proven/synchronized"};
-        if (!c)
-                return "none";
-        return names[((c->flags & TC_PROVEN) ? 2 : 0) + ((D->flags & TD_SYNCED) ? 1 : 0)];
-}
-
-static const char *seg_event(const struct seg *g)
-{
-        if (g->proved)
-                return "track_proven";
-        if (g->resynced)
-                return "track_resync";
-        if (g->lost)
-                return "track_sync_lost";
-        if (g->gap)
-                return "track_gap";
-        if (g->old)
-                return "track_retransmission";
-        if (g->enc)
-                return "track_encrypted_handshake";
-        return g->unsynced ? "track_candidates" : "track_records";
-}
-
-/* SYN: a new connection (pure SYN) or the server's side of it (SYN-ACK). */
-static void on_syn(struct trk_conn *c, unsigned dir, const struct decoded *d)
-{
-        bool ack = d->tcp_flags & 0x10u;
-        if (!ack)
-                memset(c, 0, sizeof(*c));
-        struct trk_dir *D = &c->d[dir];
-        memset(D, 0, sizeof(*D));
-        D->flags = TD_STARTED | TD_SYN | TD_SYNCED | TD_FIRST;
-        D->next_hdr = D->high = D->keep_to = D->win_lo = D->win_hi = D->first_seq = d->seq + 1u;
-        if (!(c->flags & TC_CLIENT_KNOWN)) {
-                c->flags |= TC_CLIENT_KNOWN;
-                c->client_dir = (uint8_t)(ack ? dir ^ 1u : dir);
-        }
-}
-
-static void verdict(struct seg *g, const struct trk_pkt *pk, struct cst_verdict *v)
-{
-        const struct decoded *d = pk->d;
-        struct cst_stats *st = g->st;
-        if (!(g->c->flags & TC_PROVEN)) {
-                v->reason = CST_R_KEEP_NOT_PROVEN_TLS;
-                return;
-        }
-        uint32_t kept = g->need_end;
-        uint64_t cut = (uint64_t)d->payload_off + g->need_end;
-        if (g->need_end >= d->payload_len) {
-                kept = d->payload_len;
-                v->reason = g->enc ? CST_R_KEEP_ENCRYPTED_HANDSHAKE : CST_R_KEEP_TLS_TRACK_NEEDED;
-        } else if (cut >= pk->caplen || pk->caplen - cut < g->t->p.min_saved) {
-                kept = d->payload_len;
-                st->tls_kept_min_savings++;
-                v->reason = CST_R_KEEP_MIN_SAVINGS;
-        } else {
-                v->keep_len = (uint32_t)cut;
-                st->tls_truncated++;
-                st->tls_bytes_saved += pk->caplen - cut;
-                v->reason = g->unsynced ? CST_R_TRUNCATE_TLS_TRACK_UNSYNCHRONIZED
-                                        : CST_R_TRUNCATE_TLS_TRACK;
-        }
-        if (g->unsynced)
-                st->tls_track_unsynced_bytes_kept += kept;
-}
-
-/* Find or create the flow of a TCP packet; NULL when the table cannot grow. */
-static struct trk_conn *conn_of(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
-                                unsigned *dir, struct flow **fp)
-{
-        const struct decoded *d = pk->d;
-        struct flow_key k;
-        uint64_t h = ft_make_key(&k, d->src, d->dst, d->addr_len, d->sport, d->dport, 6, dir);
-        struct flow *f = ft_lookup(ft, &k, h, pk->now);
-        bool fresh = !f;
-        if (!f && !(f = ft_insert(ft, &k, h, pk->now)))
-                return NULL;
-        f->u.tcp.dir[0].flags = TLS_D_PRESENT; /* the entry is a TCP flow of this policy */
-        union trk_slot *s = trk_slot_of(t, ft, f);
-        if (!s) {
-                ft_remove(ft, f);
-                return NULL;
-        }
-        if (fresh)
-                memset(s, 0, sizeof(*s));
-        *fp = f;
-        return &s->tcp;
-}
-
-static void log_row(const struct trk_pkt *pk, const struct cst_verdict *v, const char *before,
-                    const char *after, uint32_t rem_before, uint32_t rem_after, const char *ev)
-{
-        struct dlog_row row = {.index = pk->index,
-                               .d = pk->d,
-                               .caplen_before = pk->caplen,
-                               .caplen_after = v->keep_len,
-                               .origlen = pk->origlen,
-                               .reason = v->reason,
-                               .tls_seen = true,
-                               .state_before = before,
-                               .state_after = after,
-                               .remaining_before = rem_before,
-                               .remaining_after = rem_after,
-                               .event = ev};
-        dlog_write(pk->log, &row);
-}
-
-static uint32_t remaining(const struct trk_dir *D)
-{
-        return (D->flags & TD_SYNCED) && seq_lt(D->high, D->next_hdr) ? D->next_hdr - D->high : 0;
-}
-
-void track_tcp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
-               struct cst_stats *st, struct cst_verdict *v)
-{
-        const struct decoded *d = pk->d;
-        unsigned dir;
-        struct flow *f = NULL;
-        v->keep_len = pk->caplen;
-        v->reason = CST_R_KEEP_NO_PAYLOAD;
-        struct trk_conn *c = conn_of(t, ft, pk, &dir, &f);
-        if (!c) {
-                v->reason = CST_R_KEEP_NOT_ANALYSED;
-                return;
-        }
-        struct trk_dir *D = &c->d[dir];
-        const char *before = dir_state(c, D);
-        uint32_t rem_before = remaining(D);
-        if (d->tcp_flags & TCP_SYN)
-                on_syn(c, dir, d);
-        if (d->payload_len) {
-                uint32_t s = d->seq + ((d->tcp_flags & TCP_SYN) ? 1u : 0u);
-                struct seg g = {.t = t,
-                                .c = c,
-                                .D = D,
-                                .st = st,
-                                .pl = pk->pl,
-                                .s = s,
-                                .e = s + d->payload_len,
-                                .dir = dir};
-                trk_tls_segment(&g);
-                verdict(&g, pk, v);
-                if (pk->log)
-                        log_row(pk, v, before, dir_state(c, D), rem_before, remaining(D),
-                                seg_event(&g));
-        }
-        if (d->tcp_flags & TCP_FIN) {
-                c->flags |= (uint8_t)(dir ? TC_FIN1 : TC_FIN0);
-                if ((c->flags & (TC_FIN0 | TC_FIN1)) == (TC_FIN0 | TC_FIN1)) {
-                        ft_remove(ft, f);
-                        ft->closed++;
-                }
         }
 }

@@ -51,27 +51,40 @@ struct trk_cand {
 #define TD_SYN      0x0002u /* the SYN was seen: isn + 1 is a record boundary */
 #define TD_SYNCED   0x0004u /* next_hdr is a record boundary */
 #define TD_PARTIAL  0x0008u /* hdr[0..hdr_have) are the first bytes of the header at part_seq */
-#define TD_LOST     0x0010u /* lost_hdr is a real boundary inside a gap not yet filled */
+#define TD_LOST     0x0010u /* ext->lost_hdr is a real boundary inside a gap not yet filled */
 #define TD_FIRST    0x0020u /* the first record of the direction is still to come */
 #define TD_APP_SEEN 0x0040u /* an AppData record was seen (client: ends the TLS 1.3 flight) */
+#define TD_ONE_REC  0x0080u /* a record was seen: the next one brings the window */
+#define TD_CAND1    0x0100u /* cand1 holds the only candidate (no pool entry yet) */
+
+/*
+ * The part of a direction's state that only long or disturbed connections
+ * need: the boundary window and the candidates.  Taken from a pool on the
+ * direction's second record or first candidate, so short flows (one
+ * ClientHello, one request) cost only struct trk_dir.
+ */
+struct trk_ext {
+        uint32_t win_lo;         /* the window is exact from here ... */
+        uint32_t win_hi;         /* ... to here (next_hdr while synced) */
+        uint32_t lost_hdr;       /* TD_LOST: a boundary known to lie in a gap */
+        uint8_t win_n, win_head; /* ring of TRK_WIN records, head = next slot */
+        uint8_t cand_n, cand_head;
+        struct trk_cand cand[TRK_CANDS];
+        struct trk_rec win[TRK_WIN];
+};
 
 struct trk_dir {
         uint32_t next_hdr;  /* synced: sequence number of the next record header */
         uint32_t high;      /* one past the highest payload byte seen */
         uint32_t keep_to;   /* payload below this sequence number is needed (record spill-over) */
         uint32_t part_seq;  /* TD_PARTIAL: where the split header starts */
-        uint32_t lost_hdr;  /* TD_LOST: a boundary known to lie in a gap */
-        uint32_t win_lo;    /* window exact from here ... */
-        uint32_t win_hi;    /* ... to here (next_hdr while synced) */
         uint32_t first_seq; /* first payload sequence number of the direction */
+        uint32_t ext;       /* 1-based index of the direction's struct trk_ext, 0 = none */
+        struct trk_cand cand1; /* TD_CAND1: a first candidate kept without a pool entry */
         uint16_t flags;
         uint8_t hdr_have;
         uint8_t hdr[4];
-        uint8_t win_n, win_head; /* ring of TRK_WIN records, head = next slot */
-        uint8_t cand_n, cand_head;
-        uint8_t pad[3];
-        struct trk_cand cand[TRK_CANDS];
-        struct trk_rec win[TRK_WIN];
+        uint8_t pad[1];
 };
 
 /* trk_conn.flags */
@@ -82,11 +95,12 @@ struct trk_dir {
 #define TC_FIN1         0x20u
 
 struct trk_conn {
-        struct trk_dir d[2]; /* flow directions: [0] a->b, [1] b->a */
+        uint8_t kind; /* TRK_KIND_TCP */
         uint8_t flags;
         uint8_t client_dir;
-        uint8_t pad[2];
-        uint32_t enc_kept; /* bytes of the TLS 1.3 encrypted flight kept in full */
+        uint8_t pad;
+        uint32_t enc_kept;   /* bytes of the TLS 1.3 encrypted flight kept in full */
+        struct trk_dir d[2]; /* flow directions: [0] a->b, [1] b->a */
 };
 
 /* Bound of the encrypted flight kept in full (a certificate chain fits easily). */
@@ -103,13 +117,16 @@ struct trk_conn {
 #define QL_INITIAL1 0x80u
 
 struct ql_flow {
+        uint8_t kind; /* TRK_KIND_QUIC */
         uint8_t flags;
         uint8_t scid_len[2]; /* SCID announced by the sender of direction d */
-        uint8_t pad;
         uint8_t scid[2][QUIC_CID_MAX];
 };
 
+enum { TRK_KIND_NONE = 0, TRK_KIND_TCP, TRK_KIND_QUIC };
+
 union trk_slot {
+        uint8_t kind;
         struct trk_conn tcp;
         struct ql_flow quic;
 };
@@ -139,6 +156,8 @@ struct track {
         struct trk_params p;
         union trk_slot *slots;
         uint32_t slots_cap;
+        struct trk_ext *ext; /* pool; free entries chain through win_lo (1-based, 0 = end) */
+        uint32_t ext_cap, ext_used, ext_free;
         struct ql_server servers[QL_SERVERS];
 };
 
@@ -164,6 +183,12 @@ void track_udp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
 
 /* Internal: the slot of a flow, grown to the table's size (NULL on OOM). */
 union trk_slot *trk_slot_of(struct track *t, const struct flowtable *ft, const struct flow *f);
+/* A fresh slot for a newly inserted flow (the previous owner's pool entries are released). */
+union trk_slot *trk_slot_fresh(struct track *t, const struct flowtable *ft, const struct flow *f,
+                               uint8_t kind);
+/* The direction's pool entry; created when `create` (NULL if absent or out of memory). */
+struct trk_ext *trk_ext_of(struct track *t, struct trk_dir *D, bool create);
+void trk_ext_release(struct track *t, struct trk_dir *D);
 
 /* tls_proof.c: the first record of a direction, at p (avail bytes). */
 enum trk_hello { TRK_HELLO_NONE = 0, TRK_HELLO_CLIENT, TRK_HELLO_SERVER, TRK_HELLO_SERVER13 };

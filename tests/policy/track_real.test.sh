@@ -27,6 +27,26 @@ ip -n "$S" addr add 10.213.0.1/24 dev "$VS"; ip -n "$C" addr add 10.213.0.2/24 d
 for n in "$S" "$C"; do ip -n "$n" link set lo up; done
 ip -n "$S" link set "$VS" up; ip -n "$C" link set "$VC" up
 
+# wait_listen NS tcp|udp PORT: up to 15 s for a server socket to appear
+wait_listen() {
+	local i
+	for i in $(seq 1 150); do
+		ip netns exec "$1" ss -ln"${2:0:1}" 2>/dev/null | grep -q ":$3 " && return 0
+		sleep 0.1
+	done
+	fail "no $2 listener on port $3 in $1"
+}
+
+# wait_capture ERRFILE: until tcpdump says it is listening (up to 15 s)
+wait_capture() {
+	local i
+	for i in $(seq 1 150); do
+		grep -q "listening on" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "tcpdump did not start"
+}
+
 cd "$T" || exit 1
 openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem -days 2 -subj /CN=cst.test 2>/dev/null
 head -c 2000000 /dev/urandom >big.bin
@@ -37,10 +57,12 @@ ip netns exec "$S" openssl s_server -accept 443 -cert c.pem -key k.pem -WWW -qui
 PIDS+=($!)
 ip netns exec "$S" python3 -m http.server 8443 --bind 10.213.0.1 --directory plain >/dev/null 2>&1 &
 PIDS+=($!)
-ip netns exec "$C" tcpdump -i "$VC" -s 0 -U -w tls.pcap tcp >/dev/null 2>&1 &
+ip netns exec "$C" tcpdump -i "$VC" -s 0 -U -w tls.pcap tcp >/dev/null 2>td1.err &
 TD=$!
 PIDS+=($TD)
-sleep 1.5
+wait_listen "$S" tcp 443
+wait_listen "$S" tcp 8443
+wait_capture td1.err
 export SSLKEYLOGFILE="$T/keys.log"
 ip netns exec "$C" curl -sk https://10.213.0.1/big.bin -o /dev/null || fail "curl TLS 1.3"
 ip netns exec "$C" curl -sk --tls-max 1.2 https://10.213.0.1/small.bin -o /dev/null || fail "curl TLS 1.2"
@@ -76,13 +98,14 @@ expect_eq "Finished messages decrypted in the track output" "$(fins tls.track.pc
 if command -v gtlsserver >/dev/null && command -v gtlsclient >/dev/null; then
 	ip netns exec "$S" gtlsserver -q -d "$T" 10.213.0.1 443 k.pem c.pem >/dev/null 2>&1 &
 	PIDS+=($!)
-	ip netns exec "$C" tcpdump -i "$VC" -s 0 -U -w quic.pcap udp >/dev/null 2>&1 &
+	ip netns exec "$C" tcpdump -i "$VC" -s 0 -U -w quic.pcap udp >/dev/null 2>td2.err &
 	TD=$!
 	PIDS+=($TD)
-	sleep 1.5
-	ip netns exec "$C" timeout 20 gtlsclient -q --exit-on-all-streams-close --download "$T/dl" \
+	wait_listen "$S" udp 443
+	wait_capture td2.err
+	ip netns exec "$C" timeout 60 gtlsclient -q --exit-on-all-streams-close --download "$T/dl" \
 		10.213.0.1 443 https://10.213.0.1:443/big.bin >/dev/null 2>&1 || fail "gtlsclient"
-	ip netns exec "$C" timeout 20 gtlsclient -q --nat-rebinding --exit-on-all-streams-close \
+	ip netns exec "$C" timeout 60 gtlsclient -q --nat-rebinding --exit-on-all-streams-close \
 		--download "$T/dl" 10.213.0.1 443 https://10.213.0.1:443/big.bin >/dev/null 2>&1 ||
 		fail "gtlsclient --nat-rebinding"
 	sleep 1; kill "$TD"; wait "$TD" 2>/dev/null

@@ -125,6 +125,24 @@ static void test_quic_classes(void)
         CHECK(rep.efficiency_pct > 99.999 && rep.efficiency_pct < 100.001);
 }
 
+/* A UDP GSO super-frame: three short-header datagrams captured as one. */
+static void test_quic_gso_super_frame(void)
+{
+        uint8_t b[1500];
+        build_quic();
+        for (int k = 0; k < 3; k++) {
+                quic_short(b + 300 * k, 300);
+                memset(b + 300 * k + 1, 0xC7, 6); /* the server's CID */
+        }
+        size_t gso = udp(&in, 1, 50000, 2, 443, b, 900);
+        copy_cap(out, &in);
+        CHECK(run_audit(&in, out, in.n, &rep) == 0);
+        CHECK_EQ_U(rep.quic_short_packets, 3 + 3);
+        CHECK_EQ_U(rep.cls[CST_AC_QUIC_SHORT_FIRST].needed, 7 + 6 + 7 + 3 * 7);
+        /* the third segment's header is needed: cutting after the second loses it */
+        expect_loss(gso, UDP_PAYLOAD + 603, CST_AC_QUIC_SHORT_FIRST, UDP_PAYLOAD + 603, 4);
+}
+
 static void test_quic_short_keep_option(void)
 {
         struct quic_idx x = build_quic();
@@ -180,6 +198,67 @@ static void test_invariants(void)
         CHECK_EQ_U(rep.loss[0].offset, 45);
 }
 
+/* The audit's own layer walk: QinQ + IPv6 with a hop-by-hop header, raw IP,
+ * SLL2, an IPv4 fragment; a ClientHello proves each TCP connection TLS. */
+static void test_layers(void)
+{
+        static uint8_t f[4][200];
+        struct cst_packet p[4];
+        struct cst_audit_report r;
+        char err[CST_ERRBUF];
+        uint8_t hello[64];
+        tls_hello(hello, 1, 59);
+        memset(p, 0, sizeof(p));
+        /* Ethernet, 802.1ad + 802.1Q, IPv6, hop-by-hop (8 bytes), TCP */
+        uint8_t *e = f[0];
+        put16(e + 12, 0x88A8), put16(e + 16, 0x8100), put16(e + 20, 0x86DD);
+        uint8_t *ip6 = e + 22;
+        ip6[0] = 0x60;
+        put16(ip6 + 4, 8 + 20 + 64);
+        ip6[6] = 0; /* hop-by-hop */
+        ip6[40] = 6;
+        uint8_t *t = ip6 + 48;
+        put16(t, 40000), put16(t + 2, 443), t[12] = 0x50, t[13] = 0x18;
+        memcpy(t + 20, hello, 64);
+        p[0].data = e;
+        p[0].caplen = p[0].origlen = 22 + 48 + 20 + 64;
+        uint32_t hdr6 = 22 + 48 + 20;
+        CHECK(cst_audit_packets(CST_LINK_ETHERNET, p, 1, p, 1, NULL, &r, err) == 0);
+        CHECK_EQ_U(r.tls_proven_by_hello, 1);
+        CHECK_EQ_U(r.cls[CST_AC_HEADERS].needed, hdr6);
+        CHECK_EQ_U(r.cls[CST_AC_TLS_HANDSHAKE].needed, 59);
+        /* raw IPv4 (DLT 101) with TCP; SLL2 with IPv4 TCP; an IPv4 fragment */
+        for (int k = 1; k <= 3; k++) {
+                uint32_t l3 = k == 2 ? 20 : 0;
+                uint8_t *ip = f[k] + l3;
+                if (k == 2)
+                        put16(f[k], 0x0800);
+                ip[0] = 0x45;
+                put16(ip + 2, 20 + 20 + 64);
+                ip[9] = 6;
+                ip[15] = (uint8_t)k; /* distinct sources: distinct connections */
+                if (k == 3)
+                        put16(ip + 6, 0x2000); /* more fragments */
+                t = ip + 20;
+                put16(t, 40000), put16(t + 2, 443), t[12] = 0x50, t[13] = 0x18;
+                memcpy(t + 20, hello, 64);
+                p[k].data = f[k];
+                p[k].caplen = p[k].origlen = l3 + 104;
+        }
+        CHECK(cst_audit_packets(CST_LINK_RAW, p + 1, 1, p + 1, 1, NULL, &r, err) == 0);
+        CHECK_EQ_U(r.tls_proven_by_hello, 1);
+        CHECK_EQ_U(r.cls[CST_AC_HEADERS].needed, 40);
+        CHECK(cst_audit_packets(CST_LINK_LINUX_SLL2, p + 2, 1, p + 2, 1, NULL, &r, err) == 0);
+        CHECK_EQ_U(r.tls_proven_by_hello, 1);
+        CHECK_EQ_U(r.cls[CST_AC_HEADERS].needed, 60);
+        CHECK(cst_audit_packets(CST_LINK_RAW, p + 3, 1, p + 3, 1, NULL, &r, err) == 0);
+        CHECK_EQ_U(r.tcp_connections, 0);
+        CHECK_EQ_U(r.cls[CST_AC_WHOLE_PACKET].needed, 104);
+        /* an unknown link type: whole packets */
+        CHECK(cst_audit_packets(147, p + 1, 1, p + 1, 1, NULL, &r, err) == 0);
+        CHECK_EQ_U(r.cls[CST_AC_WHOLE_PACKET].needed, 104);
+}
+
 static int write_pcap(const char *path, const struct cap *c)
 {
         FILE *f = fopen(path, "wb");
@@ -221,8 +300,10 @@ static void test_files(void)
 int main(void)
 {
         test_quic_classes();
+        test_quic_gso_super_frame();
         test_quic_short_keep_option();
         test_invariants();
+        test_layers();
         test_files();
         return check_summary("test_audit_misc");
 }
