@@ -31,18 +31,19 @@ static inline uint64_t ft_mix(uint64_t a, uint64_t b)
 }
 
 /* Hash of the key's five 64-bit words (in registers: no reload of a just-written key). */
-static inline uint64_t ft_hash_words(const uint64_t w[5])
+static inline uint64_t ft_hash_words(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
+                                     uint64_t w4)
 {
-        uint64_t h = ft_mix(w[0] ^ 0xa0761d6478bd642full, w[1] ^ 0xe7037ed1a0b428dbull);
-        h ^= ft_mix(w[2] ^ 0x8ebc6af09c88c6e3ull, w[3] ^ 0x589965cc75374cc3ull);
-        return ft_mix(h ^ w[4], 0x1d8e4e27c47d124full);
+        uint64_t h = ft_mix(w0 ^ 0xa0761d6478bd642full, w1 ^ 0xe7037ed1a0b428dbull);
+        h ^= ft_mix(w2 ^ 0x8ebc6af09c88c6e3ull, w3 ^ 0x589965cc75374cc3ull);
+        return ft_mix(h ^ w4, 0x1d8e4e27c47d124full);
 }
 
 static uint64_t ft_hash(const struct flow_key *k)
 {
         uint64_t w[5];
         memcpy(w, k, sizeof(w));
-        return ft_hash_words(w);
+        return ft_hash_words(w[0], w[1], w[2], w[3], w[4]);
 }
 
 _Static_assert(sizeof(struct flow_key) == 40, "flow key is hashed as five 64-bit words");
@@ -87,23 +88,28 @@ uint64_t ft_make_key(struct flow_key *k, const uint8_t *src, const uint8_t *dst,
         int c = addr_cmp(src, dst, addr_len);
         bool swap = c > 0 || (c == 0 && sport > dport);
         const uint8_t *a = swap ? dst : src, *b = swap ? src : dst;
-        uint64_t w[5];
+        uint64_t w0, w1 = 0, w2, w3 = 0;
         if (addr_len == 4) {
-                w[0] = ld_le32(a);
-                w[1] = 0;
-                w[2] = ld_le32(b);
-                w[3] = 0;
+                w0 = ld_le32(a);
+                w2 = ld_le32(b);
         } else {
-                w[0] = ld_u64(a);
-                w[1] = ld_u64(a + 8);
-                w[2] = ld_u64(b);
-                w[3] = ld_u64(b + 8);
+                w0 = ld_u64(a);
+                w1 = ld_u64(a + 8);
+                w2 = ld_u64(b);
+                w3 = ld_u64(b + 8);
         }
         uint16_t pa = swap ? dport : sport, pb = swap ? sport : dport;
-        w[4] = (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)addr_len << 32 | (uint64_t)proto << 40;
-        memcpy(k, w, sizeof(w));
+        uint64_t w4 =
+            (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)addr_len << 32 | (uint64_t)proto << 40;
+        /* Word by word: one 16-byte copy of words just stored would not forward. */
+        uint8_t *o = (uint8_t *)k;
+        memcpy(o, &w0, 8);
+        memcpy(o + 8, &w1, 8);
+        memcpy(o + 16, &w2, 8);
+        memcpy(o + 24, &w3, 8);
+        memcpy(o + 32, &w4, 8);
         *dir = swap ? 1u : 0u;
-        return ft_hash_words(w);
+        return ft_hash_words(w0, w1, w2, w3, w4);
 }
 
 static inline bool key_equal(const struct flow_key *x, const struct flow_key *y)
