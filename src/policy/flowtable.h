@@ -11,7 +11,8 @@
  *   - an LRU list by packet time: idle entries (flow_idle_timeout_sec) are
  *     expired from its tail, and when the table is full the least recently
  *     used entry is evicted.
- * No allocation happens per packet; only growth reallocates.
+ * No allocation happens per packet; only growth reallocates (anonymous
+ * mappings with 2 MiB pages advised, grown by mremap: flowtable.c).
  *
  * Bytes per flow: sizeof(struct flow) (96) in the entry array plus 16 bytes
  * of index (two 8-byte slots per entry at the maximal load of 1/2): 112 bytes,
