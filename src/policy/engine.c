@@ -278,13 +278,8 @@ static void process_tcp(cst_engine *e, const struct cst_packet *pkt, const struc
         const uint8_t *pl = payload_of(pkt, d);
         bool analyse = pre->kind == PRE_KEYED;
         if (analyse && e->trk && e->trk->p.tls_track) {
-                struct trk_pkt tp = {d,
-                                     pl,
-                                     pkt->caplen,
-                                     pkt->origlen,
-                                     packet_seconds(pkt),
-                                     e->pkt_index,
-                                     logged ? e->log : NULL};
+                struct trk_pkt tp = {d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt),
+                                     e->pkt_index, logged ? e->log : NULL};
                 track_tcp(e->trk, &e->ft, &tp, &e->st, v);
                 return;
         }
@@ -317,8 +312,8 @@ static void process_udp(cst_engine *e, const struct cst_packet *pkt, const struc
         if (pre->kind != PRE_KEYED)
                 return;
         if (e->trk) {
-                struct trk_pkt tp = {
-                    d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt), e->pkt_index, e->log};
+                struct trk_pkt tp = {d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt),
+                                     e->pkt_index, e->log};
                 track_udp(e->trk, &e->ft, &tp, &e->st, v);
                 return;
         }
