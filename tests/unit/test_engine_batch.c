@@ -8,6 +8,7 @@
  * look-ahead window at every place.
  */
 #include <pcap/pcap.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,53 @@ static char *run(const struct capture *c, const struct cst_config *cfg, bool com
 
 static unsigned compared;
 
+/*
+ * The same capture with a raw pcapng block record (what the offline pipeline
+ * passes along) after every 7th packet, in batches of 64: blocks get
+ * {caplen, keep.not_analysed} and change nothing else.
+ */
+static void compare_with_blocks(const char *name, const struct capture *c,
+                                const struct cst_config *cfg, const struct cst_verdict *ref,
+                                const struct cst_stats *st_ref)
+{
+        static const uint8_t block[32] = {0x05, 0x00, 0x00, 0x00, 0x20};
+        size_t m = c->n + c->n / 7 + 1, j = 0;
+        struct cst_packet *recs = calloc(m, sizeof(*recs));
+        struct cst_verdict *v = calloc(m, sizeof(*v));
+        size_t *pkt_of = calloc(m, sizeof(*pkt_of));
+        for (size_t i = 0; i < c->n; i++) {
+                pkt_of[j] = i;
+                recs[j++] = c->p[i];
+                if (i % 7 == 6) {
+                        pkt_of[j] = SIZE_MAX;
+                        recs[j++] = (struct cst_packet){
+                            .data = block, .caplen = sizeof(block), .kind = CST_REC_BLOCK};
+                }
+        }
+        char err[CST_ERRBUF];
+        cst_engine *e = cst_engine_new(cfg, err);
+        CHECK(e != NULL);
+        for (size_t i = 0; i < j; i += 64)
+                cst_engine_process_batch(e, &recs[i], j - i < 64 ? (unsigned)(j - i) : 64, &v[i]);
+        size_t bad = SIZE_MAX;
+        for (size_t i = 0; i < j && bad == SIZE_MAX; i++) {
+                bool ok = pkt_of[i] == SIZE_MAX ? v[i].keep_len == sizeof(block) &&
+                                                      v[i].reason == CST_R_KEEP_NOT_ANALYSED
+                                                : v[i].keep_len == ref[pkt_of[i]].keep_len &&
+                                                      v[i].reason == ref[pkt_of[i]].reason;
+                if (!ok)
+                        bad = i;
+        }
+        if (bad != SIZE_MAX)
+                fprintf(stderr, "%s with blocks: record %zu differs\n", name, bad + 1);
+        CHECK(bad == SIZE_MAX);
+        CHECK(memcmp(st_ref, cst_engine_stats(e), sizeof(*st_ref)) == 0);
+        cst_engine_free(e);
+        free(recs);
+        free(v);
+        free(pkt_of);
+}
+
 static void compare(const char *name, const struct capture *c, const struct cst_config *cfg,
                     bool compat)
 {
@@ -113,6 +161,8 @@ static void compare(const char *name, const struct capture *c, const struct cst_
         struct cst_stats st_ref, st_got;
         size_t lref, lgot;
         char *log_ref = run(c, cfg, compat, 0, ref, &st_ref, &lref);
+        if (!compat)
+                compare_with_blocks(name, c, cfg, ref, &st_ref);
         for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++) {
                 memset(got, 0xa5, (c->n + 1) * sizeof(*got));
                 char *log_got = run(c, cfg, compat, batches[b], got, &st_got, &lgot);
