@@ -212,6 +212,12 @@ static void compare_all(const char *name, const char *path, uint32_t max_flows)
         if (max_flows)
                 cfg.max_flows = max_flows;
         compare(name, &c, &cfg, false);
+        /* Half a second between packets, 2 s idle timeout: expiry happens inside every batch. */
+        for (size_t i = 0; i < c.n; i++)
+                c.p[i].ts_ns = (uint64_t)i * 500000000u;
+        cfg.flow_idle_timeout_sec = 2;
+        cfg.learn_all_long_headers = false;
+        compare(name, &c, &cfg, false);
         unload(&c);
 }
 
