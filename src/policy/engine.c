@@ -463,14 +463,9 @@ static inline void hint_lru(const cst_engine *e, const struct pkt_pre *pre)
 
 static inline void prefetch_packet(const struct cst_packet *p)
 {
-#ifdef PF_FULL
-        uint32_t len = p->caplen < PF_FULL ? p->caplen : PF_FULL;
-        for (uint32_t o = 0; o < len; o += 64)
-                __builtin_prefetch(p->data + o);
-#else
-        __builtin_prefetch(p->data);
-        __builtin_prefetch(p->data + 64);
-#endif
+        uintptr_t a = (uintptr_t)p->data; /* integer: data may be NULL for an empty record */
+        __builtin_prefetch((const void *)a);
+        __builtin_prefetch((const void *)(a + 64));
 }
 
 /* Pipeline stage: decode and hash a packet ahead, fetch its index slot. */

@@ -272,8 +272,28 @@ static void test_generator(void)
         unlink(path);
 }
 
+/* Empty records (no bytes at all) in a batch: kept whole, like one by one. */
+static void test_empty_records(void)
+{
+        char err[CST_ERRBUF];
+        struct cst_config cfg;
+        cst_config_defaults(&cfg);
+        cst_engine *e = cst_engine_new(&cfg, err);
+        CHECK(e != NULL);
+        struct cst_packet p[20] = {{0}};
+        for (int i = 0; i < 20; i++)
+                p[i].linktype = CST_LINK_ETHERNET;
+        struct cst_verdict v[20];
+        cst_engine_process_batch(e, p, 20, v);
+        for (int i = 0; i < 20; i++)
+                CHECK_EQ_U(v[i].keep_len, 0);
+        CHECK_EQ_U(cst_engine_stats(e)->malformed_packets, 20);
+        cst_engine_free(e);
+}
+
 int main(void)
 {
+        test_empty_records();
         test_fixtures();
         test_generator();
         printf("%u batch runs compared\n", compared);
