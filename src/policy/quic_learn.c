@@ -186,7 +186,7 @@ static struct ql_flow *flow_get(struct qctx *x, bool create)
 }
 
 /* A short header on a new 4-tuple next to a known server: adopt it. */
-static struct ql_flow *migrated(struct qctx *x)
+static struct ql_flow *migrated(struct qctx *x, bool greased)
 {
         const struct decoded *d = x->pk->d;
         bool to_server = true;
@@ -195,7 +195,7 @@ static struct ql_flow *migrated(struct qctx *x)
                 s = server_find(x->t, d->src, d->addr_len, d->sport, false, 0);
                 to_server = false;
         }
-        if (!s)
+        if (!s || (greased && !s->greases))
                 return NULL;
         struct ql_flow *q = flow_get(x, true);
         if (!q)
@@ -208,6 +208,47 @@ static struct ql_flow *migrated(struct qctx *x)
         x->st->quic_migrations_adopted++;
         x->event = "quic_migration";
         return q;
+}
+
+/* A proven flow greases the fixed bit: its server's migrated paths may too. */
+static void note_grease(struct qctx *x)
+{
+        const struct decoded *d = x->pk->d;
+        struct ql_flow *q = x->q;
+        unsigned cdir = (q->flags & QL_INITIAL1) ? 1u : 0u;
+        if (!(q->flags & (QL_INITIAL0 | QL_INITIAL1)))
+                return;
+        bool to_server = x->dir == cdir;
+        struct ql_server *s = server_find(x->t, to_server ? d->dst : d->src, d->addr_len,
+                                          to_server ? d->dport : d->sport, false, 0);
+        if (s) { /* else the handshake is not complete yet: noted later */
+                s->greases = 1;
+                q->grease_noted = 1;
+        }
+}
+
+/*
+ * A UDP GSO super-frame captured before segmentation holds several
+ * datagrams; each later segment starts with a short header carrying the same
+ * DCID.  Returns the offset of the last such segment (pos if none); only for
+ * DCIDs of 4 bytes or more, so a false match in encrypted bytes is negligible.
+ */
+static uint32_t last_gso_segment(const uint8_t *pl, uint32_t len, uint32_t pos, uint32_t dlen)
+{
+        uint32_t last = pos;
+        if (dlen < 4)
+                return last;
+        const uint8_t *dcid = pl + pos + 1;
+        for (uint32_t q = pos + 1 + dlen; q + 1 + dlen <= len;) {
+                const uint8_t *p = memchr(pl + q + 1, dcid[0], len - dlen - q);
+                if (!p)
+                        break;
+                uint32_t at = (uint32_t)(p - pl) - 1;
+                if (!(pl[at] & 0x80u) && memcmp(pl + at + 1, dcid, dlen) == 0)
+                        last = at;
+                q = at + 1;
+        }
+        return last;
 }
 
 /* Short header at pos: match the DCID and cut. */
@@ -243,6 +284,7 @@ static void short_header(struct qctx *x, uint32_t pos, struct cst_verdict *v)
                 }
         }
         uint32_t keep = p->short_keep > 1 + dlen ? p->short_keep : 1 + dlen;
+        pos = last_gso_segment(pk->pl, len, pos, dlen);
         uint64_t cut = (uint64_t)pk->d->payload_off + pos + (len - pos < keep ? len - pos : keep);
         if (cut >= pk->caplen || pk->caplen - cut < p->min_saved) {
                 v->reason = CST_R_KEEP_MIN_SAVINGS;
@@ -311,8 +353,10 @@ void track_udp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
         if (pos < len) {
                 uint8_t b = pk->pl[pos];
                 bool known = x.q && (x.q->flags & QL_PROVEN);
-                if (!known && pos == 0 && (b & 0x40u))
-                        known = (x.q = migrated(&x)) != NULL;
+                if (!known && pos == 0)
+                        known = (x.q = migrated(&x, !(b & 0x40u))) != NULL;
+                else if (known && !(b & 0x40u) && !x.q->grease_noted)
+                        note_grease(&x);
                 if (!known) {
                         v->reason = pos ? CST_R_KEEP_QUIC_UNCERTAIN : CST_R_KEEP_QUIC_UNKNOWN_FLOW;
                         x.event = pos ? "quic_uncertain" : "quic_unknown_flow";

@@ -4,12 +4,11 @@
  * SPEC-exact analysers of tls.c / quic.c so those stay byte for byte.
  *
  * State lives in a side array parallel to the flow table's entry array
- * (index = entry number), grown when the table grows, zeroed when this code
- * inserts an entry.  Sizes (docs/policies.md):
- *   - struct trk_dir: 56 bytes of state + a 16-entry boundary window of
- *     8 bytes (128 bytes) = 184 bytes per TCP direction;
- *   - struct trk_slot: 376 bytes per flow (two directions + connection
- *     flags), whether the flow is TCP or QUIC (the union's larger member).
+ * (index = entry number), grown when the table grows, reset when this code
+ * inserts an entry.  Sizes (docs/policies.md): struct trk_dir 40 bytes per
+ * TCP direction; union trk_slot 88 bytes per flow; a direction's boundary
+ * window (16 x 8 bytes) and candidates live in a 176-byte struct trk_ext
+ * taken from a pool on its second record, second candidate or first gap.
  */
 #ifndef CST_POLICY_TRACK_H
 #define CST_POLICY_TRACK_H
@@ -121,6 +120,7 @@ struct ql_flow {
         uint8_t flags;
         uint8_t scid_len[2]; /* SCID announced by the sender of direction d */
         uint8_t scid[2][QUIC_CID_MAX];
+        uint8_t grease_noted; /* the server endpoint knows this flow greases the fixed bit */
 };
 
 enum { TRK_KIND_NONE = 0, TRK_KIND_TCP, TRK_KIND_QUIC };
@@ -137,6 +137,7 @@ struct ql_server {
         uint16_t port;
         uint8_t addr_len; /* 0 = empty slot */
         uint8_t server_cid_len, client_cid_len;
+        uint8_t greases; /* its connections grease the fixed bit (RFC 9287) */
         uint32_t last_seen;
 };
 

@@ -2,7 +2,8 @@
  * Learning QUIC (issue 12 item 4) under `track` and under
  * [quic] learn_all_long_headers: CIDs from every long header, QUIC v2 type
  * codes (RFC 9369), a greased fixed bit (RFC 9287), Version Negotiation,
- * zero-length CIDs, migration to a new 4-tuple, DNS and random data on 443
+ * zero-length CIDs, migration to a new 4-tuple (also greased), UDP GSO
+ * super-frames, DNS and random data on 443
  * never cut, and decision-log rows for QUIC datagrams.
  */
 #include "check.h"
@@ -13,7 +14,7 @@
 #define V1 0x00000001u
 #define V2 0x6b3343cfu
 
-static uint8_t dg[2000];
+static uint8_t dg[4000];
 
 static cst_engine *engine_quic(bool track, bool learn)
 {
@@ -184,6 +185,39 @@ static void test_migration(void)
         free(f);
 }
 
+/* ngtcp2 style: the fixed bit greased everywhere, then a new client port. */
+static void test_greased_migration(void)
+{
+        struct tflow *f = calloc(1, sizeof(*f));
+        tf_init(f, engine_quic(true, false), false, 50007);
+        quic_open(f, V1, 8);
+        uint32_t n = short_hdr(dg, 0x01, SCID, 8, 1000); /* greased, known flow */
+        CHECK_EQ_U(tf_udp(f, 0, dg, n), 32);
+        f->cport = 51111;
+        static const uint8_t NEWCID[8] = {0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68};
+        n = short_hdr(dg, 0x1f, NEWCID, 8, 1000); /* greased on the new path */
+        CHECK_EQ_U(tf_udp(f, 0, dg, n), 32);
+        CHECK_EQ_U(cst_engine_stats(f->eng)->quic_migrations_adopted, 1);
+        cst_engine_free(f->eng);
+        free(f);
+}
+
+/* A UDP GSO super-frame: three 1200-byte datagrams captured as one. */
+static void test_gso_super_frame(void)
+{
+        struct tflow *f = calloc(1, sizeof(*f));
+        tf_init(f, engine_quic(true, false), false, 50008);
+        quic_open(f, V1, 8);
+        uint32_t n = 0;
+        for (int k = 0; k < 3; k++)
+                n += short_hdr(dg + n, 0x41, CCID, 8, 1200 - 9);
+        /* every segment's first byte + DCID is kept: cut after the third one's */
+        CHECK_EQ_U(tf_udp(f, 1, dg, n), 2400 + 32);
+        CHECK_EQ_U(f->v.reason, CST_R_TRUNCATE_QUIC_SHORT_HEADER);
+        cst_engine_free(f->eng);
+        free(f);
+}
+
 static void test_not_quic(void)
 {
         struct tflow *f = calloc(1, sizeof(*f));
@@ -245,6 +279,8 @@ int main(void)
         test_version_negotiation();
         test_zero_length_cid();
         test_migration();
+        test_greased_migration();
+        test_gso_super_frame();
         test_not_quic();
         test_decision_log();
         return check_summary("test_track_quic");
