@@ -42,6 +42,8 @@ run mixed-256M-c48 "$(bench_input "$BUILD" 256M)"
 run mixed-256M-c1000 "$(bench_input "$BUILD" 256M 1000)"
 # The same with the harness prefetching packet i+8 (what a batching source can do).
 run mixed-256M-c1000-prefetch8 --prefetch 8 "$(bench_input "$BUILD" 256M 1000)"
+# cst_engine_process_batch() over 256 packets, as the offline pipeline calls it.
+run mixed-256M-c1000-batch256 --batch 256 "$(bench_input "$BUILD" 256M 1000)"
 # Synthetic TLS: realistic MSS segments at 1 k flows, then the same small
 # per-flow mix (6 handshake + 6 data packets of 256-byte payload) at every
 # flow count so only the table size changes.
@@ -49,8 +51,11 @@ run tls-1k-mss --flows 1000 --data-segs 64 --seg-bytes 1448
 for n in $FLOWS; do
 	pol=all
 	[ "$n" -gt 1000 ] && pol=final_only,track # one pass over 1 M flows takes seconds
-	run "tls-$n" --policy $pol --flows "$n" --data-segs 6 --seg-bytes 256
-	run "tls-$n-prefetch8" --policy $pol --prefetch 8 --flows "$n" --data-segs 6 --seg-bytes 256
+	cap=()                                    # the default cap is 262144 flows: hold them all
+	[ "$n" -gt 262144 ] && cap=(--max-flows "$n")
+	run "tls-$n" --policy $pol "${cap[@]}" --flows "$n" --data-segs 6 --seg-bytes 256
+	run "tls-$n-prefetch8" --policy $pol "${cap[@]}" --prefetch 8 --flows "$n" --data-segs 6 --seg-bytes 256
+	run "tls-$n-batch256" --policy $pol "${cap[@]}" --batch 256 --flows "$n" --data-segs 6 --seg-bytes 256
 done
 cp "$CSV" "$RESULTS/engine.csv"
 python3 "$BENCH_SRC/summarize_engine.py" "$RESULTS/engine.csv" "$RESULTS" "$(machine_line)" \
