@@ -196,6 +196,19 @@ static void test_order_decides(void)
         CHECK_EQ_U(rep.cls[CST_AC_TLS13_ENC_HANDSHAKE].needed, (1005u - KR) + (58u - KR));
 }
 
+/* A ServerHello whose extension list runs past the message: not TLS 1.3
+ * (and read within bounds, checked under ASan). */
+static void test_malformed_hello(void)
+{
+        connection(0x0304);
+        uint8_t *m = in.buf[3] + TCP_PAYLOAD + 5; /* packet 3: the ServerHello */
+        CHECK_EQ_U(m[0], 2);
+        put16(m + 4 + 2 + 32 + 1 + 32 + 2 + 1, 0xFFFF);
+        CHECK(audit_with(false) == 0);
+        CHECK_EQ_U(rep.tls13_connections, 0);
+        CHECK_EQ_U(rep.cls[CST_AC_TLS13_ENC_HANDSHAKE].needed, 0);
+}
+
 int main(void)
 {
         test_class_counted();
@@ -203,5 +216,6 @@ int main(void)
         test_no_encrypted_handshake();
         test_tls12();
         test_order_decides();
+        test_malformed_hello();
         return check_summary("test_audit_tls13");
 }
