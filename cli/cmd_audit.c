@@ -28,7 +28,7 @@ static void audit_usage(FILE *f)
 {
         fprintf(f,
                 "usage: constrictor audit ORIGINAL CONSTRICTED [--json] [--keep-record-bytes N]\n"
-                "                         [--quic-short-keep N]\n"
+                "                         [--quic-short-keep N] [--no-encrypted-handshake]\n"
                 "  Checks that CONSTRICTED is a faithful constriction of ORIGINAL and reports\n"
                 "  which needed bytes (headers, TLS record headers and handshakes, the first\n"
                 "  N bytes of each AppData record, QUIC long headers, ...) it kept or lost.\n"
@@ -36,9 +36,12 @@ static void audit_usage(FILE *f)
                 "                         (default 8, at least 5)\n"
                 "  --quic-short-keep N    bytes needed per QUIC short-header packet\n"
                 "                         (default: first byte + DCID)\n"
+                "  --no-encrypted-handshake  the TLS 1.3 encrypted handshake flight is not\n"
+                "                         wanted (judges keep_encrypted_handshake = false)\n"
                 "  --json                 print one JSON object\n"
                 "  exit status: 0 nothing needed lost, 1 a needed byte lost or an invariant\n"
-                "  broken, 2 usage or file error\n");
+                "  broken, 2 usage or file error; the TLS 1.3 encrypted handshake is wanted,\n"
+                "  not required: its losses are reported but do not change the status\n");
 }
 
 static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t *out)
@@ -59,8 +62,13 @@ static void print_text_classes(const struct cst_audit_report *r)
 {
         printf("needed bytes by class:       %14s %14s %14s\n", "needed", "kept", "lost");
         for (int k = 0; k < CST_AC_COUNT; k++)
-                printf("  %-26s %14" PRIu64 " %14" PRIu64 " %14" PRIu64 "\n",
-                       cst_audit_class_name(k), r->cls[k].needed, r->cls[k].kept, r->cls[k].lost);
+                printf("  %-26s %14" PRIu64 " %14" PRIu64 " %14" PRIu64 "%s\n",
+                       cst_audit_class_name(k), r->cls[k].needed, r->cls[k].kept, r->cls[k].lost,
+                       cst_audit_class_required(k) ? "" : "  (wanted)");
+        const struct cst_audit_class_stats *e = &r->cls[CST_AC_TLS13_ENC_HANDSHAKE];
+        printf("encrypted handshake (wanted, not in the verdict): kept %" PRIu64 ", lost %" PRIu64
+               " in %" PRIu64 " packet(s), tls 1.3 connections %" PRIu64 "\n",
+               e->kept, e->lost, r->wanted_loss_packets, r->tls13_connections);
         printf("not needed: tls appdata body %" PRIu64 ", tls unsynchronised %" PRIu64
                ", quic short-header body %" PRIu64 ", link trailer %" PRIu64 "\n",
                r->tls_appdata_body_bytes, r->tls_unsynced_bytes, r->quic_short_body_bytes,
@@ -170,7 +178,11 @@ static void print_json(const char *a, const char *b, const struct cst_audit_repo
                        "}",
                        k ? "," : "", cst_audit_class_name(k), r->cls[k].needed, r->cls[k].kept,
                        r->cls[k].lost);
-        printf("},\"not_needed\":{\"tls_appdata_body\":%" PRIu64 ",\"tls_unsynced\":%" PRIu64
+        const struct cst_audit_class_stats *e = &r->cls[CST_AC_TLS13_ENC_HANDSHAKE];
+        printf("},\"encrypted_handshake\":{\"required\":false,\"needed\":%" PRIu64
+               ",\"kept\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"loss_packets\":%" PRIu64 "}",
+               e->needed, e->kept, e->lost, r->wanted_loss_packets);
+        printf(",\"not_needed\":{\"tls_appdata_body\":%" PRIu64 ",\"tls_unsynced\":%" PRIu64
                ",\"quic_short_body\":%" PRIu64 ",\"link_trailer\":%" PRIu64 "}",
                r->tls_appdata_body_bytes, r->tls_unsynced_bytes, r->quic_short_body_bytes,
                r->trailer_bytes);
@@ -179,11 +191,11 @@ static void print_json(const char *a, const char *b, const struct cst_audit_repo
                ",\"tls_records\":%" PRIu64 ",\"tls_resyncs\":%" PRIu64
                ",\"tcp_retransmitted_bytes\":%" PRIu64 ",\"tcp_missing_bytes\":%" PRIu64
                ",\"quic_server_endpoints\":%" PRIu64 ",\"quic_long_packets\":%" PRIu64
-               ",\"quic_short_packets\":%" PRIu64 "}",
+               ",\"quic_short_packets\":%" PRIu64 ",\"tls13_connections\":%" PRIu64 "}",
                r->tcp_connections, r->tls_connections, r->tls_proven_by_hello,
                r->tls_proven_by_chain, r->tls_records, r->tls_resyncs, r->tcp_retransmitted_bytes,
                r->tcp_hole_bytes, r->quic_server_endpoints, r->quic_long_packets,
-               r->quic_short_packets);
+               r->quic_short_packets, r->tls13_connections);
         print_json_lists(r);
         printf(",\"original_tail\":");
         json_string(r->original_tail);
@@ -198,6 +210,7 @@ int cmd_audit(int argc, char **argv)
             {"json", no_argument, NULL, 'j'},
             {"keep-record-bytes", required_argument, NULL, 'k'},
             {"quic-short-keep", required_argument, NULL, 'q'},
+            {"no-encrypted-handshake", no_argument, NULL, 'e'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -221,6 +234,9 @@ int cmd_audit(int argc, char **argv)
                         if (parse_u32("--quic-short-keep", optarg, 0, &v) || v > INT32_MAX)
                                 return AUDIT_EXIT_USAGE;
                         opt.quic_short_keep = (int32_t)v;
+                        break;
+                case 'e':
+                        opt.no_encrypted_handshake = true;
                         break;
                 case 'h':
                         audit_usage(stdout);

@@ -31,6 +31,11 @@ enum cst_audit_class {
         CST_AC_QUIC_SHORT_FIRST, /* QUIC short header: first byte + DCID */
         CST_AC_OTHER_UDP,        /* UDP payload not proven QUIC */
         CST_AC_WHOLE_PACKET,     /* non-IP, non-TCP/UDP, fragment, malformed, truncated input */
+        /* TLS 1.3 encrypted handshake (issue 12 item 3): the AppData-typed
+         * bytes beyond the first KR of the server's records sent before the
+         * client's first AppData record, and of that record.  "Wanted", not
+         * required: in the oracle, but its losses do not fail the audit. */
+        CST_AC_TLS13_ENC_HANDSHAKE,
         CST_AC_COUNT,
 };
 
@@ -48,6 +53,9 @@ enum cst_audit_invariant {
 struct cst_audit_options {
         uint32_t keep_record_bytes; /* KR, >= 5, counts the record header (default 8) */
         int32_t quic_short_keep;    /* bytes of a short-header packet needed; < 0 = 1 + DCID */
+        /* true: the TLS 1.3 encrypted handshake is not wanted (judges a policy
+         * with keep_encrypted_handshake = false); those bytes are AppData body */
+        bool no_encrypted_handshake;
 };
 
 struct cst_audit_class_stats {
@@ -91,6 +99,11 @@ struct cst_audit_report {
         uint64_t tcp_connections, tls_connections, tls_proven_by_hello, tls_proven_by_chain;
         uint64_t tls_records, tls_resyncs, tcp_retransmitted_bytes, tcp_hole_bytes;
         uint64_t quic_server_endpoints, quic_short_packets, quic_long_packets;
+        uint64_t tls13_connections; /* ServerHello selected TLS 1.3 */
+
+        /* packets that lost bytes of a wanted (not required) class:
+         * CST_AC_TLS13_ENC_HANDSHAKE; not counted in loss_packets */
+        uint64_t wanted_loss_packets;
 
         /* non-empty when a file ended with an incomplete record: the packets
          * before it were audited (cst_audit_files only) */
@@ -117,10 +130,13 @@ int cst_audit_packets(uint32_t linktype, const struct cst_packet *orig, size_t n
                       const struct cst_packet *out, size_t n_out,
                       const struct cst_audit_options *opt, struct cst_audit_report *rep, char *err);
 
-/* True when every invariant holds and no needed byte was lost. */
+/* True when every invariant holds and no required needed byte was lost
+ * (losses of the wanted class CST_AC_TLS13_ENC_HANDSHAKE do not count). */
 bool cst_audit_passed(const struct cst_audit_report *rep);
 
 const char *cst_audit_class_name(enum cst_audit_class c);
+/* True for a class whose losses fail the audit (all but the wanted ones). */
+bool cst_audit_class_required(enum cst_audit_class c);
 const char *cst_audit_invariant_name(enum cst_audit_invariant k);
 
 #endif

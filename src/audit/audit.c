@@ -16,16 +16,22 @@ void cst_audit_options_default(struct cst_audit_options *opt)
 {
         opt->keep_record_bytes = 8;
         opt->quic_short_keep = -1;
+        opt->no_encrypted_handshake = false;
 }
 
 const char *cst_audit_class_name(enum cst_audit_class c)
 {
         static const char *const names[CST_AC_COUNT] = {
-            "headers",      "tls_record_header", "tls_handshake",          "tls_appdata_kr",
-            "non_tls_tcp",  "quic_long_header",  "quic_short_first_bytes", "other_udp",
-            "whole_packet",
+            "headers",      "tls_record_header",         "tls_handshake",          "tls_appdata_kr",
+            "non_tls_tcp",  "quic_long_header",          "quic_short_first_bytes", "other_udp",
+            "whole_packet", "tls13_encrypted_handshake",
         };
         return (unsigned)c < CST_AC_COUNT ? names[c] : "?";
+}
+
+bool cst_audit_class_required(enum cst_audit_class c)
+{
+        return c != CST_AC_TLS13_ENC_HANDSHAKE;
 }
 
 const char *cst_audit_invariant_name(enum cst_audit_invariant k)
@@ -65,6 +71,10 @@ void aud_mark(struct aud_ctx *c, size_t i, uint32_t off, uint32_t len, enum cst_
         if (kept == len)
                 return;
         s->lost += len - kept;
+        if (!cst_audit_class_required(cls)) {
+                p->wanted_lost = 1; /* in the oracle, not in the verdict */
+                return;
+        }
         p->lost_bytes += len - kept;
         uint32_t first = off + kept;
         if (first < p->first_lost) {
@@ -146,6 +156,7 @@ static void summarise(struct aud_ctx *c)
                 struct aud_pkt *p = &c->pk[i];
                 rep->caplen_original += c->in[i].caplen;
                 rep->caplen_oracle += p->oracle_end;
+                rep->wanted_loss_packets += p->wanted_lost;
                 if (!p->lost_bytes)
                         continue;
                 if (rep->loss_packets++ >= CST_AUDIT_MAX_REPORTED)

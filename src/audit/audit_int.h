@@ -45,8 +45,9 @@ struct aud_pkt {
         uint32_t oracle_end; /* one past the last needed byte */
         uint32_t first_lost; /* lowest lost needed offset, UINT32_MAX if none */
         uint8_t lost_cls;
-        uint8_t whole; /* marked whole already: classifiers skip it */
-        uint64_t lost_bytes;
+        uint8_t whole;       /* marked whole already: classifiers skip it */
+        uint8_t wanted_lost; /* lost bytes of a wanted (not required) class */
+        uint64_t lost_bytes; /* required needed bytes lost */
 };
 
 struct aud_ctx {

@@ -69,8 +69,18 @@ bool tls_stream_starts_with_hello(struct aud_stream *s);
 bool tls_stream_has_appdata_chain(struct aud_stream *s);
 struct tls_parse_stats {
         uint64_t records, resyncs;
+        bool have_appdata;      /* an AppData record was found ... */
+        uint64_t first_appdata; /* ... the first one in sequence order starts here */
 };
 int tls_stream_parse(struct aud_stream *s, uint32_t keep_record_bytes, struct aud_ivals *out,
                      struct tls_parse_stats *st);
+
+/* TLS 1.3 encrypted handshake (audit_tls13.c). */
+bool tls13_stream_selects_tls13(struct aud_stream *server);
+/* Reclassify the AppData bodies of the encrypted handshake flight in the
+ * interval lists as CST_AC_TLS13_ENC_HANDSHAKE. */
+void tls13_mark_flight(struct aud_stream *client, struct aud_ivals *civ,
+                       const struct tls_parse_stats *cst, struct aud_stream *server,
+                       struct aud_ivals *siv, uint32_t keep_record_bytes);
 
 #endif

@@ -93,28 +93,61 @@ static void mark_segment(struct aud_ctx *c, const struct aud_seg *g, const struc
         c->rep->tls_unsynced_bytes += g->len - covered;
 }
 
-static int classify_direction(struct aud_ctx *c, struct dir_state *d, bool tls)
+static void count_stream(struct aud_ctx *c, const struct aud_stream *s)
 {
-        struct aud_stream *s = &d->s;
         c->rep->tcp_retransmitted_bytes += s->seg_bytes - s->covered;
         if (s->end > s->begin && s->end - s->begin > s->covered)
                 c->rep->tcp_hole_bytes += s->end - s->begin - s->covered;
-        if (!tls) {
-                for (size_t k = 0; k < s->n_segs; k++)
+}
+
+static void mark_direction(struct aud_ctx *c, const struct aud_stream *s, bool tls,
+                           const struct aud_ivals *iv)
+{
+        for (size_t k = 0; k < s->n_segs; k++) {
+                if (tls)
+                        mark_segment(c, &s->segs[k], iv);
+                else
                         aud_mark(c, s->segs[k].pkt, c->lay[s->segs[k].pkt].payload_off,
                                  s->segs[k].len, CST_AC_NON_TLS_TCP);
-                return 0;
         }
-        struct aud_ivals iv = {0};
-        struct tls_parse_stats st = {0};
-        int rc = tls_stream_parse(s, c->opt->keep_record_bytes, &iv, &st);
-        if (rc == 0) {
-                c->rep->tls_records += st.records;
-                c->rep->tls_resyncs += st.resyncs;
-                for (size_t k = 0; k < s->n_segs; k++)
-                        mark_segment(c, &s->segs[k], &iv);
+}
+
+/* TLS 1.3 (the direction starting with a ServerHello that selects it is the
+ * server): the encrypted handshake flight changes class unless turned off. */
+static void mark_tls13(struct aud_ctx *c, struct dir_state *dir, struct aud_ivals *iv,
+                       const struct tls_parse_stats *st)
+{
+        for (int k = 0; k < 2; k++) {
+                if (!tls13_stream_selects_tls13(&dir[k].s))
+                        continue;
+                c->rep->tls13_connections++;
+                if (!c->opt->no_encrypted_handshake)
+                        tls13_mark_flight(&dir[!k].s, &iv[!k], &st[!k], &dir[k].s, &iv[k],
+                                          c->opt->keep_record_bytes);
+                return;
         }
-        free(iv.v);
+}
+
+/* Both directions: parse the record chains, then mark every segment. */
+static int classify_directions(struct aud_ctx *c, struct dir_state *dir, bool tls)
+{
+        struct aud_ivals iv[2] = {{0}, {0}};
+        struct tls_parse_stats st[2] = {{0}, {0}};
+        int rc = 0;
+        for (int k = 0; k < 2; k++) {
+                count_stream(c, &dir[k].s);
+                if (tls && rc == 0) {
+                        rc = tls_stream_parse(&dir[k].s, c->opt->keep_record_bytes, &iv[k], &st[k]);
+                        c->rep->tls_records += st[k].records;
+                        c->rep->tls_resyncs += st[k].resyncs;
+                }
+        }
+        if (tls && rc == 0)
+                mark_tls13(c, dir, iv, st);
+        for (int k = 0; k < 2 && rc == 0; k++)
+                mark_direction(c, &dir[k].s, tls, &iv[k]);
+        free(iv[0].v);
+        free(iv[1].v);
         return rc;
 }
 
@@ -141,8 +174,7 @@ static int classify_connection(struct aud_ctx *c, const struct conn_entry *e, si
                 c->rep->tls_connections += hello || chain;
                 c->rep->tls_proven_by_hello += hello;
                 c->rep->tls_proven_by_chain += chain;
-                for (int k = 0; k < 2 && rc == 0; k++)
-                        rc = classify_direction(c, &dir[k], hello || chain);
+                rc = classify_directions(c, dir, hello || chain);
         }
         stream_free(&dir[0].s);
         stream_free(&dir[1].s);

@@ -155,6 +155,10 @@ int tls_stream_parse(struct aud_stream *s, uint32_t keep_record_bytes, struct au
                 } else {
                         rc = emit_record(h, pos, keep_record_bytes, out);
                         st->records++;
+                        if (h[0] == TLS_APPDATA && !st->have_appdata) {
+                                st->have_appdata = true;
+                                st->first_appdata = pos;
+                        }
                         pos += 5u + ld_be16(h + 3);
                 }
                 if (rc)

@@ -30,6 +30,23 @@ for d in tls_test_2 quic_test_2; do
 	grep -q '^verdict: PASS' "$T/out.txt" && pass "upstream $d: PASS printed" || fail "upstream $d: $(cat "$T/out.txt")"
 done
 
+# tls_test_2 is TLS 1.3: the old tool cut its encrypted handshake flight, a
+# wanted (not required) class: reported, but the verdict stays PASS.
+I2="$FIX/tls_test_2/input.pcap" O2="$FIX/tls_test_2/constricted.pcap"
+audit_rc "upstream tls_test_2 --json" 0 "$I2" "$O2" --json
+cp "$T/out.txt" "$T/enc.json"
+expect_eq "tls_test_2: encrypted handshake lost, not in the verdict" \
+	"$(json_field "$T/enc.json" '(d["passed"], d["loss_packets"], d["encrypted_handshake"]["lost"] > 0, d["encrypted_handshake"]["loss_packets"] > 0, d["reassembly"]["tls13_connections"])')" \
+	"(True, 0, True, True, 1)"
+expect_eq "tls_test_2: the flight is in the oracle (efficiency above 100 %)" \
+	"$(json_field "$T/enc.json" 'd["efficiency_pct"] > 100 and d["classes"]["tls13_encrypted_handshake"]["needed"] > 0')" "True"
+audit_rc "tls_test_2 --no-encrypted-handshake" 0 "$I2" "$O2" --json --no-encrypted-handshake
+expect_eq "tls_test_2 --no-encrypted-handshake: class off" \
+	"$(json_field "$T/out.txt" '(d["encrypted_handshake"]["needed"], d["efficiency_pct"] <= 100.5)')" "(0, True)"
+audit_rc "tls_test_2 text" 0 "$I2" "$O2"
+grep -q '^encrypted handshake (wanted, not in the verdict): kept 8, lost ' "$T/out.txt" &&
+	pass "encrypted handshake line printed" || fail "no encrypted handshake line in: $(cat "$T/out.txt")"
+
 # A snaplen cut through handshakes: losses, reported with class and packet.
 need_tool editcap
 IN="$FIX/single/tls_test_1.pcap"
