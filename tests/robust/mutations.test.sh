@@ -15,6 +15,7 @@ need_tool python3
 need_tool tshark
 
 per_input=${CST_MUTANTS:-24}
+[ -n "${CST_SANITIZED:-}" ] && per_input=${CST_MUTANTS:-14} # the sanitizer build runs 3x slower
 M="$T/mutants"
 export WORK="$T/work" CST_BIN TSHARK_EVERY=12
 mkdir -p "$M" "$WORK"
@@ -31,7 +32,10 @@ inputs+=("$T/gen.pcap" "$T/gen.pcapng")
 
 total=0
 for f in "${inputs[@]}"; do
-	prefix=$(printf '%s' "${f#"$FIX"/}" | tr '/' '_')
+	case "$f" in
+	"$FIX"/*) prefix=$(printf '%s' "${f#"$FIX"/}" | tr '/' '_') ;;
+	*) prefix=$(basename "$f") ;;
+	esac
 	n=$(python3 "$CST_SRC/tools/mutate.py" "$f" "$M" --seed 11 --count "$per_input" \
 		--prefix "$prefix") || { fail "mutate.py on $f"; continue; }
 	total=$((total + n))
