@@ -3,7 +3,8 @@
 # on the command line and prints one line per finding, "FAIL <mutant>: ..."
 # or "ok <mutant> <constrict rc> <reinflate rc>".  Environment: CST_BIN, WORK
 # (scratch dir), TSHARK_EVERY (check every Nth clean output with tshark, 0 =
-# never).  Each mutant runs constrict under one policy (rotating by name hash)
+# never), RECOMPUTE_INI (config for every other reinflate: random fill and
+# checksum recompute).  Stats (text or JSON) are printed on some runs.  Each mutant runs constrict under one policy (rotating by name hash)
 # and reinflate, both under a hard timeout and a file-size limit.
 set -u
 policies=(final_only stream bulk track)
@@ -57,6 +58,10 @@ for m in "$@"; do
 	size=$(stat -c %s "$m")
 	extra=()
 	[ $((h % 7)) = 0 ] && extra=(--decision-log "$WORK/$b.csv")
+	case $((h % 3)) in
+	0) extra+=(--stats-format json) ;;
+	1) extra+=(--stats) ;;
+	esac
 	run "$b constrict --policy $pol" "$o" constrict "$m" -o "$o" --policy "$pol" "${extra[@]}" || continue
 	crc=$RC
 	reread "$b constrict" "$o" || continue
@@ -73,7 +78,9 @@ for m in "$@"; do
 		echo "tshark $b"
 	fi
 	r="$WORK/$b.r"
-	run "$b reinflate" "$r" reinflate "$m" -o "$r" || continue
+	rcfg=()
+	[ $((h % 2)) = 1 ] && [ -n "${RECOMPUTE_INI:-}" ] && rcfg=(--config "$RECOMPUTE_INI" --stats)
+	run "$b reinflate" "$r" reinflate "$m" -o "$r" "${rcfg[@]}" || continue
 	rrc=$RC
 	rsize=$(stat -c %s "$r" 2>/dev/null || echo 0)
 	# SPEC 6 item 16: every record (16 bytes at least) grows to 262144 bytes at most.

@@ -19,6 +19,8 @@ per_input=${CST_MUTANTS:-24}
 M="$T/mutants"
 export WORK="$T/work" CST_BIN TSHARK_EVERY=12
 mkdir -p "$M" "$WORK"
+export RECOMPUTE_INI="$T/recompute.ini"
+printf '[reinflate]\nfill_byte = random\nseed = 5\nchecksum_policy = recompute\n' >"$RECOMPUTE_INI"
 
 python3 "$CST_SRC/tools/gencap.py" "$T/gen.pcap" --packets 300 --seed 3 >/dev/null 2>&1 ||
 	fail "gencap (pcap) failed"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the reproducers: CST_BIN, CST_FIXTURES, a scratch dir in $W.
 set -u
 : "${CST_BIN:?set CST_BIN to the constrictor binary}"
