@@ -100,6 +100,7 @@ expect_error "empty input" "input file is too small to detect capture format" "$
 expect_error "empty input (reinflate)" "input file is too small to detect capture format" "$B" reinflate "$T/empty.pcap" -o "$T/o.pcap"
 [ -e "$T/o.pcap" ] && fail "a rejected empty input left an output file" || pass "no output file for a rejected input"
 head -c 3 "$PCAP" >"$T/three.pcap"
+expect_error "/dev/null input" "input file is too small to detect capture format" "$B" constrict /dev/null -o "$T/o.pcap"
 expect_error "3-byte input" "input file is too small to detect capture format" "$B" constrict "$T/three.pcap" -o "$T/o.pcap"
 head -c 20 "$PCAP" >"$T/short_hdr.pcap"
 timeout 20 "$B" constrict "$T/short_hdr.pcap" -o "$T/o.pcap" >/dev/null 2>"$T/err"
@@ -165,6 +166,19 @@ expect_error "decision log is a directory" "$D" "$B" constrict "$PCAP" -o "$T/d2
 expect_error "decision log on /dev/full" "$D" "$B" constrict "$PCAP" -o "$T/d3.pcap" --decision-log /dev/full
 for o in d1 d2 d3; do
 	[ -s "$T/$o.pcap" ] && { "$B" constrict "$T/$o.pcap" -o /dev/null 2>/dev/null || fail "$o: output left behind is unreadable"; }
+done
+
+# --- closed standard descriptors --------------------------------------------------
+# A file opened while fd 1/2 are closed must not receive stats or messages.
+TT="$FIX/single/truncated_tail_test_1.pcap"
+"$B" constrict "$TT" -o "$T/std.ref" --decision-log "$T/std.csv.ref" >/dev/null 2>&1
+for redir in '>&-' '2>&-' '<&- >&- 2>&-'; do
+	rm -f "$T/std.out" "$T/std.csv"
+	eval '"$B" constrict "$TT" -o "$T/std.out" --stats --decision-log "$T/std.csv"' "$redir"
+	rc=$?
+	[ "$rc" = 1 ] && cmp -s "$T/std.out" "$T/std.ref" && cmp -s "$T/std.csv" "$T/std.csv.ref" &&
+		pass "closed $redir: exit 1, output and decision log intact" ||
+		fail "closed $redir: exit $rc, output/decision log differ from a normal run"
 done
 
 # --- config files ----------------------------------------------------------------
