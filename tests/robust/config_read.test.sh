@@ -6,6 +6,8 @@
 source "$CST_SRC/tests/lib.sh"
 need_fixtures
 [ -n "${CST_SANITIZED:-}" ] && skip "ulimit -v cannot apply to a sanitizer build (shadow memory)"
+(ulimit -v 400000 && exec "$CST_BIN" --version) >/dev/null 2>&1 ||
+	skip "the binary does not start under ulimit -v 400000 (sanitizer build?)"
 (ulimit -v 400000 && exec timeout 60 "$CST_BIN" constrict "$FIX/tls_test_2/input.pcap" \
 	-o "$T/out.pcap" --config /dev/zero) >/dev/null 2>"$T/err"
 rc=$?
