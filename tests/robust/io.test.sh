@@ -79,6 +79,7 @@ readable_prefix "reinflate: disk full mid-run" "$T/rcut.pcap" "$T/rfull.pcap"
 mkdir -p "$T/adir"
 expect_error "output dir missing" "failed to open output file" "$B" constrict "$PCAP" -o "$T/nodir/out.pcap"
 expect_error "output under a file" "failed to open output file" "$B" constrict "$PCAP" -o "$T/plainfile/out.pcap"
+expect_error "output in /proc (unwritable even for root)" "failed to open output file" "$B" constrict "$PCAP" -o /proc/cst-robust-test.pcap
 expect_error "output is a directory" "failed to open output file" "$B" constrict "$PCAP" -o "$T/adir"
 expect_error "reinflate output is a directory" "failed to open output file" "$B" reinflate "$PCAP" -o "$T/adir"
 if [ "$(id -u)" != 0 ]; then
@@ -162,9 +163,10 @@ expect_eq "pcapng IDB snaplen 0xffffffff: exit" "$?" 0
 # --- decision log in bad places ------------------------------------------------
 D='failed to (open|write|close) decision log[a-z ]*'
 expect_error "decision log under a file" "$D" "$B" constrict "$PCAP" -o "$T/d1.pcap" --decision-log "$T/plainfile/x.csv"
+expect_error "decision log dir not creatable" "$D|failed to create decision log directory" "$B" constrict "$PCAP" -o "$T/d4.pcap" --decision-log /proc/cst-robust/x.csv
 expect_error "decision log is a directory" "$D" "$B" constrict "$PCAP" -o "$T/d2.pcap" --decision-log "$T/adir"
 expect_error "decision log on /dev/full" "$D" "$B" constrict "$PCAP" -o "$T/d3.pcap" --decision-log /dev/full
-for o in d1 d2 d3; do
+for o in d1 d2 d3 d4; do
 	[ -s "$T/$o.pcap" ] && { "$B" constrict "$T/$o.pcap" -o /dev/null 2>/dev/null || fail "$o: output left behind is unreadable"; }
 done
 
