@@ -1,4 +1,6 @@
 /* Offline pipeline through the public API: order of work, tails, counters, detection. */
+#include <fcntl.h>
+
 #include <constrictor/constrictor.h>
 
 #include "check.h"
@@ -187,6 +189,16 @@ static void test_detect_and_same_file(void)
         CHECK(link(p, l) == 0);
         CHECK(cst_same_file(l, p) == 1);
         unlink(l);
+        /* "-" as the output is stdout: redirected onto the input it is the same file */
+        int saved = dup(1), fd = open(p, O_WRONLY | O_APPEND);
+        fflush(stdout);
+        dup2(fd, 1);
+        int same = cst_same_file(p, "-"), other = cst_same_file(q, "-");
+        dup2(saved, 1);
+        close(saved);
+        close(fd);
+        CHECK(same == 1);
+        CHECK(other == 0);
 }
 
 static void test_reinflate(void)

@@ -1,4 +1,6 @@
 /* PCAPNG reader/writer: both byte orders, sections, interfaces, raw blocks, SPEC 2.4 messages. */
+#include <sys/wait.h>
+
 #include "check.h"
 #include "test_pcap_util.h"
 #include "format/pcapng.h"
@@ -372,8 +374,65 @@ static void test_builders(void)
         CHECK_EQ_U(pcapng_ts_to_ns(3, 0x81), 1500000000ull);
 }
 
+/* Feed `b` to stdin through a pipe from a child process; returns its pid. */
+static pid_t feed_stdin(const struct bbuf *b, int *saved)
+{
+        int fds[2];
+        if (pipe(fds) != 0)
+                exit(2);
+        pid_t pid = fork();
+        if (pid == 0) {
+                close(fds[0]);
+                for (size_t off = 0; off < b->len;) {
+                        size_t chunk = b->len - off < 77777 ? b->len - off : 77777;
+                        ssize_t w = write(fds[1], b->p + off, chunk);
+                        if (w <= 0)
+                                _exit(1);
+                        off += (size_t)w;
+                }
+                _exit(0);
+        }
+        close(fds[1]);
+        *saved = dup(0);
+        dup2(fds[0], 0);
+        close(fds[0]);
+        return pid;
+}
+
+/* Stream mode: blocks across read boundaries and one larger than the read buffer. */
+static void test_pipe_input(void)
+{
+        char err[CST_ERRBUF];
+        struct bbuf b = {0};
+        unsigned blocks = 0, count;
+        for (int sec = 0; sec < 3; sec++, blocks += 2) {
+                shb(&b, sec == 1, true);
+                idb(&b, sec == 1, 1, 9);
+                for (uint32_t len = 1; b.len < (4u << 20) * (unsigned)(sec + 1); blocks++)
+                        epb(&b, sec == 1, 0, 0, blocks, len = len * 5 % 9001 + 1, 9100, 0,
+                            blocks % 3 == 0);
+        }
+        epb(&b, false, 0, 0, 0, 6u << 20, 6u << 20, 0, true);
+        blocks++;
+        int saved;
+        pid_t pid = feed_stdin(&b, &saved);
+        const char *out = tmp_path("ng_pipe_out.pcapng");
+        CHECK_EQ_U(copy_through("-", out, UINT32_MAX, false, &count, err), 0);
+        CHECK_EQ_U(count, blocks);
+        dup2(saved, 0);
+        close(saved);
+        int status;
+        waitpid(pid, &status, 0);
+        size_t n;
+        uint8_t *o = read_file(out, &n);
+        CHECK(o && n == b.len && memcmp(o, b.p, n) == 0);
+        free(o);
+        free(b.p);
+}
+
 int main(void)
 {
+        test_pipe_input();
         test_round_trip();
         test_reencode();
         test_errors();

@@ -1,0 +1,497 @@
+/*
+ * cmd_capture — `constrictor capture`, two command lines for one recorder:
+ *
+ *   capture --config FILE [--offline-input FILE]
+ *       the AFPacket recorder's interface (SPEC 3.1, 3.4): LIVE-dialect INI,
+ *       start banner, stop reason, "Final stats:" block, offline feed mode;
+ *   capture -i IFACE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]
+ *           [--duration SEC] [--backend recvmsg|tpacket_v3]
+ *           [--format pcap|pcapng] [--time-precision micro|nano]
+ *           [--config FILE] [--policy NAME] [expression...]
+ *       tcpdump-style: defaults TPACKET_V3, PCAP with ns timestamps, the
+ *       offline tool's policy defaults (or the config file's values), stats
+ *       in tcpdump's words on stderr.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "capture_run.h"
+#include "commands.h"
+
+static void capture_usage(FILE *out)
+{
+        const char *n = CST_PROGRAM_NAME;
+        fprintf(
+            out,
+            "Usage:\n"
+            "  %s capture -i IFACE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]\n"
+            "          [--duration SEC] [--backend recvmsg|tpacket_v3] [--format pcap|pcapng]\n"
+            "          [--time-precision micro|nano] [--config FILE] [--policy NAME]\n"
+            "          [expression...]\n"
+            "  %s capture --config config.ini [--offline-input input.pcap]\n"
+            "\n"
+            "  -i IFACE   interface to capture on, or \"any\" (Linux cooked SLL2)\n"
+            "  -w FILE    write the capture to FILE (\"-\" = standard output); without -w,\n"
+            "             one line per packet is printed\n"
+            "  -c N       stop after N packets          --duration SEC  stop after SEC seconds\n"
+            "  -s SNAPLEN keep at most SNAPLEN bytes of every packet (0 = 262144)\n"
+            "  -p         do not put the interface into promiscuous mode\n"
+            "  -B KiB     kernel buffer (ring) size\n"
+            "  expression a tcpdump filter, applied in the kernel before packets are read\n"
+            "Defaults: tpacket_v3, pcap, nanosecond timestamps. Needs root or CAP_NET_RAW.\n",
+            n, n);
+}
+
+static int fail_line(const char *msg)
+{
+        fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, msg);
+        return 1;
+}
+
+/* ---- AFPacket-compatible mode ------------------------------------------- */
+
+static void compat_banner(const struct cst_config *c)
+{
+        printf("Starting live capture.\n");
+        printf("backend: %s\n", cst_capture_backend_name(c->backend));
+        printf("interface: %s\n", c->interface);
+        printf("promiscuous: %s\n", c->promiscuous ? "true" : "false");
+        printf("output: %s\n", c->output);
+        printf("default_snaplen: %u\n", c->default_snaplen);
+        printf("max_capture_len: %u\n", c->max_capture_len);
+        if (c->backend == CST_BACKEND_TPACKET_V3) {
+                printf("ring_block_size: %u\n", c->ring_block_size);
+                printf("ring_block_count: %u\n", c->ring_block_count);
+                printf("ring_frame_size: %u\n", c->ring_frame_size);
+                printf("block_timeout_ms: %u\n", c->block_timeout_ms);
+        }
+        if (c->max_packets)
+                printf("max_packets: %llu\n", (unsigned long long)c->max_packets);
+        if (c->duration_sec)
+                printf("duration_sec: %llu\n", (unsigned long long)c->duration_sec);
+        printf("Press Ctrl+C to stop.\n");
+        fflush(stdout);
+}
+
+static uint32_t file_snaplen(const struct cst_config *c)
+{
+        return c->default_snaplen < c->max_capture_len ? c->default_snaplen : c->max_capture_len;
+}
+
+static void job_capture_opts(struct capture_job *job)
+{
+        const struct cst_config *c = &job->cfg;
+        cst_capture_opts_init(&job->copts);
+        job->copts.backend = c->backend;
+        job->copts.interface = c->interface;
+        job->copts.promiscuous = c->promiscuous;
+        job->copts.block_size = c->ring_block_size;
+        job->copts.block_count = c->ring_block_count;
+        job->copts.frame_size = c->ring_frame_size;
+        job->copts.block_timeout_ms = c->block_timeout_ms ? c->block_timeout_ms : 1;
+}
+
+/*
+ * Open the source, the output and the engine, run, close.  `what` prefixes
+ * errors in compat mode ("Live capture error" / "Offline feed error").
+ */
+struct run_env {
+        cst_capture *cap;
+        cst_dumper *dump;
+        cst_engine *eng;
+};
+
+static int open_output(const struct capture_job *job, struct run_env *env, char *err)
+{
+        if (!job->output)
+                return CST_OK;
+        struct cst_dump_opts d;
+        char appl[64];
+        snprintf(appl, sizeof(appl), "%s %s", CST_PROGRAM_NAME, cst_version());
+        memset(&d, 0, sizeof(d));
+        d.format = job->format;
+        d.nsec = job->nsec;
+        d.linktype = cst_capture_linktype(env->cap);
+        d.snaplen = file_snaplen(&job->cfg);
+        d.ifname = job->offline_input ? NULL : cst_capture_ifname(env->cap);
+        d.userappl = appl;
+        return cst_dump_open(&env->dump, job->output, &d, err);
+}
+
+static int open_all(const struct capture_job *job, struct run_env *env, char *err)
+{
+        int rc = job->offline_input ? cst_capture_open_feed(&env->cap, job->offline_input, err)
+                                    : cst_capture_open(&env->cap, &job->copts, err);
+        if (rc < 0)
+                return rc;
+        if (open_output(job, env, err) < 0)
+                return CST_EFATAL;
+        env->eng = cst_engine_new(&job->cfg, err);
+        return env->eng ? CST_OK : CST_EFATAL;
+}
+
+static int close_all(struct run_env *env, const struct capture_result *res, char *err)
+{
+        int rc = CST_OK;
+        if (env->dump)
+                rc = cst_dump_close(env->dump, res ? &res->ks : NULL, err);
+        cst_engine_free(env->eng);
+        cst_capture_close(env->cap);
+        memset(env, 0, sizeof(*env));
+        return rc;
+}
+
+/* Run, then close everything; the first error wins. */
+static int run_and_close(const struct capture_job *job, struct run_env *env,
+                         struct capture_result *res, char *err)
+{
+        char cerr[CST_ERRBUF];
+        int rc = capture_run(job, env->cap, env->dump, env->eng, res, err);
+        if (close_all(env, res, cerr) < 0 && rc == CST_OK) {
+                rc = CST_EFATAL;
+                memcpy(err, cerr, CST_ERRBUF);
+        }
+        return rc;
+}
+
+static int compat_run(struct capture_job *job)
+{
+        char err[CST_ERRBUF], cerr[CST_ERRBUF];
+        struct run_env env = {0};
+        static struct capture_result res;
+        const char *what = job->offline_input ? "Offline feed error" : "Live capture error";
+        if (!job->offline_input && job->cfg.interface[0] == '\0') {
+                fprintf(stderr, "Configuration error: capture.interface is required for live "
+                                "capture.\n");
+                return 1;
+        }
+        if (open_all(job, &env, err) < 0) {
+                close_all(&env, NULL, cerr);
+                fprintf(stderr, "%s: %s\n", what, err);
+                return 1;
+        }
+        if (!job->offline_input)
+                compat_banner(&job->cfg);
+        if (run_and_close(job, &env, &res, err) < 0) {
+                fprintf(stderr, "%s: %s\n", what, err);
+                fprintf(stderr, "Partial stats:\n");
+                capture_print_compat_stats(stderr, &res);
+                return 1;
+        }
+        if (job->offline_input)
+                printf("Offline feed completed.\ninput: %s\noutput: %s\n", job->offline_input,
+                       job->output);
+        else
+                printf("Live capture stopped: %s\n", capture_stop_text(res.stop));
+        if (job->cfg.stats_enabled) {
+                if (!job->offline_input)
+                        printf("Final stats:\n");
+                capture_print_compat_stats(stdout, &res);
+        }
+        return 0;
+}
+
+static int cmd_capture_compat(const char *config, const char *offline)
+{
+        static struct capture_job job;
+        char err[CST_ERRBUF];
+        memset(&job, 0, sizeof(job));
+        cst_config_live_defaults(&job.cfg);
+        if (cst_config_load(&job.cfg, config, CST_DIALECT_LIVE, err) != 0) {
+                fprintf(stderr, "Configuration error: %s\n", err);
+                return 1;
+        }
+        job.compat = true;
+        job.format = CST_FORMAT_PCAP;
+        job.nsec = false; /* SPEC 3.3 item 7: classic PCAP, microseconds */
+        job.output = job.cfg.output;
+        job.offline_input = offline;
+        job_capture_opts(&job);
+        capture_install_signals();
+        return compat_run(&job);
+}
+
+/* ---- tcpdump-style mode ------------------------------------------------- */
+
+struct td_args {
+        const char *iface, *output, *config, *policy, *backend, *format, *precision;
+        const char *count, *snaplen, *buffer, *duration;
+        bool no_promisc;
+        char filter[4096];
+};
+
+enum {
+        OPT_DURATION = 256,
+        OPT_BACKEND,
+        OPT_FORMAT,
+        OPT_PRECISION,
+        OPT_CONFIG,
+        OPT_POLICY,
+        OPT_HELP
+};
+
+static const struct option td_long[] = {
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"time-precision", required_argument, NULL, OPT_PRECISION},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"policy", required_argument, NULL, OPT_POLICY},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static int td_store(struct td_args *a, int opt, const char *v)
+{
+        switch (opt) {
+        case 'i':
+                a->iface = v;
+                break;
+        case 'w':
+                a->output = v;
+                break;
+        case 'c':
+                a->count = v;
+                break;
+        case 's':
+                a->snaplen = v;
+                break;
+        case 'B':
+                a->buffer = v;
+                break;
+        case 'p':
+                a->no_promisc = true;
+                break;
+        case OPT_DURATION:
+                a->duration = v;
+                break;
+        case OPT_BACKEND:
+                a->backend = v;
+                break;
+        case OPT_FORMAT:
+                a->format = v;
+                break;
+        case OPT_PRECISION:
+                a->precision = v;
+                break;
+        case OPT_CONFIG:
+                a->config = v;
+                break;
+        case OPT_POLICY:
+                a->policy = v;
+                break;
+        default:
+                return -1;
+        }
+        return 0;
+}
+
+/* Join the trailing words into one filter expression, as tcpdump does. */
+static int td_filter(struct td_args *a, int argc, char **argv, int first)
+{
+        size_t used = 0;
+        for (int i = first; i < argc; i++) {
+                size_t n = strlen(argv[i]);
+                if (used + n + 2 > sizeof(a->filter))
+                        return -1;
+                if (used)
+                        a->filter[used++] = ' ';
+                memcpy(a->filter + used, argv[i], n + 1);
+                used += n;
+        }
+        return 0;
+}
+
+/* Decimal unsigned number with an upper bound; false with a message otherwise. */
+static bool td_number(const char *opt, const char *v, unsigned long long max,
+                      unsigned long long *out, char *err)
+{
+        char *end;
+        if (!v)
+                return true;
+        unsigned long long x = strtoull(v, &end, 10);
+        if (*v == '\0' || *v == '-' || *end != '\0' || x > max) {
+                snprintf(err, CST_ERRBUF, "invalid value for %s: '%s'", opt, v);
+                return false;
+        }
+        *out = x;
+        return true;
+}
+
+static int td_numbers(const struct td_args *a, struct capture_job *job, char *err)
+{
+        struct cst_config *c = &job->cfg;
+        unsigned long long snap = c->default_snaplen, count = c->max_packets;
+        unsigned long long dur = c->duration_sec, kib = 0;
+        if (!td_number("-s", a->snaplen, 262144, &snap, err) ||
+            !td_number("-c", a->count, UINT64_MAX, &count, err) ||
+            !td_number("--duration", a->duration, 100ull * 365 * 86400, &dur, err) ||
+            !td_number("-B", a->buffer, 16ull * 1024 * 1024, &kib, err))
+                return CST_EFATAL;
+        if (a->snaplen) {
+                c->default_snaplen = snap ? (uint32_t)snap : 262144;
+                if (c->max_capture_len < c->default_snaplen)
+                        c->max_capture_len = c->default_snaplen;
+        }
+        if (a->count && count == 0) {
+                snprintf(err, CST_ERRBUF, "invalid value for -c: '%s'", a->count);
+                return CST_EFATAL;
+        }
+        c->max_packets = count;
+        c->duration_sec = dur;
+        job->copts.buffer_kib = (uint32_t)kib;
+        return CST_OK;
+}
+
+static int td_words(const struct td_args *a, struct capture_job *job, char *err)
+{
+        struct cst_config *c = &job->cfg;
+        enum cst_tls_policy pol;
+        if (a->backend && strcmp(a->backend, "recvmsg") == 0)
+                c->backend = CST_BACKEND_RECVMSG;
+        else if (a->backend && strcmp(a->backend, "tpacket_v3") == 0)
+                c->backend = CST_BACKEND_TPACKET_V3;
+        else if (a->backend)
+                return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3)",
+                                a->backend),
+                       CST_EFATAL;
+        job->format = CST_FORMAT_PCAP;
+        if (a->format && strcmp(a->format, "pcapng") == 0)
+                job->format = CST_FORMAT_PCAPNG;
+        else if (a->format && strcmp(a->format, "pcap") != 0)
+                return snprintf(err, CST_ERRBUF, "unknown --format '%s' (pcap|pcapng)", a->format),
+                       CST_EFATAL;
+        job->nsec = true;
+        if (a->precision && strcmp(a->precision, "micro") == 0)
+                job->nsec = false;
+        else if (a->precision && strcmp(a->precision, "nano") != 0)
+                return snprintf(err, CST_ERRBUF, "unknown --time-precision '%s' (micro|nano)",
+                                a->precision),
+                       CST_EFATAL;
+        if (a->policy && cst_tls_policy_parse(a->policy, &pol) != 0)
+                return snprintf(err, CST_ERRBUF,
+                                "unknown --policy '%s' (final_only|stream|bulk|track)", a->policy),
+                       CST_EFATAL;
+        if (a->policy)
+                cst_config_set_policy(c, pol);
+        return CST_OK;
+}
+
+static int td_build_job(const struct td_args *a, struct capture_job *job, char *err)
+{
+        struct cst_config *c = &job->cfg;
+        if (a->config) {
+                cst_config_live_defaults(c);
+                c->backend = CST_BACKEND_TPACKET_V3;
+                if (cst_config_load(c, a->config, CST_DIALECT_LIVE, err) != 0)
+                        return CST_EFATAL;
+        } else {
+                cst_config_defaults(c);
+                c->promiscuous = true; /* tcpdump's default; -p turns it off */
+        }
+        if (a->no_promisc)
+                c->promiscuous = false;
+        if (a->iface)
+                snprintf(c->interface, sizeof(c->interface), "%s", a->iface);
+        if (c->interface[0] == '\0')
+                return snprintf(err, CST_ERRBUF, "no interface given (-i IFACE)"), CST_EFATAL;
+        job_capture_opts(job);
+        if (td_words(a, job, err) < 0 || td_numbers(a, job, err) < 0)
+                return CST_EFATAL;
+        job->copts.backend = c->backend;
+        job->copts.filter = a->filter[0] ? a->filter : NULL;
+        job->output = a->output;
+        return CST_OK;
+}
+
+static const char *link_name(uint32_t lt)
+{
+        switch (lt) {
+        case CST_LINK_ETHERNET:
+                return "EN10MB (Ethernet)";
+        case CST_LINK_LINUX_SLL2:
+                return "LINUX_SLL2 (Linux cooked v2)";
+        default:
+                return "unknown";
+        }
+}
+
+static int td_run(struct capture_job *job)
+{
+        char err[CST_ERRBUF], cerr[CST_ERRBUF];
+        struct run_env env = {0};
+        static struct capture_result res;
+        if (open_all(job, &env, err) < 0) {
+                close_all(&env, NULL, cerr);
+                return fail_line(err);
+        }
+        fprintf(stderr, "%s: listening on %s, link-type %s, snapshot length %u bytes\n",
+                CST_PROGRAM_NAME, cst_capture_ifname(env.cap),
+                link_name(cst_capture_linktype(env.cap)), file_snaplen(&job->cfg));
+        int rc = run_and_close(job, &env, &res, err);
+        fflush(stdout);
+        if (rc < 0)
+                fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
+        capture_print_tcpdump_stats(stderr, &res);
+        return rc < 0 ? 1 : 0;
+}
+
+static int cmd_capture_tcpdump(int argc, char **argv)
+{
+        static struct td_args a;
+        static struct capture_job job;
+        char err[CST_ERRBUF];
+        int opt;
+        memset(&a, 0, sizeof(a));
+        memset(&job, 0, sizeof(job));
+        optind = 1;
+        opterr = 0;
+        while ((opt = getopt_long(argc, argv, "+i:w:c:s:B:ph", td_long, NULL)) != -1) {
+                if (opt == 'h' || opt == OPT_HELP) {
+                        capture_usage(stdout);
+                        return 0;
+                }
+                if (opt == '?' || opt == ':' || td_store(&a, opt, optarg) < 0) {
+                        snprintf(err, sizeof(err), "unknown or incomplete option '%s'",
+                                 argv[optind - 1]);
+                        return fail_line(err);
+                }
+        }
+        if (td_filter(&a, argc, argv, optind) < 0)
+                return fail_line("filter expression too long");
+        if (td_build_job(&a, &job, err) < 0)
+                return fail_line(err);
+        capture_install_signals();
+        return td_run(&job);
+}
+
+/* The AFPacket form has only --config and --offline-input (SPEC 3.4). */
+static bool is_compat_form(int argc, char **argv)
+{
+        if (argc == 3 && strcmp(argv[1], "--config") == 0)
+                return true;
+        if (argc != 5)
+                return false;
+        return (strcmp(argv[1], "--config") == 0 && strcmp(argv[3], "--offline-input") == 0) ||
+               (strcmp(argv[1], "--offline-input") == 0 && strcmp(argv[3], "--config") == 0);
+}
+
+int cmd_capture(int argc, char **argv)
+{
+        if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+                capture_usage(stdout);
+                return 0;
+        }
+        if (is_compat_form(argc, argv)) {
+                bool cfg_first = strcmp(argv[1], "--config") == 0;
+                const char *config = cfg_first ? argv[2] : argv[4];
+                const char *offline = argc == 5 ? (cfg_first ? argv[4] : argv[2]) : NULL;
+                return cmd_capture_compat(config, offline);
+        }
+        if (argc < 2) {
+                capture_usage(stderr);
+                return 1;
+        }
+        return cmd_capture_tcpdump(argc, argv);
+}

@@ -1,0 +1,122 @@
+/*
+ * Live capture on Linux: an AF_PACKET socket on one interface (or on all of
+ * them, "any"), read either with batched recvmmsg() or through a zero-copy
+ * TPACKET_V3 ring.  Packets come out as struct cst_packet views whose bytes
+ * stay valid until the next cst_capture_next_batch() call (or
+ * cst_capture_release()).
+ *
+ * A kernel BPF filter (tcpdump syntax, compiled by libpcap) is attached before
+ * the socket is bound to a protocol, so no unfiltered packet is ever read.
+ */
+#ifndef CONSTRICTOR_CAPTURE_H
+#define CONSTRICTOR_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <constrictor/config.h>
+#include <constrictor/packet.h>
+
+/* What to open.  Zero values mean "the default" (see cst_capture_opts_init). */
+struct cst_capture_opts {
+        enum cst_backend backend;
+        const char *interface; /* a name, or "any" (Linux cooked SLL2 output) */
+        const char *filter;    /* tcpdump expression, NULL or "" = none */
+        bool promiscuous;
+        uint32_t snaplen;     /* bytes kept per packet by the kernel path (>= 64) */
+        uint32_t buffer_kib;  /* -B: ring size (tpacket_v3) or SO_RCVBUF (recvmsg); 0 = default */
+        uint32_t batch;       /* recvmsg: packets per recvmmsg call */
+        uint32_t block_size;  /* tpacket_v3 ring, SPEC 3.5 */
+        uint32_t block_count; /* ignored when buffer_kib is set */
+        uint32_t frame_size;
+        uint32_t block_timeout_ms;
+};
+
+/* Kernel and receive counters, accumulated since open. */
+struct cst_capture_stats {
+        uint64_t packets_delivered; /* views handed out by next_batch */
+        uint64_t kernel_packets;    /* PACKET_STATISTICS tp_packets: passed the filter */
+        uint64_t kernel_drops;      /* PACKET_STATISTICS tp_drops: no room in buffer/ring */
+        uint64_t kernel_freeze_q;   /* TPACKET_V3 queue freezes */
+        uint64_t receive_errors;    /* ENOBUFS/ENOMEM, discarded ring blocks, bad offsets */
+        bool have_kernel;           /* PACKET_STATISTICS could be read */
+};
+
+typedef struct cst_capture cst_capture;
+
+/* Fill the defaults of SPEC 3.1 (tpacket_v3, 1 MiB x 64 blocks, 2048, 64 ms). */
+void cst_capture_opts_init(struct cst_capture_opts *o);
+
+/*
+ * Open a capture.  Errors (one line in err): unknown interface, no permission
+ * (CAP_NET_RAW), bad filter expression, bad ring layout, socket failures.
+ */
+int cst_capture_open(cst_capture **out, const struct cst_capture_opts *o, char *err);
+
+/*
+ * Wait up to timeout_ms for packets and fill at most max views.  Returns the
+ * number of packets, 0 on timeout or when a signal interrupted the wait
+ * (the caller checks its own flags), CST_EFATAL with a message on an error.
+ * Views of the previous call are released first.
+ */
+int cst_capture_next_batch(cst_capture *c, struct cst_packet *pkts, unsigned max, int timeout_ms,
+                           char *err);
+
+/* Give the views of the last batch back (ring blocks to the kernel). */
+void cst_capture_release(cst_capture *c);
+
+/* Read PACKET_STATISTICS (accumulated: the kernel resets on read) and copy all counters. */
+int cst_capture_stats(cst_capture *c, struct cst_capture_stats *st, char *err);
+
+/* Link type of the packets (CST_LINK_ETHERNET, CST_LINK_LINUX_SLL2, CST_LINK_RAW ...). */
+uint32_t cst_capture_linktype(const cst_capture *c);
+/* Interface name as opened and its index (0 for "any"). */
+const char *cst_capture_ifname(const cst_capture *c);
+int cst_capture_ifindex(const cst_capture *c);
+const char *cst_capture_backend_name(enum cst_backend b);
+
+/*
+ * Offline feed (the AFPacket recorder's --offline-input): a classic PCAP file
+ * of Ethernet frames read as if it came from the wire, through the same
+ * next_batch calls.  next_batch returns CST_CAPTURE_EOF at the end of the
+ * file and CST_EFATAL (with a message) on a truncated record.  Errors of
+ * open: "pcapng is not supported by this offline feed mode", "unsupported
+ * linktype N; only Ethernet (DLT_EN10MB/1) is supported".
+ */
+#define CST_CAPTURE_EOF (-4)
+int cst_capture_open_feed(cst_capture **out, const char *path, char *err);
+
+/* Drops promiscuous membership, unmaps the ring, closes the socket. NULL is fine. */
+void cst_capture_close(cst_capture *c);
+
+/*
+ * Live output ("dumper", as libpcap's pcap_dumper): classic PCAP (µs or ns)
+ * or PCAPNG with an SHB (shb_os, shb_userappl), one IDB (if_name, link type,
+ * snaplen, if_tsresol), EPBs with the epb_flags direction and an ISB with the
+ * kernel counters on close.  Writes go through a buffer; the caller flushes
+ * (at least once a second in the capture loop).  Path "-" is stdout.
+ */
+struct cst_dump_opts {
+        int format; /* CST_FORMAT_PCAP or CST_FORMAT_PCAPNG (offline.h) */
+        bool nsec;  /* nanosecond timestamps (pcap magic / if_tsresol 9) */
+        uint32_t linktype;
+        uint32_t snaplen;      /* written in the file header / IDB */
+        const char *ifname;    /* IDB if_name, may be NULL */
+        const char *userappl;  /* SHB shb_userappl, may be NULL */
+        uint32_t buffer_bytes; /* 0 = 1 MiB */
+};
+
+typedef struct cst_dumper cst_dumper;
+
+int cst_dump_open(cst_dumper **out, const char *path, const struct cst_dump_opts *o, char *err);
+/* Write the first keep_len bytes; the wire length is max(pkt->origlen, keep_len). */
+int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_len, char *err);
+int cst_dump_flush(cst_dumper *d, char *err);
+/* Bytes handed to the file so far (headers included). */
+uint64_t cst_dump_bytes(const cst_dumper *d);
+/*
+ * Flush and close.  For PCAPNG, `ks` (may be NULL) gives the ISB counters
+ * isb_ifrecv / isb_ifdrop.  Frees d in every case.
+ */
+int cst_dump_close(cst_dumper *d, const struct cst_capture_stats *ks, char *err);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * afp — the AF_PACKET capture handle shared by the backends (recvmsg.c,
+ * tpacket_v3.c) and the offline feed (feed.c).  The generic part (socket,
+ * filter, bind, promiscuous membership, kernel counters) lives in capture.c;
+ * each backend supplies a small operations table and keeps its own state
+ * behind `priv` (as libpcap's struct pcap does).
+ */
+#ifndef CST_CAPTURE_AFP_H
+#define CST_CAPTURE_AFP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+#include <linux/if_packet.h>
+#include <constrictor/constrictor.h>
+#include <constrictor/capture.h>
+
+#define AFP_VLAN_TAG_LEN 4  /* 802.1Q TPID + TCI */
+#define AFP_SLL2_HDR_LEN 20 /* Linux cooked v2 header (LINKTYPE_LINUX_SLL2) */
+/* Headroom before every frame: room for an SLL2 header and a VLAN tag. */
+#define AFP_HEADROOM (AFP_SLL2_HDR_LEN + AFP_VLAN_TAG_LEN)
+
+struct cst_capture;
+
+struct afp_backend_ops {
+        const char *name;
+        /* After the socket exists and the filter is attached, before bind. */
+        int (*setup)(struct cst_capture *c, const struct cst_capture_opts *o, char *err);
+        int (*next_batch)(struct cst_capture *c, struct cst_packet *pkts, unsigned max,
+                          int timeout_ms, char *err);
+        void (*release)(struct cst_capture *c);
+        void (*teardown)(struct cst_capture *c);
+};
+
+struct cst_capture {
+        /* hot members first */
+        const struct afp_backend_ops *ops;
+        void *priv;
+        int fd;
+        bool cooked; /* SOCK_DGRAM: the SLL2 header is written in front of each frame */
+        uint32_t linktype;
+        uint32_t snaplen;
+        struct cst_capture_stats st;
+        /* cold */
+        int ifindex; /* 0 = all interfaces */
+        bool promisc_on;
+        char ifname[IF_NAMESIZE + 8];
+};
+
+extern const struct afp_backend_ops afp_recvmsg_ops;
+extern const struct afp_backend_ops afp_tpacket_v3_ops;
+extern const struct afp_backend_ops afp_feed_ops;
+
+/*
+ * tpacket_v3.c, for tests: walk a ring the caller built in memory (block_size
+ * bytes x count, not unmapped on close) instead of a kernel-mapped one.
+ */
+int afp_tpacket_v3_use_ring(struct cst_capture *c, uint8_t *ring, uint32_t block_size,
+                            uint32_t count);
+
+/* iface.c: resolve a name to its index and the link type it is captured as. */
+int afp_iface_resolve(const char *name, int *ifindex, uint32_t *linktype, bool *cooked, char *err);
+
+/*
+ * filter.c: compile a tcpdump expression for `linktype` into a classic BPF
+ * program for the kernel (offsets fixed up for cooked sockets); free with
+ * afp_filter_free().  afp_filter_attach() compiles and attaches to fd.
+ */
+struct sock_fprog;
+int afp_filter_compile(const char *expr, uint32_t linktype, uint32_t snaplen, bool cooked,
+                       struct sock_fprog *prog, char *err);
+void afp_filter_free(struct sock_fprog *prog);
+int afp_filter_attach(int fd, const char *expr, uint32_t linktype, uint32_t snaplen, bool cooked,
+                      char *err);
+
+/* frame.c: per-packet helpers shared by the backends. */
+uint8_t afp_direction(uint8_t sll_pkttype);
+/*
+ * Put a VLAN tag the kernel stripped back after the two MAC addresses.
+ * `data` must have AFP_VLAN_TAG_LEN writable bytes in front of it; returns the
+ * new start of the frame (data - 4) and grows caplen/origlen, or `data`
+ * unchanged when the frame is too short to hold the MAC addresses.
+ */
+uint8_t *afp_vlan_reinsert(uint8_t *data, uint32_t *caplen, uint32_t *origlen, uint16_t tpid,
+                           uint16_t tci);
+/* Write the SLL2 header in the AFP_SLL2_HDR_LEN bytes before `data`; returns its start. */
+uint8_t *afp_sll2_prepend(uint8_t *data, const struct sockaddr_ll *sll, uint32_t *caplen,
+                          uint32_t *origlen);
+
+#endif

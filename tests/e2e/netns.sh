@@ -1,0 +1,76 @@
+# Helpers of the live-capture tests (sourced after tests/lib.sh): a pair of
+# network namespaces joined by a veth pair, created by the test and always
+# removed by an EXIT trap, and a capture started in the background with a
+# bounded wait for it to be ready.  Names carry the shell's PID, so tests
+# can run in parallel.
+PCAPTOOL="$CST_SRC/tests/e2e/pcaptool.py"
+NS_ID="cst$$"
+NS_A="${NS_ID}a" NS_B="${NS_ID}b"
+IF_A="${NS_ID}x" IF_B="${NS_ID}y"
+NS_PIDS=""
+
+ns_cleanup() {
+	for p in $NS_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $NS_PIDS; do wait "$p" 2>/dev/null; done
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+	return 0
+}
+
+inA() { ip netns exec "$NS_A" "$@"; }
+inB() { ip netns exec "$NS_B" "$@"; }
+
+# ns_setup [MTU]: two namespaces, IPv6 off (no unsolicited traffic), veth up,
+# no addresses (ns_addr adds them when a test needs IP).
+ns_setup() {
+	local mtu="${1:-1500}"
+	need_root
+	need_tool ip
+	trap ns_cleanup EXIT
+	ip netns add "$NS_A" && ip netns add "$NS_B" || skip "cannot create network namespaces"
+	for ns in "$NS_A" "$NS_B"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		ip -n "$ns" link set lo up
+	done
+	ip link add "$IF_A" mtu "$mtu" type veth peer name "$IF_B" mtu "$mtu" || skip "cannot create a veth pair"
+	ip link set "$IF_A" netns "$NS_A"
+	ip link set "$IF_B" netns "$NS_B"
+	inA sysctl -qw "net.ipv6.conf.$IF_A.disable_ipv6=1"
+	inB sysctl -qw "net.ipv6.conf.$IF_B.disable_ipv6=1"
+	ip -n "$NS_A" link set "$IF_A" up
+	ip -n "$NS_B" link set "$IF_B" up
+}
+
+ns_addr() {
+	ip -n "$NS_A" addr add 10.77.0.1/24 dev "$IF_A"
+	ip -n "$NS_B" addr add 10.77.0.2/24 dev "$IF_B"
+}
+
+# cap_start LOG ARGS...: run `constrictor capture ARGS` in namespace B with
+# stderr to LOG; wait (at most 10 s) until it listens.  Sets CAP_PID (the
+# recorder itself, so signals reach it).  A leading --duration 30 bounds
+# every run; a later --duration in ARGS overrides it.
+cap_start() {
+	local log="$1" i
+	shift
+	ip netns exec "$NS_B" "$CST_BIN" capture --duration 30 "$@" 2>"$log" &
+	CAP_PID=$!
+	NS_PIDS="$NS_PIDS $CAP_PID"
+	for i in $(seq 100); do
+		grep -q "listening on\|Press Ctrl+C" "$log" "$log.out" 2>/dev/null && return 0
+		kill -0 "$CAP_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# cap_wait: wait for the capture; sets CAP_RC.
+cap_wait() {
+	wait "$CAP_PID"
+	CAP_RC=$?
+}
+
+# stat_of LOG "packets captured" -> the number before the words
+stat_of() {
+	sed -n "s/^\([0-9]*\) $2\$/\1/p" "$1" | tail -1
+}
