@@ -64,14 +64,16 @@ python3 "$CST_SRC/tools/gencap.py" "$T/gen.pcap" --packets 3000 --seed 3 >/dev/n
 python3 "$CST_SRC/tools/gencap.py" "$T/gen.pcapng" --format pcapng --packets 1500 --seed 5 >/dev/null 2>&1 || fail "gencap"
 for f in gen.pcap gen.pcapng; do
 	"$B" constrict "$T/$f" -o "$T/full.$f" 2>/dev/null || fail "reference run $f"
-	# 1000 KiB: below the written size, so a write fails part-way (EFBIG).
+	# Half the output size: a write fails part-way (EFBIG).
+	lim=$(($(stat -c %s "$T/full.$f") / 2048))
 	expect_error "$f: disk full mid-run" "$W" \
-		bash -c 'trap "" XFSZ; ulimit -f 1000; exec "$0" constrict "$1" -o "$2"' "$B" "$T/$f" "$T/cut.$f"
+		bash -c 'trap "" XFSZ; ulimit -f "$3"; exec "$0" constrict "$1" -o "$2"' "$B" "$T/$f" "$T/cut.$f" "$lim"
 	readable_prefix "$f: disk full mid-run" "$T/cut.$f" "$T/full.$f"
 done
 "$B" reinflate "$T/full.gen.pcap" -o "$T/rfull.pcap" 2>/dev/null || fail "reference reinflate"
+lim=$(($(stat -c %s "$T/rfull.pcap") / 2048))
 expect_error "reinflate: disk full mid-run" "$W" \
-	bash -c 'trap "" XFSZ; ulimit -f 1000; exec "$0" reinflate "$1" -o "$2"' "$B" "$T/full.gen.pcap" "$T/rcut.pcap"
+	bash -c 'trap "" XFSZ; ulimit -f "$3"; exec "$0" reinflate "$1" -o "$2"' "$B" "$T/full.gen.pcap" "$T/rcut.pcap" "$lim"
 readable_prefix "reinflate: disk full mid-run" "$T/rcut.pcap" "$T/rfull.pcap"
 
 # --- unwritable output places ------------------------------------------------
