@@ -242,7 +242,7 @@ static int read_lines(struct cfg_reader *r, FILE *f)
                 if (rc != 0)
                         break;
         }
-        if (rc == 0 && ferror(f)) {
+        if (rc == 0 && (ferror(f) || !feof(f))) { /* getline() failed before EOF */
                 if (r->dialect == CST_DIALECT_OFFLINE)
                         snprintf(r->err, CST_ERRBUF, "failed while reading config file");
                 else
