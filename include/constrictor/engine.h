@@ -67,6 +67,17 @@ void cst_engine_free(cst_engine *eng);
  */
 void cst_engine_process(cst_engine *eng, const struct cst_packet *pkt, struct cst_verdict *v);
 
+/*
+ * Decide n records in order: exactly the verdicts, counters and decision-log
+ * rows of calling cst_engine_process() on each packet in turn, but faster on
+ * large batches (the packet headers and flow-table entries of the next
+ * packets are fetched while the current one is decided).  Records of another
+ * kind than CST_REC_PACKET (raw pcapng blocks) are skipped: verdict
+ * {caplen, CST_R_KEEP_NOT_ANALYSED}, nothing counted.  v has n entries.
+ */
+void cst_engine_process_batch(cst_engine *eng, const struct cst_packet *pkts, unsigned n,
+                              struct cst_verdict *v);
+
 /* Decision log (CSV, SPEC 2.11).  Creates missing parent directories. */
 int cst_engine_open_decision_log(cst_engine *eng, const char *path, char *err);
 /* Flushes and closes the log; CST_EFATAL with a message on a write failure. */

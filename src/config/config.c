@@ -24,7 +24,7 @@ void cst_config_defaults(struct cst_config *c)
 {
         memset(c, 0, sizeof(*c));
         c->min_saved_bytes_per_packet = 16;
-        c->max_flows = 1048576;
+        c->max_flows = 262144; /* 2^18: peak RSS <= 64 MiB whatever the input (flowtable.h) */
         c->flow_idle_timeout_sec = 300;
         c->tls_enabled = true;
         c->tls_ports.any = true;

@@ -7,6 +7,10 @@
  *
  * Hot path: one decode, one hash of the 5-tuple and one index probe per
  * TCP/UDP packet; no allocation and no syscall (the decision log is buffered).
+ * The cost is dominated by cache misses on packet bytes and flow entries, so
+ * cst_engine_process_batch() splits each packet into a stateless part
+ * (decode, key, hash: engine_prepare) run ahead with prefetches, and the
+ * stateful part (engine_finish) run strictly in packet order.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,28 @@
 #include "policy/tls.h"
 #include "policy/track.h"
 
+/*
+ * The part of a packet's work that depends only on its bytes and the
+ * configuration (decode, flow key, hash), done ahead of the stateful part by
+ * the batch pipeline.
+ */
+enum { PRE_NONE = 0, PRE_DECODED, PRE_KEYED };
+struct pkt_pre {
+        struct decoded d;
+        struct flow_key k; /* PRE_KEYED: canonical key, hash, direction */
+        uint64_t hash;
+        unsigned dir;
+        uint32_t entry; /* batch: index entry peeked for this key, FT_NIL if none */
+        uint8_t kind;   /* PRE_* */
+};
+
+/* Batch pipeline distances, in packets ahead of the one being decided. */
+#define BATCH_RING  16 /* power of two, more than PRE_AHEAD + 1 */
+#define DATA_AHEAD  12 /* first two cache lines of the packet prefetched */
+#define PRE_AHEAD   8  /* decoded and hashed, index slot prefetched */
+#define ENTRY_AHEAD 4  /* flow entry (and track state) prefetched */
+#define LRU_AHEAD   2  /* LRU neighbours of the entry prefetched */
+
 struct cst_engine {
         struct cst_stats st;
         struct flowtable ft;
@@ -30,6 +56,7 @@ struct cst_engine {
         struct dlog *log;
         struct cst_config cfg;
         struct track *trk; /* `track` or learn_all_long_headers (issue 12), else NULL */
+        struct pkt_pre ring[BATCH_RING]; /* batch pipeline */
 };
 
 static const char *const reason_names[CST_R_COUNT] = {
@@ -189,7 +216,7 @@ static void tcp_store(cst_engine *e, struct flow *f, const struct flow_key *k, u
                 if (!f)
                         return; /* growth failed: the flow is forgotten, packets kept whole */
         } else if (!any) {
-                ft_remove(&e->ft, f);
+                ft_remove_hashed(&e->ft, f, h);
                 return;
         }
         f->u.tcp.dir[0] = dirs[0];
@@ -197,7 +224,7 @@ static void tcp_store(cst_engine *e, struct flow *f, const struct flow_key *k, u
         if (tcp_flags & TCP_FIN) {
                 f->u.tcp.fin_seen |= (uint8_t)(1u << dir);
                 if (f->u.tcp.fin_seen == 3u) {
-                        ft_remove(&e->ft, f);
+                        ft_remove_hashed(&e->ft, f, h);
                         e->ft.closed++;
                 }
         }
@@ -209,15 +236,16 @@ struct tcp_trace { /* decision-log view of the TLS state around one packet */
 };
 
 /* TLS on one analysed TCP packet: flow lookup, tracker, store back. */
-static void tcp_analyse(cst_engine *e, const struct cst_packet *pkt, const struct decoded *d,
+static void tcp_analyse(cst_engine *e, const struct cst_packet *pkt, const struct pkt_pre *pre,
                         const uint8_t *pl, struct tls_out *out, struct tcp_trace *tr)
 {
-        struct flow_key k;
-        unsigned dir;
+        const struct decoded *d = &pre->d;
+        const struct flow_key *k = &pre->k;
+        unsigned dir = pre->dir;
+        uint64_t h = pre->hash;
         uint32_t now = packet_seconds(pkt);
-        uint64_t h = ft_make_key(&k, d->src, d->dst, d->addr_len, d->sport, d->dport, 6, &dir);
-        bool self = k.port_a == k.port_b && memcmp(k.addr_a, k.addr_b, sizeof(k.addr_a)) == 0;
-        struct flow *f = ft_lookup(&e->ft, &k, h, now);
+        bool self = k->port_a == k->port_b && memcmp(k->addr_a, k->addr_b, sizeof(k->addr_a)) == 0;
+        struct flow *f = ft_lookup(&e->ft, k, h, now);
         struct tls_dir dirs[2] = {{0}, {0}};
         if (f) {
                 dirs[0] = f->u.tcp.dir[0];
@@ -233,17 +261,22 @@ static void tcp_analyse(cst_engine *e, const struct cst_packet *pkt, const struc
                 tls_state_string(kd, tr->after, sizeof(tr->after));
                 tr->rem_after = kd->active_remaining;
         }
-        tcp_store(e, f, &k, h, dir, dirs, d->tcp_flags, now);
+        tcp_store(e, f, k, h, dir, dirs, d->tcp_flags, now);
 }
 
-static void process_tcp(cst_engine *e, const struct cst_packet *pkt, const struct decoded *d,
+static void process_tcp(cst_engine *e, const struct cst_packet *pkt, const struct pkt_pre *pre,
                         struct cst_verdict *v)
 {
+        const struct decoded *d = &pre->d;
         struct tls_out out = {pkt->caplen, CST_R_KEEP_NOT_ANALYSED, TLS_EV_NONE};
-        struct tcp_trace tr = {"", "", 0, 0};
+        struct tcp_trace tr; /* 200 bytes: filled only when the decision log is on */
         bool logged = e->log && d->payload_len;
+        if (logged) {
+                tr.before[0] = tr.after[0] = '\0';
+                tr.rem_before = tr.rem_after = 0;
+        }
         const uint8_t *pl = payload_of(pkt, d);
-        bool analyse = e->cfg.tls_enabled && pl && port_selected(&e->cfg.tls_ports, d);
+        bool analyse = pre->kind == PRE_KEYED;
         if (analyse && e->trk && e->trk->p.tls_track) {
                 struct trk_pkt tp = {d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt),
                                      e->pkt_index, logged ? e->log : NULL};
@@ -251,7 +284,7 @@ static void process_tcp(cst_engine *e, const struct cst_packet *pkt, const struc
                 return;
         }
         if (analyse)
-                tcp_analyse(e, pkt, d, pl, &out, logged ? &tr : NULL);
+                tcp_analyse(e, pkt, pre, pl, &out, logged ? &tr : NULL);
         if (logged) {
                 struct dlog_row row = {.index = e->pkt_index,
                                        .d = d,
@@ -271,12 +304,12 @@ static void process_tcp(cst_engine *e, const struct cst_packet *pkt, const struc
         v->reason = out.reason;
 }
 
-static void process_udp(cst_engine *e, const struct cst_packet *pkt, const struct decoded *d,
+static void process_udp(cst_engine *e, const struct cst_packet *pkt, const struct pkt_pre *pre,
                         struct cst_verdict *v)
 {
+        const struct decoded *d = &pre->d;
         const uint8_t *pl = payload_of(pkt, d);
-        if (!e->cfg.quic_enabled || !pl || d->payload_len == 0 ||
-            !port_selected(&e->cfg.quic_ports, d))
+        if (pre->kind != PRE_KEYED)
                 return;
         if (e->trk) {
                 struct trk_pkt tp = {d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt),
@@ -284,21 +317,52 @@ static void process_udp(cst_engine *e, const struct cst_packet *pkt, const struc
                 track_udp(e->trk, &e->ft, &tp, &e->st, v);
                 return;
         }
-        struct flow_key k;
-        struct quic_flow_ref fr = {.ft = &e->ft, .key = &k, .now = packet_seconds(pkt)};
-        fr.hash = ft_make_key(&k, d->src, d->dst, d->addr_len, d->sport, d->dport, 17, &fr.dir);
+        struct quic_flow_ref fr = {.ft = &e->ft,
+                                   .key = &pre->k,
+                                   .hash = pre->hash,
+                                   .dir = pre->dir,
+                                   .now = packet_seconds(pkt)};
         struct quic_out out;
         quic_process(&e->quic, &fr, d, pl, pkt->caplen, &e->st, &out);
         v->keep_len = out.keep_len;
         v->reason = out.reason;
 }
 
-/* Decode and dispatch one complete packet (caplen == origlen). */
-static void process_decoded(cst_engine *e, const struct cst_packet *pkt, struct cst_verdict *v)
+/* Whether the TLS tracker / QUIC analyser looks at this decoded TCP/UDP packet. */
+static inline bool wants_flow(const cst_engine *e, const struct cst_packet *pkt,
+                              const struct decoded *d)
 {
-        struct decoded d;
-        decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, &d);
-        switch (d.status) {
+        if (!payload_of(pkt, d))
+                return false;
+        if (d->transport == 6)
+                return e->cfg.tls_enabled && port_selected(&e->cfg.tls_ports, d);
+        return e->cfg.quic_enabled && d->payload_len != 0 && port_selected(&e->cfg.quic_ports, d);
+}
+
+/* The stateless part: decode, and the flow key of an analysed packet. */
+static inline void engine_prepare(const cst_engine *e, const struct cst_packet *pkt,
+                                  struct pkt_pre *pre)
+{
+        pre->kind = PRE_NONE;
+        pre->entry = FT_NIL;
+        if ((pkt->flags & CST_PKT_UNKNOWN_IF) || pkt->caplen != pkt->origlen)
+                return;
+        struct decoded *d = &pre->d;
+        decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, d);
+        pre->kind = PRE_DECODED;
+        if (d->status != DEC_OK || !wants_flow(e, pkt, d))
+                return;
+        uint8_t proto = d->transport == 6 ? 6 : 17;
+        pre->hash =
+            ft_make_key(&pre->k, d->src, d->dst, d->addr_len, d->sport, d->dport, proto, &pre->dir);
+        pre->kind = PRE_KEYED;
+}
+
+/* Dispatch one decoded complete packet (caplen == origlen). */
+static void process_decoded(cst_engine *e, const struct cst_packet *pkt, const struct pkt_pre *pre,
+                            struct cst_verdict *v)
+{
+        switch (pre->d.status) {
         case DEC_UNSUPPORTED_LINK:
                 e->st.unsupported_link_type_packets++;
                 v->reason = CST_R_KEEP_UNSUPPORTED_LINK_TYPE;
@@ -307,7 +371,7 @@ static void process_decoded(cst_engine *e, const struct cst_packet *pkt, struct 
         case DEC_MALFORMED:
                 e->st.malformed_packets++;
                 v->reason = CST_R_KEEP_DECODE_MALFORMED;
-                log_plain(e, pkt, &d, v->reason);
+                log_plain(e, pkt, &pre->d, v->reason);
                 return;
         case DEC_OK:
                 break;
@@ -315,12 +379,12 @@ static void process_decoded(cst_engine *e, const struct cst_packet *pkt, struct 
                 return;
         }
         ft_expire(&e->ft, packet_seconds(pkt));
-        if (d.transport == 6) {
+        if (pre->d.transport == 6) {
                 e->st.decoded_tcp_packets++;
-                process_tcp(e, pkt, &d, v);
+                process_tcp(e, pkt, pre, v);
         } else {
                 e->st.decoded_udp_packets++;
-                process_udp(e, pkt, &d, v);
+                process_udp(e, pkt, pre, v);
         }
         e->st.flows_active = ft_active(&e->ft);
         e->st.flows_evicted = e->ft.evicted;
@@ -328,7 +392,9 @@ static void process_decoded(cst_engine *e, const struct cst_packet *pkt, struct 
         e->st.flows_closed = e->ft.closed;
 }
 
-void cst_engine_process(cst_engine *e, const struct cst_packet *pkt, struct cst_verdict *v)
+/* The stateful part, in packet order: counters, flow state, verdict, log. */
+static void engine_finish(cst_engine *e, const struct cst_packet *pkt, const struct pkt_pre *pre,
+                          struct cst_verdict *v)
 {
         e->pkt_index++;
         v->keep_len = pkt->caplen;
@@ -349,9 +415,110 @@ void cst_engine_process(cst_engine *e, const struct cst_packet *pkt, struct cst_
                 log_plain(e, pkt, NULL, v->reason);
                 return;
         }
-        process_decoded(e, pkt, v);
+        process_decoded(e, pkt, pre, v);
         if (v->keep_len > pkt->caplen)
                 v->keep_len = pkt->caplen;
+}
+
+void cst_engine_process(cst_engine *e, const struct cst_packet *pkt, struct cst_verdict *v)
+{
+        struct pkt_pre pre;
+        engine_prepare(e, pkt, &pre);
+        engine_finish(e, pkt, &pre, v);
+}
+
+/* Pipeline stage: the index slot named, prefetch the flow entry and its track state. */
+static inline void hint_entry(const cst_engine *e, struct pkt_pre *pre)
+{
+        if (pre->kind != PRE_KEYED)
+                return;
+        uint32_t ent = ft_peek_entry(&e->ft, pre->hash);
+        pre->entry = ent;
+        if (ent == FT_NIL)
+                return;
+        const struct flow *f = &e->ft.flows[ent];
+        __builtin_prefetch(f, 1);
+        __builtin_prefetch((const char *)(f + 1) - 1, 1);
+        if (e->trk && ent < e->trk->slots_cap) {
+                const char *ts = (const char *)&e->trk->slots[ent];
+                const char *td =
+                    pre->d.transport == 6 ? (const char *)&e->trk->slots[ent].tcp.d[pre->dir] : ts;
+                __builtin_prefetch(ts, 1);
+                __builtin_prefetch(td, 1);
+                __builtin_prefetch(td + 64, 1);
+        }
+}
+
+/* Pipeline stage: the entry is cached now; its LRU neighbours are touched by the lookup. */
+static inline void hint_lru(const cst_engine *e, const struct pkt_pre *pre)
+{
+        if (pre->entry == FT_NIL || pre->entry >= e->ft.flows_cap || pre->entry == e->ft.lru_head)
+                return;
+        const struct flow *f = &e->ft.flows[pre->entry];
+        if (f->lru_prev < e->ft.flows_cap)
+                __builtin_prefetch(&e->ft.flows[f->lru_prev].lru_next, 1);
+        if (f->lru_next < e->ft.flows_cap)
+                __builtin_prefetch(&e->ft.flows[f->lru_next].lru_prev, 1);
+}
+
+static inline void prefetch_packet(const struct cst_packet *p)
+{
+#ifdef PF_FULL
+        uint32_t len = p->caplen < PF_FULL ? p->caplen : PF_FULL;
+        for (uint32_t o = 0; o < len; o += 64)
+                __builtin_prefetch(p->data + o);
+#else
+        __builtin_prefetch(p->data);
+        __builtin_prefetch(p->data + 64);
+#endif
+}
+
+/* Pipeline stage: decode and hash a packet ahead, fetch its index slot. */
+static inline void prepare_ahead(cst_engine *e, const struct cst_packet *p, struct pkt_pre *pre)
+{
+        if (p->kind != CST_REC_PACKET) {
+                pre->kind = PRE_NONE;
+                pre->entry = FT_NIL;
+                return;
+        }
+        engine_prepare(e, p, pre);
+        if (pre->kind == PRE_KEYED)
+                ft_prefetch_slot(&e->ft, pre->hash);
+}
+
+/*
+ * Software pipeline over the batch: while packet i is decided (in order, the
+ * only stage that changes state), packet i + DATA_AHEAD's bytes are fetched,
+ * i + PRE_AHEAD is decoded and hashed and its index slot fetched, and the
+ * flow entry and LRU neighbours of i + ENTRY_AHEAD / i + LRU_AHEAD are
+ * fetched.  The look-ahead stages only read, so the verdicts are those of
+ * cst_engine_process() in order.
+ */
+void cst_engine_process_batch(cst_engine *e, const struct cst_packet *pkts, unsigned n,
+                              struct cst_verdict *v)
+{
+        for (unsigned k = 0; k < n && k < DATA_AHEAD; k++)
+                prefetch_packet(&pkts[k]);
+        for (unsigned k = 0; k < n && k < PRE_AHEAD; k++)
+                prepare_ahead(e, &pkts[k], &e->ring[k]);
+        for (unsigned i = 0; i < n; i++) {
+                if (i + DATA_AHEAD < n)
+                        prefetch_packet(&pkts[i + DATA_AHEAD]);
+                if (i + PRE_AHEAD < n)
+                        prepare_ahead(e, &pkts[i + PRE_AHEAD],
+                                      &e->ring[(i + PRE_AHEAD) & (BATCH_RING - 1)]);
+                if (i + ENTRY_AHEAD < n)
+                        hint_entry(e, &e->ring[(i + ENTRY_AHEAD) & (BATCH_RING - 1)]);
+                if (i + LRU_AHEAD < n)
+                        hint_lru(e, &e->ring[(i + LRU_AHEAD) & (BATCH_RING - 1)]);
+                const struct cst_packet *p = &pkts[i];
+                if (p->kind != CST_REC_PACKET) {
+                        v[i].keep_len = p->caplen;
+                        v[i].reason = CST_R_KEEP_NOT_ANALYSED;
+                        continue;
+                }
+                engine_finish(e, p, &e->ring[i & (BATCH_RING - 1)], &v[i]);
+        }
 }
 
 int cst_engine_open_decision_log(cst_engine *e, const char *path, char *err)

@@ -10,9 +10,11 @@
  */
 #include "policy/flowtable.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <constrictor/constrictor.h>
 
@@ -28,16 +30,28 @@ static inline uint64_t ft_mix(uint64_t a, uint64_t b)
         return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+/* Hash of the key's five 64-bit words (in registers: no reload of a just-written key). */
+static inline uint64_t ft_hash_words(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
+                                     uint64_t w4)
+{
+        uint64_t h = ft_mix(w0 ^ 0xa0761d6478bd642full, w1 ^ 0xe7037ed1a0b428dbull);
+        h ^= ft_mix(w2 ^ 0x8ebc6af09c88c6e3ull, w3 ^ 0x589965cc75374cc3ull);
+        return ft_mix(h ^ w4, 0x1d8e4e27c47d124full);
+}
+
 static uint64_t ft_hash(const struct flow_key *k)
 {
         uint64_t w[5];
         memcpy(w, k, sizeof(w));
-        uint64_t h = ft_mix(w[0] ^ 0xa0761d6478bd642full, w[1] ^ 0xe7037ed1a0b428dbull);
-        h ^= ft_mix(w[2] ^ 0x8ebc6af09c88c6e3ull, w[3] ^ 0x589965cc75374cc3ull);
-        return ft_mix(h ^ w[4], 0x1d8e4e27c47d124full);
+        return ft_hash_words(w[0], w[1], w[2], w[3], w[4]);
 }
 
 _Static_assert(sizeof(struct flow_key) == 40, "flow key is hashed as five 64-bit words");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "ft_make_key builds the key's words");
+_Static_assert(offsetof(struct flow_key, port_a) == 32 && offsetof(struct flow_key, port_b) == 34 &&
+                   offsetof(struct flow_key, addr_len) == 36 &&
+                   offsetof(struct flow_key, proto) == 37,
+               "ft_make_key's word layout");
 
 /* Order two addresses as big-endian numbers without a library call (4 or 16 bytes). */
 static inline int addr_cmp(const uint8_t *a, const uint8_t *b, uint8_t len)
@@ -54,26 +68,48 @@ static inline int addr_cmp(const uint8_t *a, const uint8_t *b, uint8_t len)
         return 0;
 }
 
+static inline uint64_t ld_u64(const uint8_t *b)
+{
+        uint64_t v;
+        memcpy(&v, b, sizeof(v));
+        return v;
+}
+
+/*
+ * The key is built as five 64-bit words in registers (the byte layout of
+ * struct flow_key on this little-endian machine: addresses, then port_a,
+ * port_b, addr_len, proto, zero padding), hashed from them, and stored once:
+ * writing it field by field and hashing it back from memory stalls on
+ * store-to-load forwarding.
+ */
 uint64_t ft_make_key(struct flow_key *k, const uint8_t *src, const uint8_t *dst, uint8_t addr_len,
                      uint16_t sport, uint16_t dport, uint8_t proto, unsigned *dir)
 {
         int c = addr_cmp(src, dst, addr_len);
         bool swap = c > 0 || (c == 0 && sport > dport);
         const uint8_t *a = swap ? dst : src, *b = swap ? src : dst;
-        memset(k, 0, sizeof(*k));
+        uint64_t w0, w1 = 0, w2, w3 = 0;
         if (addr_len == 4) {
-                memcpy(k->addr_a, a, 4);
-                memcpy(k->addr_b, b, 4);
+                w0 = ld_le32(a);
+                w2 = ld_le32(b);
         } else {
-                memcpy(k->addr_a, a, 16);
-                memcpy(k->addr_b, b, 16);
+                w0 = ld_u64(a);
+                w1 = ld_u64(a + 8);
+                w2 = ld_u64(b);
+                w3 = ld_u64(b + 8);
         }
-        k->port_a = swap ? dport : sport;
-        k->port_b = swap ? sport : dport;
-        k->addr_len = addr_len;
-        k->proto = proto;
+        uint16_t pa = swap ? dport : sport, pb = swap ? sport : dport;
+        uint64_t w4 =
+            (uint64_t)pa | (uint64_t)pb << 16 | (uint64_t)addr_len << 32 | (uint64_t)proto << 40;
+        /* Word by word: one 16-byte copy of words just stored would not forward. */
+        uint8_t *o = (uint8_t *)k;
+        memcpy(o, &w0, 8);
+        memcpy(o + 8, &w1, 8);
+        memcpy(o + 16, &w2, 8);
+        memcpy(o + 24, &w3, 8);
+        memcpy(o + 32, &w4, 8);
         *dir = swap ? 1u : 0u;
-        return ft_hash(k);
+        return ft_hash_words(w0, w1, w2, w3, w4);
 }
 
 static inline bool key_equal(const struct flow_key *x, const struct flow_key *y)
@@ -82,6 +118,36 @@ static inline bool key_equal(const struct flow_key *x, const struct flow_key *y)
         memcpy(a, x, sizeof(a));
         memcpy(b, y, sizeof(b));
         return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4])) == 0;
+}
+
+/*
+ * The entry array and the index are anonymous mappings advised to use 2 MiB
+ * pages: lookups at random over a large table otherwise miss the TLB on
+ * nearly every packet (4 KiB pages).  Growth uses mremap, which moves page
+ * tables instead of copying, so a doubling never holds two entry arrays.
+ */
+static void *map_alloc(size_t n)
+{
+        void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+                return NULL;
+        madvise(p, n, MADV_HUGEPAGE); /* a hint: ignored where THP is off */
+        return p;
+}
+
+static void *map_grow(void *p, size_t old_n, size_t n)
+{
+        void *q = mremap(p, old_n, n, MREMAP_MAYMOVE);
+        if (q == MAP_FAILED)
+                return NULL;
+        madvise(q, n, MADV_HUGEPAGE);
+        return q;
+}
+
+static void map_free(void *p, size_t n)
+{
+        if (p)
+                munmap(p, n);
 }
 
 static uint32_t slots_for(uint32_t flows)
@@ -101,22 +167,22 @@ int ft_init(struct flowtable *ft, uint32_t max_flows, uint32_t idle_timeout_sec,
         ft->idle_timeout = idle_timeout_sec;
         ft->flows_cap = ft->max_flows < FT_INITIAL_FLOWS ? ft->max_flows : FT_INITIAL_FLOWS;
         uint32_t nslots = slots_for(ft->flows_cap);
-        ft->flows = malloc((size_t)ft->flows_cap * sizeof(struct flow));
-        ft->slots = calloc(nslots, sizeof(uint64_t));
+        ft->slot_mask = nslots - 1;
+        ft->flows = map_alloc((size_t)ft->flows_cap * sizeof(struct flow));
+        ft->slots = map_alloc((size_t)nslots * sizeof(uint64_t)); /* zero-filled */
         if (!ft->flows || !ft->slots) {
                 ft_free(ft);
                 snprintf(err, CST_ERRBUF, "out of memory allocating the flow table");
                 return CST_ENOMEM;
         }
-        ft->slot_mask = nslots - 1;
         ft->free_head = ft->lru_head = ft->lru_tail = FT_NIL;
         return 0;
 }
 
 void ft_free(struct flowtable *ft)
 {
-        free(ft->flows);
-        free(ft->slots);
+        map_free(ft->flows, (size_t)ft->flows_cap * sizeof(struct flow));
+        map_free(ft->slots, ((size_t)ft->slot_mask + 1) * sizeof(uint64_t));
         ft->flows = NULL;
         ft->slots = NULL;
 }
@@ -144,23 +210,24 @@ static int ft_grow(struct flowtable *ft)
 {
         uint64_t want = (uint64_t)ft->flows_cap * 2;
         uint32_t ncap = want > ft->max_flows ? ft->max_flows : (uint32_t)want;
-        struct flow *nf = realloc(ft->flows, (size_t)ncap * sizeof(struct flow));
-        if (!nf)
-                return -1;
-        ft->flows = nf;
         uint32_t nslots = slots_for(ncap);
-        if (nslots - 1 != ft->slot_mask) {
-                uint64_t *ns = calloc(nslots, sizeof(uint64_t));
+        if (nslots - 1 != ft->slot_mask) { /* the index first: a larger one serves any cap */
+                uint64_t *ns = map_alloc((size_t)nslots * sizeof(uint64_t));
                 if (!ns)
-                        return -1; /* keep the old index; entries still fit the old cap */
+                        return -1;
                 for (uint32_t i = 0; i <= ft->slot_mask; i++)
                         if (ft->slots[i])
                                 index_put(ns, nslots - 1, slot_tag(ft->slots[i]),
                                           slot_entry(ft->slots[i]));
-                free(ft->slots);
+                map_free(ft->slots, ((size_t)ft->slot_mask + 1) * sizeof(uint64_t));
                 ft->slots = ns;
                 ft->slot_mask = nslots - 1;
         }
+        struct flow *nf = map_grow(ft->flows, (size_t)ft->flows_cap * sizeof(struct flow),
+                                   (size_t)ncap * sizeof(struct flow));
+        if (!nf)
+                return -1;
+        ft->flows = nf;
         ft->flows_cap = ncap;
         return 0;
 }
@@ -238,8 +305,13 @@ static void index_delete_at(struct flowtable *ft, uint32_t i)
 
 void ft_remove(struct flowtable *ft, struct flow *f)
 {
+        ft_remove_hashed(ft, f, ft_hash(&f->key));
+}
+
+void ft_remove_hashed(struct flowtable *ft, struct flow *f, uint64_t hash)
+{
         uint32_t e = (uint32_t)(f - ft->flows);
-        uint32_t tag = (uint32_t)(ft_hash(&f->key) >> 32);
+        uint32_t tag = (uint32_t)(hash >> 32);
         uint32_t i = tag & ft->slot_mask;
         while (ft->slots[i] && slot_entry(ft->slots[i]) != e)
                 i = (i + 1) & ft->slot_mask;

@@ -11,11 +11,14 @@
  *   - an LRU list by packet time: idle entries (flow_idle_timeout_sec) are
  *     expired from its tail, and when the table is full the least recently
  *     used entry is evicted.
- * No allocation happens per packet; only growth reallocates.
+ * No allocation happens per packet; only growth reallocates (anonymous
+ * mappings with 2 MiB pages advised, grown by mremap: flowtable.c).
  *
  * Bytes per flow: sizeof(struct flow) (96) in the entry array plus 16 bytes
  * of index (two 8-byte slots per entry at the maximal load of 1/2): 112 bytes,
- * i.e. about 112 MiB at the default cap of 1,048,576 flows when it is full.
+ * i.e. 28 MiB at the default cap of 262,144 flows (src/config/config.c), chosen so
+ * that `constrict` at default settings peaks below 64 MiB of RSS whatever the
+ * input (docs/compatibility.md).
  */
 #ifndef CST_POLICY_FLOWTABLE_H
 #define CST_POLICY_FLOWTABLE_H
@@ -114,6 +117,34 @@ struct flow *ft_insert(struct flowtable *ft, const struct flow_key *k, uint64_t 
 void ft_remove(struct flowtable *ft, struct flow *f);
 /* Expire entries idle for more than the timeout (by packet time). */
 void ft_expire(struct flowtable *ft, uint32_t now);
+
+/* ft_remove with the key hash already known (no rehash of the key). */
+void ft_remove_hashed(struct flowtable *ft, struct flow *f, uint64_t hash);
+
+/*
+ * Prefetch hints of the batch pipeline (engine.c).  They read the index and
+ * entries but change nothing, so they cannot change a decision; a stale
+ * answer (the table changed since) only wastes a prefetch.
+ */
+static inline void ft_prefetch_slot(const struct flowtable *ft, uint64_t hash)
+{
+        __builtin_prefetch(&ft->slots[(uint32_t)(hash >> 32) & ft->slot_mask]);
+}
+
+/* Entry number of the first index slot whose tag matches, FT_NIL if none nearby. */
+static inline uint32_t ft_peek_entry(const struct flowtable *ft, uint64_t hash)
+{
+        uint32_t tag = (uint32_t)(hash >> 32), mask = ft->slot_mask;
+        uint32_t i = tag & mask;
+        for (unsigned n = 0; n < 8; n++, i = (i + 1) & mask) {
+                uint64_t s = ft->slots[i];
+                if (!s)
+                        return FT_NIL;
+                if ((uint32_t)(s >> 32) == tag)
+                        return (uint32_t)s - 1u;
+        }
+        return FT_NIL;
+}
 
 static inline uint32_t ft_active(const struct flowtable *ft)
 {

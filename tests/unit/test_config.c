@@ -67,7 +67,7 @@ static void test_defaults(void)
         CHECK(!cfg.fill_random);
         CHECK_EQ_U(cfg.fill_byte, 0xAB);
         CHECK(!cfg.checksum_recompute);
-        CHECK_EQ_U(cfg.max_flows, 1048576);
+        CHECK_EQ_U(cfg.max_flows, 262144);
         CHECK_EQ_U(cfg.flow_idle_timeout_sec, 300);
         CHECK(cfg.tls_enabled && cfg.quic_enabled);
         CHECK(cfg.tls_ports.any && cfg.quic_ports.any);
