@@ -103,16 +103,33 @@ struct cst_dump_opts {
         const char *ifname;    /* IDB if_name, may be NULL */
         const char *userappl;  /* SHB shb_userappl, may be NULL */
         uint32_t buffer_bytes; /* 0 = 1 MiB */
+        /* File rotation as tcpdump -C / -G / -W (path must be a file, not "-"). */
+        uint64_t rotate_bytes; /* -C MB x 1,000,000; 0 = none */
+        uint32_t rotate_sec;   /* -G; the path is then a strftime(3) pattern */
+        uint32_t rotate_files; /* -W: ring size with -C; file count limit with -G */
+        /* PCAPNG on "any": one IDB per interface seen (pkt->ifid = ifindex). */
+        bool per_interface;
+        /* Counters for the ISB of a file closed by rotation (may be NULL). */
+        int (*stats)(void *ctx, struct cst_capture_stats *ks, char *err);
+        void *stats_ctx;
 };
+
+/* cst_dump_packet(): -G with -W wrote its last file; the packet was not written. */
+#define CST_DUMP_FILE_LIMIT 1
 
 typedef struct cst_dumper cst_dumper;
 
 int cst_dump_open(cst_dumper **out, const char *path, const struct cst_dump_opts *o, char *err);
-/* Write the first keep_len bytes; the wire length is max(pkt->origlen, keep_len). */
+/*
+ * Write the first keep_len bytes; the wire length is max(pkt->origlen, keep_len).
+ * Rotates first when due; CST_DUMP_FILE_LIMIT when the -W file limit is reached.
+ */
 int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_len, char *err);
 int cst_dump_flush(cst_dumper *d, char *err);
-/* Bytes handed to the file so far (headers included). */
+/* Bytes handed to the files so far (headers included). */
 uint64_t cst_dump_bytes(const cst_dumper *d);
+/* Name of the file being written. */
+const char *cst_dump_path(const cst_dumper *d);
 /*
  * Flush and close.  For PCAPNG, `ks` (may be NULL) gives the ISB counters
  * isb_ifrecv / isb_ifdrop.  Frees d in every case.

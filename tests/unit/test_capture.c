@@ -167,7 +167,10 @@ static void test_dump_pcap(void)
 {
         char err[CST_ERRBUF];
         uint8_t frame[60] = {1, 2, 3}, buf[512];
-        struct cst_dump_opts o = {CST_FORMAT_PCAP, true, CST_LINK_ETHERNET, 65535, NULL, NULL, 0};
+        struct cst_dump_opts o = {.format = CST_FORMAT_PCAP,
+                                  .nsec = true,
+                                  .linktype = CST_LINK_ETHERNET,
+                                  .snaplen = 65535};
         cst_dumper *d;
         char *path = tmp_path("capture_dump.pcap");
         CHECK_EQ_U(cst_dump_open(&d, path, &o, err), 0);
@@ -204,8 +207,12 @@ static void test_dump_pcapng(void)
 {
         char err[CST_ERRBUF];
         uint8_t frame[61] = {0}, buf[2048];
-        struct cst_dump_opts o = {CST_FORMAT_PCAPNG,  true, CST_LINK_ETHERNET, 262144, "veth0",
-                                  "constrictor test", 0};
+        struct cst_dump_opts o = {.format = CST_FORMAT_PCAPNG,
+                                  .nsec = true,
+                                  .linktype = CST_LINK_ETHERNET,
+                                  .snaplen = 262144,
+                                  .ifname = "veth0",
+                                  .userappl = "constrictor test"};
         cst_dumper *d;
         char *path = tmp_path("capture_dump.pcapng");
         CHECK_EQ_U(cst_dump_open(&d, path, &o, err), 0);
