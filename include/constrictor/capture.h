@@ -85,6 +85,13 @@ const char *cst_capture_backend_name(enum cst_backend b);
 #define CST_CAPTURE_EOF (-4)
 int cst_capture_open_feed(cst_capture **out, const char *path, char *err);
 
+/*
+ * `capture -r FILE` (as tcpdump -r): the same reader for a classic PCAP file
+ * of any link type, with a tcpdump expression (NULL/"" = none) applied in
+ * user space; records it rejects are skipped.  PCAPNG is refused.
+ */
+int cst_capture_open_file(cst_capture **out, const char *path, const char *filter, char *err);
+
 /* Drops promiscuous membership, unmaps the ring, closes the socket. NULL is fine. */
 void cst_capture_close(cst_capture *c);
 
