@@ -581,6 +581,9 @@ static int td_run(struct capture_job *job)
         fflush(stdout);
         if (rc < 0)
                 fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
+        else if (res.stop == STOP_FILE_LIMIT)
+                fprintf(stderr, "%s capture: stopped after %u files (-W)\n", CST_PROGRAM_NAME,
+                        job->rotate_files);
         capture_print_tcpdump_stats(stderr, &res);
         return rc < 0 ? 1 : 0;
 }
