@@ -86,5 +86,11 @@ uint8_t *afp_vlan_reinsert(uint8_t *data, uint32_t *caplen, uint32_t *origlen, u
 /* Write the SLL2 header in the AFP_SLL2_HDR_LEN bytes before `data`; returns its start. */
 uint8_t *afp_sll2_prepend(uint8_t *data, const struct sockaddr_ll *sll, uint32_t *caplen,
                           uint32_t *origlen);
+/*
+ * Same with a stripped VLAN tag put back between the SLL2 header and the
+ * network header (SLL2 protocol = TPID); needs AFP_HEADROOM bytes in front.
+ */
+uint8_t *afp_sll2_prepend_vlan(uint8_t *data, const struct sockaddr_ll *sll, uint32_t *caplen,
+                               uint32_t *origlen, uint16_t tpid, uint16_t tci);
 
 #endif

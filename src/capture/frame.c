@@ -65,3 +65,21 @@ uint8_t *afp_sll2_prepend(uint8_t *data, const struct sockaddr_ll *sll, uint32_t
         *origlen += AFP_SLL2_HDR_LEN;
         return h;
 }
+
+/*
+ * A stripped tag on a cooked frame, as libpcap does for SLL: SLL2 has no VLAN
+ * field, so the tag (TCI, then the encapsulated protocol) goes between the
+ * SLL2 header and the network header, and the SLL2 protocol becomes the TPID.
+ */
+uint8_t *afp_sll2_prepend_vlan(uint8_t *data, const struct sockaddr_ll *sll, uint32_t *caplen,
+                               uint32_t *origlen, uint16_t tpid, uint16_t tci)
+{
+        uint8_t *tag = data - AFP_VLAN_TAG_LEN;
+        st_be16(tag, tci);
+        memcpy(tag + 2, &sll->sll_protocol, 2);
+        *caplen += AFP_VLAN_TAG_LEN;
+        *origlen += AFP_VLAN_TAG_LEN;
+        uint8_t *h = afp_sll2_prepend(tag, sll, caplen, origlen);
+        st_be16(h, tpid ? tpid : ETH_P_8021Q);
+        return h;
+}

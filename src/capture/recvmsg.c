@@ -124,15 +124,15 @@ static void rm_fill(struct cst_capture *c, struct rm_priv *p, unsigned i, struct
         uint32_t caplen = origlen < c->snaplen ? origlen : c->snaplen;
         const struct sockaddr_ll *sll = &p->from[i];
         memset(pkt, 0, sizeof(*pkt));
-        if (aux.tp_status & TP_STATUS_VLAN_VALID) {
+        bool vlan = aux.tp_status & TP_STATUS_VLAN_VALID;
+        uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : 0;
+        if (vlan)
                 pkt->vlan_tci = aux.tp_vlan_tci;
-                if (!c->cooked) {
-                        uint16_t tpid =
-                            (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : 0;
-                        data = afp_vlan_reinsert(data, &caplen, &origlen, tpid, aux.tp_vlan_tci);
-                }
-        }
-        if (c->cooked)
+        if (vlan && !c->cooked)
+                data = afp_vlan_reinsert(data, &caplen, &origlen, tpid, aux.tp_vlan_tci);
+        else if (vlan)
+                data = afp_sll2_prepend_vlan(data, sll, &caplen, &origlen, tpid, aux.tp_vlan_tci);
+        else if (c->cooked)
                 data = afp_sll2_prepend(data, sll, &caplen, &origlen);
         pkt->data = data;
         pkt->caplen = caplen;

@@ -202,13 +202,14 @@ static uint8_t *tp_fixup_frame(struct cst_capture *c, const struct tpacket3_hdr 
                                uint32_t *origlen)
 {
         bool vlan = h->hv1.tp_vlan_tci != 0 || (h->tp_status & TP_STATUS_VLAN_VALID);
-        if (vlan && !c->cooked && tp_headroom_ok(h, AFP_VLAN_TAG_LEN)) {
-                uint16_t tpid =
-                    (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : 0;
-                data = afp_vlan_reinsert(data, caplen, origlen, tpid, (uint16_t)h->hv1.tp_vlan_tci);
-        }
+        uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : 0;
+        uint16_t tci = (uint16_t)h->hv1.tp_vlan_tci;
+        if (vlan && !c->cooked && tp_headroom_ok(h, AFP_VLAN_TAG_LEN))
+                return afp_vlan_reinsert(data, caplen, origlen, tpid, tci);
+        if (vlan && c->cooked && tp_headroom_ok(h, AFP_HEADROOM))
+                return afp_sll2_prepend_vlan(data, sll, caplen, origlen, tpid, tci);
         if (c->cooked && tp_headroom_ok(h, AFP_SLL2_HDR_LEN))
-                data = afp_sll2_prepend(data, sll, caplen, origlen);
+                return afp_sll2_prepend(data, sll, caplen, origlen);
         return data;
 }
 
