@@ -229,8 +229,14 @@ static bool tp_take_packet(struct cst_capture *c, struct tp_priv *p, struct cst_
         uint32_t caplen = h.tp_snaplen, origlen = h.tp_len;
         if (caplen > c->snaplen)
                 caplen = c->snaplen;
+        struct cst_packet gso = {0};
+        if (c->vnet &&
+            tp_headroom_ok(&h, AFP_VNET_HDR_LEN)) /* read before the fix-ups write there */
+                afp_vnet_read(blk + p->off + h.tp_mac - AFP_VNET_HDR_LEN, &gso);
         uint8_t *data = tp_fixup_frame(c, &h, &sll, blk + p->off + h.tp_mac, &caplen, &origlen);
         memset(pkt, 0, sizeof(*pkt));
+        pkt->gso_type = gso.gso_type;
+        pkt->gso_size = gso.gso_size;
         pkt->data = data;
         pkt->caplen = caplen;
         pkt->origlen = origlen;
