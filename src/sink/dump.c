@@ -230,9 +230,19 @@ int cst_dump_open(cst_dumper **out, const char *path, const struct cst_dump_opts
         return CST_OK;
 }
 
+/* A failed write or flush: one line naming the file and the cause (e.g. a full disk). */
+static int dump_failed(const cst_dumper *d, int rc, char *err)
+{
+        int e = errno;
+        if (rc < 0 && e)
+                snprintf(err, CST_ERRBUF, "cannot write %.300s: %s", d->path, strerror(e));
+        return rc;
+}
+
 int cst_dump_flush(cst_dumper *d, char *err)
 {
-        return d->f.sink.ops->flush(d->f.sink.priv, err);
+        errno = 0;
+        return dump_failed(d, d->f.sink.ops->flush(d->f.sink.priv, err), err);
 }
 
 /* The next file: opened (header written) before the current one is closed. */
@@ -351,7 +361,8 @@ int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_l
         d->f.bytes += rlen;
         d->f.packets++;
         d->bytes_total += rlen;
-        return d->f.sink.ops->write(d->f.sink.priv, &rec, keep_len, err);
+        errno = 0;
+        return dump_failed(d, d->f.sink.ops->write(d->f.sink.priv, &rec, keep_len, err), err);
 }
 
 uint64_t cst_dump_bytes(const cst_dumper *d)
@@ -368,7 +379,8 @@ int cst_dump_close(cst_dumper *d, const struct cst_capture_stats *ks, char *err)
 {
         if (!d)
                 return CST_OK;
-        int rc = dump_file_close(d, &d->f, ks, err);
+        errno = 0;
+        int rc = dump_failed(d, dump_file_close(d, &d->f, ks, err), err);
         free(d);
         return rc;
 }

@@ -38,6 +38,19 @@ for f in "$T"/rot.pcap*; do n=$((n + $(count "$f"))); done
 expect_eq "-r -C 4k: packets across files" "$n" "$(count "$in")"
 [ "$(ls "$T"/rot.pcap* | wc -l)" -ge 2 ] && pass "-r -C 4k: several files" || fail "-r -C 4k: one file"
 
+# a full disk: one line naming the file and the cause, the counters, exit 1
+if [ "$(id -u)" = 0 ] && mkdir -p "$T/full" && mount -t tmpfs -o size=64k tmpfs "$T/full" 2>/dev/null; then
+	dd if=/dev/zero of="$T/full/fill" bs=1k count=56 2>/dev/null
+	"$CST_BIN" capture -r "$in" -w "$T/full/a.pcap" 2>"$T/full.log"
+	rc=$?
+	umount "$T/full"
+	expect_eq "full disk: exit status" "$rc" 1
+	expect_eq "full disk: one-line error" "$(grep -c "^constrictor capture: cannot write $T/full/a.pcap: No space left on device$" "$T/full.log")" 1
+	grep -q "^[0-9]* packets captured$" "$T/full.log" && pass "full disk: counters printed" || fail "full disk: $(cat "$T/full.log")"
+else
+	echo "note: full-disk case skipped (needs root to mount a tmpfs)"
+fi
+
 # refusals
 "$CST_BIN" capture -r "$FIX/single/tls_quic_test_1.pcapng" -w "$T/x.pcap" 2>"$T/e1" && fail "pcapng -r accepted"
 grep -q "pcapng input is not supported by capture -r" "$T/e1" && pass "pcapng -r refused" || fail "pcapng -r: $(cat "$T/e1")"
