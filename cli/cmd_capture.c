@@ -53,6 +53,8 @@ static void capture_usage(FILE *out)
             "  -Z USER    run as USER once the socket and the first file are open\n"
             "  -U         write each batch of packets to the file at once (packet-buffered)\n"
             "  -n         accepted for tcpdump compatibility (no name is ever resolved)\n"
+            "  --no-vnet-hdr  do not read GSO segment sizes (PACKET_VNET_HDR); a UDP GSO\n"
+            "             super-frame is then analysed as a single datagram\n"
             "  --policy   TLS policy: track (default), final_only, stream, bulk\n"
             "  expression a tcpdump filter, applied in the kernel before packets are read\n"
             "Defaults: tpacket_v3, pcap, nanosecond timestamps, TLS policy track (unless\n"
@@ -250,7 +252,7 @@ struct td_args {
         const char *iface, *output, *config, *policy, *backend, *format, *precision;
         const char *count, *snaplen, *buffer, *duration;
         const char *read, *rot_size, *rot_sec, *rot_files, *user;
-        bool no_promisc, packet_buffered;
+        bool no_promisc, packet_buffered, no_vnet;
         char filter[4096];
 };
 
@@ -261,6 +263,7 @@ enum {
         OPT_PRECISION,
         OPT_CONFIG,
         OPT_POLICY,
+        OPT_NO_VNET,
         OPT_HELP
 };
 
@@ -271,6 +274,7 @@ static const struct option td_long[] = {
     {"time-precision", required_argument, NULL, OPT_PRECISION},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"policy", required_argument, NULL, OPT_POLICY},
+    {"no-vnet-hdr", no_argument, NULL, OPT_NO_VNET},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -333,6 +337,9 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case OPT_POLICY:
                 a->policy = v;
+                break;
+        case OPT_NO_VNET:
+                a->no_vnet = true;
                 break;
         default:
                 return -1;
@@ -508,6 +515,7 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         job->read_file = a->read;
         job->user = a->user;
         job->packet_buffered = a->packet_buffered;
+        job->copts.no_vnet_hdr = a->no_vnet;
         job->copts.backend = c->backend;
         job->copts.filter = a->filter[0] ? a->filter : NULL;
         job->output = a->output;

@@ -29,6 +29,13 @@ struct cst_capture_opts {
         uint32_t block_count; /* ignored when buffer_kib is set */
         uint32_t frame_size;
         uint32_t block_timeout_ms;
+        /*
+         * Do not ask for PACKET_VNET_HDR.  By default a raw (non-"any") socket
+         * gets each frame's virtio_net_hdr, so GSO/GRO super-frames carry
+         * gso_type/gso_size; the kernel drops (and counts) the rare super-frame
+         * whose GSO type has no virtio equivalent (e.g. SCTP, ESP).
+         */
+        bool no_vnet_hdr;
 };
 
 /* Kernel and receive counters, accumulated since open. */
