@@ -55,16 +55,14 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
         return a < b ? a : b;
 }
 
-/* SPEC 3.2: the snaplen pair bounds every packet before the policy's cut. */
-static uint32_t live_keep(const struct cst_config *cfg, cst_engine *eng,
+/* SPEC 3.2: the snaplen pair bounds every packet before the policy's cut `v`. */
+static uint32_t live_keep(const struct cst_config *cfg, const struct cst_verdict *v,
                           const struct cst_packet *pkt, struct capture_result *res)
 {
         uint32_t cap = min_u32(cfg->default_snaplen, cfg->max_capture_len);
         uint32_t base = min_u32(min_u32(pkt->caplen, pkt->origlen), cap);
-        struct cst_verdict v;
-        cst_engine_process(eng, pkt, &v);
-        uint32_t out = min_u32(v.keep_len, base);
-        unsigned reason = v.reason;
+        uint32_t out = min_u32(v->keep_len, base);
+        unsigned reason = v->reason;
         if (out < base && base - out < cfg->min_saved_bytes_per_packet) {
                 out = base;
                 if (reason == CST_R_TRUNCATE_QUIC_SHORT_HEADER)
@@ -73,7 +71,7 @@ static uint32_t live_keep(const struct cst_config *cfg, cst_engine *eng,
         }
         if (out == base && base < pkt->caplen) {
                 res->cut_by_snaplen++;
-                if (v.keep_len >= base)
+                if (v->keep_len >= base)
                         reason = CST_R_TRUNCATE_SNAPLEN;
         }
         if (reason < CST_R_COUNT)
@@ -94,15 +92,23 @@ static void print_text_line(const struct cst_packet *pkt, uint32_t keep)
                pkt->origlen, keep);
 }
 
+/* Decide the batch in one engine call, then write it; a -W file limit stops the run. */
 static int handle_batch(const struct capture_job *job, cst_dumper *dump, cst_engine *eng,
                         const struct cst_packet *pkts, int n, struct capture_result *res, char *err)
 {
+        struct cst_verdict v[RUN_BATCH];
+        cst_engine_process_batch(eng, pkts, (unsigned)n, v);
         for (int i = 0; i < n; i++) {
-                uint32_t keep = live_keep(&job->cfg, eng, &pkts[i], res);
+                uint32_t keep = live_keep(&job->cfg, &v[i], &pkts[i], res);
                 res->packets_total++;
                 res->bytes_input += pkts[i].caplen;
                 if (dump) {
-                        if (cst_dump_packet(dump, &pkts[i], keep, err) < 0)
+                        int rc = cst_dump_packet(dump, &pkts[i], keep, err);
+                        if (rc == CST_DUMP_FILE_LIMIT) {
+                                res->stop = STOP_FILE_LIMIT;
+                                return CST_OK;
+                        }
+                        if (rc < 0)
                                 return CST_EFATAL;
                 } else {
                         print_text_line(&pkts[i], keep);
@@ -167,7 +173,8 @@ int capture_run(const struct capture_job *job, cst_capture *cap, cst_dumper *dum
                         break;
                 }
                 uint64_t now = mono_ns();
-                if (dump && now - last_flush >= FLUSH_NS) {
+                bool flush = job->packet_buffered ? n > 0 : now - last_flush >= FLUSH_NS;
+                if (dump && (flush || res->stop != STOP_NONE)) {
                         if (cst_dump_flush(dump, err) < 0) {
                                 rc = CST_EFATAL;
                                 break;
@@ -176,6 +183,8 @@ int capture_run(const struct capture_job *job, cst_capture *cap, cst_dumper *dum
                 }
                 if (!dump)
                         fflush(stdout);
+                if (res->stop != STOP_NONE)
+                        break;
         }
         cst_capture_release(cap);
         char kerr[CST_ERRBUF];
@@ -192,6 +201,8 @@ const char *capture_stop_text(enum capture_stop s)
                 return "max_packets limit reached";
         case STOP_DURATION:
                 return "duration_sec limit reached";
+        case STOP_FILE_LIMIT:
+                return "file count limit (-W) reached";
         case STOP_END_OF_INPUT:
         case STOP_NONE:
         default:

@@ -18,6 +18,7 @@ enum capture_stop {
         STOP_MAX_PACKETS,
         STOP_DURATION,
         STOP_END_OF_INPUT,
+        STOP_FILE_LIMIT, /* -G with -W: the last file is complete */
 };
 
 struct capture_job {
@@ -25,7 +26,13 @@ struct capture_job {
         struct cst_capture_opts copts;
         const char *output;        /* file, "-" for stdout, NULL = one text line per packet */
         const char *offline_input; /* AFPacket offline feed */
-        int format;                /* CST_FORMAT_PCAP / CST_FORMAT_PCAPNG */
+        const char *read_file;     /* -r: a capture file instead of an interface */
+        const char *user;      /* -Z: run as this user once the socket and first file are open */
+        uint64_t rotate_bytes; /* -C, -G, -W (see cst_dump_opts) */
+        uint32_t rotate_sec;
+        uint32_t rotate_files;
+        bool packet_buffered; /* -U: flush the output after every batch */
+        int format;           /* CST_FORMAT_PCAP / CST_FORMAT_PCAPNG */
         bool nsec;
         bool compat; /* AFPacket texts (banner, stop reason, stats block) */
         bool quiet;  /* tcpdump mode: no "listening on" line */

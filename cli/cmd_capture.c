@@ -4,18 +4,23 @@
  *   capture --config FILE [--offline-input FILE]
  *       the AFPacket recorder's interface (SPEC 3.1, 3.4): LIVE-dialect INI,
  *       start banner, stop reason, "Final stats:" block, offline feed mode;
- *   capture -i IFACE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]
+ *   capture -i IFACE | -r FILE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]
+ *           [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n]
  *           [--duration SEC] [--backend recvmsg|tpacket_v3]
  *           [--format pcap|pcapng] [--time-precision micro|nano]
  *           [--config FILE] [--policy NAME] [expression...]
  *       tcpdump-style: defaults TPACKET_V3, PCAP with ns timestamps, the
- *       offline tool's policy defaults (or the config file's values), stats
- *       in tcpdump's words on stderr.
+ *       offline tool's policy defaults with the `track` TLS policy (or the
+ *       config file's values), stats in tcpdump's words on stderr.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "capture_run.h"
 #include "commands.h"
 
@@ -25,7 +30,8 @@ static void capture_usage(FILE *out)
         fprintf(
             out,
             "Usage:\n"
-            "  %s capture -i IFACE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]\n"
+            "  %s capture -i IFACE | -r FILE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]\n"
+            "          [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n]\n"
             "          [--duration SEC] [--backend recvmsg|tpacket_v3] [--format pcap|pcapng]\n"
             "          [--time-precision micro|nano] [--config FILE] [--policy NAME]\n"
             "          [expression...]\n"
@@ -38,8 +44,21 @@ static void capture_usage(FILE *out)
             "  -s SNAPLEN keep at most SNAPLEN bytes of every packet (0 = 262144)\n"
             "  -p         do not put the interface into promiscuous mode\n"
             "  -B KiB     kernel buffer (ring) size\n"
+            "  -r FILE    read a classic PCAP file instead of an interface (filter applied in\n"
+            "             user space), e.g. -r in.pcap -w out.pcap 'tcp port 443'\n"
+            "  -C MB      start a new file when the current one would exceed MB x 1,000,000\n"
+            "             bytes (suffix k/m/g: KiB/MiB/GiB); files FILE, FILE1, FILE2 ...\n"
+            "  -G SEC     start a new file every SEC seconds; FILE is a strftime(3) pattern\n"
+            "  -W N       with -C: keep a ring of N files (FILE0..); with -G: stop after N files\n"
+            "  -Z USER    run as USER once the socket and the first file are open\n"
+            "  -U         write each batch of packets to the file at once (packet-buffered)\n"
+            "  -n         accepted for tcpdump compatibility (no name is ever resolved)\n"
+            "  --no-vnet-hdr  do not read GSO segment sizes (PACKET_VNET_HDR); a UDP GSO\n"
+            "             super-frame is then analysed as a single datagram\n"
+            "  --policy   TLS policy: track (default), final_only, stream, bulk\n"
             "  expression a tcpdump filter, applied in the kernel before packets are read\n"
-            "Defaults: tpacket_v3, pcap, nanosecond timestamps. Needs root or CAP_NET_RAW.\n",
+            "Defaults: tpacket_v3, pcap, nanosecond timestamps, TLS policy track (unless\n"
+            "--config or --policy say otherwise). Needs root or CAP_NET_RAW.\n",
             n, n);
 }
 
@@ -102,6 +121,12 @@ struct run_env {
         cst_engine *eng;
 };
 
+/* Counters for the ISB of a file closed by rotation. */
+static int dump_kernel_stats(void *ctx, struct cst_capture_stats *ks, char *err)
+{
+        return cst_capture_stats(ctx, ks, err);
+}
+
 static int open_output(const struct capture_job *job, struct run_env *env, char *err)
 {
         if (!job->output)
@@ -114,15 +139,24 @@ static int open_output(const struct capture_job *job, struct run_env *env, char 
         d.nsec = job->nsec;
         d.linktype = cst_capture_linktype(env->cap);
         d.snaplen = file_snaplen(&job->cfg);
-        d.ifname = job->offline_input ? NULL : cst_capture_ifname(env->cap);
+        d.ifname = job->offline_input || job->read_file ? NULL : cst_capture_ifname(env->cap);
         d.userappl = appl;
+        d.rotate_bytes = job->rotate_bytes;
+        d.rotate_sec = job->rotate_sec;
+        d.rotate_files = job->rotate_files;
+        d.per_interface = !job->read_file && !job->offline_input &&
+                          cst_capture_ifindex(env->cap) == 0 && d.linktype == CST_LINK_LINUX_SLL2;
+        d.stats = job->read_file || job->offline_input ? NULL : dump_kernel_stats;
+        d.stats_ctx = env->cap;
         return cst_dump_open(&env->dump, job->output, &d, err);
 }
 
 static int open_all(const struct capture_job *job, struct run_env *env, char *err)
 {
         int rc = job->offline_input ? cst_capture_open_feed(&env->cap, job->offline_input, err)
-                                    : cst_capture_open(&env->cap, &job->copts, err);
+                 : job->read_file
+                     ? cst_capture_open_file(&env->cap, job->read_file, job->copts.filter, err)
+                     : cst_capture_open(&env->cap, &job->copts, err);
         if (rc < 0)
                 return rc;
         if (open_output(job, env, err) < 0)
@@ -217,7 +251,8 @@ static int cmd_capture_compat(const char *config, const char *offline)
 struct td_args {
         const char *iface, *output, *config, *policy, *backend, *format, *precision;
         const char *count, *snaplen, *buffer, *duration;
-        bool no_promisc;
+        const char *read, *rot_size, *rot_sec, *rot_files, *user;
+        bool no_promisc, packet_buffered, no_vnet;
         char filter[4096];
 };
 
@@ -228,6 +263,7 @@ enum {
         OPT_PRECISION,
         OPT_CONFIG,
         OPT_POLICY,
+        OPT_NO_VNET,
         OPT_HELP
 };
 
@@ -238,6 +274,7 @@ static const struct option td_long[] = {
     {"time-precision", required_argument, NULL, OPT_PRECISION},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"policy", required_argument, NULL, OPT_POLICY},
+    {"no-vnet-hdr", no_argument, NULL, OPT_NO_VNET},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -263,6 +300,26 @@ static int td_store(struct td_args *a, int opt, const char *v)
         case 'p':
                 a->no_promisc = true;
                 break;
+        case 'r':
+                a->read = v;
+                break;
+        case 'C':
+                a->rot_size = v;
+                break;
+        case 'G':
+                a->rot_sec = v;
+                break;
+        case 'W':
+                a->rot_files = v;
+                break;
+        case 'Z':
+                a->user = v;
+                break;
+        case 'U':
+                a->packet_buffered = true;
+                break;
+        case 'n': /* no name resolution is ever done */
+                break;
         case OPT_DURATION:
                 a->duration = v;
                 break;
@@ -280,6 +337,9 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case OPT_POLICY:
                 a->policy = v;
+                break;
+        case OPT_NO_VNET:
+                a->no_vnet = true;
                 break;
         default:
                 return -1;
@@ -344,6 +404,54 @@ static int td_numbers(const struct td_args *a, struct capture_job *job, char *er
         return CST_OK;
 }
 
+/* -C MB: millions of bytes, or KiB/MiB/GiB with a k/m/g suffix (as tcpdump). */
+static int td_rot_size(const char *v, uint64_t *out, char *err)
+{
+        char *end;
+        if (!v)
+                return CST_OK;
+        unsigned long long x = strtoull(v, &end, 10);
+        uint64_t unit = 1000000;
+        if (*end && end[1] == '\0') {
+                unit = (*end == 'k' || *end == 'K')   ? 1024u
+                       : (*end == 'm' || *end == 'M') ? 1048576u
+                       : (*end == 'g' || *end == 'G') ? 1073741824u
+                                                      : 0;
+                end++;
+        }
+        if (*v < '0' || *v > '9' || *end || unit == 0 || x == 0 || x > (1ull << 40)) {
+                snprintf(err, CST_ERRBUF, "invalid value for -C: '%s'", v);
+                return CST_EFATAL;
+        }
+        *out = x * unit;
+        return CST_OK;
+}
+
+static int td_rotation(const struct td_args *a, struct capture_job *job, char *err)
+{
+        unsigned long long sec = 0, files = 0;
+        if (td_rot_size(a->rot_size, &job->rotate_bytes, err) < 0 ||
+            !td_number("-G", a->rot_sec, UINT32_MAX, &sec, err) ||
+            !td_number("-W", a->rot_files, UINT32_MAX, &files, err))
+                return CST_EFATAL;
+        if ((a->rot_sec && sec == 0) || (a->rot_files && files == 0)) {
+                snprintf(err, CST_ERRBUF, "invalid value for %s: '%s'", sec ? "-W" : "-G",
+                         sec ? a->rot_files : a->rot_sec);
+                return CST_EFATAL;
+        }
+        if (files && !job->rotate_bytes && !sec) {
+                snprintf(err, CST_ERRBUF, "-W needs -C or -G");
+                return CST_EFATAL;
+        }
+        if ((job->rotate_bytes || sec) && (!a->output || strcmp(a->output, "-") == 0)) {
+                snprintf(err, CST_ERRBUF, "-C and -G need an output file (-w FILE)");
+                return CST_EFATAL;
+        }
+        job->rotate_sec = (uint32_t)sec;
+        job->rotate_files = (uint32_t)files;
+        return CST_OK;
+}
+
 static int td_words(const struct td_args *a, struct capture_job *job, char *err)
 {
         struct cst_config *c = &job->cfg;
@@ -388,17 +496,26 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
                         return CST_EFATAL;
         } else {
                 cst_config_defaults(c);
-                c->promiscuous = true; /* tcpdump's default; -p turns it off */
+                c->promiscuous = true;                   /* tcpdump's default; -p turns it off */
+                cst_config_set_policy(c, CST_TLS_TRACK); /* issue 12: live default */
         }
         if (a->no_promisc)
                 c->promiscuous = false;
         if (a->iface)
                 snprintf(c->interface, sizeof(c->interface), "%s", a->iface);
-        if (c->interface[0] == '\0')
-                return snprintf(err, CST_ERRBUF, "no interface given (-i IFACE)"), CST_EFATAL;
+        if (a->read && a->iface)
+                return snprintf(err, CST_ERRBUF, "-i and -r cannot be used together"), CST_EFATAL;
+        if (c->interface[0] == '\0' && !a->read)
+                return snprintf(err, CST_ERRBUF, "no interface given (-i IFACE or -r FILE)"),
+                       CST_EFATAL;
         job_capture_opts(job);
-        if (td_words(a, job, err) < 0 || td_numbers(a, job, err) < 0)
+        if (td_words(a, job, err) < 0 || td_numbers(a, job, err) < 0 ||
+            td_rotation(a, job, err) < 0)
                 return CST_EFATAL;
+        job->read_file = a->read;
+        job->user = a->user;
+        job->packet_buffered = a->packet_buffered;
+        job->copts.no_vnet_hdr = a->no_vnet;
         job->copts.backend = c->backend;
         job->copts.filter = a->filter[0] ? a->filter : NULL;
         job->output = a->output;
@@ -412,9 +529,43 @@ static const char *link_name(uint32_t lt)
                 return "EN10MB (Ethernet)";
         case CST_LINK_LINUX_SLL2:
                 return "LINUX_SLL2 (Linux cooked v2)";
+        case CST_LINK_LINUX_SLL:
+                return "LINUX_SLL (Linux cooked v1)";
+        case CST_LINK_RAW:
+                return "RAW (Raw IP)";
+        case CST_LINK_NULL:
+                return "NULL (BSD loopback)";
         default:
                 return "unknown";
         }
+}
+
+/*
+ * -Z USER, as tcpdump: once the socket and the first output file are open,
+ * give that file to USER and become USER (supplementary groups, gid, uid);
+ * files opened by rotation are then created as USER.
+ */
+static int drop_privileges(const struct capture_job *job, const struct run_env *env, char *err)
+{
+        errno = 0;
+        struct passwd *pw = getpwnam(job->user);
+        if (!pw) {
+                snprintf(err, CST_ERRBUF, "unknown user '%.100s' for -Z", job->user);
+                return CST_EFATAL;
+        }
+        const char *path = env->dump ? cst_dump_path(env->dump) : NULL;
+        if (path && strcmp(path, "-") != 0 && chown(path, pw->pw_uid, pw->pw_gid) < 0) {
+                snprintf(err, CST_ERRBUF, "cannot give %.300s to user %.100s: %s", path, job->user,
+                         strerror(errno));
+                return CST_EFATAL;
+        }
+        if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+            setuid(pw->pw_uid) < 0) {
+                snprintf(err, CST_ERRBUF, "cannot change to user %.100s: %s", job->user,
+                         strerror(errno));
+                return CST_EFATAL;
+        }
+        return CST_OK;
 }
 
 static int td_run(struct capture_job *job)
@@ -422,17 +573,25 @@ static int td_run(struct capture_job *job)
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
         struct run_env env = {0};
         static struct capture_result res;
-        if (open_all(job, &env, err) < 0) {
+        if (open_all(job, &env, err) < 0 || (job->user && drop_privileges(job, &env, err) < 0)) {
                 close_all(&env, NULL, cerr);
                 return fail_line(err);
         }
-        fprintf(stderr, "%s: listening on %s, link-type %s, snapshot length %u bytes\n",
-                CST_PROGRAM_NAME, cst_capture_ifname(env.cap),
-                link_name(cst_capture_linktype(env.cap)), file_snaplen(&job->cfg));
+        if (job->read_file)
+                fprintf(stderr, "%s: reading from file %s, link-type %s, snapshot length %u\n",
+                        CST_PROGRAM_NAME, job->read_file, link_name(cst_capture_linktype(env.cap)),
+                        file_snaplen(&job->cfg));
+        else
+                fprintf(stderr, "%s: listening on %s, link-type %s, snapshot length %u bytes\n",
+                        CST_PROGRAM_NAME, cst_capture_ifname(env.cap),
+                        link_name(cst_capture_linktype(env.cap)), file_snaplen(&job->cfg));
         int rc = run_and_close(job, &env, &res, err);
         fflush(stdout);
         if (rc < 0)
                 fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
+        else if (res.stop == STOP_FILE_LIMIT)
+                fprintf(stderr, "%s capture: stopped after %u files (-W)\n", CST_PROGRAM_NAME,
+                        job->rotate_files);
         capture_print_tcpdump_stats(stderr, &res);
         return rc < 0 ? 1 : 0;
 }
@@ -447,7 +606,7 @@ static int cmd_capture_tcpdump(int argc, char **argv)
         memset(&job, 0, sizeof(job));
         optind = 1;
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+i:w:c:s:B:ph", td_long, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUh", td_long, NULL)) != -1) {
                 if (opt == 'h' || opt == OPT_HELP) {
                         capture_usage(stdout);
                         return 0;

@@ -29,6 +29,13 @@ struct cst_capture_opts {
         uint32_t block_count; /* ignored when buffer_kib is set */
         uint32_t frame_size;
         uint32_t block_timeout_ms;
+        /*
+         * Do not ask for PACKET_VNET_HDR.  By default a raw (non-"any") socket
+         * gets each frame's virtio_net_hdr, so GSO/GRO super-frames carry
+         * gso_type/gso_size; the kernel drops (and counts) the rare super-frame
+         * whose GSO type has no virtio equivalent (e.g. SCTP, ESP).
+         */
+        bool no_vnet_hdr;
 };
 
 /* Kernel and receive counters, accumulated since open. */
@@ -85,6 +92,13 @@ const char *cst_capture_backend_name(enum cst_backend b);
 #define CST_CAPTURE_EOF (-4)
 int cst_capture_open_feed(cst_capture **out, const char *path, char *err);
 
+/*
+ * `capture -r FILE` (as tcpdump -r): the same reader for a classic PCAP file
+ * of any link type, with a tcpdump expression (NULL/"" = none) applied in
+ * user space; records it rejects are skipped.  PCAPNG is refused.
+ */
+int cst_capture_open_file(cst_capture **out, const char *path, const char *filter, char *err);
+
 /* Drops promiscuous membership, unmaps the ring, closes the socket. NULL is fine. */
 void cst_capture_close(cst_capture *c);
 
@@ -103,16 +117,33 @@ struct cst_dump_opts {
         const char *ifname;    /* IDB if_name, may be NULL */
         const char *userappl;  /* SHB shb_userappl, may be NULL */
         uint32_t buffer_bytes; /* 0 = 1 MiB */
+        /* File rotation as tcpdump -C / -G / -W (path must be a file, not "-"). */
+        uint64_t rotate_bytes; /* -C MB x 1,000,000; 0 = none */
+        uint32_t rotate_sec;   /* -G; the path is then a strftime(3) pattern */
+        uint32_t rotate_files; /* -W: ring size with -C; file count limit with -G */
+        /* PCAPNG on "any": one IDB per interface seen (pkt->ifid = ifindex). */
+        bool per_interface;
+        /* Counters for the ISB of a file closed by rotation (may be NULL). */
+        int (*stats)(void *ctx, struct cst_capture_stats *ks, char *err);
+        void *stats_ctx;
 };
+
+/* cst_dump_packet(): -G with -W wrote its last file; the packet was not written. */
+#define CST_DUMP_FILE_LIMIT 1
 
 typedef struct cst_dumper cst_dumper;
 
 int cst_dump_open(cst_dumper **out, const char *path, const struct cst_dump_opts *o, char *err);
-/* Write the first keep_len bytes; the wire length is max(pkt->origlen, keep_len). */
+/*
+ * Write the first keep_len bytes; the wire length is max(pkt->origlen, keep_len).
+ * Rotates first when due; CST_DUMP_FILE_LIMIT when the -W file limit is reached.
+ */
 int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_len, char *err);
 int cst_dump_flush(cst_dumper *d, char *err);
-/* Bytes handed to the file so far (headers included). */
+/* Bytes handed to the files so far (headers included). */
 uint64_t cst_dump_bytes(const cst_dumper *d);
+/* Name of the file being written. */
+const char *cst_dump_path(const cst_dumper *d);
 /*
  * Flush and close.  For PCAPNG, `ks` (may be NULL) gives the ISB counters
  * isb_ifrecv / isb_ifdrop.  Frees d in every case.

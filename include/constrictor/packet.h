@@ -52,7 +52,14 @@ struct cst_packet {
         uint8_t kind;      /* enum cst_record_kind */
         uint8_t direction; /* enum cst_direction */
         uint8_t flags;     /* CST_PKT_* */
-        uint8_t reserved[3];
+        uint8_t gso_type;  /* live, PACKET_VNET_HDR: virtio_net_hdr gso_type (0 = none) */
+        /*
+         * Live UDP GSO super-frame (gso_type UDP_L4): one frame holding several
+         * UDP datagrams of gso_size payload bytes each (the last may be
+         * shorter).  0 = an ordinary packet.  The QUIC analysers then cut only
+         * inside the last datagram.
+         */
+        uint16_t gso_size;
 };
 
 #endif

@@ -17,6 +17,7 @@
 
 #define AFP_VLAN_TAG_LEN 4  /* 802.1Q TPID + TCI */
 #define AFP_SLL2_HDR_LEN 20 /* Linux cooked v2 header (LINKTYPE_LINUX_SLL2) */
+#define AFP_VNET_HDR_LEN 10 /* struct virtio_net_hdr before each frame (PACKET_VNET_HDR) */
 /* Headroom before every frame: room for an SLL2 header and a VLAN tag. */
 #define AFP_HEADROOM (AFP_SLL2_HDR_LEN + AFP_VLAN_TAG_LEN)
 
@@ -38,6 +39,7 @@ struct cst_capture {
         void *priv;
         int fd;
         bool cooked; /* SOCK_DGRAM: the SLL2 header is written in front of each frame */
+        bool vnet;   /* PACKET_VNET_HDR: a virtio_net_hdr precedes each frame */
         uint32_t linktype;
         uint32_t snaplen;
         struct cst_capture_stats st;
@@ -74,6 +76,8 @@ int afp_filter_attach(int fd, const char *expr, uint32_t linktype, uint32_t snap
                       char *err);
 
 /* frame.c: per-packet helpers shared by the backends. */
+/* Record gso_type and, for a UDP GSO super-frame, gso_size from a virtio_net_hdr. */
+void afp_vnet_read(const uint8_t *vnet, struct cst_packet *pkt);
 uint8_t afp_direction(uint8_t sll_pkttype);
 /*
  * Put a VLAN tag the kernel stripped back after the two MAC addresses.
@@ -86,5 +90,11 @@ uint8_t *afp_vlan_reinsert(uint8_t *data, uint32_t *caplen, uint32_t *origlen, u
 /* Write the SLL2 header in the AFP_SLL2_HDR_LEN bytes before `data`; returns its start. */
 uint8_t *afp_sll2_prepend(uint8_t *data, const struct sockaddr_ll *sll, uint32_t *caplen,
                           uint32_t *origlen);
+/*
+ * Same with a stripped VLAN tag put back between the SLL2 header and the
+ * network header (SLL2 protocol = TPID); needs AFP_HEADROOM bytes in front.
+ */
+uint8_t *afp_sll2_prepend_vlan(uint8_t *data, const struct sockaddr_ll *sll, uint32_t *caplen,
+                               uint32_t *origlen, uint16_t tpid, uint16_t tci);
 
 #endif

@@ -101,6 +101,13 @@ static int capture_setup(struct cst_capture *c, const struct cst_capture_opts *o
         if (o->filter && *o->filter &&
             afp_filter_attach(c->fd, o->filter, c->linktype, c->snaplen, c->cooked, err) < 0)
                 return CST_EFATAL;
+        /*
+         * GSO/GRO super-frames come with their segment size (raw sockets only;
+         * before the ring exists).  Without it a frame is read as before.
+         */
+        int one = 1;
+        c->vnet =
+            !c->cooked && setsockopt(c->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) == 0;
         if (c->ops->setup(c, o, err) < 0)
                 return CST_EFATAL;
         if (bind_socket(c, err) < 0)

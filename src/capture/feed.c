@@ -6,11 +6,16 @@
  * a truncated record is an error (not the offline tool's incomplete tail).
  * File header and record headers are read through struct rd (pcap format:
  * https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-04.html).
+ *
+ * The same reader serves `capture -r FILE` (as tcpdump -r): any link type,
+ * and a tcpdump expression applied in user space (libpcap compiles it for the
+ * file's link type; pcap_offline_filter runs it on each record).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pcap/pcap.h>
 #include "capture/afp.h"
 #include "util/rd.h"
 
@@ -24,6 +29,9 @@ struct feed_priv {
         uint64_t offset;
         uint8_t *buf;
         uint32_t buf_len;
+        bool any_link; /* -r: every link type */
+        bool have_filter;
+        struct bpf_program filter;
 };
 
 static int feed_header(struct cst_capture *c, struct feed_priv *p, const char *path, char *err)
@@ -33,7 +41,11 @@ static int feed_header(struct cst_capture *c, struct feed_priv *p, const char *p
         struct rd r = rd_init(h, got);
         uint32_t magic = rd_le32(&r);
         if (got >= 4 && magic == 0x0A0D0D0Au) {
-                snprintf(err, CST_ERRBUF, "pcapng is not supported by this offline feed mode");
+                snprintf(err, CST_ERRBUF,
+                         p->any_link ? "%s: pcapng input is not supported by capture -r "
+                                       "(use constrictor constrict)"
+                                     : "pcapng is not supported by this offline feed mode%.0s",
+                         path);
                 return CST_EFATAL;
         }
         if (got < sizeof(h)) {
@@ -53,7 +65,7 @@ static int feed_header(struct cst_capture *c, struct feed_priv *p, const char *p
         rd_skip(&r, 12); /* version, thiszone, sigfigs */
         c->snaplen = rd_u32_order(&r, p->big_endian);
         c->linktype = rd_u32_order(&r, p->big_endian) & 0x0FFFFFFFu;
-        if (c->linktype != CST_LINK_ETHERNET) {
+        if (c->linktype != CST_LINK_ETHERNET && !p->any_link) {
                 snprintf(err, CST_ERRBUF,
                          "unsupported linktype %u; only Ethernet (DLT_EN10MB/1) is supported",
                          c->linktype);
@@ -63,7 +75,7 @@ static int feed_header(struct cst_capture *c, struct feed_priv *p, const char *p
         return CST_OK;
 }
 
-int cst_capture_open_feed(cst_capture **out, const char *path, char *err)
+static int feed_open(cst_capture **out, const char *path, bool any_link, char *err)
 {
         *out = NULL;
         struct cst_capture *c = calloc(1, sizeof(*c));
@@ -77,6 +89,7 @@ int cst_capture_open_feed(cst_capture **out, const char *path, char *err)
         c->fd = -1;
         c->ops = &afp_feed_ops;
         c->priv = p;
+        p->any_link = any_link;
         snprintf(c->ifname, sizeof(c->ifname), "file");
         p->f = fopen(path, "rb");
         if (!p->f) {
@@ -89,6 +102,41 @@ int cst_capture_open_feed(cst_capture **out, const char *path, char *err)
                 return CST_EFATAL;
         }
         *out = c;
+        return CST_OK;
+}
+
+int cst_capture_open_feed(cst_capture **out, const char *path, char *err)
+{
+        return feed_open(out, path, false, err);
+}
+
+static int feed_compile(struct cst_capture *c, struct feed_priv *p, const char *expr, char *err)
+{
+        pcap_t *dead = pcap_open_dead((int)c->linktype, c->snaplen ? (int)c->snaplen : 262144);
+        if (!dead) {
+                snprintf(err, CST_ERRBUF, "cannot compile filter: out of memory");
+                return CST_ENOMEM;
+        }
+        if (pcap_compile(dead, &p->filter, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+                snprintf(err, CST_ERRBUF, "bad filter expression '%.200s': %s", expr,
+                         pcap_geterr(dead));
+                pcap_close(dead);
+                return CST_EFATAL;
+        }
+        pcap_close(dead);
+        p->have_filter = true;
+        return CST_OK;
+}
+
+int cst_capture_open_file(cst_capture **out, const char *path, const char *filter, char *err)
+{
+        if (feed_open(out, path, true, err) < 0)
+                return CST_EFATAL;
+        if (filter && filter[0] && feed_compile(*out, (*out)->priv, filter, err) < 0) {
+                cst_capture_close(*out);
+                *out = NULL;
+                return CST_EFATAL;
+        }
         return CST_OK;
 }
 
@@ -115,11 +163,8 @@ static int feed_truncated(struct feed_priv *p, const char *what, size_t need, si
         return CST_EFATAL;
 }
 
-static int feed_next_batch(struct cst_capture *c, struct cst_packet *pkts, unsigned max,
-                           int timeout_ms, char *err)
+static int feed_read_one(struct cst_capture *c, struct cst_packet *pkts, char *err)
 {
-        (void)max;
-        (void)timeout_ms;
         struct feed_priv *p = c->priv;
         uint8_t rh[16];
         size_t got = fread(rh, 1, sizeof(rh), p->f);
@@ -155,6 +200,31 @@ static int feed_next_batch(struct cst_capture *c, struct cst_packet *pkts, unsig
         return 1;
 }
 
+/* True when the record passes the -r filter (pcap_offline_filter on the record). */
+static bool feed_pass(struct feed_priv *p, const struct cst_packet *pkt)
+{
+        if (!p->have_filter)
+                return true;
+        struct pcap_pkthdr h;
+        memset(&h, 0, sizeof(h));
+        h.caplen = pkt->caplen;
+        h.len = pkt->origlen;
+        return pcap_offline_filter(&p->filter, &h, pkt->data) != 0;
+}
+
+/* One record per batch; records the -r filter rejects are skipped. */
+static int feed_next_batch(struct cst_capture *c, struct cst_packet *pkts, unsigned max,
+                           int timeout_ms, char *err)
+{
+        (void)max;
+        (void)timeout_ms;
+        for (;;) {
+                int rc = feed_read_one(c, pkts, err);
+                if (rc <= 0 || feed_pass(c->priv, &pkts[0]))
+                        return rc;
+        }
+}
+
 static void feed_teardown(struct cst_capture *c)
 {
         struct feed_priv *p = c->priv;
@@ -163,6 +233,8 @@ static void feed_teardown(struct cst_capture *c)
         if (p->f)
                 fclose(p->f);
         free(p->buf);
+        if (p->have_filter)
+                pcap_freecode(&p->filter);
         free(p);
         c->priv = NULL;
 }

@@ -65,3 +65,37 @@ uint8_t *afp_sll2_prepend(uint8_t *data, const struct sockaddr_ll *sll, uint32_t
         *origlen += AFP_SLL2_HDR_LEN;
         return h;
 }
+
+/*
+ * A stripped tag on a cooked frame, as libpcap does for SLL: SLL2 has no VLAN
+ * field, so the tag (TCI, then the encapsulated protocol) goes between the
+ * SLL2 header and the network header, and the SLL2 protocol becomes the TPID.
+ */
+uint8_t *afp_sll2_prepend_vlan(uint8_t *data, const struct sockaddr_ll *sll, uint32_t *caplen,
+                               uint32_t *origlen, uint16_t tpid, uint16_t tci)
+{
+        uint8_t *tag = data - AFP_VLAN_TAG_LEN;
+        st_be16(tag, tci);
+        memcpy(tag + 2, &sll->sll_protocol, 2);
+        *caplen += AFP_VLAN_TAG_LEN;
+        *origlen += AFP_VLAN_TAG_LEN;
+        uint8_t *h = afp_sll2_prepend(tag, sll, caplen, origlen);
+        st_be16(h, tpid ? tpid : ETH_P_8021Q);
+        return h;
+}
+
+/*
+ * struct virtio_net_hdr (virtio spec 5.1.6, host byte order for a packet
+ * socket): flags(1) gso_type(1) hdr_len(2) gso_size(2) csum_start(2)
+ * csum_offset(2).  gso_type 5 = VIRTIO_NET_HDR_GSO_UDP_L4; 0x80 = ECN.
+ */
+void afp_vnet_read(const uint8_t *vnet, struct cst_packet *pkt)
+{
+        struct rd r = rd_init(vnet, AFP_VNET_HDR_LEN);
+        rd_skip(&r, 1);
+        uint8_t type = rd_u8(&r) & 0x7Fu;
+        rd_skip(&r, 2);
+        uint16_t size = rd_le16(&r);
+        pkt->gso_type = type;
+        pkt->gso_size = type == 5 ? size : 0;
+}

@@ -66,7 +66,7 @@ static int rm_setup(struct cst_capture *c, const struct cst_capture_opts *o, cha
                 goto out_nomem;
         c->priv = p;
         p->batch = o->batch ? o->batch : 64;
-        p->slot_len = AFP_HEADROOM + c->snaplen;
+        p->slot_len = AFP_HEADROOM + AFP_VNET_HDR_LEN + c->snaplen;
         p->slots = malloc((size_t)p->batch * p->slot_len);
         p->msgs = calloc(p->batch, sizeof(*p->msgs));
         p->iov = calloc(p->batch, sizeof(*p->iov));
@@ -121,18 +121,23 @@ static void rm_fill(struct cst_capture *c, struct rm_priv *p, unsigned i, struct
                 clock_gettime(CLOCK_REALTIME, &ts);
         uint8_t *data = p->iov[i].iov_base;
         uint32_t origlen = p->msgs[i].msg_len;
-        uint32_t caplen = origlen < c->snaplen ? origlen : c->snaplen;
         const struct sockaddr_ll *sll = &p->from[i];
         memset(pkt, 0, sizeof(*pkt));
-        if (aux.tp_status & TP_STATUS_VLAN_VALID) {
-                pkt->vlan_tci = aux.tp_vlan_tci;
-                if (!c->cooked) {
-                        uint16_t tpid =
-                            (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : 0;
-                        data = afp_vlan_reinsert(data, &caplen, &origlen, tpid, aux.tp_vlan_tci);
-                }
+        if (c->vnet && origlen >= AFP_VNET_HDR_LEN) {
+                afp_vnet_read(data, pkt);
+                data += AFP_VNET_HDR_LEN;
+                origlen -= AFP_VNET_HDR_LEN;
         }
-        if (c->cooked)
+        uint32_t caplen = origlen < c->snaplen ? origlen : c->snaplen;
+        bool vlan = aux.tp_status & TP_STATUS_VLAN_VALID;
+        uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : 0;
+        if (vlan)
+                pkt->vlan_tci = aux.tp_vlan_tci;
+        if (vlan && !c->cooked)
+                data = afp_vlan_reinsert(data, &caplen, &origlen, tpid, aux.tp_vlan_tci);
+        else if (vlan)
+                data = afp_sll2_prepend_vlan(data, sll, &caplen, &origlen, tpid, aux.tp_vlan_tci);
+        else if (c->cooked)
                 data = afp_sll2_prepend(data, sll, &caplen, &origlen);
         pkt->data = data;
         pkt->caplen = caplen;

@@ -202,13 +202,14 @@ static uint8_t *tp_fixup_frame(struct cst_capture *c, const struct tpacket3_hdr 
                                uint32_t *origlen)
 {
         bool vlan = h->hv1.tp_vlan_tci != 0 || (h->tp_status & TP_STATUS_VLAN_VALID);
-        if (vlan && !c->cooked && tp_headroom_ok(h, AFP_VLAN_TAG_LEN)) {
-                uint16_t tpid =
-                    (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : 0;
-                data = afp_vlan_reinsert(data, caplen, origlen, tpid, (uint16_t)h->hv1.tp_vlan_tci);
-        }
+        uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : 0;
+        uint16_t tci = (uint16_t)h->hv1.tp_vlan_tci;
+        if (vlan && !c->cooked && tp_headroom_ok(h, AFP_VLAN_TAG_LEN))
+                return afp_vlan_reinsert(data, caplen, origlen, tpid, tci);
+        if (vlan && c->cooked && tp_headroom_ok(h, AFP_HEADROOM))
+                return afp_sll2_prepend_vlan(data, sll, caplen, origlen, tpid, tci);
         if (c->cooked && tp_headroom_ok(h, AFP_SLL2_HDR_LEN))
-                data = afp_sll2_prepend(data, sll, caplen, origlen);
+                return afp_sll2_prepend(data, sll, caplen, origlen);
         return data;
 }
 
@@ -228,8 +229,14 @@ static bool tp_take_packet(struct cst_capture *c, struct tp_priv *p, struct cst_
         uint32_t caplen = h.tp_snaplen, origlen = h.tp_len;
         if (caplen > c->snaplen)
                 caplen = c->snaplen;
+        struct cst_packet gso = {0};
+        if (c->vnet &&
+            tp_headroom_ok(&h, AFP_VNET_HDR_LEN)) /* read before the fix-ups write there */
+                afp_vnet_read(blk + p->off + h.tp_mac - AFP_VNET_HDR_LEN, &gso);
         uint8_t *data = tp_fixup_frame(c, &h, &sll, blk + p->off + h.tp_mac, &caplen, &origlen);
         memset(pkt, 0, sizeof(*pkt));
+        pkt->gso_type = gso.gso_type;
+        pkt->gso_size = gso.gso_size;
         pkt->data = data;
         pkt->caplen = caplen;
         pkt->origlen = origlen;

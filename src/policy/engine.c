@@ -278,8 +278,14 @@ static void process_tcp(cst_engine *e, const struct cst_packet *pkt, const struc
         const uint8_t *pl = payload_of(pkt, d);
         bool analyse = pre->kind == PRE_KEYED;
         if (analyse && e->trk && e->trk->p.tls_track) {
-                struct trk_pkt tp = {d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt),
-                                     e->pkt_index, logged ? e->log : NULL};
+                struct trk_pkt tp = {d,
+                                     pl,
+                                     pkt->caplen,
+                                     pkt->origlen,
+                                     packet_seconds(pkt),
+                                     e->pkt_index,
+                                     logged ? e->log : NULL,
+                                     0};
                 track_tcp(e->trk, &e->ft, &tp, &e->st, v);
                 return;
         }
@@ -312,8 +318,14 @@ static void process_udp(cst_engine *e, const struct cst_packet *pkt, const struc
         if (pre->kind != PRE_KEYED)
                 return;
         if (e->trk) {
-                struct trk_pkt tp = {d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt),
-                                     e->pkt_index, e->log};
+                struct trk_pkt tp = {d,
+                                     pl,
+                                     pkt->caplen,
+                                     pkt->origlen,
+                                     packet_seconds(pkt),
+                                     e->pkt_index,
+                                     e->log,
+                                     pkt->gso_size};
                 track_udp(e->trk, &e->ft, &tp, &e->st, v);
                 return;
         }
@@ -321,7 +333,8 @@ static void process_udp(cst_engine *e, const struct cst_packet *pkt, const struc
                                    .key = &pre->k,
                                    .hash = pre->hash,
                                    .dir = pre->dir,
-                                   .now = packet_seconds(pkt)};
+                                   .now = packet_seconds(pkt),
+                                   .gso_size = pkt->gso_size};
         struct quic_out out;
         quic_process(&e->quic, &fr, d, pl, pkt->caplen, &e->st, &out);
         v->keep_len = out.keep_len;

@@ -123,10 +123,31 @@ static void learn_initial(const struct quic_flow_ref *fr, const struct long_hdr 
         }
 }
 
+uint32_t quic_gso_last(const uint8_t *pl, uint32_t len, uint32_t pos, uint32_t dlen, uint32_t seg)
+{
+        if (seg == 0 || len <= seg)
+                return pos;
+        if (pos >= seg || (uint64_t)pos + 1 + dlen > seg)
+                return UINT32_MAX; /* the matched header is not in the first datagram */
+        uint32_t k = seg;
+        for (; k < len; k += seg) {
+                struct rd r = rd_init(pl, len);
+                rd_skip(&r, k);
+                uint8_t first = rd_u8(&r);
+                const uint8_t *dcid = rd_ptr(&r, dlen);
+                if (r.err || (first & 0xC0u) != 0x40u ||
+                    (dlen && memcmp(dcid, pl + pos + 1, dlen) != 0))
+                        return UINT32_MAX;
+                if (len - k <= seg)
+                        break;
+        }
+        return k;
+}
+
 /* The short header at pos of a known connection: match and cut. */
 static void short_header(const struct quic_params *p, const struct quic_conn *c, unsigned dir,
                          const struct decoded *d, const uint8_t *pl, uint32_t pos, uint32_t caplen,
-                         struct cst_stats *st, struct quic_out *out)
+                         uint32_t gso, struct cst_stats *st, struct quic_out *out)
 {
         uint32_t len = d->payload_len;
         bool from_client = dir == c->client_dir;
@@ -158,6 +179,12 @@ static void short_header(const struct quic_params *p, const struct quic_conn *c,
                 }
         }
         uint32_t keep = p->short_keep > 1 + dlen ? p->short_keep : 1 + dlen;
+        pos = quic_gso_last(pl, len, pos, dlen, gso);
+        if (pos == UINT32_MAX) {
+                st->quic_kept_uncertain++;
+                out->reason = CST_R_KEEP_QUIC_UNCERTAIN;
+                return;
+        }
         uint64_t cut = (uint64_t)d->payload_off + pos + (len - pos < keep ? len - pos : keep);
         if (cut >= caplen || caplen - cut < p->min_saved) {
                 out->reason = CST_R_KEEP_MIN_SAVINGS; /* QUIC has no min-savings counter */
@@ -214,5 +241,5 @@ void quic_process(const struct quic_params *p, const struct quic_flow_ref *fr,
                 out->reason = CST_R_KEEP_QUIC_UNKNOWN_FLOW;
                 return;
         }
-        short_header(p, &f->u.quic, fr->dir, d, pl, pos, caplen, st, out);
+        short_header(p, &f->u.quic, fr->dir, d, pl, pos, caplen, fr->gso_size, st, out);
 }

@@ -37,6 +37,7 @@ struct quic_flow_ref {
         uint64_t hash;
         unsigned dir; /* direction of this datagram within the flow */
         uint32_t now;
+        uint32_t gso_size; /* UDP GSO super-frame: datagram payload size (0 = none) */
 };
 
 struct quic_out {
@@ -50,5 +51,15 @@ void quic_process(const struct quic_params *p, const struct quic_flow_ref *fr,
 
 /* Versions recognised by the strict mode (v1, v2, drafts, grease, mvfst, gQUIC). */
 bool quic_version_known(uint32_t version);
+
+/*
+ * UDP GSO super-frame (datagrams of seg bytes back to back in one payload of
+ * len bytes): the offset of the last datagram when every datagram starts with
+ * a short header carrying the DCID of the one at pos (dlen bytes; the header
+ * form only when dlen is 0), else UINT32_MAX (keep the frame whole).  The
+ * caller cuts only inside that last datagram, so no trailing datagram (and
+ * no long header in it) is ever cut.
+ */
+uint32_t quic_gso_last(const uint8_t *pl, uint32_t len, uint32_t pos, uint32_t dlen, uint32_t seg);
 
 #endif

@@ -19,6 +19,7 @@
  *    adopted with that server's CID lengths.
  */
 #include "policy/track.h"
+#include "policy/quic.h"
 
 #include <string.h>
 
@@ -284,7 +285,13 @@ static void short_header(struct qctx *x, uint32_t pos, struct cst_verdict *v)
                 }
         }
         uint32_t keep = p->short_keep > 1 + dlen ? p->short_keep : 1 + dlen;
-        pos = last_gso_segment(pk->pl, len, pos, dlen);
+        pos = pk->gso_size ? quic_gso_last(pk->pl, len, pos, dlen, pk->gso_size)
+                           : last_gso_segment(pk->pl, len, pos, dlen);
+        if (pos == UINT32_MAX) {
+                x->st->quic_kept_uncertain++;
+                v->reason = CST_R_KEEP_QUIC_UNCERTAIN;
+                return;
+        }
         uint64_t cut = (uint64_t)pk->d->payload_off + pos + (len - pos < keep ? len - pos : keep);
         if (cut >= pk->caplen || pk->caplen - cut < p->min_saved) {
                 v->reason = CST_R_KEEP_MIN_SAVINGS;

@@ -170,6 +170,7 @@ struct trk_pkt {
         uint32_t now;   /* seconds, flow table clock */
         uint64_t index; /* 1-based, for the decision log */
         struct dlog *log;
+        uint32_t gso_size; /* UDP GSO super-frame datagram size (0 = none) */
 };
 
 struct track *track_new(const struct cst_config *cfg, char *err);

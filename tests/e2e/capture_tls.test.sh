@@ -1,7 +1,8 @@
 #!/bin/bash
 # Real TLS: an openssl s_server in namespace A serves a 3 MB file to curl in
 # namespace B, once with TLS 1.2 and once with TLS 1.3, while constrictor
-# records on B's interface with the default policy.  The file opens in
+# records on B's interface with the final_only policy (track, the default of
+# capture -i, is checked at the end).  The file opens in
 # tshark, every plaintext handshake message is there, Application Data is
 # cut (captured length < wire length on the bulk packets, each cut packet
 # small) and far fewer bytes are written than were captured.
@@ -26,7 +27,7 @@ for i in $(seq 50); do inA ss -ltn 2>/dev/null | grep -q ':443 ' && break; sleep
 for v in 1.2 1.3; do
 	for be in tpacket_v3 recvmsg; do
 		name="tls$v.$be"
-		cap_start "$T/$name.log" -i "$IF_B" -w "$T/$name.pcap" --backend "$be" tcp port 443 || fail "$name: capture did not start"
+		cap_start "$T/$name.log" -i "$IF_B" -w "$T/$name.pcap" --backend "$be" --policy final_only tcp port 443 || fail "$name: capture did not start"
 		inB curl -sk --tlsv"$v" --tls-max "$v" -o "$T/$name.got" "https://10.77.0.1/big.bin"
 		expect_eq "$name: download complete" "$(stat -c %s "$T/$name.got" 2>/dev/null)" 3000000
 		sleep 0.3

@@ -6,6 +6,7 @@
   pcaptool.py vlan IFACE N VID PRIO  send N 802.1Q-tagged UDP frames
   pcaptool.py mix IFACE N            send N frames each of TCP/443, TCP/80, UDP/53, ARP
   pcaptool.py stream IFACE SEC N     send N UDP/9999 frames, one every SEC seconds
+  pcaptool.py burst IFACE N SIZE     send N numbered UDP/9999 frames of SIZE bytes at once
   pcaptool.py tlscheck FILE KR KC    cut TLS packets end KR bytes into a record / KC of a continuation
   pcaptool.py info FILE              pcapng: block types and options of interest
 
@@ -177,6 +178,13 @@ def cmd_stream(iface, interval, count):
         time.sleep(interval)
 
 
+def cmd_burst(iface, count, size):
+    s = raw_socket(iface)
+    for i in range(count):
+        pad = b"b" * max(0, size - 14 - 20 - 8 - 4)
+        s.send(eth(0x0800, ipv4(17, udp(7001, 9999, struct.pack("!I", i) + pad))))
+
+
 def tcp_payload(data):
     """(payload bytes, True) of an Ethernet/IPv4/TCP frame, or (None, False)."""
     if len(data) < 34 or data[12:14] != b"\x08\x00" or data[23] != 6:
@@ -230,6 +238,8 @@ def main(argv):
         cmd_vlan(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
     elif cmd == "stream":
         cmd_stream(argv[2], float(argv[3]), int(argv[4]))
+    elif cmd == "burst":
+        cmd_burst(argv[2], int(argv[3]), int(argv[4]))
     elif cmd == "tlscheck":
         cmd_tlscheck(argv[2], int(argv[3]), int(argv[4]))
     elif cmd == "mix":

@@ -105,6 +105,42 @@ static void test_frame(void)
         CHECK_EQ_U(afp_direction(99), CST_DIR_UNKNOWN);
 }
 
+/* Cooked frame with a stripped tag: SLL2 (protocol = TPID), TCI, inner protocol, payload. */
+static void test_cooked_vlan_and_vnet(void)
+{
+        uint8_t buf[AFP_HEADROOM + 40] = {0};
+        uint8_t *data = buf + AFP_HEADROOM;
+        data[0] = 0x45;
+        struct sockaddr_ll sll;
+        memset(&sll, 0, sizeof(sll));
+        sll.sll_protocol = htons(0x0800);
+        sll.sll_ifindex = 3;
+        uint32_t cap = 40, orig = 1000;
+        uint8_t *h = afp_sll2_prepend_vlan(data, &sll, &cap, &orig, 0, 0xa02a);
+        CHECK(h == buf);
+        CHECK_EQ_U(cap, 64);
+        CHECK_EQ_U(orig, 1024);
+        CHECK_EQ_U(ld_be16(h), 0x8100);
+        CHECK_EQ_U(ld_be32(h + 4), 3);
+        CHECK_EQ_U(ld_be16(h + 20), 0xa02a);
+        CHECK_EQ_U(ld_be16(h + 22), 0x0800);
+        CHECK_EQ_U(h[24], 0x45);
+        h = afp_sll2_prepend_vlan(data, &sll, &cap, &orig, 0x88a8, 1);
+        CHECK_EQ_U(ld_be16(h), 0x88a8);
+
+        /* virtio_net_hdr: flags, gso_type (ECN bit ignored), hdr_len, gso_size (host order) */
+        uint8_t vnet[AFP_VNET_HDR_LEN] = {1, 0x85, 42, 0, 0xb0, 0x04, 0, 0, 0, 0};
+        struct cst_packet pkt;
+        memset(&pkt, 0, sizeof(pkt));
+        afp_vnet_read(vnet, &pkt);
+        CHECK_EQ_U(pkt.gso_type, 5);
+        CHECK_EQ_U(pkt.gso_size, 1200);
+        vnet[1] = 1; /* TCPv4: no UDP segment size */
+        afp_vnet_read(vnet, &pkt);
+        CHECK_EQ_U(pkt.gso_type, 1);
+        CHECK_EQ_U(pkt.gso_size, 0);
+}
+
 static void test_blocks(void)
 {
         uint8_t b[PCAPNG_SHB_MAX_LEN];
@@ -167,7 +203,10 @@ static void test_dump_pcap(void)
 {
         char err[CST_ERRBUF];
         uint8_t frame[60] = {1, 2, 3}, buf[512];
-        struct cst_dump_opts o = {CST_FORMAT_PCAP, true, CST_LINK_ETHERNET, 65535, NULL, NULL, 0};
+        struct cst_dump_opts o = {.format = CST_FORMAT_PCAP,
+                                  .nsec = true,
+                                  .linktype = CST_LINK_ETHERNET,
+                                  .snaplen = 65535};
         cst_dumper *d;
         char *path = tmp_path("capture_dump.pcap");
         CHECK_EQ_U(cst_dump_open(&d, path, &o, err), 0);
@@ -204,8 +243,12 @@ static void test_dump_pcapng(void)
 {
         char err[CST_ERRBUF];
         uint8_t frame[61] = {0}, buf[2048];
-        struct cst_dump_opts o = {CST_FORMAT_PCAPNG,  true, CST_LINK_ETHERNET, 262144, "veth0",
-                                  "constrictor test", 0};
+        struct cst_dump_opts o = {.format = CST_FORMAT_PCAPNG,
+                                  .nsec = true,
+                                  .linktype = CST_LINK_ETHERNET,
+                                  .snaplen = 262144,
+                                  .ifname = "veth0",
+                                  .userappl = "constrictor test"};
         cst_dumper *d;
         char *path = tmp_path("capture_dump.pcapng");
         CHECK_EQ_U(cst_dump_open(&d, path, &o, err), 0);
@@ -398,6 +441,7 @@ int main(void)
         test_ring_walk();
         test_filter();
         test_frame();
+        test_cooked_vlan_and_vnet();
         test_blocks();
         test_dump_pcap();
         test_dump_pcapng();
