@@ -3,9 +3,13 @@
  * SPEC 2.1 (config -> decision-log check -> same-file check -> format
  * detection -> pipeline), result reporting and stats printing.
  */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <constrictor/constrictor.h>
 #include "commands.h"
 
@@ -132,6 +136,46 @@ static int print_stats(const struct offline_opts *o, const struct cst_stats *st,
         return 0;
 }
 
+/* "<resolved parent directory>/<name>" of path, false if the parent does not resolve. */
+static bool parent_of(const char *path, char out[PATH_MAX])
+{
+        char tmp[PATH_MAX], dir[PATH_MAX];
+        const char *slash = strrchr(path, '/');
+        const char *name = slash ? slash + 1 : path;
+        size_t dlen = slash ? (size_t)(slash - path) : 0;
+
+        if (dlen >= sizeof(tmp))
+                return false;
+        if (slash) {
+                memcpy(tmp, path, dlen);
+                tmp[dlen] = '\0';
+        }
+        if (!realpath(slash ? (dlen ? tmp : "/") : ".", dir))
+                return false;
+        return snprintf(out, PATH_MAX, "%s/%s", dir, name) < PATH_MAX;
+}
+
+/*
+ * True when `log` names the same file as `other` ("-" = stdout), also when
+ * neither exists yet: compare the resolved parent directory and the name.
+ * Writing the decision log over the input or into the output would destroy
+ * captured data.
+ */
+static bool log_collides(const char *log, const char *other)
+{
+        struct stat sl, so;
+        char dl[PATH_MAX], dov[PATH_MAX];
+
+        if (strcmp(other, "-") == 0)
+                return stat(log, &sl) == 0 && fstat(STDOUT_FILENO, &so) == 0 &&
+                       sl.st_dev == so.st_dev && sl.st_ino == so.st_ino;
+        if (stat(log, &sl) == 0 && stat(other, &so) == 0)
+                return sl.st_dev == so.st_dev && sl.st_ino == so.st_ino;
+        if (!parent_of(log, dl) || !parent_of(other, dov))
+                return false;
+        return strcmp(dl, dov) == 0;
+}
+
 /* Everything before the pipeline: config, decision-log mode, same file, format. */
 static int prepare(const struct offline_opts *o, struct cst_config *cfg)
 {
@@ -148,6 +192,10 @@ static int prepare(const struct offline_opts *o, struct cst_config *cfg)
         /* cst_same_file also compares "-" (stdout) with the input. */
         if (cst_same_file(o->input, o->output) == 1)
                 return fatal("input and output paths refer to the same file");
+        if (o->decision_log && log_collides(o->decision_log, o->input))
+                return fatal("decision log and input paths refer to the same file");
+        if (o->decision_log && log_collides(o->decision_log, o->output))
+                return fatal("decision log and output paths refer to the same file");
         if (cst_detect_format(o->input, &fmt, err) != 0)
                 return fatal(err);
         return 0;
