@@ -42,6 +42,9 @@ run mixed-256M-c48 "$(bench_input "$BUILD" 256M)"
 run mixed-256M-c1000 "$(bench_input "$BUILD" 256M 1000)"
 # The same with the harness prefetching packet i+8 (what a batching source can do).
 run mixed-256M-c1000-prefetch8 --prefetch 8 "$(bench_input "$BUILD" 256M 1000)"
+# ... and with each chunk of 512 KiB copied to a buffer first (untimed): hot data, as after
+# the reader's read(2); this is the engine's own cost without the first-touch miss.
+run mixed-256M-c1000-hot --stage 512 "$(bench_input "$BUILD" 256M 1000)"
 # Synthetic TLS: realistic MSS segments at 1 k flows, then the same small
 # per-flow mix (6 handshake + 6 data packets of 256-byte payload) at every
 # flow count so only the table size changes.

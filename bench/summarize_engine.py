@@ -28,6 +28,8 @@ def main():
     checks = [("mixed-256M-c1000", 100, "mixed traffic at 1 k flows"),
               ("mixed-256M-c1000-prefetch8", 100,
                "mixed traffic at 1 k flows, next packets prefetched"),
+              ("mixed-256M-c1000-hot", 100,
+               "mixed traffic at 1 k flows, packets hot in cache (--stage 512)"),
               ("tls-1000", 100, "synthetic TLS at 1 k flows"),
               ("tls-1000000", 200, "synthetic TLS at 1 M flows"),
               ("tls-1000000-prefetch8", 200, "synthetic TLS at 1 M flows, next packets prefetched")]

@@ -2,7 +2,7 @@
 """Turn the raw hyperfine/GNU-time output of bench/offline.sh into
 bench/results/offline.csv and bench/results/offline-summary.md.
 
-usage: summarize_offline.py INDEX RESULTS_DIR MACHINE_LINE COMMAND_LINE
+usage: summarize_offline.py INDEX RESULTS_DIR MACHINE_LINE TAG COMMAND_LINE
 """
 import csv
 import json
@@ -76,10 +76,10 @@ def target_lines(sizes, allrows):
 
 
 def main():
-    index, outdir, machine, cmdline = sys.argv[1:5]
+    index, outdir, machine, tag, cmdline = sys.argv[1:6]
     sizes = load(index)
     allrows = [r for s in sizes for r in rows(s)]
-    with open(os.path.join(outdir, "offline.csv"), "w", newline="") as f:
+    with open(os.path.join(outdir, f"offline{tag}.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(allrows[0].keys()))
         w.writeheader()
         w.writerows(allrows)
@@ -111,7 +111,7 @@ def main():
             r = s["res"].get(name)
             cells.append(f"{r['median'] / (s['bytes'] / (1 << 30)):.3f}" if r else "")
         md.append(f"| {name} | " + " | ".join(cells) + " |")
-    open(os.path.join(outdir, "offline-summary.md"), "w").write("\n".join(md) + "\n")
+    open(os.path.join(outdir, f"offline{tag}-summary.md"), "w").write("\n".join(md) + "\n")
     print("\n".join(md))
 
 
