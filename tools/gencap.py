@@ -249,8 +249,14 @@ def main():
             cmd = [native, a.output, "--flows", str(a.short_flows), "--seed", str(a.seed),
                    "--format", a.format] + (["--nsec"] if a.nsec else [])
             sys.exit(subprocess.call(cmd))
-    target = parse_size(a.size) if a.size else (1 << 62 if a.packets else 64 << 20)
-    out = sys.stdout.buffer if a.output == "-" else open(a.output, "wb")
+    try:
+        target = parse_size(a.size) if a.size else (1 << 62 if a.packets else 64 << 20)
+    except ValueError:
+        ap.error("invalid --size %r (expected a number with an optional K/M/G suffix)" % a.size)
+    try:
+        out = sys.stdout.buffer if a.output == "-" else open(a.output, "wb")
+    except OSError as e:
+        sys.exit("gencap: cannot open %s: %s" % (a.output, e.strerror))
     writer = (PcapngWriter if a.format == "pcapng" else PcapWriter)(out, a.nsec)
     if a.short_flows:
         packets = short_flows(writer, a.seed, a.short_flows)

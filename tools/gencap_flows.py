@@ -4,7 +4,6 @@ time, round trip).  A flow draws every random choice from its own rng, so
 flows interleave deterministically whatever the scheduler does.
 """
 
-import math
 import struct
 
 import gencap_wire as w
@@ -28,7 +27,10 @@ def vlan_tags(rng):
 
 
 def log_uniform(rng, lo, hi):
-    return int(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+    """Roughly log-uniform in [lo, hi] with integer arithmetic only (no libm,
+    so the bytes do not depend on the platform's exp/log rounding)."""
+    e = rng.randrange(lo.bit_length() - 1, hi.bit_length())
+    return min(max(rng.randrange(1 << e, 2 << e), lo), hi)
 
 
 class Tcp:

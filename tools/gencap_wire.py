@@ -18,20 +18,20 @@ FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 _U16 = struct.Struct("!H")
 
 
-def ones_sum(data, acc=0):
-    """RFC 1071 sum, computed as the big integer of the words modulo 0xFFFF
-    (2^16 == 1 mod 0xFFFF, so the value of a byte string is its word sum)."""
-    if len(data) & 1:
-        data = data + b"\x00"
-    return acc + int.from_bytes(data, "big") % 0xFFFF
-
-
 def checksum(*parts):
-    acc = 0
+    """RFC 1071 checksum of the concatenated parts (each of even length but
+    the last).  The sum is taken as the big integer of the bytes modulo
+    0xFFFF, since 2^16 == 1 modulo 0xFFFF; a non-zero multiple of 0xFFFF is
+    the one's-complement value 0xFFFF, whose checksum is 0."""
+    acc, nonzero = 0, False
     for p in parts:
-        acc = ones_sum(p, acc)
-    # 0 and 0xFFFF are the same one's-complement value; either verifies
-    return (~(acc % 0xFFFF)) & 0xFFFF
+        v = int.from_bytes(p + b"\x00" if len(p) & 1 else p, "big")
+        acc += v % 0xFFFF
+        nonzero = nonzero or v != 0
+    r = acc % 0xFFFF
+    if r == 0 and nonzero:
+        r = 0xFFFF
+    return (~r) & 0xFFFF
 
 
 class Noise:

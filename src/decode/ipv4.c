@@ -38,19 +38,16 @@ void dec_ipv4(struct rd *r, uint32_t base, unsigned mode, struct decoded *d)
         d->l3_off = base;
         note_total_length(r, mode, d);
 
-        struct rd h = rd_sub(r, IPV4_MIN_HDR);
-        uint8_t ver_ihl = rd_u8(&h);
-        rd_skip(&h, 1);
-        uint16_t total = rd_be16(&h);
-        rd_skip(&h, 2);
-        uint16_t frag = rd_be16(&h);
-        rd_skip(&h, 1);
-        uint8_t proto = rd_u8(&h);
-        rd_skip(&h, 2);
-        const uint8_t *src = rd_ptr(&h, 4);
-        const uint8_t *dst = rd_ptr(&h, 4);
+        /* One length check for the fixed header, then plain loads from it. */
+        const uint8_t *h = rd_ptr(r, IPV4_MIN_HDR);
+        if (!h)
+                goto malformed;
+        uint8_t ver_ihl = h[0];
+        uint16_t total = ld_be16(h + 2);
+        uint16_t frag = ld_be16(h + 6);
+        uint8_t proto = h[9];
         size_t ihl = (size_t)(ver_ihl & 0x0F) * 4;
-        if (h.err || ver_ihl >> 4 != 4 || ihl < IPV4_MIN_HDR)
+        if (ver_ihl >> 4 != 4 || ihl < IPV4_MIN_HDR)
                 goto malformed;
         rd_skip(r, ihl - IPV4_MIN_HDR); /* options */
         if (r->err)
@@ -66,8 +63,8 @@ void dec_ipv4(struct rd *r, uint32_t base, unsigned mode, struct decoded *d)
                 end = total < r->len ? total : r->len;
         }
 
-        memcpy(d->src, src, 4);
-        memcpy(d->dst, dst, 4);
+        memcpy(d->src, h + 12, 4);
+        memcpy(d->dst, h + 16, 4);
         d->addr_len = 4;
         d->flags |= DEC_F_HAVE_ADDR;
         d->ip_proto = proto;

@@ -93,20 +93,15 @@ void dec_ipv6(struct rd *r, uint32_t base, unsigned mode, struct decoded *d)
         d->ip_version = 6;
         d->l3_off = base;
 
-        struct rd h = rd_sub(r, IPV6_HDR);
-        uint8_t ver = rd_u8(&h) >> 4;
-        rd_skip(&h, 3);
-        uint16_t plen = rd_be16(&h);
-        uint8_t nh = rd_u8(&h);
-        rd_skip(&h, 1);
-        const uint8_t *src = rd_ptr(&h, 16);
-        const uint8_t *dst = rd_ptr(&h, 16);
-        if (h.err || ver != 6) {
+        const uint8_t *h = rd_ptr(r, IPV6_HDR);
+        if (!h || h[0] >> 4 != 6) {
                 dec_set(d, DEC_MALFORMED);
                 return;
         }
-        memcpy(d->src, src, 16);
-        memcpy(d->dst, dst, 16);
+        uint16_t plen = ld_be16(h + 4);
+        uint8_t nh = h[6];
+        memcpy(d->src, h + 8, 16);
+        memcpy(d->dst, h + 24, 16);
         d->addr_len = 16;
         d->flags |= DEC_F_HAVE_ADDR;
         d->ip_proto = nh;

@@ -32,13 +32,10 @@ static inline bool is_vlan_type(uint16_t t)
 static bool vlan_walk(struct rd *r, uint16_t *type, struct decoded *d)
 {
         while (is_vlan_type(*type)) {
-                if (d->vlan_depth == DEC_VLAN_MAX)
+                const uint8_t *tag = rd_ptr(r, 4);
+                if (!tag || d->vlan_depth == DEC_VLAN_MAX)
                         return false;
-                struct rd tag = rd_sub(r, 4);
-                rd_skip(&tag, 2);
-                *type = rd_be16(&tag);
-                if (tag.err)
-                        return false;
+                *type = ld_be16(tag + 2);
                 d->vlan_depth++;
         }
         return true;
@@ -49,14 +46,16 @@ static bool vlan_walk(struct rd *r, uint16_t *type, struct decoded *d)
 static bool link_ethertype(struct rd *r, size_t hdr_len, size_t type_at, uint16_t *type,
                            struct decoded *d)
 {
-        struct rd h = rd_sub(r, hdr_len);
-        rd_skip(&h, type_at);
-        *type = rd_be16(&h);
-        if (h.err || !vlan_walk(r, type, d)) {
-                dec_set(d, DEC_MALFORMED);
-                return false;
-        }
+        const uint8_t *h = rd_ptr(r, hdr_len);
+        if (!h)
+                goto malformed;
+        *type = ld_be16(h + type_at);
+        if (!vlan_walk(r, type, d))
+                goto malformed;
         return true;
+malformed:
+        dec_set(d, DEC_MALFORMED);
+        return false;
 }
 
 static bool link_null(struct rd *r, uint16_t *type, struct decoded *d)

@@ -88,6 +88,7 @@ static void fill_record(const struct pcap_reader *r, const uint8_t *hdr, struct 
 static int read_record(struct pcap_reader *r, struct cst_packet *p, bool first, char *err)
 {
         uint64_t avail = 0;
+        input_prefetch(&r->in, r->off);
         const uint8_t *hdr = input_peek(&r->in, r->off, PCAP_RECORD_HEADER_LEN, first, &avail);
         if (!hdr) {
                 if (!first)

@@ -199,6 +199,7 @@ static int block_header(struct pcapng_reader *r, const uint8_t *h, uint32_t *typ
 static int read_block(struct pcapng_reader *r, struct cst_packet *p, bool first, char *err)
 {
         uint64_t avail = 0;
+        input_prefetch(&r->in, r->off);
         const uint8_t *h = input_peek(&r->in, r->off, 12, first, &avail);
         if (!h) {
                 if (!first)

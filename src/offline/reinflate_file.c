@@ -1,7 +1,7 @@
 /*
  * reinflate / restore of a whole file (SPEC 2.9): the offline pipeline with
- * reinflate_packet() in place of the engine.  EPBs on unknown interfaces and
- * records with caplen > origlen are written unchanged.
+ * reinflate_packet() in place of the engine (which writes EPBs on unknown
+ * interfaces and records with caplen > origlen unchanged, and counts them).
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,30 +28,23 @@ static int reinflate_one(struct offline_run *r, struct reinflater *rf, const str
 {
         struct cst_stats *st = r->st;
         struct cst_packet q = *p;
+        const uint8_t *out;
+        uint32_t out_len;
+        /* reinflate_packet owns the per-packet counters (unknown interface, caplen > origlen). */
+        int rc = reinflate_packet(rf, p, r->index, &out, &out_len, st, err);
+        if (rc != CST_OK) {
+                add_offset(err, r->in_off);
+                return rc;
+        }
+        q.data = out;
+        q.caplen = out_len;
         st->total_packets++;
         st->total_captured_bytes_read += p->caplen;
         st->total_original_bytes_read += p->origlen;
-        if (r->src.format == CST_FORMAT_PCAPNG)
-                st->pcapng_enhanced_packets++;
-        if (p->flags & CST_PKT_UNKNOWN_IF) {
-                st->pcapng_unsupported_packets++;
-        } else if (p->caplen > p->origlen) {
-                st->caplen_exceeds_origlen_packets++;
-        } else {
-                if (p->caplen < p->origlen)
-                        st->already_truncated_input_packets++;
-                const uint8_t *out;
-                uint32_t out_len;
-                int rc = reinflate_packet(rf, p, r->index, &out, &out_len, st, err);
-                if (rc != CST_OK) {
-                        add_offset(err, r->in_off);
-                        return rc;
-                }
-                q.data = out;
-                q.caplen = out_len;
-        }
         st->total_captured_bytes_written += q.caplen;
         st->total_original_bytes_written += q.origlen;
+        if (r->src.format == CST_FORMAT_PCAPNG)
+                st->pcapng_enhanced_packets++;
         offline_advance(r, p);
         return r->sink.ops->write(r->sink.priv, &q, q.caplen, err);
 }

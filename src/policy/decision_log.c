@@ -16,15 +16,15 @@
 
 #include <constrictor/constrictor.h>
 
-#define DLOG_BUF  (256u * 1024u)
-#define DLOG_ROW  1024u /* a row is far shorter; flush before it could not fit */
+#define DLOG_BUF (256u * 1024u)
+#define DLOG_ROW 1024u /* a row is far shorter; flush before it could not fit */
 
 static const char DLOG_HEADER[] =
-        "packet_index,src_ip,src_port,dst_ip,dst_port,transport,tcp_seq,tcp_ack,tcp_flags,"
-        "captured_length_before,captured_length_after,original_length,transport_payload_size,"
-        "decision,reason,bytes_saved,tls_state_before,tls_state_after,"
-        "tls_active_record_remaining_before,tls_active_record_remaining_after,tls_record_event,"
-        "decode_note\n";
+    "packet_index,src_ip,src_port,dst_ip,dst_port,transport,tcp_seq,tcp_ack,tcp_flags,"
+    "captured_length_before,captured_length_after,original_length,transport_payload_size,"
+    "decision,reason,bytes_saved,tls_state_before,tls_state_after,"
+    "tls_active_record_remaining_before,tls_active_record_remaining_after,tls_record_event,"
+    "decode_note\n";
 
 struct dlog {
         FILE *fp;

@@ -19,8 +19,8 @@ struct dlog_row {
         uint64_t index; /* 1-based packet index */
         const struct decoded *d;
         uint32_t caplen_before, caplen_after, origlen;
-        uint16_t reason;       /* enum cst_reason */
-        bool tls_seen;         /* the TLS tracker looked at the packet */
+        uint16_t reason; /* enum cst_reason */
+        bool tls_seen;   /* the TLS tracker looked at the packet */
         const char *state_before, *state_after;
         uint32_t remaining_before, remaining_after;
         const char *event;

@@ -31,34 +31,34 @@ struct cst_engine {
 };
 
 static const char *const reason_names[CST_R_COUNT] = {
-        [CST_R_KEEP_NOT_ANALYSED] = "keep.not_analysed",
-        [CST_R_KEEP_ALREADY_TRUNCATED] = "keep.already_truncated",
-        [CST_R_KEEP_UNSUPPORTED_LINK_TYPE] = "keep.unsupported_link_type",
-        [CST_R_KEEP_DECODE_MALFORMED] = "keep.decode_malformed",
-        [CST_R_KEEP_NO_CANDIDATE] = "keep.no_candidate",
-        [CST_R_KEEP_TCP_SEQ_MISMATCH] = "keep.tcp_seq_mismatch",
-        [CST_R_KEEP_UNSYNCHRONIZED_NON_HANDSHAKE] = "keep.unsynchronized_non_handshake",
-        [CST_R_KEEP_APP_DATA_CONTINUATION_WITH_EXTRA_BYTES] =
-                "keep.app_data_continuation_with_extra_bytes",
-        [CST_R_KEEP_MALFORMED_TLS_RECORD] = "keep.malformed_tls_record",
-        [CST_R_KEEP_MIDDLE_CONTINUATION] = "keep.middle_continuation",
-        [CST_R_KEEP_MIN_SAVINGS] = "keep.min_savings",
-        [CST_R_KEEP_NO_PAYLOAD] = "keep.no_payload",
-        [CST_R_KEEP_NOT_TCP] = "keep.not_tcp",
-        [CST_R_KEEP_CAPLEN_EXCEEDS_ORIGLEN] = "keep.caplen_exceeds_origlen",
-        [CST_R_KEEP_QUIC_LONG_HEADER] = "keep.quic_long_header",
-        [CST_R_KEEP_QUIC_UNCERTAIN] = "keep.quic_uncertain",
-        [CST_R_KEEP_QUIC_DCID_MISMATCH] = "keep.quic_dcid_mismatch",
-        [CST_R_KEEP_QUIC_UNKNOWN_FLOW] = "keep.quic_unknown_flow",
-        [CST_R_KEEP_NOT_PROVEN_TLS] = "keep.not_proven_tls",
-        [CST_R_KEEP_ENCRYPTED_HANDSHAKE] = "keep.encrypted_handshake",
-        [CST_R_TRUNCATE_TLS_APP_DATA_START] = "truncate.tls_app_data_start",
-        [CST_R_TRUNCATE_TLS_FINAL_CONTINUATION] = "truncate.tls_final_continuation",
-        [CST_R_TRUNCATE_TLS_STREAM_CONTINUATION] = "truncate.tls_stream_continuation",
-        [CST_R_TRUNCATE_TLS_BULK_CONTINUATION] = "truncate.tls_bulk_continuation",
-        [CST_R_TRUNCATE_TLS_TRACK] = "truncate.tls_track",
-        [CST_R_TRUNCATE_QUIC_SHORT_HEADER] = "truncate.quic_short_header",
-        [CST_R_TRUNCATE_SNAPLEN] = "truncate.snaplen",
+    [CST_R_KEEP_NOT_ANALYSED] = "keep.not_analysed",
+    [CST_R_KEEP_ALREADY_TRUNCATED] = "keep.already_truncated",
+    [CST_R_KEEP_UNSUPPORTED_LINK_TYPE] = "keep.unsupported_link_type",
+    [CST_R_KEEP_DECODE_MALFORMED] = "keep.decode_malformed",
+    [CST_R_KEEP_NO_CANDIDATE] = "keep.no_candidate",
+    [CST_R_KEEP_TCP_SEQ_MISMATCH] = "keep.tcp_seq_mismatch",
+    [CST_R_KEEP_UNSYNCHRONIZED_NON_HANDSHAKE] = "keep.unsynchronized_non_handshake",
+    [CST_R_KEEP_APP_DATA_CONTINUATION_WITH_EXTRA_BYTES] =
+        "keep.app_data_continuation_with_extra_bytes",
+    [CST_R_KEEP_MALFORMED_TLS_RECORD] = "keep.malformed_tls_record",
+    [CST_R_KEEP_MIDDLE_CONTINUATION] = "keep.middle_continuation",
+    [CST_R_KEEP_MIN_SAVINGS] = "keep.min_savings",
+    [CST_R_KEEP_NO_PAYLOAD] = "keep.no_payload",
+    [CST_R_KEEP_NOT_TCP] = "keep.not_tcp",
+    [CST_R_KEEP_CAPLEN_EXCEEDS_ORIGLEN] = "keep.caplen_exceeds_origlen",
+    [CST_R_KEEP_QUIC_LONG_HEADER] = "keep.quic_long_header",
+    [CST_R_KEEP_QUIC_UNCERTAIN] = "keep.quic_uncertain",
+    [CST_R_KEEP_QUIC_DCID_MISMATCH] = "keep.quic_dcid_mismatch",
+    [CST_R_KEEP_QUIC_UNKNOWN_FLOW] = "keep.quic_unknown_flow",
+    [CST_R_KEEP_NOT_PROVEN_TLS] = "keep.not_proven_tls",
+    [CST_R_KEEP_ENCRYPTED_HANDSHAKE] = "keep.encrypted_handshake",
+    [CST_R_TRUNCATE_TLS_APP_DATA_START] = "truncate.tls_app_data_start",
+    [CST_R_TRUNCATE_TLS_FINAL_CONTINUATION] = "truncate.tls_final_continuation",
+    [CST_R_TRUNCATE_TLS_STREAM_CONTINUATION] = "truncate.tls_stream_continuation",
+    [CST_R_TRUNCATE_TLS_BULK_CONTINUATION] = "truncate.tls_bulk_continuation",
+    [CST_R_TRUNCATE_TLS_TRACK] = "truncate.tls_track",
+    [CST_R_TRUNCATE_QUIC_SHORT_HEADER] = "truncate.quic_short_header",
+    [CST_R_TRUNCATE_SNAPLEN] = "truncate.snaplen",
 };
 
 const char *cst_reason_name(unsigned reason)
@@ -80,18 +80,18 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
                 return NULL;
         }
         e->tls = (struct tls_params){
-                .keep_record = cfg->app_data_keep_record_bytes,
-                .keep_cont = cfg->app_data_continuation_keep_bytes,
-                .min_saved = cfg->min_saved_bytes_per_packet,
-                .policy = cfg->tls_policy,
-                .strict = true,
+            .keep_record = cfg->app_data_keep_record_bytes,
+            .keep_cont = cfg->app_data_continuation_keep_bytes,
+            .min_saved = cfg->min_saved_bytes_per_packet,
+            .policy = cfg->tls_policy,
+            .strict = true,
         };
         e->quic = (struct quic_params){
-                .short_keep = cfg->short_header_keep_packet_bytes,
-                .min_saved = cfg->min_saved_bytes_per_packet,
-                .require_dcid_match = cfg->require_dcid_match,
-                .allow_unknown_dcid = cfg->allow_short_header_without_known_dcid,
-                .strict = true,
+            .short_keep = cfg->short_header_keep_packet_bytes,
+            .min_saved = cfg->min_saved_bytes_per_packet,
+            .require_dcid_match = cfg->require_dcid_match,
+            .allow_unknown_dcid = cfg->allow_short_header_without_known_dcid,
+            .strict = true,
         };
         e->decode_mode = 0; /* fixes on: TSO/jumbo frames are decoded (SPEC 6 item 6) */
         e->st.tls_policy = (int)cfg->tls_policy;
@@ -131,8 +131,11 @@ static void log_plain(cst_engine *e, const struct cst_packet *pkt, const struct 
 {
         if (!e->log)
                 return;
-        struct dlog_row row = {.index = e->pkt_index, .d = d, .caplen_before = pkt->caplen,
-                               .caplen_after = pkt->caplen, .origlen = pkt->origlen,
+        struct dlog_row row = {.index = e->pkt_index,
+                               .d = d,
+                               .caplen_before = pkt->caplen,
+                               .caplen_after = pkt->caplen,
+                               .origlen = pkt->origlen,
                                .reason = reason};
         dlog_write(e->log, &row);
 }
@@ -162,8 +165,7 @@ static const uint8_t *payload_of(const struct cst_packet *pkt, const struct deco
  * flow is closed (SPEC 6 item 13 fix, docs/compatibility.md).
  */
 static void tcp_store(cst_engine *e, struct flow *f, const struct flow_key *k, uint64_t h,
-                      unsigned dir, const struct tls_dir dirs[2], uint8_t tcp_flags,
-                      uint32_t now)
+                      unsigned dir, const struct tls_dir dirs[2], uint8_t tcp_flags, uint32_t now)
 {
         bool any = (dirs[0].flags | dirs[1].flags) & TLS_D_PRESENT;
         if (!f) {
@@ -200,7 +202,7 @@ static void tcp_analyse(cst_engine *e, const struct cst_packet *pkt, const struc
         unsigned dir;
         uint32_t now = packet_seconds(pkt);
         uint64_t h = ft_make_key(&k, d->src, d->dst, d->addr_len, d->sport, d->dport, 6, &dir);
-        bool self = memcmp(k.addr_a, k.addr_b, sizeof(k.addr_a)) == 0 && k.port_a == k.port_b;
+        bool self = k.port_a == k.port_b && memcmp(k.addr_a, k.addr_b, sizeof(k.addr_a)) == 0;
         struct flow *f = ft_lookup(&e->ft, &k, h, now);
         struct tls_dir dirs[2] = {{0}, {0}};
         if (f) {
@@ -231,11 +233,16 @@ static void process_tcp(cst_engine *e, const struct cst_packet *pkt, const struc
         if (analyse)
                 tcp_analyse(e, pkt, d, pl, &out, logged ? &tr : NULL);
         if (logged) {
-                struct dlog_row row = {.index = e->pkt_index, .d = d,
-                                       .caplen_before = pkt->caplen, .caplen_after = out.keep_len,
-                                       .origlen = pkt->origlen, .reason = out.reason,
-                                       .tls_seen = analyse, .state_before = tr.before,
-                                       .state_after = tr.after, .remaining_before = tr.rem_before,
+                struct dlog_row row = {.index = e->pkt_index,
+                                       .d = d,
+                                       .caplen_before = pkt->caplen,
+                                       .caplen_after = out.keep_len,
+                                       .origlen = pkt->origlen,
+                                       .reason = out.reason,
+                                       .tls_seen = analyse,
+                                       .state_before = tr.before,
+                                       .state_after = tr.after,
+                                       .remaining_before = tr.rem_before,
                                        .remaining_after = tr.rem_after,
                                        .event = tls_event_name(out.event)};
                 dlog_write(e->log, &row);

@@ -16,7 +16,10 @@
 
 #include <constrictor/constrictor.h>
 
+#include "util/rd.h"
+
 #define FT_INITIAL_FLOWS 1024u
+#define FT_MAX_FLOWS     (1u << 30) /* the index (2 slots per flow) must stay below 2^31 slots */
 
 static inline uint64_t ft_mix(uint64_t a, uint64_t b)
 {
@@ -36,20 +39,49 @@ static uint64_t ft_hash(const struct flow_key *k)
 
 _Static_assert(sizeof(struct flow_key) == 40, "flow key is hashed as five 64-bit words");
 
+/* Order two addresses as big-endian numbers without a library call (4 or 16 bytes). */
+static inline int addr_cmp(const uint8_t *a, const uint8_t *b, uint8_t len)
+{
+        if (len == 4) {
+                uint32_t x = ld_be32(a), y = ld_be32(b);
+                return (x > y) - (x < y);
+        }
+        for (unsigned i = 0; i < 16; i += 4) {
+                uint32_t x = ld_be32(a + i), y = ld_be32(b + i);
+                if (x != y)
+                        return x > y ? 1 : -1;
+        }
+        return 0;
+}
+
 uint64_t ft_make_key(struct flow_key *k, const uint8_t *src, const uint8_t *dst, uint8_t addr_len,
                      uint16_t sport, uint16_t dport, uint8_t proto, unsigned *dir)
 {
-        int c = memcmp(src, dst, addr_len);
+        int c = addr_cmp(src, dst, addr_len);
         bool swap = c > 0 || (c == 0 && sport > dport);
+        const uint8_t *a = swap ? dst : src, *b = swap ? src : dst;
         memset(k, 0, sizeof(*k));
-        memcpy(k->addr_a, swap ? dst : src, addr_len);
-        memcpy(k->addr_b, swap ? src : dst, addr_len);
+        if (addr_len == 4) {
+                memcpy(k->addr_a, a, 4);
+                memcpy(k->addr_b, b, 4);
+        } else {
+                memcpy(k->addr_a, a, 16);
+                memcpy(k->addr_b, b, 16);
+        }
         k->port_a = swap ? dport : sport;
         k->port_b = swap ? sport : dport;
         k->addr_len = addr_len;
         k->proto = proto;
         *dir = swap ? 1u : 0u;
         return ft_hash(k);
+}
+
+static inline bool key_equal(const struct flow_key *x, const struct flow_key *y)
+{
+        uint64_t a[5], b[5];
+        memcpy(a, x, sizeof(a));
+        memcpy(b, y, sizeof(b));
+        return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4])) == 0;
 }
 
 static uint32_t slots_for(uint32_t flows)
@@ -64,6 +96,8 @@ int ft_init(struct flowtable *ft, uint32_t max_flows, uint32_t idle_timeout_sec,
 {
         memset(ft, 0, sizeof(*ft));
         ft->max_flows = max_flows ? max_flows : 1;
+        if (ft->max_flows > FT_MAX_FLOWS)
+                ft->max_flows = FT_MAX_FLOWS;
         ft->idle_timeout = idle_timeout_sec;
         ft->flows_cap = ft->max_flows < FT_INITIAL_FLOWS ? ft->max_flows : FT_INITIAL_FLOWS;
         uint32_t nslots = slots_for(ft->flows_cap);
@@ -156,8 +190,7 @@ static void lru_push_head(struct flowtable *ft, uint32_t e)
         ft->lru_head = e;
 }
 
-struct flow *ft_lookup(struct flowtable *ft, const struct flow_key *k, uint64_t hash,
-                       uint32_t now)
+struct flow *ft_lookup(struct flowtable *ft, const struct flow_key *k, uint64_t hash, uint32_t now)
 {
         uint32_t tag = (uint32_t)(hash >> 32);
         uint32_t i = tag & ft->slot_mask;
@@ -168,7 +201,7 @@ struct flow *ft_lookup(struct flowtable *ft, const struct flow_key *k, uint64_t 
                 if (slot_tag(s) == tag) {
                         uint32_t e = slot_entry(s);
                         struct flow *f = &ft->flows[e];
-                        if (memcmp(&f->key, k, sizeof(*k)) == 0) {
+                        if (key_equal(&f->key, k)) {
                                 f->last_seen = now;
                                 if (ft->lru_head != e) {
                                         lru_unlink(ft, e);
@@ -218,8 +251,7 @@ void ft_remove(struct flowtable *ft, struct flow *f)
         ft->used--;
 }
 
-struct flow *ft_insert(struct flowtable *ft, const struct flow_key *k, uint64_t hash,
-                       uint32_t now)
+struct flow *ft_insert(struct flowtable *ft, const struct flow_key *k, uint64_t hash, uint32_t now)
 {
         if (ft->used >= ft->max_flows) {
                 ft_remove(ft, &ft->flows[ft->lru_tail]);

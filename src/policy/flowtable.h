@@ -35,12 +35,12 @@ struct flow_key {
 };
 
 /* One TLS direction (SPEC 2.7 state), 12 bytes. */
-#define TLS_D_PRESENT     0x01u /* the direction has a state ("none" otherwise) */
-#define TLS_D_CONFIRMED   0x02u
-#define TLS_D_SEEN_APP    0x04u
-#define TLS_D_SYNCED      0x08u
-#define TLS_D_ACTIVE      0x10u
-#define TLS_D_ACTIVE_APP  0x20u
+#define TLS_D_PRESENT    0x01u /* the direction has a state ("none" otherwise) */
+#define TLS_D_CONFIRMED  0x02u
+#define TLS_D_SEEN_APP   0x04u
+#define TLS_D_SYNCED     0x08u
+#define TLS_D_ACTIVE     0x10u
+#define TLS_D_ACTIVE_APP 0x20u
 
 struct tls_dir {
         uint32_t expected_seq;
@@ -104,15 +104,13 @@ uint64_t ft_make_key(struct flow_key *k, const uint8_t *src, const uint8_t *dst,
                      uint16_t sport, uint16_t dport, uint8_t proto, unsigned *dir);
 
 /* Find a flow (NULL if absent); a hit is moved to the LRU head. */
-struct flow *ft_lookup(struct flowtable *ft, const struct flow_key *k, uint64_t hash,
-                       uint32_t now);
+struct flow *ft_lookup(struct flowtable *ft, const struct flow_key *k, uint64_t hash, uint32_t now);
 /*
  * Insert a key known to be absent; returns the new entry with a zeroed state.
  * Evicts the least recently used entry when the table is full.  Returns NULL
  * only when growing the table failed (the caller keeps the packet whole).
  */
-struct flow *ft_insert(struct flowtable *ft, const struct flow_key *k, uint64_t hash,
-                       uint32_t now);
+struct flow *ft_insert(struct flowtable *ft, const struct flow_key *k, uint64_t hash, uint32_t now);
 void ft_remove(struct flowtable *ft, struct flow *f);
 /* Expire entries idle for more than the timeout (by packet time). */
 void ft_expire(struct flowtable *ft, uint32_t now);

@@ -89,6 +89,13 @@ static bool parse_long(const uint8_t *pl, uint32_t len, uint32_t s, struct long_
         return true;
 }
 
+/* Byte `at` of the payload (the caller has checked at < len). */
+static inline uint8_t byte_at(const uint8_t *pl, uint32_t len, uint32_t at)
+{
+        struct rd r = rd_init(pl, len);
+        return rd_peek_u8(&r, at);
+}
+
 static struct flow *flow_of(const struct quic_flow_ref *fr)
 {
         return ft_lookup(fr->ft, fr->key, fr->hash, fr->now);
@@ -118,8 +125,8 @@ static void learn_initial(const struct quic_flow_ref *fr, const struct long_hdr 
 
 /* The short header at pos of a known connection: match and cut. */
 static void short_header(const struct quic_params *p, const struct quic_conn *c, unsigned dir,
-                         const struct decoded *d, const uint8_t *pl, uint32_t pos,
-                         uint32_t caplen, struct cst_stats *st, struct quic_out *out)
+                         const struct decoded *d, const uint8_t *pl, uint32_t pos, uint32_t caplen,
+                         struct cst_stats *st, struct quic_out *out)
 {
         uint32_t len = d->payload_len;
         bool from_client = dir == c->client_dir;
@@ -163,19 +170,19 @@ static void short_header(const struct quic_params *p, const struct quic_conn *c,
 }
 
 void quic_process(const struct quic_params *p, const struct quic_flow_ref *fr,
-                  const struct decoded *d, const uint8_t *pl, uint32_t caplen,
-                  struct cst_stats *st, struct quic_out *out)
+                  const struct decoded *d, const uint8_t *pl, uint32_t caplen, struct cst_stats *st,
+                  struct quic_out *out)
 {
         uint32_t len = d->payload_len, pos = 0;
         bool saw_long = false, counted = true;
         out->keep_len = caplen;
         out->reason = CST_R_KEEP_NOT_ANALYSED;
-        if (p->strict && len >= 5 && (pl[0] & 0x80u)) {
+        if (p->strict && len >= 5 && (byte_at(pl, len, 0) & 0x80u)) {
                 struct rd r = rd_init(pl, len);
                 rd_skip(&r, 1);
                 counted = quic_version_known(rd_be32(&r));
         }
-        while (pos < len && (pl[pos] & 0x80u)) {
+        while (pos < len && (byte_at(pl, len, pos) & 0x80u)) {
                 struct long_hdr h;
                 if (!parse_long(pl, len, pos, &h)) {
                         if (counted) {
@@ -194,7 +201,7 @@ void quic_process(const struct quic_params *p, const struct quic_flow_ref *fr,
                         out->reason = CST_R_KEEP_QUIC_LONG_HEADER;
                 return;
         }
-        uint8_t b = pl[pos];
+        uint8_t b = byte_at(pl, len, pos);
         if ((b & 0x80u) || !(b & 0x40u)) {
                 if (saw_long && counted) {
                         st->quic_kept_uncertain++;

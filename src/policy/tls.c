@@ -32,25 +32,25 @@
 enum tls_kind { KIND_NONE = 0, KIND_START, KIND_FINAL, KIND_STREAM, KIND_BULK };
 
 static const char *const tls_event_names[TLS_EV_COUNT] = {
-        [TLS_EV_NONE] = "",
-        [TLS_EV_SYN_OR_RST_STATE_RESET] = "syn_or_rst_state_reset",
-        [TLS_EV_TCP_SEQ_MISMATCH] = "tcp_seq_mismatch",
-        [TLS_EV_MIDDLE_CONTINUATION] = "middle_continuation",
-        [TLS_EV_STREAM_CONTINUATION] = "stream_continuation",
-        [TLS_EV_FINAL_CONTINUATION] = "final_continuation",
-        [TLS_EV_APP_DATA_CONTINUATION_BOUNDARY] = "app_data_continuation_boundary",
-        [TLS_EV_APP_DATA_CONTINUATION_WITH_EXTRA_BYTES] = "app_data_continuation_with_extra_bytes",
-        [TLS_EV_APP_DATA_CONTINUATION_BOUNDARY_PARSE_FAILED] =
-                "app_data_continuation_boundary_parse_failed",
-        [TLS_EV_BULK_CONTINUATION] = "bulk_continuation",
-        [TLS_EV_UNSYNCHRONIZED_NON_HANDSHAKE] = "unsynchronized_non_handshake",
-        [TLS_EV_APP_DATA_START] = "app_data_start",
-        [TLS_EV_APP_DATA_CONTINUATION_THEN_APP_DATA_START] =
-                "app_data_continuation_then_app_data_start",
-        [TLS_EV_VISIBLE_HANDSHAKE] = "visible_handshake",
-        [TLS_EV_APP_DATA_CONTINUATION_THEN_VISIBLE_RECORD] =
-                "app_data_continuation_then_visible_record",
-        [TLS_EV_MALFORMED_TLS_RECORD] = "malformed_tls_record",
+    [TLS_EV_NONE] = "",
+    [TLS_EV_SYN_OR_RST_STATE_RESET] = "syn_or_rst_state_reset",
+    [TLS_EV_TCP_SEQ_MISMATCH] = "tcp_seq_mismatch",
+    [TLS_EV_MIDDLE_CONTINUATION] = "middle_continuation",
+    [TLS_EV_STREAM_CONTINUATION] = "stream_continuation",
+    [TLS_EV_FINAL_CONTINUATION] = "final_continuation",
+    [TLS_EV_APP_DATA_CONTINUATION_BOUNDARY] = "app_data_continuation_boundary",
+    [TLS_EV_APP_DATA_CONTINUATION_WITH_EXTRA_BYTES] = "app_data_continuation_with_extra_bytes",
+    [TLS_EV_APP_DATA_CONTINUATION_BOUNDARY_PARSE_FAILED] =
+        "app_data_continuation_boundary_parse_failed",
+    [TLS_EV_BULK_CONTINUATION] = "bulk_continuation",
+    [TLS_EV_UNSYNCHRONIZED_NON_HANDSHAKE] = "unsynchronized_non_handshake",
+    [TLS_EV_APP_DATA_START] = "app_data_start",
+    [TLS_EV_APP_DATA_CONTINUATION_THEN_APP_DATA_START] =
+        "app_data_continuation_then_app_data_start",
+    [TLS_EV_VISIBLE_HANDSHAKE] = "visible_handshake",
+    [TLS_EV_APP_DATA_CONTINUATION_THEN_VISIBLE_RECORD] =
+        "app_data_continuation_then_visible_record",
+    [TLS_EV_MALFORMED_TLS_RECORD] = "malformed_tls_record",
 };
 
 const char *tls_event_name(unsigned ev)
@@ -76,9 +76,14 @@ struct tls_walk {
         uint8_t kind, ev;
         bool conf0, mism, has, uncertain, reset, middle, extra;
         bool resync, resync_ad, pending, boundary_ok, after_boundary, bulk;
-        bool done;          /* an early KEEP return was taken */
+        bool done; /* an early KEEP return was taken */
         uint16_t done_reason;
 };
+
+static inline uint32_t min_u32(uint32_t a, uint32_t b)
+{
+        return a < b ? a : b;
+}
 
 static inline bool has_flag(const struct tls_dir *s, uint8_t f)
 {
@@ -100,7 +105,7 @@ static inline void get_or_create(struct tls_dir *s)
 
 static inline void clear_active(struct tls_dir *s)
 {
-        s->flags &= (uint8_t)~(TLS_D_ACTIVE | TLS_D_ACTIVE_APP);
+        s->flags &= (uint8_t) ~(TLS_D_ACTIVE | TLS_D_ACTIVE_APP);
         s->active_type = 0;
         s->active_remaining = 0;
 }
@@ -206,6 +211,13 @@ static void walk_no_header(struct tls_walk *w)
         w->uncertain = true;
 }
 
+/* Handshake message types of RFC 8446 §4 and RFC 5246 §7.4 (plaintext). */
+static const bool HS_MSG_TYPE[256] = {
+    [0] = true,  [1] = true,  [2] = true,  [4] = true,  [5] = true,   [8] = true,
+    [11] = true, [12] = true, [13] = true, [14] = true, [15] = true,  [16] = true,
+    [20] = true, [21] = true, [22] = true, [24] = true, [254] = true,
+};
+
 /*
  * Strict mode: an unknown direction is confirmed only by a handshake record
  * whose first message type is a plaintext handshake type (RFC 8446 §4,
@@ -218,13 +230,7 @@ static bool plausible_first_handshake(const struct tls_walk *w, uint32_t pos)
         uint8_t mt = rd_u8(&r);
         if (r.err)
                 return true; /* message type not in this packet: as the old tool */
-        switch (mt) {
-        case 0: case 1: case 2: case 4: case 5: case 8: case 11: case 12: case 13: case 14:
-        case 15: case 16: case 20: case 21: case 22: case 24: case 254:
-                return true;
-        default:
-                return false;
-        }
+        return HS_MSG_TYPE[mt];
 }
 
 /* One visible record at w->pos.  Sets w->done on an early KEEP. */
@@ -263,9 +269,7 @@ static void walk_record(struct tls_walk *w, const struct tls_hdr *h)
                 k->flags |= TLS_D_SEEN_APP;
                 if (w->boundary_ok)
                         w->after_boundary = true;
-                w->cand = w->pos + (w->p->keep_record < (total < avail ? total : avail)
-                                            ? w->p->keep_record
-                                            : (total < avail ? total : avail));
+                w->cand = w->pos + min_u32(w->p->keep_record, min_u32(total, avail));
                 w->has = true;
                 w->kind = KIND_START;
                 w->ev = w->after_boundary ? TLS_EV_APP_DATA_CONTINUATION_THEN_APP_DATA_START
@@ -276,7 +280,8 @@ static void walk_record(struct tls_walk *w, const struct tls_hdr *h)
         }
         if (total > avail) { /* the record continues in later packets */
                 k->flags |= TLS_D_ACTIVE;
-                k->flags = (uint8_t)(ad ? (k->flags | TLS_D_ACTIVE_APP) : (k->flags & ~TLS_D_ACTIVE_APP));
+                k->flags =
+                    (uint8_t)(ad ? (k->flags | TLS_D_ACTIVE_APP) : (k->flags & ~TLS_D_ACTIVE_APP));
                 k->active_type = t;
                 k->active_remaining = total - avail;
                 w->pos = w->len;
@@ -384,8 +389,13 @@ void tls_process(const struct tls_params *p, struct tls_dir *k, struct tls_dir *
                  const struct decoded *d, const uint8_t *payload, uint32_t caplen,
                  struct cst_stats *st, struct tls_out *out)
 {
-        struct tls_walk w = {.p = p, .k = k, .r = r, .st = st, .pl = payload,
-                             .len = d->payload_len, .cand = d->payload_len};
+        struct tls_walk w = {.p = p,
+                             .k = k,
+                             .r = r,
+                             .st = st,
+                             .pl = payload,
+                             .len = d->payload_len,
+                             .cand = d->payload_len};
         out->keep_len = caplen;
         out->reason = CST_R_KEEP_NO_PAYLOAD;
         if (d->tcp_flags & (TCP_SYN | TCP_RST)) {
@@ -425,7 +435,8 @@ size_t tls_state_string(const struct tls_dir *s, char *buf, size_t cap)
                 return (size_t)snprintf(buf, cap, "none");
         const char *active = "";
         if (has_flag(s, TLS_D_ACTIVE))
-                active = has_flag(s, TLS_D_ACTIVE_APP) ? "/active_app_data" : "/active_non_app_data";
+                active =
+                    has_flag(s, TLS_D_ACTIVE_APP) ? "/active_app_data" : "/active_non_app_data";
         return (size_t)snprintf(buf, cap, "%s/%s%s%s",
                                 has_flag(s, TLS_D_CONFIRMED) ? "confirmed" : "unconfirmed",
                                 has_flag(s, TLS_D_SYNCED) ? "synchronized" : "unsynchronized",

@@ -26,6 +26,14 @@ void reinflate_free(struct reinflater *r);
  * (nothing to change) or at r->buf.  Returns CST_OK, or CST_EFATAL when
  * origlen is beyond REINFLATE_MAX_ORIGLEN (message names the packet).
  * `index` is the 0-based packet index used in messages.
+ *
+ * Counters it owns: packets_reinflated, filler_bytes_written, the checksum
+ * counters, pcapng_unsupported_packets (CST_PKT_UNKNOWN_IF packets, passed
+ * through) and caplen_exceeds_origlen_packets (passed through).  Raw blocks
+ * (CST_REC_BLOCK) pass through uncounted.  The caller counts the totals.
+ * Filler: cfg->fill_byte, or with cfg->fill_random xoshiro256** bytes seeded
+ * from cfg->seed (reproducible) or, without a seed, from getrandom(2).
+ * Checksum recompute: Ethernet as SPEC 2.9, also SLL, SLL2, raw IP and null.
  */
 int reinflate_packet(struct reinflater *r, const struct cst_packet *pkt, uint64_t index,
                      const uint8_t **out, uint32_t *out_len, struct cst_stats *st, char *err);

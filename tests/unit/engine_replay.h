@@ -59,7 +59,9 @@ static inline int replay_file(const char *path, const struct cst_config *cfg, bo
         struct pcap_pkthdr *h;
         const u_char *data;
         while (out->n < REPLAY_MAX && pcap_next_ex(pc, &h, &data) == 1) {
-                struct cst_packet p = {.data = data, .caplen = h->caplen, .origlen = h->len,
+                struct cst_packet p = {.data = data,
+                                       .caplen = h->caplen,
+                                       .origlen = h->len,
                                        .ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u,
                                        .linktype = (uint32_t)pcap_datalink(pc)};
                 struct cst_verdict v;

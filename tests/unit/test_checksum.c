@@ -169,6 +169,19 @@ static void test_rfc1071_vector(void)
         CHECK_EQ_U(csum_finish(csum_partial(v, 8, 0)), (uint16_t)~0xddf2u);
         for (uint32_t n = 0; n <= 8; n++) /* odd lengths and tails */
                 CHECK_EQ_U(csum_finish(csum_partial(v, n, 0)), (uint16_t)~fold(sum16(v, n, 0)));
+
+        /* The 32-bit-word sum equals the 16-bit-word sum on any data and length,
+         * including all-ones data (carries) and frames of 64 KiB. */
+        static uint8_t big[65536 + 7];
+        uint32_t x = 12345;
+        for (size_t i = 0; i < sizeof(big); i++) {
+                x = x * 1103515245u + 12345u;
+                big[i] = i < 4096 ? 0xFF : (uint8_t)(x >> 16);
+        }
+        static const uint32_t lens[] = {1, 2, 3, 5, 4095, 4096, 4097, 9999, 65535, 65536 + 7};
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+                CHECK_EQ_U(csum_finish(csum_partial(big, lens[i], 0)),
+                           (uint16_t)~fold(sum16(big, lens[i], 0)));
 }
 
 static uint8_t skip_of(uint32_t linktype, struct fb *f)

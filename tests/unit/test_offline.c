@@ -1,4 +1,6 @@
 /* Offline pipeline through the public API: order of work, tails, counters, detection. */
+#include <fcntl.h>
+
 #include <constrictor/constrictor.h>
 
 #include "check.h"
@@ -6,7 +8,7 @@
 
 static void pcap_header(struct bbuf *b)
 {
-        static const uint8_t h[24] = {0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0,
+        static const uint8_t h[24] = {0xD4, 0xC3, 0xB2, 0xA1, 2,    0,    4, 0, 0, 0, 0, 0,
                                       0,    0,    0,    0,    0xFF, 0xFF, 0, 0, 1, 0, 0, 0};
         bb_put(b, h, 24);
 }
@@ -125,6 +127,7 @@ static void test_pcapng(void)
                 CHECK_EQ_U(st.total_packets, 2);
                 CHECK_EQ_U(st.pcapng_enhanced_packets, 2);
                 CHECK_EQ_U(st.pcapng_unknown_blocks_copied, 1);
+                CHECK_EQ_U(st.pcapng_unsupported_packets, 1);
                 size_t n;
                 uint8_t *o = read_file(out, &n);
                 CHECK(o && n == b.len && memcmp(o, b.p, n) == 0);
@@ -186,10 +189,72 @@ static void test_detect_and_same_file(void)
         CHECK(link(p, l) == 0);
         CHECK(cst_same_file(l, p) == 1);
         unlink(l);
+        /* "-" as the output is stdout: redirected onto the input it is the same file */
+        int saved = dup(1), fd = open(p, O_WRONLY | O_APPEND);
+        fflush(stdout);
+        dup2(fd, 1);
+        int same = cst_same_file(p, "-"), other = cst_same_file(q, "-");
+        dup2(saved, 1);
+        close(saved);
+        close(fd);
+        CHECK(same == 1);
+        CHECK(other == 0);
+}
+
+static void test_reinflate(void)
+{
+        struct cst_config cfg;
+        struct cst_stats st;
+        char err[CST_ERRBUF];
+        struct bbuf b = {0}, want = {0};
+        cst_config_defaults(&cfg);
+        pcap_header(&b);
+        pcap_record(&b, 10, 20);
+        pcap_record(&b, 12, 6); /* caplen > origlen: unchanged */
+        pcap_header(&want);
+        bb_put(&want, b.p + 24, 8);
+        bb_u32(&want, 20, false);
+        bb_u32(&want, 20, false);
+        bb_put(&want, b.p + 40, 10);
+        for (int i = 0; i < 10; i++)
+                bb_u8(&want, 0xAB);
+        bb_put(&want, b.p + 50, 28);
+        const char *in = tmp_path("ri.pcap"), *out = tmp_path("ri_out.pcap");
+        write_file(in, b.p, b.len);
+        CHECK(cst_reinflate_file(in, out, &cfg, &st, err) == CST_OK);
+        CHECK_EQ_U(st.total_packets, 2);
+        CHECK_EQ_U(st.packets_reinflated, 1);
+        CHECK_EQ_U(st.filler_bytes_written, 10);
+        CHECK_EQ_U(st.caplen_exceeds_origlen_packets, 1);
+        CHECK_EQ_U(st.total_captured_bytes_written, 32);
+        size_t n;
+        uint8_t *o = read_file(out, &n);
+        CHECK(o && n == want.len && memcmp(o, want.p, n) == 0);
+        free(o);
+        /* the original-length bound names the packet and its file offset */
+        pcap_record(&b, 4, 300000);
+        write_file(in, b.p, b.len);
+        CHECK(cst_reinflate_file(in, out, &cfg, &st, err) == CST_EFATAL);
+        CHECK_STR(err, "packet 2 at file offset 78: original length 300000 exceeds the maximum of "
+                       "262144 bytes");
+        /* pcapng: EPB on an unknown interface is re-written unchanged */
+        struct bbuf g = {0};
+        ng_file(&g, true);
+        write_file(in, g.p, g.len);
+        CHECK(cst_reinflate_file(in, out, &cfg, &st, err) == CST_OK);
+        CHECK_EQ_U(st.pcapng_unsupported_packets, 1);
+        CHECK_EQ_U(st.pcapng_enhanced_packets, 2);
+        o = read_file(out, &n);
+        CHECK(o && n == g.len && memcmp(o, g.p, n) == 0);
+        free(o);
+        free(g.p);
+        free(b.p);
+        free(want.p);
 }
 
 int main(void)
 {
+        test_reinflate();
         test_pcap_tail();
         test_pcapng();
         test_detect_and_same_file();

@@ -8,10 +8,10 @@
 #include "util/rd.h"
 
 static const uint8_t magic_bytes[4][4] = {
-        {0xD4, 0xC3, 0xB2, 0xA1}, /* LE µs */
-        {0xA1, 0xB2, 0xC3, 0xD4}, /* BE µs */
-        {0x4D, 0x3C, 0xB2, 0xA1}, /* LE ns */
-        {0xA1, 0xB2, 0x3C, 0x4D}, /* BE ns */
+    {0xD4, 0xC3, 0xB2, 0xA1}, /* LE µs */
+    {0xA1, 0xB2, 0xC3, 0xD4}, /* BE µs */
+    {0x4D, 0x3C, 0xB2, 0xA1}, /* LE ns */
+    {0xA1, 0xB2, 0x3C, 0x4D}, /* BE ns */
 };
 
 static void global_header(struct bbuf *b, int magic, uint32_t snaplen, uint32_t linktype)
@@ -50,8 +50,7 @@ static void make_file(struct bbuf *b, int magic, uint32_t linktype)
 }
 
 /* Read every record, check fields, copy through a sink; returns next_batch's final code. */
-static int copy_through(const char *in, const char *out, int magic, uint32_t linktype,
-                        char *err)
+static int copy_through(const char *in, const char *out, int magic, uint32_t linktype, char *err)
 {
         struct cst_source src;
         struct cst_sink sink;

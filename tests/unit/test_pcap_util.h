@@ -17,6 +17,8 @@ struct bbuf {
 
 static inline void bb_put(struct bbuf *b, const void *src, size_t n)
 {
+        if (n == 0)
+                return;
         if (b->len + n > b->cap) {
                 b->cap = (b->len + n) * 2 + 64;
                 b->p = realloc(b->p, b->cap);

@@ -1,4 +1,6 @@
 /* PCAPNG reader/writer: both byte orders, sections, interfaces, raw blocks, SPEC 2.4 messages. */
+#include <sys/wait.h>
+
 #include "check.h"
 #include "test_pcap_util.h"
 #include "format/pcapng.h"
@@ -58,8 +60,8 @@ static void idb(struct bbuf *b, bool be, uint16_t linktype, int tsresol)
         end(b, at, be);
 }
 
-static void epb(struct bbuf *b, bool be, uint32_t ifid, uint32_t hi, uint32_t lo,
-                uint32_t caplen, uint32_t origlen, uint8_t padbyte, bool with_opts)
+static void epb(struct bbuf *b, bool be, uint32_t ifid, uint32_t hi, uint32_t lo, uint32_t caplen,
+                uint32_t origlen, uint8_t padbyte, bool with_opts)
 {
         size_t at = begin(b, 6, be);
         bb_u32(b, ifid, be);
@@ -115,21 +117,21 @@ struct expect {
 };
 
 static const struct expect want[] = {
-        {CST_REC_BLOCK, CST_PKT_SHB, 0, 0, 0},
-        {CST_REC_BLOCK, CST_PKT_IDB, 0, 0, 0},
-        {CST_REC_BLOCK, CST_PKT_IDB, 0, 0, 0},
-        {CST_REC_PACKET, 0, 60, 1, (1ull << 32) + 2},
-        {CST_REC_BLOCK, 0, 0, 0, 0},
-        {CST_REC_PACKET, 0, 5, 101, ((0x10ull << 32) + 0x20) * 1000},
-        {CST_REC_BLOCK, 0, 0, 0, 0},
-        {CST_REC_PACKET, CST_PKT_UNKNOWN_IF, 8, 0, ((3ull << 32) + 4) * 1000},
-        {CST_REC_BLOCK, 0, 0, 0, 0},
-        {CST_REC_BLOCK, 0, 0, 0, 0},
-        {CST_REC_BLOCK, CST_PKT_SHB, 0, 0, 0},
-        {CST_REC_BLOCK, CST_PKT_IDB, 0, 0, 0},
-        {CST_REC_PACKET, 0, 33, 113, 2000000000ull},
-        {CST_REC_PACKET, CST_PKT_UNKNOWN_IF, 4, 0, ((5ull << 32) + 6) * 1000},
-        {CST_REC_BLOCK, 0, 0, 0, 0},
+    {CST_REC_BLOCK, CST_PKT_SHB, 0, 0, 0},
+    {CST_REC_BLOCK, CST_PKT_IDB, 0, 0, 0},
+    {CST_REC_BLOCK, CST_PKT_IDB, 0, 0, 0},
+    {CST_REC_PACKET, 0, 60, 1, (1ull << 32) + 2},
+    {CST_REC_BLOCK, 0, 0, 0, 0},
+    {CST_REC_PACKET, 0, 5, 101, ((0x10ull << 32) + 0x20) * 1000},
+    {CST_REC_BLOCK, 0, 0, 0, 0},
+    {CST_REC_PACKET, CST_PKT_UNKNOWN_IF, 8, 0, ((3ull << 32) + 4) * 1000},
+    {CST_REC_BLOCK, 0, 0, 0, 0},
+    {CST_REC_BLOCK, 0, 0, 0, 0},
+    {CST_REC_BLOCK, CST_PKT_SHB, 0, 0, 0},
+    {CST_REC_BLOCK, CST_PKT_IDB, 0, 0, 0},
+    {CST_REC_PACKET, 0, 33, 113, 2000000000ull},
+    {CST_REC_PACKET, CST_PKT_UNKNOWN_IF, 4, 0, ((5ull << 32) + 6) * 1000},
+    {CST_REC_BLOCK, 0, 0, 0, 0},
 };
 #define NWANT (sizeof(want) / sizeof(want[0]))
 
@@ -152,8 +154,8 @@ static void check_record(const struct cst_packet *p, unsigned i)
 }
 
 /* Read `in`, check the records, write every one cut to keep(p) into `out`. */
-static int copy_through(const char *in, const char *out, uint32_t cut, bool check,
-                        unsigned *count, char *err)
+static int copy_through(const char *in, const char *out, uint32_t cut, bool check, unsigned *count,
+                        char *err)
 {
         struct cst_source src;
         struct cst_sink sink;
@@ -251,7 +253,7 @@ static int read_bytes(const void *p, size_t len, unsigned *count, struct cst_sou
 
 #define EXPECT_FATAL(buf, len, msg)                                                                \
         do {                                                                                       \
-                CHECK(read_bytes((buf), (len), &count, &t, err) == CST_EFATAL);       \
+                CHECK(read_bytes((buf), (len), &count, &t, err) == CST_EFATAL);                    \
                 CHECK_STR(err, msg);                                                               \
         } while (0)
 
@@ -262,7 +264,8 @@ static void test_errors(void)
         struct cst_source_tail t;
         struct bbuf b = {0};
         idb(&b, false, 1, -1);
-        EXPECT_FATAL(b.p, b.len, "file offset 0: PCAPNG file does not begin with a Section Header Block");
+        EXPECT_FATAL(b.p, b.len,
+                     "file offset 0: PCAPNG file does not begin with a Section Header Block");
         b.len = 0;
         shb(&b, false, false);
         b.p[8] = 0x11;
@@ -371,8 +374,65 @@ static void test_builders(void)
         CHECK_EQ_U(pcapng_ts_to_ns(3, 0x81), 1500000000ull);
 }
 
+/* Feed `b` to stdin through a pipe from a child process; returns its pid. */
+static pid_t feed_stdin(const struct bbuf *b, int *saved)
+{
+        int fds[2];
+        if (pipe(fds) != 0)
+                exit(2);
+        pid_t pid = fork();
+        if (pid == 0) {
+                close(fds[0]);
+                for (size_t off = 0; off < b->len;) {
+                        size_t chunk = b->len - off < 77777 ? b->len - off : 77777;
+                        ssize_t w = write(fds[1], b->p + off, chunk);
+                        if (w <= 0)
+                                _exit(1);
+                        off += (size_t)w;
+                }
+                _exit(0);
+        }
+        close(fds[1]);
+        *saved = dup(0);
+        dup2(fds[0], 0);
+        close(fds[0]);
+        return pid;
+}
+
+/* Stream mode: blocks across read boundaries and one larger than the read buffer. */
+static void test_pipe_input(void)
+{
+        char err[CST_ERRBUF];
+        struct bbuf b = {0};
+        unsigned blocks = 0, count;
+        for (int sec = 0; sec < 3; sec++, blocks += 2) {
+                shb(&b, sec == 1, true);
+                idb(&b, sec == 1, 1, 9);
+                for (uint32_t len = 1; b.len < (4u << 20) * (unsigned)(sec + 1); blocks++)
+                        epb(&b, sec == 1, 0, 0, blocks, len = len * 5 % 9001 + 1, 9100, 0,
+                            blocks % 3 == 0);
+        }
+        epb(&b, false, 0, 0, 0, 6u << 20, 6u << 20, 0, true);
+        blocks++;
+        int saved;
+        pid_t pid = feed_stdin(&b, &saved);
+        const char *out = tmp_path("ng_pipe_out.pcapng");
+        CHECK_EQ_U(copy_through("-", out, UINT32_MAX, false, &count, err), 0);
+        CHECK_EQ_U(count, blocks);
+        dup2(saved, 0);
+        close(saved);
+        int status;
+        waitpid(pid, &status, 0);
+        size_t n;
+        uint8_t *o = read_file(out, &n);
+        CHECK(o && n == b.len && memcmp(o, b.p, n) == 0);
+        free(o);
+        free(b.p);
+}
+
 int main(void)
 {
+        test_pipe_input();
         test_round_trip();
         test_reencode();
         test_errors();

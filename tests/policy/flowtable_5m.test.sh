@@ -1,0 +1,30 @@
+#!/bin/bash
+# Bounded flow state: 5 million single-packet TLS/QUIC flows through
+# `constrictor constrict --stats` at the default cap (1,048,576 flows) stay
+# under 200 MiB of peak RSS, report the evictions, and keep every packet
+# (none of them is cut: ClientHellos and Initials only).
+source "$CST_SRC/tests/lib.sh"
+[ -x /usr/bin/time ] || skip "/usr/bin/time not installed (peak RSS)"
+N=5000000
+CAP=1048576
+${CC:-cc} -O2 -o "$T/gen_flows" "$CST_SRC/tests/policy/gen_flows.c" || { fail "build gen_flows"; finish; }
+"$T/gen_flows" "$T/flows.pcap" "$N" || { fail "gen_flows"; finish; }
+/usr/bin/time -f '%M' -o "$T/rss" "$CST_BIN" constrict "$T/flows.pcap" -o "$T/out.pcap" --stats \
+	>"$T/stats" 2>"$T/err"
+expect_eq "exit code" "$?" 0
+rss_kb=$(tail -1 "$T/rss")
+echo "peak RSS: $rss_kb KiB"
+if [ -n "${CST_SANITIZED:-}" ]; then
+	echo "note: sanitizer build, shadow memory inflates RSS: bound not checked"
+elif [ "$rss_kb" -lt $((200 * 1024)) ]; then
+	pass "peak RSS ${rss_kb} KiB < 200 MiB"
+else
+	fail "peak RSS ${rss_kb} KiB"
+fi
+expect_eq "total packets" "$(grep '^total packets: ' "$T/stats")" "total packets: $N"
+expect_eq "flows evicted" "$(grep '^flows evicted: ' "$T/stats")" "flows evicted: $((N - CAP))"
+expect_eq "nothing cut" "$(grep '^total captured bytes written: ' "$T/stats" | cut -d' ' -f5)" \
+	"$(grep '^total captured bytes read: ' "$T/stats" | cut -d' ' -f5)"
+same_bytes "output equals input" "$T/flows.pcap" "$T/out.pcap"
+rm -f "$T/flows.pcap" "$T/out.pcap"
+finish
