@@ -254,7 +254,7 @@ void capture_print_tcpdump_stats(FILE *out, const struct capture_result *res)
                 res->bytes_input, res->bytes_output, saved,
                 res->bytes_input ? 100.0 * (double)saved / (double)res->bytes_input : 0.0);
         fprintf(out,
-                "%" PRIu64 " TLS records cut, %" PRIu64 " QUIC short headers cut, %" PRIu64
+                "%" PRIu64 " TLS packets cut, %" PRIu64 " QUIC packets cut, %" PRIu64
                 " packets cut to the snaplen, %" PRIu64 " receive errors\n",
                 sum_reasons(res, tls_cut, NELEM(tls_cut)),
                 res->reasons[CST_R_TRUNCATE_QUIC_SHORT_HEADER], res->cut_by_snaplen,

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include "capture/afp.h"
 
+#define RM_DEFAULT_BUFFER_KIB 8192 /* like a 8 MiB ring */
 #define CMSG_BYTES                                                                                 \
         (CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(struct tpacket_auxdata)))
 
@@ -45,6 +46,19 @@ static int enable_option(int fd, int level, int name, const char *what, char *er
         return CST_OK;
 }
 
+/* SO_RCVBUFFORCE passes rmem_max when privileged; plain SO_RCVBUF otherwise. */
+static int rm_set_buffer(int fd, uint32_t kib, char *err)
+{
+        int bytes = (int)(kib > 1048576 ? 1048576 * 1024u : kib * 1024u);
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0 &&
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0) {
+                snprintf(err, CST_ERRBUF, "cannot set the receive buffer to %u KiB: %s", kib,
+                         strerror(errno));
+                return CST_EFATAL;
+        }
+        return CST_OK;
+}
+
 static int rm_setup(struct cst_capture *c, const struct cst_capture_opts *o, char *err)
 {
         struct rm_priv *p = calloc(1, sizeof(*p));
@@ -63,18 +77,7 @@ static int rm_setup(struct cst_capture *c, const struct cst_capture_opts *o, cha
         if (enable_option(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, "SO_TIMESTAMPNS", err) < 0 ||
             enable_option(c->fd, SOL_PACKET, PACKET_AUXDATA, "PACKET_AUXDATA", err) < 0)
                 return CST_EFATAL;
-        if (o->buffer_kib) {
-                int bytes =
-                    (int)(o->buffer_kib > 1048576 ? 1048576 * 1024u : o->buffer_kib * 1024u);
-                /* SO_RCVBUFFORCE passes rmem_max when privileged; fall back otherwise. */
-                if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0 &&
-                    setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0) {
-                        snprintf(err, CST_ERRBUF, "cannot set the receive buffer to %u KiB: %s",
-                                 o->buffer_kib, strerror(errno));
-                        return CST_EFATAL;
-                }
-        }
-        return CST_OK;
+        return rm_set_buffer(c->fd, o->buffer_kib ? o->buffer_kib : RM_DEFAULT_BUFFER_KIB, err);
 out_nomem:
         snprintf(err, CST_ERRBUF, "out of memory for %u receive slots", o->batch);
         return CST_ENOMEM;

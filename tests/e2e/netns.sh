@@ -47,11 +47,13 @@ ns_addr() {
 }
 
 # cap_start LOG ARGS...: run `constrictor capture ARGS` in namespace B with
-# stderr to LOG; wait (at most 10 s) until it listens.  Sets CAP_PID.
+# stderr to LOG; wait (at most 10 s) until it listens.  Sets CAP_PID (the
+# recorder itself, so signals reach it).  A leading --duration 30 bounds
+# every run; a later --duration in ARGS overrides it.
 cap_start() {
 	local log="$1" i
 	shift
-	inB timeout 60 "$CST_BIN" capture "$@" 2>"$log" &
+	ip netns exec "$NS_B" "$CST_BIN" capture --duration 30 "$@" 2>"$log" &
 	CAP_PID=$!
 	NS_PIDS="$NS_PIDS $CAP_PID"
 	for i in $(seq 100); do

@@ -5,6 +5,8 @@
   pcaptool.py send IFACE FILE        send every frame of a capture file on IFACE (AF_PACKET)
   pcaptool.py vlan IFACE N VID PRIO  send N 802.1Q-tagged UDP frames
   pcaptool.py mix IFACE N            send N frames each of TCP/443, TCP/80, UDP/53, ARP
+  pcaptool.py stream IFACE SEC N     send N UDP/9999 frames, one every SEC seconds
+  pcaptool.py tlscheck FILE KR KC    cut TLS packets end KR bytes into a record / KC of a continuation
   pcaptool.py info FILE              pcapng: block types and options of interest
 
 The reader understands classic PCAP (both byte orders, us/ns) and PCAPNG
@@ -166,6 +168,56 @@ def cmd_mix(iface, n):
     print(4 * n)
 
 
+def cmd_stream(iface, interval, count):
+    """Send `count` numbered UDP/9999 frames, one every `interval` seconds."""
+    import time
+    s = raw_socket(iface)
+    for i in range(count):
+        s.send(eth(0x0800, ipv4(17, udp(7000, 9999, struct.pack("!I", i) + b"s" * 60))))
+        time.sleep(interval)
+
+
+def tcp_payload(data):
+    """(payload bytes, True) of an Ethernet/IPv4/TCP frame, or (None, False)."""
+    if len(data) < 34 or data[12:14] != b"\x08\x00" or data[23] != 6:
+        return None, False
+    ihl = (data[14] & 15) * 4
+    t = 14 + ihl
+    if len(data) < t + 13:
+        return None, False
+    return data[t + (data[t + 12] >> 4) * 4:], True
+
+
+def cmd_tlscheck(path, keep_record, keep_cont):
+    """Every cut TCP packet must keep keep_record bytes (header included) of its
+    last TLS record (an Application Data start), or hold keep_cont bytes of a
+    continuation.  Prints: cut, ok, bad."""
+    cut = ok = bad = 0
+    for r in read_records(path):
+        if r["type"] != 6 or r["caplen"] >= r["origlen"]:
+            continue
+        pl, is_tcp = tcp_payload(r["data"])
+        if not is_tcp or not pl:
+            continue
+        cut += 1
+        looks_record = pl[0] in (20, 21, 22, 23) and pl[1] == 3
+        if not looks_record:
+            ok += len(pl) == keep_cont
+            bad += len(pl) != keep_cont
+            continue
+        pos = 0
+        good = False
+        while pos + 5 <= len(pl):
+            ln = struct.unpack("!H", pl[pos + 3:pos + 5])[0]
+            if pos + 5 + ln > len(pl):
+                good = pl[pos] == 23 and len(pl) - pos == keep_record
+                break
+            pos += 5 + ln
+        ok += good
+        bad += not good
+    print(cut, ok, bad)
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "dump":
@@ -176,6 +228,10 @@ def main(argv):
         cmd_send(argv[2], argv[3])
     elif cmd == "vlan":
         cmd_vlan(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
+    elif cmd == "stream":
+        cmd_stream(argv[2], float(argv[3]), int(argv[4]))
+    elif cmd == "tlscheck":
+        cmd_tlscheck(argv[2], int(argv[3]), int(argv[4]))
     elif cmd == "mix":
         cmd_mix(argv[2], int(argv[3]))
     else:

@@ -1,0 +1,306 @@
+/*
+ * Unit tests of the capture module that need no privilege: kernel filter
+ * compilation (plain and cooked), VLAN reinsertion and SLL2 headers, the
+ * PCAPNG block builders, the live dumper (pcap and pcapng files read back
+ * through struct rd), the offline feed, and open-time errors.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <linux/filter.h>
+#include "check.h"
+#include "capture/afp.h"
+#include "sink/pcapng_blocks.h"
+#include "util/rd.h"
+
+static void test_filter(void)
+{
+        char err[CST_ERRBUF];
+        struct sock_fprog prog;
+        CHECK_EQ_U(afp_filter_compile("tcp port 443", CST_LINK_ETHERNET, 262144, false, &prog, err),
+                   0);
+        CHECK(prog.len > 4);
+        /* Ethernet: the first load is the EtherType at offset 12. */
+        CHECK_EQ_U(prog.filter[0].code, BPF_LD | BPF_H | BPF_ABS);
+        CHECK_EQ_U(prog.filter[0].k, 12);
+        afp_filter_free(&prog);
+
+        CHECK(afp_filter_compile("tcp port nonsense", CST_LINK_ETHERNET, 262144, false, &prog,
+                                 err) < 0);
+        CHECK(strncmp(err, "bad filter expression 'tcp port nonsense': ", 43) == 0);
+
+        /* Cooked: the protocol load becomes an ancillary load, IP offsets move back 20. */
+        CHECK_EQ_U(
+            afp_filter_compile("ip and udp port 53", CST_LINK_LINUX_SLL2, 262144, true, &prog, err),
+            0);
+        CHECK_EQ_U(prog.filter[0].k, (uint32_t)(SKF_AD_OFF + SKF_AD_PROTOCOL));
+        bool ip_proto_at_9 = false;
+        for (unsigned i = 0; i < prog.len; i++) {
+                const struct sock_filter *f = &prog.filter[i];
+                if (BPF_CLASS(f->code) == BPF_LD && BPF_MODE(f->code) == BPF_ABS)
+                        CHECK(f->k < 0x1000 || f->k >= (uint32_t)SKF_AD_OFF);
+                if (f->code == (BPF_LD | BPF_B | BPF_ABS) && f->k == 9)
+                        ip_proto_at_9 = true;
+        }
+        CHECK(ip_proto_at_9);
+        afp_filter_free(&prog);
+
+        /* A link-layer address has no ancillary equivalent on a cooked socket. */
+        CHECK(afp_filter_compile("inbound", CST_LINK_LINUX_SLL2, 262144, true, &prog, err) == 0);
+        afp_filter_free(&prog);
+}
+
+static void test_frame(void)
+{
+        uint8_t buf[AFP_HEADROOM + 64];
+        uint8_t *data = buf + AFP_HEADROOM;
+        for (unsigned i = 0; i < 64; i++)
+                data[i] = (uint8_t)i;
+        data[12] = 0x08, data[13] = 0x00;
+        uint32_t cap = 64, orig = 100;
+        uint8_t *start = afp_vlan_reinsert(data, &cap, &orig, 0, 0x6064);
+        CHECK(start == data - 4);
+        CHECK_EQ_U(cap, 68);
+        CHECK_EQ_U(orig, 104);
+        CHECK_EQ_U(start[0], 0);
+        CHECK_EQ_U(start[11], 11);
+        CHECK_EQ_U(ld_be16(start + 12), 0x8100);
+        CHECK_EQ_U(ld_be16(start + 14), 0x6064);
+        CHECK_EQ_U(ld_be16(start + 16), 0x0800);
+        CHECK_EQ_U(start[18], 14);
+
+        cap = 10, orig = 10;
+        CHECK(afp_vlan_reinsert(data, &cap, &orig, 0x88a8, 1) == data); /* too short */
+        CHECK_EQ_U(cap, 10);
+
+        struct sockaddr_ll sll;
+        memset(&sll, 0, sizeof(sll));
+        sll.sll_protocol = htons(0x86dd);
+        sll.sll_ifindex = 7;
+        sll.sll_hatype = 1;
+        sll.sll_pkttype = PACKET_OUTGOING;
+        sll.sll_halen = 6;
+        memcpy(sll.sll_addr, "\x02\x00\x00\x00\x00\x09", 6);
+        cap = 40, orig = 40;
+        uint8_t *h = afp_sll2_prepend(data, &sll, &cap, &orig);
+        CHECK(h == data - 20);
+        CHECK_EQ_U(cap, 60);
+        CHECK_EQ_U(ld_be16(h), 0x86dd);
+        CHECK_EQ_U(ld_be32(h + 4), 7);
+        CHECK_EQ_U(ld_be16(h + 8), 1);
+        CHECK_EQ_U(h[10], PACKET_OUTGOING);
+        CHECK_EQ_U(h[11], 6);
+        CHECK_EQ_U(h[17], 9);
+        CHECK_EQ_U(h[18], 0);
+
+        CHECK_EQ_U(afp_direction(PACKET_OUTGOING), CST_DIR_OUTBOUND);
+        CHECK_EQ_U(afp_direction(PACKET_HOST), CST_DIR_INBOUND);
+        CHECK_EQ_U(afp_direction(PACKET_OTHERHOST), CST_DIR_INBOUND);
+        CHECK_EQ_U(afp_direction(99), CST_DIR_UNKNOWN);
+}
+
+static void test_blocks(void)
+{
+        uint8_t b[PCAPNG_SHB_MAX_LEN];
+        size_t n = pcapng_shb(b, sizeof(b), "Linux", "constrictor 0.1.0");
+        CHECK_EQ_U(n % 4, 0);
+        CHECK_EQ_U(ld_le32(b), 0x0A0D0D0A);
+        CHECK_EQ_U(ld_le32(b + 4), n);
+        CHECK_EQ_U(ld_le32(b + n - 4), n);
+        CHECK_EQ_U(ld_le32(b + 8), 0x1A2B3C4D);
+        CHECK_EQ_U(n, 24 + (4 + 8) + (4 + 20) + 4 + 4);
+
+        n = pcapng_idb(b, sizeof(b), 1, 65535, "eth0", 9);
+        CHECK_EQ_U(n, 16 + (4 + 4) + (4 + 4) + 4 + 4);
+        CHECK_EQ_U(b[16], 2); /* if_name */
+        CHECK_EQ_U(b[24], 9); /* if_tsresol code */
+        CHECK_EQ_U(b[28], 9); /* value */
+        CHECK_EQ_U(pcapng_idb(b, 20, 1, 1, "eth0", 9), 0);
+
+        CHECK_EQ_U(pcapng_epb_len(5), 28 + 8 + 16);
+        n = pcapng_isb(b, sizeof(b), 0, 1, 0, 10, 2);
+        CHECK_EQ_U(n, PCAPNG_ISB_LEN);
+        CHECK_EQ_U(ld_le32(b), 5);
+        CHECK_EQ_U(ld_le32(b + n - 4), n);
+}
+
+static char *tmp_path(const char *name)
+{
+        static char path[4096];
+        const char *dir = getenv("CST_TMP");
+        if (!dir)
+                dir = "/tmp";
+        mkdir(dir, 0755);
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        return path;
+}
+
+static size_t slurp(const char *path, uint8_t *buf, size_t cap)
+{
+        FILE *f = fopen(path, "rb");
+        if (!f)
+                return 0;
+        size_t n = fread(buf, 1, cap, f);
+        fclose(f);
+        return n;
+}
+
+static struct cst_packet sample_packet(const uint8_t *data, uint32_t len, uint8_t dir)
+{
+        struct cst_packet p;
+        memset(&p, 0, sizeof(p));
+        p.data = data;
+        p.caplen = p.origlen = len;
+        p.ts_ns = 1700000000ull * 1000000000ull + 123456789ull;
+        p.direction = dir;
+        p.linktype = CST_LINK_ETHERNET;
+        return p;
+}
+
+static void test_dump_pcap(void)
+{
+        char err[CST_ERRBUF];
+        uint8_t frame[60] = {1, 2, 3}, buf[512];
+        struct cst_dump_opts o = {CST_FORMAT_PCAP, true, CST_LINK_ETHERNET, 65535, NULL, NULL, 0};
+        cst_dumper *d;
+        char *path = tmp_path("capture_dump.pcap");
+        CHECK_EQ_U(cst_dump_open(&d, path, &o, err), 0);
+        struct cst_packet p = sample_packet(frame, 60, CST_DIR_INBOUND);
+        CHECK_EQ_U(cst_dump_packet(d, &p, 20, err), 0);
+        CHECK_EQ_U(cst_dump_bytes(d), 24 + 16 + 20);
+        CHECK_EQ_U(cst_dump_close(d, NULL, err), 0);
+        size_t n = slurp(path, buf, sizeof(buf));
+        CHECK_EQ_U(n, 60);
+        struct rd r = rd_init(buf, n);
+        CHECK_EQ_U(rd_le32(&r), 0xA1B23C4D);
+        rd_skip(&r, 12);
+        CHECK_EQ_U(rd_le32(&r), 65535);
+        CHECK_EQ_U(rd_le32(&r), 1);
+        CHECK_EQ_U(rd_le32(&r), 1700000000u);
+        CHECK_EQ_U(rd_le32(&r), 123456789u);
+        CHECK_EQ_U(rd_le32(&r), 20);
+        CHECK_EQ_U(rd_le32(&r), 60);
+        CHECK_EQ_U(rd_u8(&r), 1);
+
+        o.nsec = false;
+        CHECK_EQ_U(cst_dump_open(&d, path, &o, err), 0);
+        CHECK_EQ_U(cst_dump_packet(d, &p, 60, err), 0);
+        CHECK_EQ_U(cst_dump_close(d, NULL, err), 0);
+        n = slurp(path, buf, sizeof(buf));
+        CHECK_EQ_U(ld_le32(buf), 0xA1B2C3D4);
+        CHECK_EQ_U(ld_le32(buf + 28), 123456u);
+
+        CHECK(cst_dump_open(&d, "/nonexistent/dir/x.pcap", &o, err) < 0);
+        CHECK(strncmp(err, "cannot open output file /nonexistent/dir/x.pcap: ", 49) == 0);
+}
+
+static void test_dump_pcapng(void)
+{
+        char err[CST_ERRBUF];
+        uint8_t frame[61] = {0}, buf[2048];
+        struct cst_dump_opts o = {CST_FORMAT_PCAPNG,  true, CST_LINK_ETHERNET, 262144, "veth0",
+                                  "constrictor test", 0};
+        cst_dumper *d;
+        char *path = tmp_path("capture_dump.pcapng");
+        CHECK_EQ_U(cst_dump_open(&d, path, &o, err), 0);
+        struct cst_packet in = sample_packet(frame, 61, CST_DIR_INBOUND);
+        struct cst_packet out = sample_packet(frame, 61, CST_DIR_OUTBOUND);
+        CHECK_EQ_U(cst_dump_packet(d, &in, 61, err), 0);
+        CHECK_EQ_U(cst_dump_packet(d, &out, 13, err), 0);
+        struct cst_capture_stats ks = {0};
+        ks.have_kernel = true;
+        ks.kernel_packets = 5;
+        ks.kernel_drops = 3;
+        CHECK_EQ_U(cst_dump_close(d, &ks, err), 0);
+        size_t n = slurp(path, buf, sizeof(buf));
+        struct rd r = rd_init(buf, n);
+        uint32_t types[8] = {0}, flags[8] = {0};
+        unsigned k = 0;
+        while (rd_left(&r) >= 12 && k < 8) {
+                size_t at = r.off;
+                types[k] = rd_le32(&r);
+                uint32_t len = rd_le32(&r);
+                if (types[k] == 6) {
+                        uint32_t cap = ld_le32(buf + at + 20);
+                        flags[k] = ld_le32(buf + at + 28 + ((cap + 3) & ~3u) + 4);
+                }
+                if (types[k] == 5) {
+                        CHECK_EQ_U(ld_le32(buf + at + 20 + 24 + 4), 5); /* isb_ifrecv low */
+                        CHECK_EQ_U(ld_le32(buf + at + 20 + 36 + 4), 3); /* isb_ifdrop low */
+                }
+                rd_skip(&r, len - 8);
+                k++;
+        }
+        CHECK_EQ_U(r.err, 0);
+        CHECK_EQ_U(rd_left(&r), 0);
+        CHECK_EQ_U(k, 5);
+        CHECK_EQ_U(types[0], 0x0A0D0D0A);
+        CHECK_EQ_U(types[1], 1);
+        CHECK_EQ_U(types[2], 6);
+        CHECK_EQ_U(flags[2], 1);
+        CHECK_EQ_U(flags[3], 2);
+        CHECK_EQ_U(types[4], 5);
+}
+
+static void test_feed(void)
+{
+        char err[CST_ERRBUF], path[4096];
+        const char *fix = getenv("CST_FIXTURES");
+        cst_capture *c;
+        struct cst_packet pkts[4];
+        if (!fix)
+                return;
+        snprintf(path, sizeof(path), "%s/single/tls_test_1.pcap", fix);
+        if (cst_capture_open_feed(&c, path, err) != 0) {
+                printf("feed: fixture missing, skipped (%s)\n", err);
+                return;
+        }
+        CHECK_EQ_U(cst_capture_linktype(c), CST_LINK_ETHERNET);
+        unsigned n = 0;
+        int rc;
+        while ((rc = cst_capture_next_batch(c, pkts, 4, 0, err)) > 0)
+                n += (unsigned)rc;
+        CHECK(rc == CST_CAPTURE_EOF);
+        CHECK_EQ_U(n, 17);
+        cst_capture_close(c);
+
+        snprintf(path, sizeof(path), "%s/single/tls_quic_test_1.pcapng", fix);
+        CHECK(cst_capture_open_feed(&c, path, err) < 0);
+        CHECK_STR(err, "pcapng is not supported by this offline feed mode");
+        CHECK(cst_capture_open_feed(&c, "/nonexistent.pcap", err) < 0);
+        CHECK(strncmp(err, "cannot open /nonexistent.pcap", 29) == 0);
+}
+
+static void test_open_errors(void)
+{
+        char err[CST_ERRBUF];
+        struct cst_capture_opts o;
+        cst_capture *c;
+        cst_capture_opts_init(&o);
+        o.interface = "nosuch0";
+        CHECK(cst_capture_open(&c, &o, err) < 0);
+        CHECK_STR(err, "no such interface: nosuch0");
+        CHECK(c == NULL);
+        o.interface = "";
+        CHECK(cst_capture_open(&c, &o, err) < 0);
+        CHECK_STR(err, "no capture interface given");
+        o.interface = "lo";
+        o.snaplen = 10;
+        CHECK(cst_capture_open(&c, &o, err) < 0);
+        CHECK_STR(err, "capture snaplen 10 out of range 64..262144");
+        CHECK_STR(cst_capture_backend_name(CST_BACKEND_RECVMSG), "recvmsg");
+        CHECK_STR(cst_capture_backend_name(CST_BACKEND_TPACKET_V3), "tpacket_v3");
+}
+
+int main(void)
+{
+        test_filter();
+        test_frame();
+        test_blocks();
+        test_dump_pcap();
+        test_dump_pcapng();
+        test_feed();
+        test_open_errors();
+        return check_summary("test_capture");
+}
