@@ -159,18 +159,18 @@ measure() { # tool workload rate run
 }
 
 setup_netns
-: >"$RAW/live$TAG.raw"
+: >"$RAW/live${TAG:+-$TAG}.raw"
 for wl in $WORKLOADS; do
 	for rate in $RATES; do
 		for run in $(seq 1 "$RUNS"); do
 			for tool in $TOOLS; do # tools interleaved: drift hits all alike
 				tool_available "$tool" || continue
 				note "$wl rate=$rate run $run: $tool"
-				measure "$tool" "$wl" "$rate" "$run" >>"$RAW/live$TAG.raw"
+				measure "$tool" "$wl" "$rate" "$run" >>"$RAW/live${TAG:+-$TAG}.raw"
 			done
 		done
 	done
 done
-python3 "$BENCH_SRC/summarize_live.py" "$RAW/live$TAG.raw" "$RESULTS" "$(machine_line)" "${TAG:+-$TAG}" \
+python3 "$BENCH_SRC/summarize_live.py" "$RAW/live${TAG:+-$TAG}.raw" "$RESULTS" "$(machine_line)" "${TAG:+-$TAG}" \
 	"bench/live.sh BUILD_DIR --runs $RUNS --seconds $SECONDS_PER_RUN --workloads \"$WORKLOADS\" --rates \"$RATES\"${TAG:+ --tag $TAG}" \
 	"$(for t in $TOOLS; do echo "$t: $(tool_cmd "$t" OUT.pcap)"; done)"

@@ -97,11 +97,11 @@ run_size() {
 	echo "$size|$in|$pkts|$(stat -c %s "$in")|$json|$rss"
 }
 
-: >"$RAW/offline$TAG.index"
+: >"$RAW/offline${TAG:+-$TAG}.index"
 for s in $SIZES; do
-	run_size "$s" >>"$RAW/offline$TAG.index"
+	run_size "$s" >>"$RAW/offline${TAG:+-$TAG}.index"
 done
 rm -f "$OUT"/*.pcap
-python3 "$BENCH_SRC/summarize_offline.py" "$RAW/offline$TAG.index" "$RESULTS" "$(machine_line)" \
+python3 "$BENCH_SRC/summarize_offline.py" "$RAW/offline${TAG:+-$TAG}.index" "$RESULTS" "$(machine_line)" \
 	"${TAG:+-$TAG}" \
 	"bench/offline.sh BUILD_DIR --runs $RUNS --sizes \"$SIZES\"${OUT_DIR:+ --out-dir $OUT_DIR}${TAG:+ --tag $TAG}"

@@ -50,7 +50,7 @@ def main():
            "| workload | flows | packets/pass | policy | ns/packet | packets/s | allocs/packet | "
            "kept/captured bytes | passes | flows active |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        md.append(f"| {r['workload']} | {r['flows']} | {r['packets']} | {r['policy']} | "
+        md.append(f"| {r['workload']} | {r['flows'] if r['flows'] != '0' else '(file)'} | {r['packets']} | {r['policy']} | "
                   f"{float(r['ns_per_packet']):.1f} | {float(r['packets_per_s']):.0f} | "
                   f"{float(r['allocs_per_packet']):.6f} | {float(r['keep_ratio']):.3f} | "
                   f"{r['passes']} | {r['flows_active']} |")

@@ -108,7 +108,7 @@ def targets(g):
         if t0:
             lines.append(f"  (tcpdump -s 0 on the same traffic: loss {med(t0, 'loss_pct'):.2f} %)")
     else:
-        lines.append("- 1514-byte targets: **not measured** (constrictor capture unavailable)")
+        lines.append("- 1514-byte targets: **not measured** (no constrictor run at the full rate here)")
     return lines
 
 
