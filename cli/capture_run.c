@@ -152,7 +152,7 @@ static unsigned batch_room(const struct capture_job *job, const struct capture_r
 int capture_run(const struct capture_job *job, cst_capture *cap, cst_dumper *dump, cst_engine *eng,
                 struct capture_result *res, char *err)
 {
-        static struct cst_packet pkts[RUN_BATCH];
+        struct cst_packet pkts[RUN_BATCH]; /* 16 KiB of views, no copies */
         uint64_t start = mono_ns(), last_flush = start;
         int rc = CST_OK;
         while ((res->stop = check_limits(job, res, start)) == STOP_NONE) {

@@ -142,9 +142,22 @@ static int close_all(struct run_env *env, const struct capture_result *res, char
         return rc;
 }
 
+/* Run, then close everything; the first error wins. */
+static int run_and_close(const struct capture_job *job, struct run_env *env,
+                         struct capture_result *res, char *err)
+{
+        char cerr[CST_ERRBUF];
+        int rc = capture_run(job, env->cap, env->dump, env->eng, res, err);
+        if (close_all(env, res, cerr) < 0 && rc == CST_OK) {
+                rc = CST_EFATAL;
+                memcpy(err, cerr, CST_ERRBUF);
+        }
+        return rc;
+}
+
 static int compat_run(struct capture_job *job)
 {
-        char err[CST_ERRBUF];
+        char err[CST_ERRBUF], cerr[CST_ERRBUF];
         struct run_env env = {0};
         static struct capture_result res;
         const char *what = job->offline_input ? "Offline feed error" : "Live capture error";
@@ -153,21 +166,14 @@ static int compat_run(struct capture_job *job)
                                 "capture.\n");
                 return 1;
         }
-        char cerr_unused[CST_ERRBUF];
         if (open_all(job, &env, err) < 0) {
-                close_all(&env, NULL, cerr_unused);
+                close_all(&env, NULL, cerr);
                 fprintf(stderr, "%s: %s\n", what, err);
                 return 1;
         }
         if (!job->offline_input)
                 compat_banner(&job->cfg);
-        int rc = capture_run(job, env.cap, env.dump, env.eng, &res, err);
-        char cerr[CST_ERRBUF];
-        if (close_all(&env, &res, cerr) < 0 && rc == CST_OK) {
-                rc = CST_EFATAL;
-                memcpy(err, cerr, sizeof(err));
-        }
-        if (rc < 0) {
+        if (run_and_close(job, &env, &res, err) < 0) {
                 fprintf(stderr, "%s: %s\n", what, err);
                 fprintf(stderr, "Partial stats:\n");
                 capture_print_compat_stats(stderr, &res);
@@ -423,11 +429,7 @@ static int td_run(struct capture_job *job)
         fprintf(stderr, "%s: listening on %s, link-type %s, snapshot length %u bytes\n",
                 CST_PROGRAM_NAME, cst_capture_ifname(env.cap),
                 link_name(cst_capture_linktype(env.cap)), file_snaplen(&job->cfg));
-        int rc = capture_run(job, env.cap, env.dump, env.eng, &res, err);
-        if (close_all(&env, &res, cerr) < 0 && rc == CST_OK) {
-                rc = CST_EFATAL;
-                memcpy(err, cerr, sizeof(err));
-        }
+        int rc = run_and_close(job, &env, &res, err);
         fflush(stdout);
         if (rc < 0)
                 fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);

@@ -27,6 +27,8 @@ enum cst_status {
 #include <constrictor/stats.h>
 #include <constrictor/engine.h>
 #include <constrictor/offline.h>
+#include <constrictor/capture.h>
+#include <constrictor/audit.h>
 
 const char *cst_version(void);
 

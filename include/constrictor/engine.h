@@ -41,6 +41,10 @@ enum cst_reason {
         CST_R_TRUNCATE_TLS_TRACK,
         CST_R_TRUNCATE_QUIC_SHORT_HEADER,
         CST_R_TRUNCATE_SNAPLEN,
+        /* track / learning QUIC (issue 12) */
+        CST_R_KEEP_TLS_TRACK_NEEDED,             /* every payload byte is needed */
+        CST_R_TRUNCATE_TLS_TRACK_UNSYNCHRONIZED, /* cut after the last candidate header */
+        CST_R_KEEP_QUIC_VERSION_NEGOTIATION,
         CST_R_COUNT
 };
 

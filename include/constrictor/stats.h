@@ -85,6 +85,17 @@ struct cst_stats {
         uint64_t kernel_packets;
         uint64_t kernel_drops;
         uint64_t receive_errors;
+
+        /* `track` policy and learning QUIC (issue 12; printed when non-zero) */
+        uint64_t tls_track_proven_hello;             /* connections proven by a hello */
+        uint64_t tls_track_proven_chain;             /* ... by 3 chained AppData headers */
+        uint64_t tls_track_resyncs;                  /* sync regained after a loss */
+        uint64_t tls_track_sync_lost;                /* a gap or bad header lost sync */
+        uint64_t tls_track_gaps;                     /* segments after missing bytes */
+        uint64_t tls_track_unsynced_bytes_kept;      /* payload kept while unsynchronised */
+        uint64_t tls_encrypted_handshake_bytes_kept; /* TLS 1.3 flight kept beyond KR */
+        uint64_t quic_version_negotiation;
+        uint64_t quic_migrations_adopted;
 };
 
 enum cst_stats_mode {

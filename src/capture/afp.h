@@ -51,6 +51,13 @@ extern const struct afp_backend_ops afp_recvmsg_ops;
 extern const struct afp_backend_ops afp_tpacket_v3_ops;
 extern const struct afp_backend_ops afp_feed_ops;
 
+/*
+ * tpacket_v3.c, for tests: walk a ring the caller built in memory (block_size
+ * bytes x count, not unmapped on close) instead of a kernel-mapped one.
+ */
+int afp_tpacket_v3_use_ring(struct cst_capture *c, uint8_t *ring, uint32_t block_size,
+                            uint32_t count);
+
 /* iface.c: resolve a name to its index and the link type it is captured as. */
 int afp_iface_resolve(const char *name, int *ifindex, uint32_t *linktype, bool *cooked, char *err);
 

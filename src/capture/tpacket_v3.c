@@ -304,6 +304,21 @@ static void tp_teardown(struct cst_capture *c)
         c->priv = NULL;
 }
 
+int afp_tpacket_v3_use_ring(struct cst_capture *c, uint8_t *ring, uint32_t block_size,
+                            uint32_t count)
+{
+        struct tp_priv *p = calloc(1, sizeof(*p));
+        if (!p)
+                return CST_ENOMEM;
+        p->ring = ring;
+        p->ring_len = 0; /* owned by the caller */
+        p->block_size = block_size;
+        p->block_count = count;
+        c->ops = &afp_tpacket_v3_ops;
+        c->priv = p;
+        return CST_OK;
+}
+
 const struct afp_backend_ops afp_tpacket_v3_ops = {
     .name = "tpacket_v3",
     .setup = tp_setup,

@@ -18,6 +18,7 @@
 #include "policy/flowtable.h"
 #include "policy/quic.h"
 #include "policy/tls.h"
+#include "policy/track.h"
 
 struct cst_engine {
         struct cst_stats st;
@@ -28,6 +29,7 @@ struct cst_engine {
         uint64_t pkt_index; /* 1-based index of the packet being processed */
         struct dlog *log;
         struct cst_config cfg;
+        struct track *trk; /* `track` or learn_all_long_headers (issue 12), else NULL */
 };
 
 static const char *const reason_names[CST_R_COUNT] = {
@@ -59,6 +61,9 @@ static const char *const reason_names[CST_R_COUNT] = {
     [CST_R_TRUNCATE_TLS_TRACK] = "truncate.tls_track",
     [CST_R_TRUNCATE_QUIC_SHORT_HEADER] = "truncate.quic_short_header",
     [CST_R_TRUNCATE_SNAPLEN] = "truncate.snaplen",
+    [CST_R_KEEP_TLS_TRACK_NEEDED] = "keep.tls_track_needed",
+    [CST_R_TRUNCATE_TLS_TRACK_UNSYNCHRONIZED] = "truncate.tls_track_unsynchronized",
+    [CST_R_KEEP_QUIC_VERSION_NEGOTIATION] = "keep.quic_version_negotiation",
 };
 
 const char *cst_reason_name(unsigned reason)
@@ -93,6 +98,14 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
             .allow_unknown_dcid = cfg->allow_short_header_without_known_dcid,
             .strict = true,
         };
+        if (cfg->tls_policy == CST_TLS_TRACK || cfg->learn_all_long_headers) {
+                e->trk = track_new(cfg, err);
+                if (!e->trk) {
+                        ft_free(&e->ft);
+                        free(e);
+                        return NULL;
+                }
+        }
         e->decode_mode = 0; /* fixes on: TSO/jumbo frames are decoded (SPEC 6 item 6) */
         e->st.tls_policy = (int)cfg->tls_policy;
         return e;
@@ -107,6 +120,7 @@ void cst_engine_free(cst_engine *e)
                 dlog_close(e->log, err);
         }
         ft_free(&e->ft);
+        track_free(e->trk);
         free(e);
 }
 
@@ -230,6 +244,12 @@ static void process_tcp(cst_engine *e, const struct cst_packet *pkt, const struc
         bool logged = e->log && d->payload_len;
         const uint8_t *pl = payload_of(pkt, d);
         bool analyse = e->cfg.tls_enabled && pl && port_selected(&e->cfg.tls_ports, d);
+        if (analyse && e->trk && e->trk->p.tls_track) {
+                struct trk_pkt tp = {d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt),
+                                     e->pkt_index, logged ? e->log : NULL};
+                track_tcp(e->trk, &e->ft, &tp, &e->st, v);
+                return;
+        }
         if (analyse)
                 tcp_analyse(e, pkt, d, pl, &out, logged ? &tr : NULL);
         if (logged) {
@@ -258,6 +278,12 @@ static void process_udp(cst_engine *e, const struct cst_packet *pkt, const struc
         if (!e->cfg.quic_enabled || !pl || d->payload_len == 0 ||
             !port_selected(&e->cfg.quic_ports, d))
                 return;
+        if (e->trk) {
+                struct trk_pkt tp = {d, pl, pkt->caplen, pkt->origlen, packet_seconds(pkt),
+                                     e->pkt_index, e->log};
+                track_udp(e->trk, &e->ft, &tp, &e->st, v);
+                return;
+        }
         struct flow_key k;
         struct quic_flow_ref fr = {.ft = &e->ft, .key = &k, .now = packet_seconds(pkt)};
         fr.hash = ft_make_key(&k, d->src, d->dst, d->addr_len, d->sport, d->dport, 17, &fr.dir);

@@ -104,27 +104,15 @@ size_t pcapng_idb(uint8_t *b, size_t cap, uint16_t linktype, uint32_t snaplen, c
 
 uint32_t pcapng_epb_len(uint32_t caplen)
 {
-        return PCAPNG_EPB_HEAD_LEN + pad4(caplen) + PCAPNG_EPB_TAIL_LEN;
+        return PCAPNG_EPB_HEAD_LEN + pad4(caplen) + PCAPNG_EPB_FLAGS_OPTS_LEN + 4;
 }
 
-void pcapng_epb_head(uint8_t *b, uint32_t ifid, uint64_t ts, uint32_t caplen, uint32_t origlen)
+void pcapng_epb_flags_opts(uint8_t out[PCAPNG_EPB_FLAGS_OPTS_LEN], uint32_t flags)
 {
-        st_le32(b, BT_EPB);
-        st_le32(b + 4, pcapng_epb_len(caplen));
-        st_le32(b + 8, ifid);
-        put_ts(b + 12, ts);
-        st_le32(b + 20, caplen);
-        st_le32(b + 24, origlen);
-}
-
-/* epb_flags (4 bytes), opt_endofopt, block length. */
-void pcapng_epb_tail(uint8_t *b, uint32_t flags, uint32_t total_len)
-{
-        le16(b, EPB_FLAGS);
-        le16(b + 2, 4);
-        st_le32(b + 4, flags);
-        st_le32(b + 8, 0);
-        st_le32(b + 12, total_len);
+        le16(out, EPB_FLAGS);
+        le16(out + 2, 4);
+        st_le32(out + 4, flags);
+        st_le32(out + 8, 0); /* opt_endofopt */
 }
 
 size_t pcapng_isb(uint8_t *b, size_t cap, uint32_t ifid, uint64_t ts, uint64_t start_ts,

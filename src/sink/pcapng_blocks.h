@@ -10,11 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PCAPNG_EPB_HEAD_LEN 28u /* type, length, ifid, ts high/low, caplen, origlen */
-#define PCAPNG_EPB_TAIL_LEN 16u /* epb_flags option, end of options, length */
-#define PCAPNG_SHB_MAX_LEN  600u
-#define PCAPNG_IDB_MAX_LEN  120u
-#define PCAPNG_ISB_LEN      76u
+#define PCAPNG_EPB_HEAD_LEN       28u /* type, length, ifid, ts high/low, caplen, origlen */
+#define PCAPNG_EPB_FLAGS_OPTS_LEN 12u /* epb_flags option + opt_endofopt */
+#define PCAPNG_SHB_MAX_LEN        600u
+#define PCAPNG_IDB_MAX_LEN        120u
+#define PCAPNG_ISB_LEN            76u
 
 /* epb_flags direction bits (4.3.1). */
 #define PCAPNG_FLAG_INBOUND  1u
@@ -23,10 +23,10 @@
 size_t pcapng_shb(uint8_t *b, size_t cap, const char *os, const char *userappl);
 size_t pcapng_idb(uint8_t *b, size_t cap, uint16_t linktype, uint32_t snaplen, const char *ifname,
                   uint8_t tsresol);
-/* EPB = head + data padded to 4 + tail; total = pcapng_epb_len(caplen). */
+/* Length of an EPB of caplen bytes carrying the epb_flags options below. */
 uint32_t pcapng_epb_len(uint32_t caplen);
-void pcapng_epb_head(uint8_t *b, uint32_t ifid, uint64_t ts, uint32_t caplen, uint32_t origlen);
-void pcapng_epb_tail(uint8_t *b, uint32_t flags, uint32_t total_len);
+/* The raw EPB options of a live packet: epb_flags (4.3.1) then opt_endofopt. */
+void pcapng_epb_flags_opts(uint8_t out[PCAPNG_EPB_FLAGS_OPTS_LEN], uint32_t flags);
 size_t pcapng_isb(uint8_t *b, size_t cap, uint32_t ifid, uint64_t ts, uint64_t start_ts,
                   uint64_t ifrecv, uint64_t ifdrop);
 

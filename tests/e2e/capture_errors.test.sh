@@ -40,5 +40,9 @@ one_line_error "unwritable output" "cannot open output file $T/no/such/dir/x.pca
 printf '[capture]\nring_block_size = 2048\nring_frame_size = 2048\n' >"$T/ring.ini"
 one_line_error "bad ring layout" "ring_block_size 2048 is not a multiple of the page size" \
 	"$CST_BIN" capture -i lo --duration 1 -c 1 --config "$T/ring.ini"
+if command -v setpriv >/dev/null; then
+	one_line_error "no CAP_NET_RAW" "Operation not permitted (run as root or grant CAP_NET_RAW)" \
+		setpriv --bounding-set=-net_raw --inh-caps=-net_raw -- "$CST_BIN" capture -i lo -w "$T/x.pcap"
+fi
 [ -e "$T/x.pcap" ] && fail "an output file was created for a failed capture" || pass "no output file for failed captures"
 finish

@@ -75,21 +75,29 @@ expect_eq "tshark sees the directions" "$(tshark -n -r "$T/ng.pcapng" -T fields 
 for be in recvmsg tpacket_v3; do
 	cap_start "$T/flush.$be.log" -i "$IF_B" -w "$T/flush.$be.pcap" --backend "$be" || fail "flush start"
 	inA python3 "$PCAPTOOL" stream "$IF_A" 0 5
+	expect_eq "$be: promiscuous while capturing" "$(ip -d -n "$NS_B" link show "$IF_B" | grep -o 'promiscuity [0-9]*')" "promiscuity 1"
 	sleep 2
 	expect_eq "$be: packets readable while capturing" "$(count_in "$T/flush.$be.pcap")" 5
 	kill -TERM "$CAP_PID"
 	cap_wait
 	expect_eq "$be: after SIGTERM" "$(count_in "$T/flush.$be.pcap") $CAP_RC" "5 0"
+	expect_eq "$be: promiscuous mode dropped on close" "$(ip -d -n "$NS_B" link show "$IF_B" | grep -o 'promiscuity [0-9]*')" "promiscuity 0"
 done
 
 # -w - into tshark, -s 100, microsecond timestamps
 stream 3000
-inB "$CST_BIN" capture -i "$IF_B" -w - -c 7 -s 100 --time-precision micro 2>"$T/pipe.log" >"$T/pipe.pcap"
+inB "$CST_BIN" capture -i "$IF_B" -w - -c 7 -s 100 -p --time-precision micro 2>"$T/pipe.log" >"$T/pipe.pcap"
 expect_eq "-w -: exit status" "$?" 0
 expect_eq "-w - | tshark -r -" "$(tshark -n -r - <"$T/pipe.pcap" 2>/dev/null | wc -l)" 7
 expect_eq "micro: pcap magic" "$(od -An -tx1 -N4 "$T/pipe.pcap" | xargs)" "d4 c3 b2 a1"
 expect_eq "-s 100: captured lengths" "$(tshark -n -r "$T/pipe.pcap" -T fields -e frame.cap_len 2>/dev/null | sort -u | xargs)" "100"
 expect_eq "-s 100: wire lengths kept" "$(tshark -n -r "$T/pipe.pcap" -T fields -e frame.len 2>/dev/null | sort -u | xargs)" "106"
+
+# Without -w: one text line per packet on stdout, stats on stderr.
+inB "$CST_BIN" capture -i "$IF_B" -c 3 >"$T/text.out" 2>"$T/text.log"
+expect_eq "text mode: exit status" "$?" 0
+expect_eq "text mode: lines" "$(grep -c ' In  len 106 kept 106$' "$T/text.out")" 3
+expect_eq "text mode: packets captured" "$(stat_of "$T/text.log" "packets captured")" 3
 
 # -i any: Linux cooked v2 with the interface index, kernel filter on a cooked socket
 idx=$(inB cat "/sys/class/net/$IF_B/ifindex")

@@ -46,9 +46,14 @@ static void test_filter(void)
         CHECK(ip_proto_at_9);
         afp_filter_free(&prog);
 
-        /* A link-layer address has no ancillary equivalent on a cooked socket. */
+        /* The packet type maps to an ancillary load ... */
         CHECK(afp_filter_compile("inbound", CST_LINK_LINUX_SLL2, 262144, true, &prog, err) == 0);
+        CHECK_EQ_U(prog.filter[0].k, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE));
         afp_filter_free(&prog);
+        /* ... a link-layer address byte has no equivalent on a cooked socket. */
+        CHECK(afp_filter_compile("link[12] = 2", CST_LINK_LINUX_SLL2, 262144, true, &prog, err) <
+              0);
+        CHECK(strstr(err, "cannot filter on a cooked (any) socket") != NULL);
 }
 
 static void test_frame(void)
@@ -293,8 +298,104 @@ static void test_open_errors(void)
         CHECK_STR(cst_capture_backend_name(CST_BACKEND_TPACKET_V3), "tpacket_v3");
 }
 
+/* One TPACKET_V3 packet record at `off` of a block, data at off + mac. */
+static void ring_put(uint8_t *blk, uint32_t off, uint32_t next, uint32_t snap, uint32_t len,
+                     uint32_t status, uint16_t tci, uint8_t pkttype)
+{
+        struct tpacket3_hdr h;
+        struct sockaddr_ll sll;
+        memset(&h, 0, sizeof(h));
+        memset(&sll, 0, sizeof(sll));
+        h.tp_next_offset = next;
+        h.tp_sec = 1700000000;
+        h.tp_nsec = 5;
+        h.tp_snaplen = snap;
+        h.tp_len = len;
+        h.tp_status = status;
+        h.tp_mac = 96;
+        h.hv1.tp_vlan_tci = tci;
+        memcpy(blk + off, &h, sizeof(h));
+        sll.sll_pkttype = pkttype;
+        sll.sll_ifindex = 3;
+        memcpy(blk + off + TPACKET_ALIGN(sizeof(h)), &sll, sizeof(sll));
+        for (uint32_t i = 0; i < snap && off + 96 + i < 4096; i++)
+                blk[off + 96 + i] = (uint8_t)(i + 1);
+}
+
+static void ring_block(uint8_t *blk, uint32_t num)
+{
+        struct tpacket_block_desc *b = (struct tpacket_block_desc *)(void *)blk;
+        b->hdr.bh1.num_pkts = num;
+        b->hdr.bh1.offset_to_first_pkt = 64;
+        b->hdr.bh1.block_status = TP_STATUS_USER;
+}
+
+static void test_ring_walk(void)
+{
+        enum { BS = 4096 };
+        char err[CST_ERRBUF];
+        uint8_t *ring = aligned_alloc(BS, 2 * BS);
+        struct cst_capture *c = calloc(1, sizeof(*c));
+        struct cst_packet pk[4];
+        memset(ring, 0, 2 * BS);
+        c->fd = -1;
+        c->linktype = CST_LINK_ETHERNET;
+        c->snaplen = 262144;
+        CHECK_EQ_U(afp_tpacket_v3_use_ring(c, ring, BS, 2), 0);
+        ring_block(ring, 3);
+        ring_put(ring, 64, 256, 60, 60, TP_STATUS_VLAN_VALID, 0x2005, PACKET_OUTGOING);
+        ring_put(ring, 320, 256, 60, 1000, 0, 0, PACKET_HOST);
+        ring_put(ring, 576, 0, 20, 20, 0, 0, PACKET_BROADCAST);
+
+        CHECK_EQ_U(cst_capture_next_batch(c, pk, 2, 0, err), 2);
+        CHECK_EQ_U(pk[0].caplen, 64); /* tag put back */
+        CHECK_EQ_U(pk[0].origlen, 64);
+        CHECK_EQ_U(ld_be16(pk[0].data + 12), 0x8100);
+        CHECK_EQ_U(ld_be16(pk[0].data + 14), 0x2005);
+        CHECK_EQ_U(pk[0].data[16], 13);
+        CHECK(pk[0].data == ring + 64 + 96 - 4); /* a view into the ring */
+        CHECK_EQ_U(pk[0].direction, CST_DIR_OUTBOUND);
+        CHECK_EQ_U(pk[0].vlan_tci, 0x2005);
+        CHECK_EQ_U(pk[0].ts_ns, 1700000000ull * 1000000000ull + 5);
+        CHECK_EQ_U(pk[0].ifid, 3);
+        CHECK_EQ_U(pk[1].caplen, 60);
+        CHECK_EQ_U(pk[1].origlen, 1000);
+        CHECK_EQ_U(pk[1].direction, CST_DIR_INBOUND);
+        CHECK_EQ_U(cst_capture_next_batch(c, pk, 4, 0, err), 1);
+        CHECK_EQ_U(pk[0].caplen, 20);
+        /* The block stays ours until the next call, then goes back to the kernel. */
+        const struct tpacket_block_desc *b0 = (const void *)ring;
+        CHECK_EQ_U(b0->hdr.bh1.block_status, TP_STATUS_USER);
+        CHECK_EQ_U(cst_capture_next_batch(c, pk, 4, 0, err), 0);
+        CHECK_EQ_U(b0->hdr.bh1.block_status, TP_STATUS_KERNEL);
+
+        /* Block 1: a packet whose data runs past the block is discarded with its block. */
+        ring_block(ring + BS, 2);
+        ring_put(ring + BS, 64, 256, 60, 60, 0, 0, PACKET_HOST);
+        ring_put(ring + BS, 320, 256, BS, BS, 0, 0, PACKET_HOST);
+        CHECK_EQ_U(cst_capture_next_batch(c, pk, 4, 0, err), 1);
+        struct cst_capture_stats st;
+        cst_capture_stats(c, &st, err);
+        CHECK_EQ_U(st.receive_errors, 1);
+        CHECK_EQ_U(st.packets_delivered, 4);
+        CHECK_EQ_U(st.have_kernel, 0);
+        cst_capture_release(c);
+        const struct tpacket_block_desc *b1 = (const void *)(ring + BS);
+        CHECK_EQ_U(b1->hdr.bh1.block_status, TP_STATUS_KERNEL);
+
+        /* A block with an impossible packet count is given back at once. */
+        ring_block(ring, 4096);
+        CHECK_EQ_U(cst_capture_next_batch(c, pk, 4, 0, err), 0);
+        CHECK_EQ_U(b0->hdr.bh1.block_status, TP_STATUS_KERNEL);
+        cst_capture_stats(c, &st, err);
+        CHECK_EQ_U(st.receive_errors, 2);
+        cst_capture_close(c);
+        free(ring);
+}
+
 int main(void)
 {
+        test_ring_walk();
         test_filter();
         test_frame();
         test_blocks();

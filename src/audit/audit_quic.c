@@ -1,0 +1,213 @@
+/*
+ * audit_quic — QUIC datagrams (RFC 9000 §17, RFC 9369 for v2 type codes,
+ * RFC 8999 invariants for unknown versions).
+ *
+ * Pass 1 learns QUIC servers: the destination of a client Initial (a full
+ * datagram of at least 1200 bytes, RFC 9000 §14.1, whose first packet parses
+ * as a v1/v2 Initial) is a server endpoint (address, port); the CID lengths
+ * each side announces in its long headers are remembered per server.
+ * Pass 2 classifies every UDP datagram: to or from a known server endpoint
+ * (whatever the client's address, so migration and NAT rebinding are
+ * covered) it is QUIC — long-header packets whole, a short-header packet's
+ * first byte and DCID; everything else is "other UDP", all needed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit_int.h"
+#include "util/rd.h"
+
+#define QUIC_V1 0x00000001u
+#define QUIC_V2 0x6b3343cfu
+
+enum lh_type { LH_INITIAL, LH_0RTT, LH_HANDSHAKE, LH_RETRY, LH_OTHER };
+
+struct long_header {
+        uint32_t version;
+        uint8_t type; /* enum lh_type, normalised across v1/v2 */
+        uint8_t dcid_len, scid_len;
+        size_t total; /* bytes of this packet in the datagram */
+};
+
+struct server {
+        struct aud_endpoint ep;
+        uint8_t server_cid_len, client_cid_len;
+};
+
+struct servers {
+        struct server *v;
+        size_t n, cap;
+};
+
+static bool known_version(uint32_t v)
+{
+        return v == QUIC_V1 || v == QUIC_V2 || (v & 0xFFFFFF00u) == 0xFF000000u;
+}
+
+static uint64_t varint(struct rd *r)
+{
+        uint8_t first = rd_u8(r);
+        uint64_t v = first & 0x3Fu;
+        for (int k = 1; k < (1 << (first >> 6)); k++)
+                v = v << 8 | rd_u8(r);
+        return v;
+}
+
+static uint8_t normalised_type(uint32_t version, uint8_t bits)
+{
+        if (!known_version(version))
+                return LH_OTHER;
+        if (version == QUIC_V2) /* RFC 9369 §3.2: types rotated by one */
+                return (uint8_t)((bits + 3) & 3);
+        return bits;
+}
+
+/* Parse the long header at the start of p[0, len); false if it is not one. */
+static bool parse_long(const uint8_t *p, size_t len, struct long_header *h)
+{
+        struct rd r = rd_init(p, len);
+        uint8_t first = rd_u8(&r);
+        h->version = rd_be32(&r);
+        h->dcid_len = rd_u8(&r);
+        rd_skip(&r, h->dcid_len);
+        h->scid_len = rd_u8(&r);
+        rd_skip(&r, h->scid_len);
+        if (r.err || !(first & 0x80))
+                return false;
+        h->type = normalised_type(h->version, (first >> 4) & 3);
+        h->total = len; /* version negotiation, Retry, unknown versions: the rest */
+        if (h->version == 0 || h->type == LH_OTHER || h->type == LH_RETRY)
+                return true;
+        if (h->dcid_len > 20 || h->scid_len > 20)
+                return false;
+        if (h->type == LH_INITIAL)
+                rd_skip(&r, varint(&r)); /* token */
+        uint64_t length = varint(&r);
+        if (r.err || length > rd_left(&r))
+                return false;
+        h->total = r.off + length;
+        return true;
+}
+
+static struct server *find_server(struct servers *s, const struct aud_endpoint *ep)
+{
+        for (size_t k = 0; k < s->n; k++)
+                if (aud_endpoint_cmp(&s->v[k].ep, ep) == 0)
+                        return &s->v[k];
+        return NULL;
+}
+
+static int add_server(struct servers *s, const struct aud_endpoint *ep, uint8_t client_cid_len)
+{
+        if (s->n == s->cap) {
+                size_t n = s->cap ? s->cap * 2 : 16;
+                struct server *q = realloc(s->v, n * sizeof(*q));
+                if (!q)
+                        return CST_ENOMEM;
+                s->v = q;
+                s->cap = n;
+        }
+        s->v[s->n++] = (struct server){*ep, 0, client_cid_len};
+        return 0;
+}
+
+/* Pass 1 for one datagram: learn a server or the CID lengths of its peers. */
+static int learn(struct servers *sv, const struct aud_layers *l, const uint8_t *pl)
+{
+        struct long_header h;
+        if (l->payload_len == 0 || !parse_long(pl, l->payload_len, &h) || h.version == 0)
+                return 0;
+        struct aud_endpoint src, dst;
+        aud_endpoints(l, &src, &dst);
+        struct server *from = find_server(sv, &src), *to = find_server(sv, &dst);
+        if (from) {
+                from->server_cid_len = h.scid_len;
+        } else if (to) {
+                to->client_cid_len = h.scid_len;
+        } else if (h.type == LH_INITIAL && l->payload_len >= 1200 && h.version != 0) {
+                return add_server(sv, &dst, h.scid_len);
+        }
+        return 0;
+}
+
+/* Next position >= from where a short header with the same DCID starts: the
+ * next segment of a UDP GSO super-frame (several datagrams captured as one,
+ * the UDP length covering them all).  Only tried with a DCID of 4 bytes or
+ * more, so a false match inside encrypted bytes is negligible. */
+static size_t next_segment(const uint8_t *pl, size_t from, size_t len, const uint8_t *dcid,
+                           size_t dlen)
+{
+        if (dlen < 4)
+                return len;
+        for (size_t q = from; q + 1 + dlen <= len; q++)
+                if (!(pl[q] & 0x80) && pl[q + 1] == dcid[0] && memcmp(pl + q + 1, dcid, dlen) == 0)
+                        return q;
+        return len;
+}
+
+/* Short-header packets from pos to the end of the datagram. */
+static void classify_short(struct aud_ctx *c, size_t i, size_t pos, size_t dlen)
+{
+        const struct aud_layers *l = &c->lay[i];
+        const uint8_t *pl = c->in[i].data + l->payload_off;
+        size_t len = l->payload_len;
+        size_t need = c->opt->quic_short_keep >= 0 ? (size_t)c->opt->quic_short_keep : 1 + dlen;
+        const uint8_t *dcid = pl + pos + 1;
+        if (pos + 1 + dlen > len)
+                dlen = 0;
+        for (size_t start = pos; start < len;) {
+                size_t next = next_segment(pl, start + 1 + dlen, len, dcid, dlen);
+                size_t n = need < next - start ? need : next - start;
+                aud_mark(c, i, l->payload_off + (uint32_t)start, (uint32_t)n,
+                         CST_AC_QUIC_SHORT_FIRST);
+                c->rep->quic_short_packets++;
+                c->rep->quic_short_body_bytes += next - start - n;
+                start = next;
+        }
+}
+
+static void classify_quic(struct aud_ctx *c, size_t i, const struct server *s, bool to_server)
+{
+        const struct aud_layers *l = &c->lay[i];
+        const uint8_t *pl = c->in[i].data + l->payload_off;
+        size_t pos = 0, len = l->payload_len;
+        struct long_header h;
+        while (pos < len && (pl[pos] & 0x80)) {
+                if (!parse_long(pl + pos, len - pos, &h))
+                        h.total = len - pos; /* unparsable: keep the rest */
+                aud_mark(c, i, l->payload_off + (uint32_t)pos, (uint32_t)h.total, CST_AC_QUIC_LONG);
+                c->rep->quic_long_packets++;
+                pos += h.total;
+        }
+        if (pos < len)
+                classify_short(c, i, pos, to_server ? s->server_cid_len : s->client_cid_len);
+}
+
+int aud_quic_classify(struct aud_ctx *c)
+{
+        struct servers sv = {0};
+        for (size_t i = 0; i < c->n; i++) {
+                if (c->lay[i].kind == AUD_UDP &&
+                    learn(&sv, &c->lay[i], c->in[i].data + c->lay[i].payload_off)) {
+                        free(sv.v);
+                        snprintf(c->err, CST_ERRBUF, "out of memory learning QUIC servers");
+                        return CST_ENOMEM;
+                }
+        }
+        c->rep->quic_server_endpoints = sv.n;
+        for (size_t i = 0; i < c->n; i++) {
+                const struct aud_layers *l = &c->lay[i];
+                if (l->kind != AUD_UDP || l->payload_len == 0)
+                        continue;
+                struct aud_endpoint src, dst;
+                aud_endpoints(l, &src, &dst);
+                const struct server *to = find_server(&sv, &dst), *from = find_server(&sv, &src);
+                if (to || from)
+                        classify_quic(c, i, to ? to : from, to != NULL);
+                else
+                        aud_mark(c, i, l->payload_off, l->payload_len, CST_AC_OTHER_UDP);
+        }
+        free(sv.v);
+        return 0;
+}

@@ -1,0 +1,144 @@
+/*
+ * audit_stream — byte access to one reassembled TCP direction (RFC 9293
+ * §3.4: a byte is identified by its sequence number, whatever segment or
+ * copy carried it).  The first copy of a byte in sequence order wins; a
+ * retransmission with different content is not detected here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit_int.h"
+#include "audit/audit_stream.h"
+
+int stream_add(struct aud_stream *s, uint64_t start, uint32_t len, uint32_t pkt,
+               const uint8_t *data)
+{
+        if (s->n_segs == s->cap_segs) {
+                size_t n = s->cap_segs ? s->cap_segs * 2 : 64;
+                struct aud_seg *q = realloc(s->segs, n * sizeof(*q));
+                if (!q)
+                        return CST_ENOMEM;
+                s->segs = q;
+                s->cap_segs = n;
+        }
+        s->segs[s->n_segs++] = (struct aud_seg){start, len, pkt, data};
+        s->seg_bytes += len;
+        return 0;
+}
+
+static int seg_cmp(const void *a, const void *b)
+{
+        const struct aud_seg *x = a, *y = b;
+        if (x->start != y->start)
+                return x->start < y->start ? -1 : 1;
+        return x->pkt < y->pkt ? -1 : x->pkt > y->pkt;
+}
+
+int stream_finish(struct aud_stream *s)
+{
+        if (s->n_segs > 1)
+                qsort(s->segs, s->n_segs, sizeof(*s->segs), seg_cmp);
+        s->pieces = malloc((s->n_segs ? s->n_segs : 1) * sizeof(*s->pieces));
+        if (!s->pieces)
+                return CST_ENOMEM;
+        uint64_t covered_to = 0;
+        bool any = false;
+        for (size_t i = 0; i < s->n_segs; i++) {
+                const struct aud_seg *g = &s->segs[i];
+                uint64_t end = g->start + g->len;
+                if (g->len == 0 || (any && end <= covered_to))
+                        continue;
+                uint64_t from = any && covered_to > g->start ? covered_to : g->start;
+                s->pieces[s->n_pieces++] =
+                    (struct aud_piece){from, end, g->data + (from - g->start)};
+                s->covered += end - from;
+                covered_to = end;
+                any = true;
+        }
+        if (!s->known_start)
+                s->begin = s->n_pieces ? s->pieces[0].start : 0;
+        s->end = s->n_pieces ? s->pieces[s->n_pieces - 1].end : s->begin;
+        if (s->end < s->begin)
+                s->end = s->begin;
+        return 0;
+}
+
+void stream_free(struct aud_stream *s)
+{
+        free(s->segs);
+        free(s->pieces);
+        memset(s, 0, sizeof(*s));
+}
+
+/* Index of the first piece whose end is > pos (n_pieces if none). */
+static size_t piece_after(struct aud_stream *s, uint64_t pos)
+{
+        size_t c = s->cursor;
+        if (c < s->n_pieces && s->pieces[c].start <= pos && pos < s->pieces[c].end)
+                return c;
+        if (c + 1 < s->n_pieces && s->pieces[c].end <= pos && pos < s->pieces[c + 1].end)
+                return c + 1;
+        size_t lo = 0, hi = s->n_pieces;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (s->pieces[mid].end <= pos)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        s->cursor = lo;
+        return lo;
+}
+
+bool stream_get(struct aud_stream *s, uint64_t pos, uint8_t *out, size_t n)
+{
+        size_t k = piece_after(s, pos);
+        while (n > 0) {
+                if (k >= s->n_pieces || s->pieces[k].start > pos)
+                        return false;
+                const struct aud_piece *p = &s->pieces[k];
+                uint64_t avail = p->end - pos;
+                size_t take = avail < n ? (size_t)avail : n;
+                memcpy(out, p->data + (pos - p->start), take);
+                out += take;
+                n -= take;
+                pos += take;
+                k++;
+        }
+        return true;
+}
+
+uint64_t stream_next_present(struct aud_stream *s, uint64_t pos)
+{
+        size_t k = piece_after(s, pos);
+        if (k >= s->n_pieces)
+                return s->end;
+        return s->pieces[k].start > pos ? s->pieces[k].start : pos;
+}
+
+uint64_t stream_run_end(struct aud_stream *s, uint64_t pos)
+{
+        size_t k = piece_after(s, pos);
+        if (k >= s->n_pieces || s->pieces[k].start > pos)
+                return pos;
+        uint64_t end = s->pieces[k].end;
+        while (++k < s->n_pieces && s->pieces[k].start == end)
+                end = s->pieces[k].end;
+        return end;
+}
+
+int ivals_add(struct aud_ivals *iv, uint64_t start, uint64_t end, uint32_t cls)
+{
+        if (end <= start)
+                return 0;
+        if (iv->n == iv->cap) {
+                size_t n = iv->cap ? iv->cap * 2 : 256;
+                struct aud_ival *q = realloc(iv->v, n * sizeof(*q));
+                if (!q)
+                        return CST_ENOMEM;
+                iv->v = q;
+                iv->cap = n;
+        }
+        iv->v[iv->n++] = (struct aud_ival){start, end, cls};
+        return 0;
+}

@@ -1,0 +1,76 @@
+/*
+ * audit_stream — one direction of a TCP connection, reassembled by absolute
+ * (unwrapped, 64-bit) sequence number from every segment of the original
+ * capture: retransmitted and reordered copies overlap, holes stay holes.
+ * The TLS parser reads it through stream_get(); the marking walks the
+ * segments back to the packets that carried them.
+ */
+#ifndef CST_AUDIT_STREAM_H
+#define CST_AUDIT_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct aud_seg {
+        uint64_t start; /* unwrapped sequence number of the first payload byte */
+        uint32_t len;   /* captured payload bytes */
+        uint32_t pkt;   /* packet index */
+        const uint8_t *data;
+};
+
+struct aud_piece { /* non-overlapping coverage, sorted */
+        uint64_t start, end;
+        const uint8_t *data; /* byte at `start` */
+};
+
+struct aud_stream {
+        struct aud_seg *segs;
+        size_t n_segs, cap_segs;
+        struct aud_piece *pieces;
+        size_t n_pieces;
+        uint64_t begin; /* stream start: ISN + 1 when the SYN was seen, else first byte */
+        uint64_t end;   /* one past the last byte seen */
+        bool known_start;
+        size_t cursor;      /* piece of the last lookup */
+        uint64_t covered;   /* distinct bytes present */
+        uint64_t seg_bytes; /* sum of segment lengths (retransmissions counted twice) */
+};
+
+/* Intervals the TLS parser produces, in stream order. */
+#define AUD_IV_APPDATA_BODY 200 /* not needed: AppData beyond the first KR bytes */
+struct aud_ival {
+        uint64_t start, end;
+        uint32_t cls; /* enum cst_audit_class or AUD_IV_* */
+};
+
+struct aud_ivals {
+        struct aud_ival *v;
+        size_t n, cap;
+};
+
+int stream_add(struct aud_stream *s, uint64_t start, uint32_t len, uint32_t pkt,
+               const uint8_t *data);
+/* Sort the segments and build the coverage pieces; 0 or CST_ENOMEM. */
+int stream_finish(struct aud_stream *s);
+void stream_free(struct aud_stream *s);
+
+/* Copy n bytes at pos into out; false if any of them is missing. */
+bool stream_get(struct aud_stream *s, uint64_t pos, uint8_t *out, size_t n);
+/* First present position >= pos, or s->end. */
+uint64_t stream_next_present(struct aud_stream *s, uint64_t pos);
+/* One past the contiguous run that contains pos (pos itself if absent). */
+uint64_t stream_run_end(struct aud_stream *s, uint64_t pos);
+
+int ivals_add(struct aud_ivals *iv, uint64_t start, uint64_t end, uint32_t cls);
+
+/* TLS over a stream (audit_tls.c). */
+bool tls_stream_starts_with_hello(struct aud_stream *s);
+bool tls_stream_has_appdata_chain(struct aud_stream *s);
+struct tls_parse_stats {
+        uint64_t records, resyncs;
+};
+int tls_stream_parse(struct aud_stream *s, uint32_t keep_record_bytes, struct aud_ivals *out,
+                     struct tls_parse_stats *st);
+
+#endif

@@ -1,0 +1,386 @@
+/*
+ * quic_learn — QUIC "done properly" (issue 12 item 4), used under `track`
+ * or [quic] learn_all_long_headers = true.
+ *
+ *  - every long-header packet (Initial, 0-RTT, Handshake, Retry; RFC 9000
+ *    §17.2) of a known version teaches its sender's Source Connection ID,
+ *    both directions; QUIC v2 type codes (RFC 9369 §3.2) are normalised;
+ *  - Version Negotiation (version 0, RFC 9000 §17.2.1) is recognised and
+ *    kept whole, not "uncertain";
+ *  - a flow is QUIC (cuttable) once a client Initial in a datagram of at
+ *    least 1200 bytes (RFC 9000 §14.1) or Handshake packets in both
+ *    directions were seen; UDP that is not (DNS on 443, random data) is
+ *    never cut;
+ *  - a short header on a known flow: DCID = the peer's learned SCID; a
+ *    zero-length SCID is matched by the 4-tuple; the fixed bit may be
+ *    greased (RFC 9287 §3);
+ *  - migration / NAT rebinding (RFC 9000 §9): a short header on a new
+ *    4-tuple with one endpoint a server that completed a handshake is
+ *    adopted with that server's CID lengths.
+ */
+#include "policy/track.h"
+
+#include <string.h>
+
+#include "util/rd.h"
+
+enum lh { LH_INITIAL, LH_0RTT, LH_HANDSHAKE, LH_RETRY, LH_NONE };
+
+#define QUIC_V1 0x00000001u
+#define QUIC_V2 0x6b3343cfu
+
+struct lhdr {
+        uint8_t type; /* enum lh */
+        uint8_t scid_len;
+        const uint8_t *scid;
+        uint32_t total;
+};
+
+static bool version_cuttable(uint32_t v)
+{
+        return v == QUIC_V1 || v == QUIC_V2 || (v >> 8) == 0xff0000u;
+}
+
+static uint8_t lh_type(uint32_t version, uint8_t bits)
+{
+        static const uint8_t v2[4] = {LH_RETRY, LH_INITIAL, LH_0RTT, LH_HANDSHAKE};
+        return version == QUIC_V2 ? v2[bits] : bits; /* v1 and drafts: 0..3 in order */
+}
+
+static uint64_t varint(struct rd *r)
+{
+        uint8_t b = rd_u8(r);
+        uint64_t v = b & 0x3fu;
+        for (unsigned i = 1; i < (1u << (b >> 6)); i++)
+                v = v << 8 | rd_u8(r);
+        return v;
+}
+
+/* One long header at s of a known version; false when it does not parse. */
+static bool parse_long(const uint8_t *pl, uint32_t len, uint32_t s, uint32_t version,
+                       struct lhdr *h)
+{
+        struct rd r = rd_init(pl, len);
+        rd_skip(&r, s);
+        h->type = lh_type(version, (rd_u8(&r) >> 4) & 3u);
+        rd_skip(&r, 4);
+        uint8_t dlen = rd_u8(&r);
+        rd_skip(&r, dlen);
+        h->scid_len = rd_u8(&r);
+        h->scid = rd_ptr(&r, h->scid_len);
+        if (r.err || dlen > QUIC_CID_MAX || h->scid_len > QUIC_CID_MAX)
+                return false;
+        if (h->type == LH_RETRY) {
+                h->total = len - s;
+                return true;
+        }
+        if (h->type == LH_INITIAL) {
+                uint64_t tok = varint(&r);
+                if (r.err || tok > rd_left(&r))
+                        return false;
+                rd_skip(&r, (size_t)tok);
+        }
+        uint64_t plen = varint(&r);
+        if (r.err || plen > rd_left(&r))
+                return false;
+        h->total = (uint32_t)(r.off + plen - s);
+        return true;
+}
+
+/* ---- server endpoints (migration rule) */
+
+static uint32_t ep_hash(const uint8_t *addr, uint8_t alen, uint16_t port)
+{
+        uint32_t h = 2166136261u ^ port;
+        for (unsigned i = 0; i < alen; i++)
+                h = (h ^ addr[i]) * 16777619u;
+        return h;
+}
+
+static struct ql_server *server_find(struct track *t, const uint8_t *addr, uint8_t alen,
+                                     uint16_t port, bool create, uint32_t now)
+{
+        uint32_t h = ep_hash(addr, alen, port);
+        struct ql_server *empty = NULL, *oldest = NULL;
+        for (unsigned i = 0; i < 8; i++) {
+                struct ql_server *s = &t->servers[(h + i) % QL_SERVERS];
+                if (s->addr_len == alen && s->port == port && !memcmp(s->addr, addr, alen))
+                        return s;
+                if (s->addr_len == 0 && !empty)
+                        empty = s;
+                else if (s->addr_len && (!oldest || s->last_seen < oldest->last_seen))
+                        oldest = s;
+        }
+        struct ql_server *victim = empty ? empty : oldest;
+        if (!create)
+                return NULL;
+        memset(victim, 0, sizeof(*victim));
+        memcpy(victim->addr, addr, alen);
+        victim->addr_len = alen;
+        victim->port = port;
+        victim->last_seen = now;
+        return victim;
+}
+
+/* Handshake packets went both ways: the server endpoint is known. */
+static void handshake_done(struct track *t, const struct trk_pkt *pk, struct ql_flow *q,
+                           unsigned dir)
+{
+        q->flags |= QL_PROVEN;
+        unsigned cdir; /* direction the client sends in */
+        if (q->flags & QL_INITIAL0)
+                cdir = 0;
+        else if (q->flags & QL_INITIAL1)
+                cdir = 1;
+        else
+                return;
+        const struct decoded *d = pk->d;
+        bool to_server = dir == cdir;
+        struct ql_server *s = server_find(t, to_server ? d->dst : d->src, d->addr_len,
+                                          to_server ? d->dport : d->sport, true, pk->now);
+        s->server_cid_len = q->scid_len[cdir ^ 1u];
+        s->client_cid_len = q->scid_len[cdir];
+        s->last_seen = pk->now;
+}
+
+/* A long header of a known version: learn its sender's SCID. */
+static void learn(struct track *t, const struct trk_pkt *pk, struct ql_flow *q, unsigned dir,
+                  const struct lhdr *h, uint32_t dgram_len)
+{
+        if (h->type != LH_RETRY || !(q->flags & (dir ? QL_LEARNED1 : QL_LEARNED0)) || h->scid_len) {
+                q->scid_len[dir] = h->scid_len;
+                if (h->scid_len)
+                        memcpy(q->scid[dir], h->scid, h->scid_len);
+                q->flags |= (uint8_t)(dir ? QL_LEARNED1 : QL_LEARNED0);
+        }
+        if (h->type == LH_INITIAL && dgram_len >= 1200 && !(q->flags & (QL_INITIAL0 | QL_INITIAL1)))
+                q->flags |= (uint8_t)(QL_PROVEN | (dir ? QL_INITIAL1 : QL_INITIAL0));
+        if (h->type == LH_HANDSHAKE) {
+                q->flags |= (uint8_t)(dir ? QL_HS1 : QL_HS0);
+                if ((q->flags & (QL_HS0 | QL_HS1)) == (QL_HS0 | QL_HS1))
+                        handshake_done(t, pk, q, dir);
+        }
+}
+
+struct qctx {
+        struct track *t;
+        struct flowtable *ft;
+        const struct trk_pkt *pk;
+        struct cst_stats *st;
+        struct flow_key key;
+        uint64_t hash;
+        unsigned dir;
+        struct ql_flow *q; /* NULL: no flow */
+        const char *event;
+};
+
+static struct ql_flow *flow_get(struct qctx *x, bool create)
+{
+        struct flow *f = ft_lookup(x->ft, &x->key, x->hash, x->pk->now);
+        bool fresh = !f;
+        if (!f && (!create || !(f = ft_insert(x->ft, &x->key, x->hash, x->pk->now))))
+                return NULL;
+        union trk_slot *s =
+            fresh ? trk_slot_fresh(x->t, x->ft, f, TRK_KIND_QUIC) : trk_slot_of(x->t, x->ft, f);
+        return s ? &s->quic : NULL;
+}
+
+/* A short header on a new 4-tuple next to a known server: adopt it. */
+static struct ql_flow *migrated(struct qctx *x, bool greased)
+{
+        const struct decoded *d = x->pk->d;
+        bool to_server = true;
+        struct ql_server *s = server_find(x->t, d->dst, d->addr_len, d->dport, false, 0);
+        if (!s) {
+                s = server_find(x->t, d->src, d->addr_len, d->sport, false, 0);
+                to_server = false;
+        }
+        if (!s || (greased && !s->greases))
+                return NULL;
+        struct ql_flow *q = flow_get(x, true);
+        if (!q)
+                return NULL;
+        /* the peer's SCID length is what this direction's DCID carries */
+        unsigned peer = x->dir ^ 1u;
+        q->flags = (uint8_t)(QL_PROVEN | QL_MIGRATED | QL_LEARNED0 | QL_LEARNED1);
+        q->scid_len[peer] = to_server ? s->server_cid_len : s->client_cid_len;
+        q->scid_len[x->dir] = to_server ? s->client_cid_len : s->server_cid_len;
+        x->st->quic_migrations_adopted++;
+        x->event = "quic_migration";
+        return q;
+}
+
+/* A proven flow greases the fixed bit: its server's migrated paths may too. */
+static void note_grease(struct qctx *x)
+{
+        const struct decoded *d = x->pk->d;
+        struct ql_flow *q = x->q;
+        unsigned cdir = (q->flags & QL_INITIAL1) ? 1u : 0u;
+        if (!(q->flags & (QL_INITIAL0 | QL_INITIAL1)))
+                return;
+        bool to_server = x->dir == cdir;
+        struct ql_server *s = server_find(x->t, to_server ? d->dst : d->src, d->addr_len,
+                                          to_server ? d->dport : d->sport, false, 0);
+        if (s) { /* else the handshake is not complete yet: noted later */
+                s->greases = 1;
+                q->grease_noted = 1;
+        }
+}
+
+/*
+ * A UDP GSO super-frame captured before segmentation holds several
+ * datagrams; each later segment starts with a short header carrying the same
+ * DCID.  Returns the offset of the last such segment (pos if none); only for
+ * DCIDs of 4 bytes or more, so a false match in encrypted bytes is negligible.
+ */
+static uint32_t last_gso_segment(const uint8_t *pl, uint32_t len, uint32_t pos, uint32_t dlen)
+{
+        uint32_t last = pos;
+        if (dlen < 4)
+                return last;
+        const uint8_t *dcid = pl + pos + 1;
+        for (uint32_t q = pos + 1 + dlen; q + 1 + dlen <= len;) {
+                const uint8_t *p = memchr(pl + q + 1, dcid[0], len - dlen - q);
+                if (!p)
+                        break;
+                uint32_t at = (uint32_t)(p - pl) - 1;
+                if (!(pl[at] & 0x80u) && memcmp(pl + at + 1, dcid, dlen) == 0)
+                        last = at;
+                q = at + 1;
+        }
+        return last;
+}
+
+/* Short header at pos: match the DCID and cut. */
+static void short_header(struct qctx *x, uint32_t pos, struct cst_verdict *v)
+{
+        const struct trk_pkt *pk = x->pk;
+        const struct trk_params *p = &x->t->p;
+        struct ql_flow *q = x->q;
+        uint32_t len = pk->d->payload_len;
+        unsigned peer = x->dir ^ 1u;
+        uint32_t dlen = 0;
+        if (!(q->flags & (peer ? QL_LEARNED1 : QL_LEARNED0))) {
+                if (!p->allow_unknown_dcid) {
+                        x->st->quic_kept_uncertain++;
+                        v->reason = CST_R_KEEP_QUIC_UNCERTAIN;
+                        return;
+                }
+        } else {
+                dlen = q->scid_len[peer];
+                struct rd r = rd_init(pk->pl, len);
+                rd_skip(&r, pos + 1);
+                const uint8_t *dcid = rd_ptr(&r, dlen);
+                if (!dcid) {
+                        x->st->quic_kept_uncertain++;
+                        v->reason = CST_R_KEEP_QUIC_UNCERTAIN;
+                        return;
+                }
+                if (p->require_dcid_match && !(q->flags & QL_MIGRATED) &&
+                    memcmp(dcid, q->scid[peer], dlen) != 0) {
+                        x->st->quic_kept_dcid_mismatch++;
+                        v->reason = CST_R_KEEP_QUIC_DCID_MISMATCH;
+                        return;
+                }
+        }
+        uint32_t keep = p->short_keep > 1 + dlen ? p->short_keep : 1 + dlen;
+        pos = last_gso_segment(pk->pl, len, pos, dlen);
+        uint64_t cut = (uint64_t)pk->d->payload_off + pos + (len - pos < keep ? len - pos : keep);
+        if (cut >= pk->caplen || pk->caplen - cut < p->min_saved) {
+                v->reason = CST_R_KEEP_MIN_SAVINGS;
+                return;
+        }
+        v->keep_len = (uint32_t)cut;
+        v->reason = CST_R_TRUNCATE_QUIC_SHORT_HEADER;
+        x->st->quic_truncated++;
+        x->st->quic_bytes_saved += pk->caplen - cut;
+}
+
+/* Walk the coalesced long headers; returns the offset of what follows, or UINT32_MAX. */
+static uint32_t walk_long(struct qctx *x, struct cst_verdict *v)
+{
+        const uint8_t *pl = x->pk->pl;
+        uint32_t len = x->pk->d->payload_len, pos = 0;
+        while (pos < len && (pl[pos] & 0x80u)) {
+                struct rd r = rd_init(pl, len);
+                rd_skip(&r, pos + 1);
+                uint32_t version = rd_be32(&r);
+                struct lhdr h;
+                if (r.err || !version_cuttable(version) || !parse_long(pl, len, pos, version, &h)) {
+                        if (r.err == false && version == 0 && pos == 0) {
+                                x->st->quic_version_negotiation++;
+                                v->reason = CST_R_KEEP_QUIC_VERSION_NEGOTIATION;
+                                x->event = "quic_version_negotiation";
+                        } else if (pos > 0 || (x->q && (x->q->flags & QL_PROVEN))) {
+                                x->st->quic_kept_uncertain++;
+                                v->reason = CST_R_KEEP_QUIC_UNCERTAIN;
+                                x->event = "quic_uncertain";
+                        }
+                        return UINT32_MAX;
+                }
+                if (!x->q)
+                        x->q = flow_get(x, true);
+                if (x->q)
+                        learn(x->t, x->pk, x->q, x->dir, &h, len);
+                pos += h.total;
+                v->reason = CST_R_KEEP_QUIC_LONG_HEADER;
+                x->event = "quic_long_header";
+        }
+        return pos;
+}
+
+static bool all_zero(const uint8_t *p, uint32_t n)
+{
+        for (uint32_t i = 0; i < n; i++)
+                if (p[i])
+                        return false;
+        return true;
+}
+
+void track_udp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
+               struct cst_stats *st, struct cst_verdict *v)
+{
+        const struct decoded *d = pk->d;
+        struct qctx x = {.t = t, .ft = ft, .pk = pk, .st = st, .event = ""};
+        x.hash = ft_make_key(&x.key, d->src, d->dst, d->addr_len, d->sport, d->dport, 17, &x.dir);
+        x.q = flow_get(&x, false);
+        v->keep_len = pk->caplen;
+        v->reason = CST_R_KEEP_NOT_ANALYSED;
+        uint32_t pos = walk_long(&x, v);
+        uint32_t len = d->payload_len;
+        if (pos > 0 && pos < len && all_zero(pk->pl + pos, len - pos))
+                pos = len; /* RFC 9000 §12.2 / §14.1: padding after the long headers */
+        if (pos < len) {
+                uint8_t b = pk->pl[pos];
+                bool known = x.q && (x.q->flags & QL_PROVEN);
+                if (!known && pos == 0)
+                        known = (x.q = migrated(&x, !(b & 0x40u))) != NULL;
+                else if (known && !(b & 0x40u) && !x.q->grease_noted)
+                        note_grease(&x);
+                if (!known) {
+                        v->reason = pos ? CST_R_KEEP_QUIC_UNCERTAIN : CST_R_KEEP_QUIC_UNKNOWN_FLOW;
+                        x.event = pos ? "quic_uncertain" : "quic_unknown_flow";
+                } else {
+                        if (!*x.event || pos)
+                                x.event =
+                                    (b & 0x40u) ? "quic_short_header" : "quic_short_header_greased";
+                        short_header(&x, pos, v);
+                }
+        }
+        if (pk->log) {
+                const char *state = !x.q                       ? "none"
+                                    : (x.q->flags & QL_PROVEN) ? "quic"
+                                                               : "quic_unproven";
+                struct dlog_row row = {.index = pk->index,
+                                       .d = d,
+                                       .caplen_before = pk->caplen,
+                                       .caplen_after = v->keep_len,
+                                       .origlen = pk->origlen,
+                                       .reason = v->reason,
+                                       .tls_seen = true,
+                                       .state_before = state,
+                                       .state_after = state,
+                                       .event = x.event};
+                dlog_write(pk->log, &row);
+        }
+}
