@@ -44,6 +44,9 @@ run mixed-256M-c1000 "$(bench_input "$BUILD" 256M 1000)"
 run mixed-256M-c1000-prefetch8 --prefetch 8 "$(bench_input "$BUILD" 256M 1000)"
 # cst_engine_process_batch() over 256 packets, as the offline pipeline calls it.
 run mixed-256M-c1000-batch256 --batch 256 "$(bench_input "$BUILD" 256M 1000)"
+# ... and with each chunk of 512 KiB copied to a buffer first (untimed): hot data, as after
+# the reader's read(2); this is the engine's own cost without the first-touch miss.
+run mixed-256M-c1000-hot --stage 512 "$(bench_input "$BUILD" 256M 1000)"
 # Synthetic TLS: realistic MSS segments at 1 k flows, then the same small
 # per-flow mix (6 handshake + 6 data packets of 256-byte payload) at every
 # flow count so only the table size changes.

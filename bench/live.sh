@@ -9,6 +9,7 @@
 #
 # usage: bench/live.sh BUILD_DIR [--runs N] [--seconds S] [--tools LIST]
 #                      [--workloads "64 512 1514 mixed"] [--rates "0 ..."]
+#                      [--tag NAME]  (results: live-NAME.csv / live-NAME-summary.md)
 set -euo pipefail
 BUILD=$(cd "${1:?usage: bench/live.sh BUILD_DIR [options]}" && pwd)
 shift
@@ -17,6 +18,7 @@ SECONDS_PER_RUN=3
 TOOLS="constrictor-tpacket_v3 constrictor-recvmsg constrictor-tpacket_v3+track tcpdump-s0 tcpdump-s128 netsniff-ng"
 WORKLOADS="64 512 1514 mixed"
 RATES=0
+TAG=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
 	--tools) TOOLS=$2; shift 2 ;;
 	--workloads) WORKLOADS=$2; shift 2 ;;
 	--rates) RATES=$2; shift 2 ;;
+	--tag) TAG=$2; shift 2 ;;
 	*) echo "unknown option: $1" >&2; exit 2 ;;
 	esac
 done
@@ -156,18 +159,18 @@ measure() { # tool workload rate run
 }
 
 setup_netns
-: >"$RAW/live.raw"
+: >"$RAW/live${TAG:+-$TAG}.raw"
 for wl in $WORKLOADS; do
 	for rate in $RATES; do
 		for run in $(seq 1 "$RUNS"); do
 			for tool in $TOOLS; do # tools interleaved: drift hits all alike
 				tool_available "$tool" || continue
 				note "$wl rate=$rate run $run: $tool"
-				measure "$tool" "$wl" "$rate" "$run" >>"$RAW/live.raw"
+				measure "$tool" "$wl" "$rate" "$run" >>"$RAW/live${TAG:+-$TAG}.raw"
 			done
 		done
 	done
 done
-python3 "$BENCH_SRC/summarize_live.py" "$RAW/live.raw" "$RESULTS" "$(machine_line)" \
-	"bench/live.sh BUILD_DIR --runs $RUNS --seconds $SECONDS_PER_RUN --workloads \"$WORKLOADS\" --rates \"$RATES\"" \
+python3 "$BENCH_SRC/summarize_live.py" "$RAW/live${TAG:+-$TAG}.raw" "$RESULTS" "$(machine_line)" "${TAG:+-$TAG}" \
+	"bench/live.sh BUILD_DIR --runs $RUNS --seconds $SECONDS_PER_RUN --workloads \"$WORKLOADS\" --rates \"$RATES\"${TAG:+ --tag $TAG}" \
 	"$(for t in $TOOLS; do echo "$t: $(tool_cmd "$t" OUT.pcap)"; done)"

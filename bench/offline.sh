@@ -6,16 +6,20 @@
 # offline-summary.md.
 #
 # usage: bench/offline.sh BUILD_DIR [--runs N] [--sizes "64M 256M 1G"] [--out-dir DIR]
+#                          [--tag NAME]   (results: offline-NAME.csv / offline-NAME-summary.md)
 set -euo pipefail
 BUILD=$(cd "${1:?usage: bench/offline.sh BUILD_DIR [--runs N] [--sizes LIST]}" && pwd)
 shift
 RUNS=5
 SIZES="64M 256M 1G"
+OUT_DIR=
+TAG=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
 	--sizes) SIZES=$2; shift 2 ;;
 	--out-dir) OUT_DIR=$2; shift 2 ;;
+	--tag) TAG=$2; shift 2 ;;
 	*) echo "unknown option: $1" >&2; exit 2 ;;
 	esac
 done
@@ -69,10 +73,10 @@ run_size() {
 	local size=$1 in pkts json rss
 	in=$(bench_input "$BUILD" "$size")
 	pkts=$(packet_count "$in")
-	json=$RAW/offline-$size.json
-	rss=$RAW/offline-$size.rss
+	json=$RAW/offline${TAG:+-$TAG}-$size.json
+	rss=$RAW/offline${TAG:+-$TAG}-$size.rss
 	local -a hf=(hyperfine --warmup 1 --runs "$RUNS" --export-json "$json"
-		--prepare "rm -f $OUT/*.pcap")
+		--prepare "rm -f $OUT/*.pcap; sync")
 	cat "$in" >/dev/null # hot page cache
 	: >"$rss"
 	while IFS='|' read -r name cmd; do
@@ -93,10 +97,11 @@ run_size() {
 	echo "$size|$in|$pkts|$(stat -c %s "$in")|$json|$rss"
 }
 
-: >"$RAW/offline.index"
+: >"$RAW/offline${TAG:+-$TAG}.index"
 for s in $SIZES; do
-	run_size "$s" >>"$RAW/offline.index"
+	run_size "$s" >>"$RAW/offline${TAG:+-$TAG}.index"
 done
 rm -f "$OUT"/*.pcap
-python3 "$BENCH_SRC/summarize_offline.py" "$RAW/offline.index" "$RESULTS" "$(machine_line)" \
-	"bench/offline.sh BUILD_DIR --runs $RUNS --sizes \"$SIZES\"${OUT_DIR:+ --out-dir $OUT_DIR}"
+python3 "$BENCH_SRC/summarize_offline.py" "$RAW/offline${TAG:+-$TAG}.index" "$RESULTS" "$(machine_line)" \
+	"${TAG:+-$TAG}" \
+	"bench/offline.sh BUILD_DIR --runs $RUNS --sizes \"$SIZES\"${OUT_DIR:+ --out-dir $OUT_DIR}${TAG:+ --tag $TAG}"
