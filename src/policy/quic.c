@@ -16,28 +16,6 @@
 
 #include "util/rd.h"
 
-#define LH_INITIAL 0u
-#define LH_RETRY   3u
-
-struct long_hdr {
-        uint8_t type;
-        uint32_t version;
-        uint8_t dcid_len, scid_len;
-        const uint8_t *scid;
-        uint32_t total; /* bytes of this packet from its first byte */
-};
-
-/* RFC 9000 §16: 2-bit length prefix, 1/2/4/8 bytes. */
-static uint64_t rd_varint(struct rd *r)
-{
-        uint8_t b = rd_u8(r);
-        unsigned n = 1u << (b >> 6);
-        uint64_t v = b & 0x3fu;
-        for (unsigned i = 1; i < n; i++)
-                v = v << 8 | rd_u8(r);
-        return v;
-}
-
 bool quic_version_known(uint32_t v)
 {
         if (v == 0 || v == 0x00000001u || v == 0x6b3343cfu || v == 0x709a50c4u)
@@ -51,8 +29,11 @@ bool quic_version_known(uint32_t v)
 }
 
 /* Parse the long header at s (SPEC 2.8 "long-header parse"). */
-static bool parse_long(const uint8_t *pl, uint32_t len, uint32_t s, struct long_hdr *h)
+bool quic_parse_long(const uint8_t *pl, uint32_t len, uint32_t s, bool map_v2,
+                     struct quic_long_hdr *h)
 {
+        static const uint8_t v2_types[4] = {QUIC_LH_RETRY, QUIC_LH_INITIAL, QUIC_LH_0RTT,
+                                            QUIC_LH_HANDSHAKE};
         struct rd r = rd_init(pl, len);
         rd_skip(&r, s);
         if (!rd_has(&r, 7))
@@ -62,6 +43,8 @@ static bool parse_long(const uint8_t *pl, uint32_t len, uint32_t s, struct long_
         h->version = rd_be32(&r);
         if (h->version == 0)
                 return false;
+        if (map_v2 && h->version == 0x6b3343cfu)
+                h->type = v2_types[h->type];
         h->dcid_len = rd_u8(&r);
         if (h->dcid_len > QUIC_CID_MAX)
                 return false;
@@ -72,17 +55,17 @@ static bool parse_long(const uint8_t *pl, uint32_t len, uint32_t s, struct long_
         h->scid = rd_ptr(&r, h->scid_len);
         if (r.err)
                 return false;
-        if (h->type == LH_RETRY) {
+        if (h->type == QUIC_LH_RETRY) {
                 h->total = len - s;
                 return true;
         }
-        if (h->type == LH_INITIAL) {
-                uint64_t tok = rd_varint(&r);
+        if (h->type == QUIC_LH_INITIAL) {
+                uint64_t tok = rd_quic_varint(&r);
                 if (r.err || tok > rd_left(&r))
                         return false;
                 rd_skip(&r, (size_t)tok);
         }
-        uint64_t plen = rd_varint(&r);
+        uint64_t plen = rd_quic_varint(&r);
         if (r.err || plen > rd_left(&r))
                 return false;
         h->total = (uint32_t)(r.off + plen - s);
@@ -102,7 +85,7 @@ static struct flow *flow_of(const struct quic_flow_ref *fr)
 }
 
 /* An Initial: create the connection on first sight, learn a non-empty SCID. */
-static void learn_initial(const struct quic_flow_ref *fr, const struct long_hdr *h)
+static void learn_initial(const struct quic_flow_ref *fr, const struct quic_long_hdr *h)
 {
         struct flow *f = flow_of(fr);
         if (!f) {
@@ -210,8 +193,8 @@ void quic_process(const struct quic_params *p, const struct quic_flow_ref *fr,
                 counted = quic_version_known(rd_be32(&r));
         }
         while (pos < len && (byte_at(pl, len, pos) & 0x80u)) {
-                struct long_hdr h;
-                if (!parse_long(pl, len, pos, &h)) {
+                struct quic_long_hdr h;
+                if (!quic_parse_long(pl, len, pos, false, &h)) {
                         if (counted) {
                                 st->quic_kept_uncertain++;
                                 out->reason = CST_R_KEEP_QUIC_UNCERTAIN;
@@ -219,7 +202,7 @@ void quic_process(const struct quic_params *p, const struct quic_flow_ref *fr,
                         return;
                 }
                 saw_long = true;
-                if (h.type == LH_INITIAL && counted)
+                if (h.type == QUIC_LH_INITIAL && counted)
                         learn_initial(fr, &h);
                 pos += h.total;
         }

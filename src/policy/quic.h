@@ -52,6 +52,30 @@ void quic_process(const struct quic_params *p, const struct quic_flow_ref *fr,
 /* Versions recognised by the strict mode (v1, v2, drafts, grease, mvfst, gQUIC). */
 bool quic_version_known(uint32_t version);
 
+/* Long-header packet types in QUIC v1 numbering (RFC 9000 §17.2). */
+enum quic_lh_type {
+        QUIC_LH_INITIAL = 0,
+        QUIC_LH_0RTT = 1,
+        QUIC_LH_HANDSHAKE = 2,
+        QUIC_LH_RETRY = 3
+};
+
+struct quic_long_hdr {
+        uint8_t type; /* enum quic_lh_type */
+        uint32_t version;
+        uint8_t dcid_len, scid_len;
+        const uint8_t *scid;
+        uint32_t total; /* bytes of this packet from its first byte */
+};
+
+/*
+ * Parse the long header at offset s of a datagram payload (SPEC 2.8).  With
+ * map_v2, QUIC v2's type bits (RFC 9369 §3.2) are mapped to v1 numbering;
+ * without it every version is read with v1 codes, as the old tool does.
+ */
+bool quic_parse_long(const uint8_t *pl, uint32_t len, uint32_t s, bool map_v2,
+                     struct quic_long_hdr *h);
+
 /*
  * UDP GSO super-frame (datagrams of seg bytes back to back in one payload of
  * len bytes): the offset of the last datagram when every datagram starts with

@@ -25,67 +25,12 @@
 
 #include "util/rd.h"
 
-enum lh { LH_INITIAL, LH_0RTT, LH_HANDSHAKE, LH_RETRY, LH_NONE };
-
 #define QUIC_V1 0x00000001u
 #define QUIC_V2 0x6b3343cfu
-
-struct lhdr {
-        uint8_t type; /* enum lh */
-        uint8_t scid_len;
-        const uint8_t *scid;
-        uint32_t total;
-};
 
 static bool version_cuttable(uint32_t v)
 {
         return v == QUIC_V1 || v == QUIC_V2 || (v >> 8) == 0xff0000u;
-}
-
-static uint8_t lh_type(uint32_t version, uint8_t bits)
-{
-        static const uint8_t v2[4] = {LH_RETRY, LH_INITIAL, LH_0RTT, LH_HANDSHAKE};
-        return version == QUIC_V2 ? v2[bits] : bits; /* v1 and drafts: 0..3 in order */
-}
-
-static uint64_t varint(struct rd *r)
-{
-        uint8_t b = rd_u8(r);
-        uint64_t v = b & 0x3fu;
-        for (unsigned i = 1; i < (1u << (b >> 6)); i++)
-                v = v << 8 | rd_u8(r);
-        return v;
-}
-
-/* One long header at s of a known version; false when it does not parse. */
-static bool parse_long(const uint8_t *pl, uint32_t len, uint32_t s, uint32_t version,
-                       struct lhdr *h)
-{
-        struct rd r = rd_init(pl, len);
-        rd_skip(&r, s);
-        h->type = lh_type(version, (rd_u8(&r) >> 4) & 3u);
-        rd_skip(&r, 4);
-        uint8_t dlen = rd_u8(&r);
-        rd_skip(&r, dlen);
-        h->scid_len = rd_u8(&r);
-        h->scid = rd_ptr(&r, h->scid_len);
-        if (r.err || dlen > QUIC_CID_MAX || h->scid_len > QUIC_CID_MAX)
-                return false;
-        if (h->type == LH_RETRY) {
-                h->total = len - s;
-                return true;
-        }
-        if (h->type == LH_INITIAL) {
-                uint64_t tok = varint(&r);
-                if (r.err || tok > rd_left(&r))
-                        return false;
-                rd_skip(&r, (size_t)tok);
-        }
-        uint64_t plen = varint(&r);
-        if (r.err || plen > rd_left(&r))
-                return false;
-        h->total = (uint32_t)(r.off + plen - s);
-        return true;
 }
 
 /* ---- server endpoints (migration rule) */
@@ -146,17 +91,19 @@ static void handshake_done(struct track *t, const struct trk_pkt *pk, struct ql_
 
 /* A long header of a known version: learn its sender's SCID. */
 static void learn(struct track *t, const struct trk_pkt *pk, struct ql_flow *q, unsigned dir,
-                  const struct lhdr *h, uint32_t dgram_len)
+                  const struct quic_long_hdr *h, uint32_t dgram_len)
 {
-        if (h->type != LH_RETRY || !(q->flags & (dir ? QL_LEARNED1 : QL_LEARNED0)) || h->scid_len) {
+        if (h->type != QUIC_LH_RETRY || !(q->flags & (dir ? QL_LEARNED1 : QL_LEARNED0)) ||
+            h->scid_len) {
                 q->scid_len[dir] = h->scid_len;
                 if (h->scid_len)
                         memcpy(q->scid[dir], h->scid, h->scid_len);
                 q->flags |= (uint8_t)(dir ? QL_LEARNED1 : QL_LEARNED0);
         }
-        if (h->type == LH_INITIAL && dgram_len >= 1200 && !(q->flags & (QL_INITIAL0 | QL_INITIAL1)))
+        if (h->type == QUIC_LH_INITIAL && dgram_len >= 1200 &&
+            !(q->flags & (QL_INITIAL0 | QL_INITIAL1)))
                 q->flags |= (uint8_t)(QL_PROVEN | (dir ? QL_INITIAL1 : QL_INITIAL0));
-        if (h->type == LH_HANDSHAKE) {
+        if (h->type == QUIC_LH_HANDSHAKE) {
                 q->flags |= (uint8_t)(dir ? QL_HS1 : QL_HS0);
                 if ((q->flags & (QL_HS0 | QL_HS1)) == (QL_HS0 | QL_HS1))
                         handshake_done(t, pk, q, dir);
@@ -312,8 +259,9 @@ static uint32_t walk_long(struct qctx *x, struct cst_verdict *v)
                 struct rd r = rd_init(pl, len);
                 rd_skip(&r, pos + 1);
                 uint32_t version = rd_be32(&r);
-                struct lhdr h;
-                if (r.err || !version_cuttable(version) || !parse_long(pl, len, pos, version, &h)) {
+                struct quic_long_hdr h;
+                if (r.err || !version_cuttable(version) ||
+                    !quic_parse_long(pl, len, pos, true, &h)) {
                         if (r.err == false && version == 0 && pos == 0) {
                                 x->st->quic_version_negotiation++;
                                 v->reason = CST_R_KEEP_QUIC_VERSION_NEGOTIATION;

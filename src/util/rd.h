@@ -109,6 +109,16 @@ static inline uint16_t rd_u16_order(struct rd *r, bool big_endian)
         return big_endian ? rd_be16(r) : rd_le16(r);
 }
 
+/* RFC 9000 §16 variable-length integer: 2-bit length prefix, 1/2/4/8 bytes. */
+static inline uint64_t rd_quic_varint(struct rd *r)
+{
+        uint8_t b = rd_u8(r);
+        uint64_t v = b & 0x3fu;
+        for (unsigned i = 1; i < (1u << (b >> 6)); i++)
+                v = v << 8 | rd_u8(r);
+        return v;
+}
+
 static inline void rd_skip(struct rd *r, size_t n)
 {
         if (rd_take(r, n))
