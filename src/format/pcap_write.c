@@ -51,23 +51,15 @@ static int pcap_write(void *priv, const struct cst_packet *pkt, uint32_t keep_le
 static int pcap_flush(void *priv, char *err)
 {
         struct pcap_writer *w = priv;
-        if (output_flush(&w->out) != 0) {
-                snprintf(err, CST_ERRBUF, "failed to write packet data");
-                return CST_EFATAL;
-        }
-        return CST_OK;
+        return output_flush_msg(&w->out, err);
 }
 
 static int pcap_close_sink(void *priv, char *err)
 {
         struct pcap_writer *w = priv;
-        int rc = output_close(&w->out);
+        int rc = output_close_msg(&w->out, err);
         free(w);
-        if (rc != 0) {
-                snprintf(err, CST_ERRBUF, "failed to close output file");
-                return CST_EFATAL;
-        }
-        return CST_OK;
+        return rc;
 }
 
 static const struct cst_sink_ops pcap_sink_ops = {

@@ -2,9 +2,11 @@
  * output — buffered sequential writer (see output.h).
  */
 #include "util/output.h"
+#include <constrictor/constrictor.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -94,4 +96,20 @@ void output_abandon(struct output *o)
         free(o->buf);
         memset(o, 0, sizeof(*o));
         o->fd = -1;
+}
+
+int output_flush_msg(struct output *o, char *err)
+{
+        if (output_flush(o) == 0)
+                return CST_OK;
+        snprintf(err, CST_ERRBUF, "failed to write packet data");
+        return CST_EFATAL;
+}
+
+int output_close_msg(struct output *o, char *err)
+{
+        if (output_close(o) == 0)
+                return CST_OK;
+        snprintf(err, CST_ERRBUF, "failed to close output file");
+        return CST_EFATAL;
 }

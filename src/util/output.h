@@ -35,6 +35,9 @@ int output_flush(struct output *o);
 int output_append_slow(struct output *o, const uint8_t *p, size_t n);
 /* Flush, close the descriptor (not stdout's), free the buffer; 0 or -1. */
 int output_close(struct output *o);
+/* The same, with the writers' messages (SPEC 2.3) in err on failure. */
+int output_flush_msg(struct output *o, char *err);
+int output_close_msg(struct output *o, char *err);
 /* Free everything without writing (error paths). */
 void output_abandon(struct output *o);
 
