@@ -32,7 +32,7 @@ struct decoded {
         uint8_t addr_len;   /* 4 or 16 when DEC_F_HAVE_ADDR */
         uint8_t tcp_flags;
         uint8_t vlan_depth;
-        uint8_t flags; /* DEC_F_* */
+        uint8_t flags;    /* DEC_F_* */
         uint8_t ip_proto; /* final IP protocol / next header */
         uint16_t sport, dport;
         uint16_t ipv4_total_len;
