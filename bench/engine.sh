@@ -5,16 +5,20 @@
 # 1 M concurrent flows.  Writes bench/results/engine.csv and
 # engine-summary.md.
 #
-# usage: bench/engine.sh BUILD_DIR [--min-seconds S] [--flows "1000 100000 1000000"]
+# usage: bench/engine.sh BUILD_DIR [--min-seconds S] [--flows "1000 100000 1000000"] [--clocks "wall cpu"]
+# --clocks "wall cpu" runs every row twice: wall clock, then the thread's CPU clock
+# (--cpu-clock, label suffix "-cpu"), which excludes time preempted on a shared machine.
 set -euo pipefail
 BUILD=$(cd "${1:?usage: bench/engine.sh BUILD_DIR [options]}" && pwd)
 shift
 MIN_SECONDS=3
 FLOWS="1000 100000 1000000"
+CLOCKS=wall
 while [ $# -gt 0 ]; do
 	case $1 in
 	--min-seconds) MIN_SECONDS=$2; shift 2 ;;
 	--flows) FLOWS=$2; shift 2 ;;
+	--clocks) CLOCKS=$2; shift 2 ;;
 	*) echo "unknown option: $1" >&2; exit 2 ;;
 	esac
 done
@@ -29,12 +33,16 @@ CMDS=$RAW/engine.cmds
 : >"$CMDS"
 
 run() { # label args...
-	local label=$1
+	local label=$1 clock suffix copt
 	shift
-	echo "$EB --min-seconds $MIN_SECONDS --min-passes 5 --label $label --csv engine.csv $*" >>"$CMDS"
-	note "engine: $label"
-	taskset -c 1 "$EB" --min-seconds "$MIN_SECONDS" --min-passes 5 --label "$label" \
-		--csv "$CSV" "$@" >&2
+	for clock in $CLOCKS; do
+		suffix="" copt=()
+		[ "$clock" = cpu ] && suffix=-cpu copt=(--cpu-clock)
+		echo "$EB --min-seconds $MIN_SECONDS --min-passes 5 ${copt[*]} --label $label$suffix --csv engine.csv $*" >>"$CMDS"
+		note "engine: $label$suffix"
+		taskset -c 1 "$EB" --min-seconds "$MIN_SECONDS" --min-passes 5 "${copt[@]}" \
+			--label "$label$suffix" --csv "$CSV" "$@" >&2
+	done
 }
 
 # Mixed generator traffic (SPEC 5.1): 256 MiB, default 48 and 1000 concurrent flows.
@@ -62,4 +70,4 @@ for n in $FLOWS; do
 done
 cp "$CSV" "$RESULTS/engine.csv"
 python3 "$BENCH_SRC/summarize_engine.py" "$RESULTS/engine.csv" "$RESULTS" "$(machine_line)" \
-	"bench/engine.sh BUILD_DIR --min-seconds $MIN_SECONDS --flows \"$FLOWS\"" "$CMDS"
+	"bench/engine.sh BUILD_DIR --min-seconds $MIN_SECONDS --flows \"$FLOWS\" --clocks \"$CLOCKS\"" "$CMDS"

@@ -33,6 +33,10 @@ packet_count() {
 	cat "$f.count"
 }
 
+# Load average when the benchmark started (the machine is shared: say how busy it was).
+BENCH_LOAD_START=${BENCH_LOAD_START:-$(cut -d' ' -f1-3 /proc/loadavg)}
+BENCH_START_UTC=${BENCH_START_UTC:-$(date -u +%H:%M)}
+
 machine_line() {
-	echo "$(nproc) CPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, kernel $(uname -r)"
+	echo "$(nproc) CPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, kernel $(uname -r); run $BENCH_START_UTC–$(date -u +%H:%M) UTC, load average (1/5/15 min) $BENCH_LOAD_START at start, $(cut -d' ' -f1-3 /proc/loadavg) at end (shared, noisy 2-vCPU VM)"
 }

@@ -100,9 +100,12 @@ def targets(g):
                      f"< 0.1 %): **{'met' if loss < 0.1 else 'not met'}**; file bytes / wire "
                      f"bytes {100 * fow:.1f} % (target ≤ 15 %): "
                      f"**{'met' if fow <= 0.15 else 'not met'}**")
-        tr = big.get("constrictor-tpacket_v3+track")
-        if tr:
-            lines.append(f"  (with --policy track: loss {med(tr, 'loss_pct'):.2f} %, file/wire "
+        for name in sorted(big):  # the same backend with an explicit --policy
+            if not name.startswith("constrictor-tpacket_v3+"):
+                continue
+            tr = big[name]
+            lines.append(f"  (with --policy {name.split('+', 1)[1]}: loss "
+                         f"{med(tr, 'loss_pct'):.2f} %, file/wire "
                          f"{100 * med(tr, 'file_over_wire'):.1f} %)")
         t0 = big.get("tcpdump-s0")
         if t0:

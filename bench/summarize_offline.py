@@ -91,7 +91,7 @@ def main():
     md = ["# Offline throughput", "",
           f"Machine: {machine}. Hot page cache, `hyperfine --warmup 1`, medians; "
           "peak RSS and output size from one extra run under `/usr/bin/time -f %M`. "
-          "The machine is shared (load 5–8 on 2 vCPUs while measuring): wall time includes "
+          "The machine is shared (load average above): wall time includes "
           "waiting for a CPU, so the CPU time (user+sys, hyperfine means) is given too.", "",
           f"Command: `{cmdline}`", "", "## Targets (issue 6)", ""]
     md += target_lines(sizes, allrows)
