@@ -159,7 +159,7 @@ static void compare(const char *name, const struct capture *c, const struct cst_
         struct cst_verdict *ref = calloc(c->n + 1, sizeof(*ref));
         struct cst_verdict *got = calloc(c->n + 1, sizeof(*got));
         struct cst_stats st_ref, st_got;
-        size_t lref, lgot;
+        size_t lref = 0, lgot = 0;
         char *log_ref = run(c, cfg, compat, 0, ref, &st_ref, &lref);
         if (!compat)
                 compare_with_blocks(name, c, cfg, ref, &st_ref);
