@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/grow.h"
 #include "audit/audit_int.h"
 
 struct aud_file {
@@ -29,25 +30,10 @@ static void file_free(struct aud_file *f)
         memset(f, 0, sizeof(*f));
 }
 
-static bool grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-        if (need <= *cap)
-                return true;
-        size_t n = *cap ? *cap : 1024;
-        while (n < need)
-                n *= 2;
-        void *q = realloc(*p, n * elem);
-        if (!q)
-                return false;
-        *p = q;
-        *cap = n;
-        return true;
-}
-
 static int append(struct aud_file *f, const struct pcap_pkthdr *h, const uint8_t *data)
 {
-        if (!grow((void **)&f->pkts, &f->cap, f->n + 1, sizeof(*f->pkts)) ||
-            !grow((void **)&f->arena, &f->size, f->used + h->caplen, 1))
+        if (!util_grow((void **)&f->pkts, &f->cap, f->n + 1, sizeof(*f->pkts), 1024) ||
+            !util_grow((void **)&f->arena, &f->size, f->used + h->caplen, 1, 1024))
                 return CST_ENOMEM;
         struct cst_packet *p = &f->pkts[f->n++];
         memset(p, 0, sizeof(*p));

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/grow.h"
 #include "audit/audit_int.h"
 #include "util/rd.h"
 
@@ -100,14 +101,8 @@ static struct server *find_server(struct servers *s, const struct aud_endpoint *
 
 static int add_server(struct servers *s, const struct aud_endpoint *ep, uint8_t client_cid_len)
 {
-        if (s->n == s->cap) {
-                size_t n = s->cap ? s->cap * 2 : 16;
-                struct server *q = realloc(s->v, n * sizeof(*q));
-                if (!q)
-                        return CST_ENOMEM;
-                s->v = q;
-                s->cap = n;
-        }
+        if (!util_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v), 16))
+                return CST_ENOMEM;
         s->v[s->n++] = (struct server){*ep, 0, client_cid_len};
         return 0;
 }

@@ -7,20 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/grow.h"
 #include "audit/audit_int.h"
 #include "audit/audit_stream.h"
 
 int stream_add(struct aud_stream *s, uint64_t start, uint32_t len, uint32_t pkt,
                const uint8_t *data)
 {
-        if (s->n_segs == s->cap_segs) {
-                size_t n = s->cap_segs ? s->cap_segs * 2 : 64;
-                struct aud_seg *q = realloc(s->segs, n * sizeof(*q));
-                if (!q)
-                        return CST_ENOMEM;
-                s->segs = q;
-                s->cap_segs = n;
-        }
+        if (!util_grow((void **)&s->segs, &s->cap_segs, s->n_segs + 1, sizeof(*s->segs), 64))
+                return CST_ENOMEM;
         s->segs[s->n_segs++] = (struct aud_seg){start, len, pkt, data};
         s->seg_bytes += len;
         return 0;
@@ -131,14 +126,8 @@ int ivals_add(struct aud_ivals *iv, uint64_t start, uint64_t end, uint32_t cls)
 {
         if (end <= start)
                 return 0;
-        if (iv->n == iv->cap) {
-                size_t n = iv->cap ? iv->cap * 2 : 256;
-                struct aud_ival *q = realloc(iv->v, n * sizeof(*q));
-                if (!q)
-                        return CST_ENOMEM;
-                iv->v = q;
-                iv->cap = n;
-        }
+        if (!util_grow((void **)&iv->v, &iv->cap, iv->n + 1, sizeof(*iv->v), 256))
+                return CST_ENOMEM;
         iv->v[iv->n++] = (struct aud_ival){start, end, cls};
         return 0;
 }
