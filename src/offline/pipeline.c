@@ -12,38 +12,15 @@
 
 #include "format/pcap.h"
 #include "format/pcapng.h"
-#include "offline/offline_int.h"
 #include "offline/pipeline.h"
 #include "util/input.h"
 
 static int open_source(struct offline_run *r, const char *path, char *err)
 {
-        struct input in;
-        int rc = input_open(&in, path, err);
+        int rc = format_source_open(&r->src, path, err);
         if (rc != CST_OK)
                 return rc;
-        uint64_t avail = 0;
-        enum cst_file_format fmt;
-        const uint8_t *m = input_peek(&in, 0, 4, true, &avail);
-        if (!m) {
-                input_close(&in);
-                snprintf(err, CST_ERRBUF, "input file is too small to detect capture format");
-                return CST_EFATAL;
-        }
-        if (offline_format_from_magic(m, &fmt) != CST_OK) {
-                input_close(&in);
-                snprintf(err, CST_ERRBUF, "unsupported input capture format");
-                return CST_EFATAL;
-        }
-        if (fmt == CST_FORMAT_PCAP) {
-                rc = pcap_source_open_input(&r->src, &in, err);
-                r->in_off = PCAP_GLOBAL_HEADER_LEN;
-        } else {
-                rc = pcapng_source_open_input(&r->src, &in, err);
-                r->in_off = 0;
-        }
-        if (rc != CST_OK)
-                return rc;
+        r->in_off = r->src.format == CST_FORMAT_PCAP ? PCAP_GLOBAL_HEADER_LEN : 0;
         r->have_src = true;
         return CST_OK;
 }
@@ -136,77 +113,37 @@ int offline_close(struct offline_run *r, int rc, char *err)
 }
 
 /*
- * Constrict one batch: engine verdicts for the whole batch (the engine
- * pipelines its memory accesses across it), then counters and sink in order.
+ * constrict of a whole file: the pipeline (src/pipeline/) with a file source,
+ * the engine and a same-format file sink.  Stats are filled in every case.
  */
-static int constrict_batch(struct offline_run *r, cst_engine *eng, const struct cst_packet *recs,
-                           int n, char *err)
-{
-        struct cst_stats *st = r->st;
-        struct cst_verdict v[OFFLINE_BATCH];
-        cst_engine_process_batch(eng, recs, (unsigned)n, v);
-        for (int i = 0; i < n; i++) {
-                const struct cst_packet *p = &recs[i];
-                uint32_t keep = p->caplen;
-                if (p->kind == CST_REC_PACKET) {
-                        keep = v[i].keep_len < p->caplen ? v[i].keep_len : p->caplen;
-                        st->total_packets++;
-                        st->total_captured_bytes_read += p->caplen;
-                        st->total_original_bytes_read += p->origlen;
-                        st->total_captured_bytes_written += keep;
-                        st->total_original_bytes_written += p->origlen;
-                        if (r->src.format == CST_FORMAT_PCAPNG)
-                                st->pcapng_enhanced_packets++;
-                        offline_advance(r, p);
-                } else {
-                        offline_count_block(r, p);
-                }
-                int rc = r->sink.ops->write(r->sink.priv, p, keep, err);
-                if (rc != CST_OK)
-                        return rc;
-        }
-        return CST_OK;
-}
-
-static int constrict_loop(struct offline_run *r, cst_engine *eng, char *err)
-{
-        struct cst_packet recs[OFFLINE_BATCH];
-        for (;;) {
-                int n = r->src.ops->next_batch(r->src.priv, recs, OFFLINE_BATCH, err);
-                if (n <= 0)
-                        return n;
-                int rc = constrict_batch(r, eng, recs, n, err);
-                if (rc == CST_OK)
-                        rc = cst_engine_decision_log_error(eng, err);
-                if (rc != CST_OK)
-                        return rc;
-        }
-}
-
 int cst_constrict_file(const char *in, const char *out, const struct cst_config *cfg,
                        const char *decision_log, struct cst_stats *st, char *err)
 {
-        struct offline_run r;
+        cst_pipeline *p = NULL;
+        struct cst_run_opts ro = {0};
+        char cerr[CST_ERRBUF];
         memset(st, 0, sizeof(*st));
-        cst_engine *eng = cst_engine_new(cfg, err);
-        if (!eng)
-                return CST_EFATAL;
-        struct cst_stats *est = cst_engine_stats(eng);
-        int rc = offline_open(&r, in, out, est, cfg, err);
-        if (rc == CST_OK && decision_log)
-                rc = cst_engine_open_decision_log(eng, decision_log, err);
+        int rc = cst_pipeline_open_file(&p, in, err);
         if (rc == CST_OK)
-                rc = constrict_loop(&r, eng, err);
-        if (decision_log && rc != CST_EFATAL && rc != CST_ENOMEM) {
-                char lerr[CST_ERRBUF];
-                int lrc = cst_engine_close_decision_log(eng, lerr);
-                if (lrc != CST_OK) {
-                        memcpy(err, lerr, CST_ERRBUF);
-                        rc = lrc;
-                }
+                rc = cst_pipeline_set_engine(p, cfg, err);
+        if (rc == CST_OK)
+                rc = cst_pipeline_output_file(p, out, err);
+        if (rc == CST_OK && decision_log)
+                rc = cst_engine_open_decision_log(cst_pipeline_engine(p), decision_log, err);
+        if (rc == CST_OK)
+                rc = cst_pipeline_run(p, &ro, err);
+        if (decision_log && p && cst_pipeline_engine(p) && rc != CST_EFATAL && rc != CST_ENOMEM &&
+            cst_engine_close_decision_log(cst_pipeline_engine(p), cerr) != CST_OK) {
+                memcpy(err, cerr, CST_ERRBUF);
+                rc = CST_EFATAL;
         }
-        rc = offline_close(&r, rc, err);
-        *st = *est;
-        cst_engine_free(eng);
+        if (p) {
+                *st = *cst_pipeline_file_stats(p);
+                st->tls_policy = (int)cfg->tls_policy;
+        }
+        if (cst_pipeline_close(p, cerr) != CST_OK && rc != CST_EFATAL && rc != CST_ENOMEM) {
+                memcpy(err, cerr, CST_ERRBUF);
+                rc = CST_EFATAL;
+        }
         return rc;
 }

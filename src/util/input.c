@@ -70,9 +70,19 @@ int input_open(struct input *in, const char *path, char *err)
         return CST_OK;
 }
 
+void input_open_memory(struct input *in, const uint8_t *data, size_t len)
+{
+        memset(in, 0, sizeof(*in));
+        in->fd = -1;
+        in->map = data;
+        in->size = len;
+        in->mapped = true;
+        in->borrowed = true;
+}
+
 void input_close(struct input *in)
 {
-        if (in->mapped)
+        if (in->mapped && !in->borrowed)
                 munmap((void *)in->map, (size_t)in->size);
         free(in->buf);
         if (in->own_fd && in->fd >= 0)
@@ -170,7 +180,7 @@ void input_release(struct input *in, uint64_t off)
 {
         if (off > in->released)
                 in->released = off;
-        if (!in->mapped)
+        if (!in->mapped || in->borrowed)
                 return;
         /* Give resident pages behind the reader back (the page cache keeps them). */
         uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);

@@ -1,0 +1,43 @@
+/*
+ * The pipeline handle (include/constrictor/pipeline.h): one source, the
+ * engine, one sink, the counters and the request flags a signal handler may
+ * set.  Batch arrays live in the handle, so a run allocates nothing.
+ */
+#ifndef CST_PIPELINE_INT_H
+#define CST_PIPELINE_INT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <constrictor/constrictor.h>
+
+#include "format/format.h"
+
+#define PIPE_BATCH 256
+
+struct cst_pipeline {
+        /* hot members first */
+        struct cst_source src;
+        struct cst_sink sink;
+        cst_engine *eng;
+        struct cst_stats *est; /* the engine's counters (offline stats), or a local copy */
+        struct cst_pipeline_stats st;
+        volatile sig_atomic_t req_stop, req_flush, req_rotate, req_report;
+        uint32_t snap_cap;  /* min(default_snaplen, max_capture_len) of the engine's config */
+        uint32_t min_saved; /* min_saved_bytes_per_packet */
+        bool have_src, have_sink;
+        bool file_source; /* a file/memory reader: input description, tail, raw blocks */
+        bool saw_shb;
+        cst_capture *cap; /* behind src when the source is a capture */
+        cst_report_cb report;
+        void *report_ctx;
+        struct cst_stats own_stats; /* counters when no engine is set */
+        struct cst_packet recs[PIPE_BATCH];
+        struct cst_verdict v[PIPE_BATCH];
+};
+
+/* keep.c: SPEC 3.2 live keep rule; counts into p->st. */
+uint32_t pipe_keep_snaplen(struct cst_pipeline *p, const struct cst_packet *pkt,
+                           struct cst_verdict *v);
+
+#endif
