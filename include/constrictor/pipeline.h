@@ -129,8 +129,7 @@ enum cst_keep_rule {
  * (keep_len after the keep rule, the reason as counted).  A non-zero return
  * stops the run (CST_STOP_CALLBACK) after this packet.
  */
-typedef int (*cst_packet_cb)(void *ctx, const struct cst_packet *pkt,
-                             const struct cst_verdict *v);
+typedef int (*cst_packet_cb)(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v);
 
 struct cst_run_opts {
         enum cst_keep_rule keep_rule;
@@ -178,8 +177,8 @@ struct cst_pipeline_stats {
         uint64_t packets_written; /* packets handed to the sink (or callback) */
         uint64_t bytes_input;     /* captured bytes read */
         uint64_t bytes_input_wire;
-        uint64_t bytes_output;   /* kept bytes written */
-        uint64_t cut_by_snaplen; /* CST_KEEP_SNAPLEN: packets cut only by the snaplen */
+        uint64_t bytes_output;    /* kept bytes written */
+        uint64_t cut_by_snaplen;  /* CST_KEEP_SNAPLEN: packets cut only by the snaplen */
         uint64_t quic_short_kept; /* CST_KEEP_SNAPLEN: QUIC short-header cut undone by min_saved */
         uint64_t reasons[CST_R_COUNT]; /* CST_KEEP_SNAPLEN: packets per final reason */
         struct cst_capture_stats ks;   /* kernel / receive counters of a capture source */

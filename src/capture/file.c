@@ -79,7 +79,8 @@ static int file_header(struct cst_capture *c, struct file_priv *p, char *err)
 {
         if (p->src.format == CST_FORMAT_PCAPNG) {
                 if (p->feed) {
-                        snprintf(err, CST_ERRBUF, "pcapng is not supported by this offline feed mode");
+                        snprintf(err, CST_ERRBUF,
+                                 "pcapng is not supported by this offline feed mode");
                         return CST_EFATAL;
                 }
                 c->snaplen = 0;
@@ -201,8 +202,7 @@ static int file_refill(struct file_priv *p, char *err)
 }
 
 /* True when the record is a packet of the capture's link type passing the -r filter. */
-static bool file_pass(const struct cst_capture *c, struct file_priv *p,
-                      const struct cst_packet *r)
+static bool file_pass(const struct cst_capture *c, struct file_priv *p, const struct cst_packet *r)
 {
         if (r->kind != CST_REC_PACKET || (r->flags & CST_PKT_UNKNOWN_IF))
                 return false;

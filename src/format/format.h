@@ -64,7 +64,7 @@ struct cst_sink_ops {
          */
         int (*write)(void *priv, const struct cst_packet *pkt, uint32_t keep_len, char *err);
         int (*flush)(void *priv, char *err);
-        int (*close)(void *priv, char *err); /* flushes; frees priv in every case */
+        int (*close)(void *priv, char *err);  /* flushes; frees priv in every case */
         int (*rotate)(void *priv, char *err); /* start the next file now; may be NULL */
         const char *(*path)(void *priv);      /* file being written; may be NULL */
 };

@@ -54,8 +54,8 @@ static unsigned rate_room(struct mem_source *m, unsigned max)
         if (!m->start_ns)
                 m->start_ns = now;
         for (;;) {
-                uint64_t due = (uint64_t)((unsigned __int128)(now - m->start_ns) * m->rate_pps /
-                                          1000000000u);
+                uint64_t due =
+                    (uint64_t)((unsigned __int128)(now - m->start_ns) * m->rate_pps / 1000000000u);
                 if (due > m->delivered) {
                         uint64_t room = due - m->delivered;
                         return room < max ? (unsigned)room : max;

@@ -124,7 +124,7 @@ int cst_pipeline_set_engine(cst_pipeline *p, const struct cst_config *cfg, char 
         p->est = est;
         est->tls_policy = (int)cfg->tls_policy;
         p->snap_cap = cfg->default_snaplen < cfg->max_capture_len ? cfg->default_snaplen
-                                                                   : cfg->max_capture_len;
+                                                                  : cfg->max_capture_len;
         p->min_saved = cfg->min_saved_bytes_per_packet;
         return CST_OK;
 }
@@ -168,8 +168,8 @@ int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst
                 d.linktype = cst_pipeline_linktype(p);
         if (!d.snaplen)
                 d.snaplen = p->snap_cap;
-        d.per_interface = live && cst_capture_ifindex(p->cap) == 0 &&
-                          d.linktype == CST_LINK_LINUX_SLL2;
+        d.per_interface =
+            live && cst_capture_ifindex(p->cap) == 0 && d.linktype == CST_LINK_LINUX_SLL2;
         d.stats = live ? source_stats : NULL;
         d.stats_ctx = p;
         int rc = dump_sink_open(&p->sink, path, &d, err);

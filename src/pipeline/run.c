@@ -18,7 +18,7 @@
 
 #include "pipeline/pipeline_int.h"
 
-#define WAIT_MAX_MS 1000
+#define WAIT_MAX_MS  1000
 #define PIPE_STOPPED 1 /* emit(): the run ends after this packet (st.stop says why) */
 
 struct run_state {

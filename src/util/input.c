@@ -54,8 +54,14 @@ int input_open(struct input *in, const char *path, char *err)
         }
         if (try_map(in))
                 return CST_OK;
-        /* Empty regular files: size 0 is final, no buffer needed. */
         struct stat st;
+        if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+                input_close(in);
+                errno = EISDIR;
+                set_err(err, "failed to open input file");
+                return CST_EFATAL;
+        }
+        /* Empty regular files: size 0 is final, no buffer needed. */
         if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
                 in->eof = true;
                 return CST_OK;
