@@ -32,6 +32,7 @@ struct cst_pipeline {
         cst_report_cb report;
         void *report_ctx;
         struct cst_stats own_stats; /* counters when no engine is set */
+        unsigned batch_n, batch_pos; /* records of recs[] read / handled */
         struct cst_packet recs[PIPE_BATCH];
         struct cst_verdict v[PIPE_BATCH];
 };

@@ -92,13 +92,15 @@ static int emit(struct cst_pipeline *p, const struct cst_run_opts *o, const stru
         return CST_OK;
 }
 
-/* One batch of n records; CST_OK, PIPE_STOPPED or an error. */
-static int run_batch(struct cst_pipeline *p, const struct cst_run_opts *o, int n, char *err)
+/*
+ * The records [batch_pos, batch_n) of the current batch; CST_OK, PIPE_STOPPED
+ * (the rest stays for the next run) or an error.
+ */
+static int run_batch(struct cst_pipeline *p, const struct cst_run_opts *o, char *err)
 {
         struct cst_verdict *v = p->v;
-        if (p->eng)
-                cst_engine_process_batch(p->eng, p->recs, (unsigned)n, v);
-        for (int i = 0; i < n; i++) {
+        while (p->batch_pos < p->batch_n) {
+                unsigned i = p->batch_pos++;
                 const struct cst_packet *pkt = &p->recs[i];
                 if (pkt->kind != CST_REC_PACKET) {
                         int rc = write_block(p, pkt, err);
@@ -120,6 +122,16 @@ static int run_batch(struct cst_pipeline *p, const struct cst_run_opts *o, int n
                         return rc;
         }
         return CST_OK;
+}
+
+/* A new batch of n records: the engine's verdicts for all of them, then the records. */
+static int new_batch(struct cst_pipeline *p, const struct cst_run_opts *o, int n, char *err)
+{
+        if (p->eng && n > 0)
+                cst_engine_process_batch(p->eng, p->recs, (unsigned)n, p->v);
+        p->batch_n = (unsigned)n;
+        p->batch_pos = 0;
+        return run_batch(p, o, err);
 }
 
 /* CST_STOP_NONE to go on; otherwise why the loop ends before the next read. */
@@ -202,11 +214,14 @@ static int between_batches(struct cst_pipeline *p, struct run_state *rs, int n, 
         return CST_OK;
 }
 
-/* After the loop: the ring views go back, the kernel counters are read. */
+/*
+ * After the loop: the ring views go back (unless records of the batch wait
+ * for the next run), the kernel counters are read.
+ */
 static void run_end(struct cst_pipeline *p)
 {
         char kerr[CST_ERRBUF];
-        if (p->src.ops->release)
+        if (p->src.ops->release && p->batch_pos >= p->batch_n)
                 p->src.ops->release(p->src.priv);
         if (p->src.ops->stats)
                 p->src.ops->stats(p->src.priv, &p->st.ks, kerr);
@@ -215,16 +230,21 @@ static void run_end(struct cst_pipeline *p)
 static int run_loop(struct cst_pipeline *p, struct run_state *rs, char *err)
 {
         while ((p->st.stop = check_limits(p, rs)) == CST_STOP_NONE) {
-                int n = read_batch(p, rs, err);
-                if (n == CST_CAPTURE_EOF) {
-                        p->st.stop = CST_STOP_END_OF_INPUT;
-                        return between_batches(p, rs, 0, err);
+                int rc, n = 0;
+                if (p->batch_pos < p->batch_n) { /* what a stopped run left */
+                        rc = run_batch(p, rs->o, err);
+                } else {
+                        n = read_batch(p, rs, err);
+                        if (n == CST_CAPTURE_EOF) {
+                                p->st.stop = CST_STOP_END_OF_INPUT;
+                                return between_batches(p, rs, 0, err);
+                        }
+                        if (n == CST_ETAIL)
+                                count_tail(p);
+                        if (n < 0)
+                                return n;
+                        rc = new_batch(p, rs->o, n, err);
                 }
-                if (n == CST_ETAIL)
-                        count_tail(p);
-                if (n < 0)
-                        return n;
-                int rc = run_batch(p, rs->o, n, err);
                 if (rc < 0)
                         return rc;
                 if (rc == CST_OK && p->eng)
