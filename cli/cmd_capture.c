@@ -44,7 +44,7 @@ static void capture_usage(FILE *out)
             "  -s SNAPLEN keep at most SNAPLEN bytes of every packet (0 = 262144)\n"
             "  -p         do not put the interface into promiscuous mode\n"
             "  -B KiB     kernel buffer (ring) size\n"
-            "  -r FILE    read a classic PCAP file instead of an interface (filter applied in\n"
+            "  -r FILE    read a PCAP or PCAPNG file (\"-\" = stdin) instead of an interface (filter in\n"
             "             user space), e.g. -r in.pcap -w out.pcap 'tcp port 443'\n"
             "  -C MB      start a new file when the current one would exceed MB x 1,000,000\n"
             "             bytes (suffix k/m/g: KiB/MiB/GiB); files FILE, FILE1, FILE2 ...\n"

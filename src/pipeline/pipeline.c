@@ -129,6 +129,13 @@ int cst_pipeline_set_engine(cst_pipeline *p, const struct cst_config *cfg, char 
         return CST_OK;
 }
 
+void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx)
+{
+        p->xform = fn;
+        p->xform_ctx = ctx;
+        p->in_off = p->src.format == CST_FORMAT_PCAP ? PCAP_GLOBAL_HEADER_LEN : 0;
+}
+
 cst_engine *cst_pipeline_engine(cst_pipeline *p)
 {
         return p->eng;

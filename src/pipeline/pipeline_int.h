@@ -15,6 +15,15 @@
 
 #define PIPE_BATCH 256
 
+/*
+ * A per-packet transform in place of the engine (reinflate): *out is the
+ * record to write whole (its bytes may point into the transform's buffer,
+ * valid until the next call).  `index` counts packets from 0, `in_off` is
+ * the input offset of the record (messages name it).
+ */
+typedef int (*pipe_xform_fn)(void *ctx, const struct cst_packet *in, uint64_t index,
+                             uint64_t in_off, struct cst_packet *out, char *err);
+
 struct cst_pipeline {
         /* hot members first */
         struct cst_source src;
@@ -29,13 +38,18 @@ struct cst_pipeline {
         bool file_source; /* a file/memory reader: input description, tail, raw blocks */
         bool saw_shb;
         cst_capture *cap; /* behind src when the source is a capture */
+        pipe_xform_fn xform;
+        void *xform_ctx;
+        uint64_t in_off; /* with a transform: input offset of the next record */
         cst_report_cb report;
         void *report_ctx;
-        struct cst_stats own_stats; /* counters when no engine is set */
+        struct cst_stats own_stats;  /* counters when no engine is set */
         unsigned batch_n, batch_pos; /* records of recs[] read / handled */
         struct cst_packet recs[PIPE_BATCH];
         struct cst_verdict v[PIPE_BATCH];
 };
+
+void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx);
 
 /* keep.c: SPEC 3.2 live keep rule; counts into p->st. */
 uint32_t pipe_keep_snaplen(struct cst_pipeline *p, const struct cst_packet *pkt,

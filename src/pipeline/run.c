@@ -92,6 +92,33 @@ static int emit(struct cst_pipeline *p, const struct cst_run_opts *o, const stru
         return CST_OK;
 }
 
+/* Input offset bookkeeping for a transform's messages (SPEC 2.3 / 2.4 record sizes). */
+static void advance_offset(struct cst_pipeline *p, const struct cst_packet *r)
+{
+        if (r->kind != CST_REC_PACKET)
+                p->in_off += r->caplen;
+        else if (p->src.format == CST_FORMAT_PCAP)
+                p->in_off += 16 + (uint64_t)r->caplen;
+        else
+                p->in_off += 32 + (((uint64_t)r->caplen + 3) & ~(uint64_t)3) + r->opts_len;
+}
+
+/* A packet through the transform, then out whole. */
+static int transform(struct cst_pipeline *p, const struct cst_run_opts *o,
+                     const struct cst_packet *pkt, struct cst_verdict *v, char *err)
+{
+        struct cst_packet q;
+        int rc = p->xform(p->xform_ctx, pkt, p->st.packets_total, p->in_off, &q, err);
+        if (rc != CST_OK)
+                return rc;
+        advance_offset(p, pkt);
+        p->st.packets_total++;
+        p->st.bytes_input += pkt->caplen;
+        p->st.bytes_input_wire += pkt->origlen;
+        *v = (struct cst_verdict){q.caplen, CST_R_KEEP_NOT_ANALYSED};
+        return emit(p, o, &q, v, err);
+}
+
 /*
  * The records [batch_pos, batch_n) of the current batch; CST_OK, PIPE_STOPPED
  * (the rest stays for the next run) or an error.
@@ -103,7 +130,15 @@ static int run_batch(struct cst_pipeline *p, const struct cst_run_opts *o, char 
                 unsigned i = p->batch_pos++;
                 const struct cst_packet *pkt = &p->recs[i];
                 if (pkt->kind != CST_REC_PACKET) {
+                        if (p->xform)
+                                advance_offset(p, pkt);
                         int rc = write_block(p, pkt, err);
+                        if (rc != CST_OK)
+                                return rc;
+                        continue;
+                }
+                if (p->xform) {
+                        int rc = transform(p, o, pkt, &v[i], err);
                         if (rc != CST_OK)
                                 return rc;
                         continue;
