@@ -44,7 +44,8 @@ static void capture_usage(FILE *out)
             "  -s SNAPLEN keep at most SNAPLEN bytes of every packet (0 = 262144)\n"
             "  -p         do not put the interface into promiscuous mode\n"
             "  -B KiB     kernel buffer (ring) size\n"
-            "  -r FILE    read a PCAP or PCAPNG file (\"-\" = stdin) instead of an interface (filter in\n"
+            "  -r FILE    read a PCAP or PCAPNG file (\"-\" = stdin) instead of an interface "
+            "(filter in\n"
             "             user space), e.g. -r in.pcap -w out.pcap 'tcp port 443'\n"
             "  -C MB      start a new file when the current one would exceed MB x 1,000,000\n"
             "             bytes (suffix k/m/g: KiB/MiB/GiB); files FILE, FILE1, FILE2 ...\n"
@@ -618,15 +619,41 @@ static int cmd_capture_tcpdump(int argc, char **argv)
         return td_run(&job);
 }
 
-/* The AFPacket form has only --config and --offline-input (SPEC 3.4). */
-static bool is_compat_form(int argc, char **argv)
+/*
+ * The AFPacket form has only --config and --offline-input (SPEC 3.4), each
+ * once, as "--opt value" or "--opt=value"; anything else is the
+ * tcpdump-style form.
+ */
+static bool is_compat_form(int argc, char **argv, const char **config, const char **offline)
 {
-        if (argc == 3 && strcmp(argv[1], "--config") == 0)
-                return true;
-        if (argc != 5)
+        static const struct option compat_long[] = {
+            {"config", required_argument, NULL, 'c'},
+            {"offline-input", required_argument, NULL, 'f'},
+            {NULL, 0, NULL, 0},
+        };
+        int opt, n_config = 0, n_offline = 0;
+        *config = *offline = NULL;
+        if (argc != 3 && argc != 5 && argc != 2 && argc != 4)
                 return false;
-        return (strcmp(argv[1], "--config") == 0 && strcmp(argv[3], "--offline-input") == 0) ||
-               (strcmp(argv[1], "--offline-input") == 0 && strcmp(argv[3], "--config") == 0);
+        optind = 0;
+        opterr = 0;
+        while ((opt = getopt_long(argc, argv, "-:", compat_long, NULL)) != -1) {
+                if (opt == 'c') {
+                        *config = optarg;
+                        n_config++;
+                } else if (opt == 'f') {
+                        *offline = optarg;
+                        n_offline++;
+                } else {
+                        return false;
+                }
+        }
+        /* every word used, spelled out (no abbreviations), --config once */
+        for (int i = 1; i < argc; i++)
+                if (strncmp(argv[i], "--", 2) == 0 && strncmp(argv[i], "--config", 8) != 0 &&
+                    strncmp(argv[i], "--offline-input", 15) != 0)
+                        return false;
+        return optind == argc && n_config == 1 && n_offline <= 1;
 }
 
 int cmd_capture(int argc, char **argv)
@@ -635,12 +662,9 @@ int cmd_capture(int argc, char **argv)
                 capture_usage(stdout);
                 return 0;
         }
-        if (is_compat_form(argc, argv)) {
-                bool cfg_first = strcmp(argv[1], "--config") == 0;
-                const char *config = cfg_first ? argv[2] : argv[4];
-                const char *offline = argc == 5 ? (cfg_first ? argv[4] : argv[2]) : NULL;
+        const char *config, *offline;
+        if (is_compat_form(argc, argv, &config, &offline))
                 return cmd_capture_compat(config, offline);
-        }
         if (argc < 2) {
                 capture_usage(stderr);
                 return 1;
