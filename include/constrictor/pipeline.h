@@ -90,12 +90,22 @@ int cst_pipeline_set_engine(cst_pipeline *p, const struct cst_config *cfg, char 
 /* The engine (decision log, stats, compat mode), or NULL. */
 cst_engine *cst_pipeline_engine(cst_pipeline *p);
 
+/*
+ * Instead of the engine: reinflate every packet (SPEC 2.9: pad to the
+ * original length, checksums preserved or recomputed by cfg).
+ */
+int cst_pipeline_set_reinflate(cst_pipeline *p, const struct cst_config *cfg, char *err);
+
 /* ---- sinks -------------------------------------------------------------- */
 
 /*
  * A file in the input's format ("-" = standard output): the classic global
  * header as read, PCAPNG blocks other than packets copied verbatim, packets
- * cut to their verdict.  File sources only.
+ * cut to their verdict.  File sources only.  The file is written under a
+ * temporary name in the same directory (PATH.XXXXXX.part, mode 0600) and
+ * renamed to PATH by cst_pipeline_close(): an earlier PATH stays untouched
+ * until the run succeeded (see cst_pipeline_abort).  Standard output,
+ * devices and FIFOs are written directly.
  */
 int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err);
 
@@ -201,6 +211,20 @@ void cst_pipeline_set_report(cst_pipeline *p, cst_report_cb cb, void *ctx);
  * returned.  NULL is fine.
  */
 int cst_pipeline_close(cst_pipeline *p, char *err);
+
+/*
+ * Close after an interrupted or failed run: nothing is committed.  A file
+ * output keeps the records flushed so far (it ends on a whole record) under
+ * its temporary name, which is copied into kept; after a write error
+ * (a full disk ...), or with kept NULL, the temporary file is removed and
+ * kept is "".  Live
+ * dump files are closed as by cst_pipeline_close (they are never
+ * temporary).  Frees p; NULL is fine.
+ */
+void cst_pipeline_abort(cst_pipeline *p, char *kept, size_t kept_len);
+
+/* True when the sink failed (write, flush, rotation): the output is incomplete. */
+bool cst_pipeline_sink_failed(const cst_pipeline *p);
 
 #ifdef __cplusplus
 }

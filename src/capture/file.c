@@ -114,8 +114,8 @@ static int file_open(cst_capture **out, const char *path, bool feed, char *err)
         p->feed = feed;
         snprintf(c->ifname, sizeof(c->ifname), "file");
         if (format_source_open(&p->src, path, err) < 0) {
-                if (strcmp(err, "failed to open input file") == 0)
-                        snprintf(err, CST_ERRBUF, "cannot open %s: %s", path, strerror(errno));
+                if (strncmp(err, "failed to open input file", 25) == 0)
+                        snprintf(err, CST_ERRBUF, "cannot open %.400s: %s", path, strerror(errno));
                 free(p);
                 cst_capture_close(c);
                 return CST_EFATAL;

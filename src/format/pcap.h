@@ -44,6 +44,10 @@ int pcap_source_open_input(struct cst_source *src, struct input *in, char *err);
  */
 int pcap_sink_open(struct cst_sink *sink, const char *path, const uint8_t header[24], char *err);
 
+/* The same with output flags (util/output.h: OUTPUT_ATOMIC, OUTPUT_NOFOLLOW). */
+int pcap_sink_open_flags(struct cst_sink *sink, const char *path, const uint8_t header[24],
+                         unsigned flags, char *err);
+
 /* A little-endian global header for a new capture (version 2.4, thiszone 0, sigfigs 0). */
 void pcap_make_header(uint8_t header[24], bool nsec, uint32_t snaplen, uint32_t linktype);
 

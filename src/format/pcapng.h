@@ -50,6 +50,9 @@ int pcapng_source_open_input(struct cst_source *src, struct input *in, char *err
  */
 int pcapng_sink_open(struct cst_sink *sink, const char *path, char *err);
 
+/* The same with output flags (util/output.h: OUTPUT_ATOMIC, OUTPUT_NOFOLLOW). */
+int pcapng_sink_open_flags(struct cst_sink *sink, const char *path, unsigned flags, char *err);
+
 /* Builders for a new little-endian capture; return the block length (0 if cap is too small). */
 size_t pcapng_make_shb(uint8_t *buf, size_t cap);
 /* IDB with if_tsresol = tsresol (6 = µs, 9 = ns) and optionally if_name. */

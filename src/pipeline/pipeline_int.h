@@ -40,6 +40,8 @@ struct cst_pipeline {
         cst_capture *cap; /* behind src when the source is a capture */
         pipe_xform_fn xform;
         void *xform_ctx;
+        void (*xform_free)(void *ctx);
+        bool sink_failed;
         uint64_t in_off; /* with a transform: input offset of the next record */
         cst_report_cb report;
         void *report_ctx;
@@ -49,7 +51,8 @@ struct cst_pipeline {
         struct cst_verdict v[PIPE_BATCH];
 };
 
-void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx);
+/* Use fn in place of the engine; free_ctx (may be NULL) is called on ctx at close. */
+void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx, void (*free_ctx)(void *));
 
 /* keep.c: SPEC 3.2 live keep rule; counts into p->st. */
 uint32_t pipe_keep_snaplen(struct cst_pipeline *p, const struct cst_packet *pkt,

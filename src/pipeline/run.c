@@ -67,7 +67,10 @@ static int write_block(struct cst_pipeline *p, const struct cst_packet *b, char 
         count_block(p, b);
         if (!p->have_sink)
                 return CST_OK;
-        return p->sink.ops->write(p->sink.priv, b, b->caplen, err);
+        int rc = p->sink.ops->write(p->sink.priv, b, b->caplen, err);
+        if (rc != CST_OK)
+                p->sink_failed = true;
+        return rc;
 }
 
 /* Sink, then callback; CST_DUMP_FILE_LIMIT / a callback's stop end the run. */
@@ -80,8 +83,10 @@ static int emit(struct cst_pipeline *p, const struct cst_run_opts *o, const stru
                         p->st.stop = CST_STOP_FILE_LIMIT;
                         return PIPE_STOPPED;
                 }
-                if (rc != CST_OK)
+                if (rc != CST_OK) {
+                        p->sink_failed = true;
                         return rc;
+                }
         }
         p->st.packets_written++;
         p->st.bytes_output += v->keep_len;
@@ -229,13 +234,17 @@ static int between_batches(struct cst_pipeline *p, struct run_state *rs, int n, 
         if (p->req_rotate) {
                 p->req_rotate = 0;
                 if (p->have_sink && p->sink.ops->rotate &&
-                    p->sink.ops->rotate(p->sink.priv, err) != CST_OK)
+                    p->sink.ops->rotate(p->sink.priv, err) != CST_OK) {
+                        p->sink_failed = true;
                         return CST_EFATAL;
+                }
         }
         if (flush) {
                 p->req_flush = 0;
-                if (p->have_sink && p->sink.ops->flush(p->sink.priv, err) != CST_OK)
+                if (p->have_sink && p->sink.ops->flush(p->sink.priv, err) != CST_OK) {
+                        p->sink_failed = true;
                         return CST_EFATAL;
+                }
                 rs->last_flush = now;
         }
         if (p->req_report) {

@@ -29,6 +29,7 @@
 #include "format/pcapng.h"
 #include "sink/pcapng_blocks.h"
 #include "sink/rotate.h"
+#include "util/output.h"
 #include "sink/dump_sink.h"
 
 #define DUMP_MAX_IFS 256 /* interfaces of one "any" pcapng file */
@@ -108,12 +109,14 @@ static int dump_file_open(const struct cst_dumper *d, struct dump_file *f, const
         int rc;
         memset(f, 0, sizeof(*f));
         errno = 0;
+        /* names made up by rotation: no symbolic link followed, created exclusively */
+        unsigned flags = d->rotating ? OUTPUT_NOFOLLOW : 0;
         if (d->pcapng) {
-                rc = pcapng_sink_open(&f->sink, path, err);
+                rc = pcapng_sink_open_flags(&f->sink, path, flags, err);
         } else {
                 uint8_t hdr[PCAP_GLOBAL_HEADER_LEN];
                 pcap_make_header(hdr, d->nsec, d->o.snaplen, d->o.linktype);
-                rc = pcap_sink_open(&f->sink, path, hdr, err);
+                rc = pcap_sink_open_flags(&f->sink, path, hdr, flags, err);
                 f->bytes = PCAP_GLOBAL_HEADER_LEN;
         }
         if (rc < 0) {

@@ -240,7 +240,8 @@ static void test_sinks(void)
 
         /* a same-format sink needs a file source */
         CHECK(cst_pipeline_open_file(&p, "/nonexistent/in.pcap", err) == CST_EFATAL);
-        CHECK_STR(err, "failed to open input file");
+        CHECK_STR(err,
+                  "failed to open input file: /nonexistent/in.pcap: No such file or directory");
         free(b.p);
         free(ng.p);
 }
