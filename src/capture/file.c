@@ -170,8 +170,8 @@ static int file_truncated(struct file_priv *p, char *err)
         struct cst_source_tail t = {0};
         if (p->src.ops->tail)
                 p->src.ops->tail(p->src.priv, &t);
-        if (p->src.format != CST_FORMAT_PCAP || !t.present)
-                return CST_EFATAL; /* PCAPNG: the reader's message says where */
+        if (p->src.format != CST_FORMAT_PCAP || !t.present || t.oversized)
+                return CST_EFATAL; /* PCAPNG, damaged record: the reader's message says where */
         bool header = t.missing_bytes == 0;
         snprintf(err, CST_ERRBUF,
                  "packet %llu at offset %llu: truncated %s: need %llu bytes, have %llu",

@@ -21,6 +21,7 @@ struct cst_source_tail {
         bool packet_record;
         uint64_t trailing_bytes; /* bytes that could not be processed */
         uint64_t missing_bytes;  /* classic payload case: caplen - available */
+        bool oversized;          /* a record bigger than the snapshot length ended the input */
 };
 
 /*

@@ -17,6 +17,13 @@
 #define PCAP_GLOBAL_HEADER_LEN 24
 #define PCAP_RECORD_HEADER_LEN 16
 #define PCAP_BATCH             256 /* records per next_batch() the pipeline asks for */
+/*
+ * Largest record any libpcap-based writer produces (its MAXIMUM_SNAPLEN).
+ * A record bigger than this and than the file's snaplen is damage, not a
+ * packet: the input ends there, as at an incomplete tail (libpcap refuses
+ * it too), and no buffer is grown for it.
+ */
+#define PCAP_MAX_SNAPLEN 262144u
 
 struct input;
 

@@ -31,6 +31,8 @@
 #define PCAPNG_BT_DSB 0x0Au
 
 #define PCAPNG_BATCH 256
+/* Largest block read (64 MiB): a longer one is damage; the input ends there. */
+#define PCAPNG_MAX_BLOCK (64u << 20)
 
 struct input;
 

@@ -18,7 +18,8 @@ struct reinflate_job {
         struct cst_stats *st;
 };
 
-/* "packet <i>: msg" from reinflate_packet → "packet <i> at file offset <o>: msg". */
+/* "packet <n>: msg" from reinflate_packet (n counted from 1) → "packet <i> at file offset <o>:
+ * msg". */
 static void add_offset(char *err, uint64_t off)
 {
         const char *colon = strchr(err, ':');
@@ -37,7 +38,7 @@ static int reinflate_xform(void *ctx, const struct cst_packet *in, uint64_t inde
         const uint8_t *data;
         uint32_t len;
         /* reinflate_packet owns the per-packet counters (unknown interface, caplen > origlen). */
-        int rc = reinflate_packet(&j->rf, in, index, &data, &len, j->st, err);
+        int rc = reinflate_packet(&j->rf, in, index + 1, &data, &len, j->st, err); /* from 1 */
         if (rc != CST_OK) {
                 add_offset(err, in_off);
                 return rc;

@@ -113,7 +113,7 @@ expect_eq "-o - stats on stderr" "$(head -n 1 "$T/err")" "input format: pcap"
 # Incomplete tail: warnings on stderr, stats on stdout, exit 1 (SPEC 2.3).
 run constrict "$TAIL" -o "$T/tail.pcap" --stats
 expect_eq "tail exit" "$RC" 1
-expect_eq "tail stderr" "$ERR" "Warning: packet 3 at file offset 2750: unexpected EOF while reading packet payload; expected 4438 byte(s), available 1774 byte(s), missing 2664 byte(s)
+expect_eq "tail stderr" "$ERR" "Warning: packet 4 at file offset 2750: unexpected EOF while reading packet payload; expected 4438 byte(s), available 1774 byte(s), missing 2664 byte(s)
 Warning: output contains only packets successfully processed before the incomplete tail."
 expect_eq "tail stats incomplete" "$(grep -E '^input (incomplete|trailing|missing)' "$T/out" | tr '\n' '|')" \
 	"input incomplete tail: 1|input incomplete packet records: 1|input trailing unprocessed bytes: 1774|input missing packet payload bytes: 2664|"

@@ -152,6 +152,32 @@ expect_eq "pipe of 2 bytes" "$? $(cat "$T/err")" "1 error: input file is too sma
 expect_eq "--policy=track accepted" "$?" 0
 same_bytes "--opt=value same as --opt value" "$T/eq.pcap" "$T/sp.pcap"
 
+# A record bigger than the snapshot length (caplen 0x7fffffff): the input ends
+# there as a damaged tail, with a message that says so (not "unexpected EOF"),
+# also through a pipe without growing a 2 GiB buffer (address space capped).
+python3 - "$PCAP" "$T/huge.pcap" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+off, n = 24, 0
+while n < 2:
+    off += 16 + struct.unpack_from("<I", d, off + 8)[0]
+    n += 1
+struct.pack_into("<I", d, off + 8, 0x7FFFFFFF)
+open(sys.argv[2], "wb").write(d)
+PY
+for how in file pipe; do
+	if [ $how = file ]; then
+		"$B" constrict "$T/huge.pcap" -o "$T/huge.out" >/dev/null 2>"$T/err"
+	else
+		(ulimit -v 400000; cat "$T/huge.pcap" | exec "$B" constrict - -o "$T/huge.out" >/dev/null 2>"$T/err")
+	fi
+	expect_eq "caplen 0x7fffffff ($how): exit" "$?" 1
+	grep -q "^Warning: packet 3 at file offset [0-9]*: captured length 2147483647 is bigger than the snapshot length (at most 262144); the file is damaged here" "$T/err" &&
+		pass "caplen 0x7fffffff ($how): message" || fail "caplen 0x7fffffff ($how): $(tr '\n' '|' <"$T/err")"
+	expect_eq "caplen 0x7fffffff ($how): the two packets before it" \
+		"$(python3 "$CST_SRC/tests/e2e/pcaptool.py" dump "$T/huge.out" | wc -l)" 2
+done
+
 # A FIFO as the input: the same bytes as the file.
 mkfifo "$T/in.fifo"
 (timeout 20 cat "$PCAP" >"$T/in.fifo" 2>/dev/null &)

@@ -44,7 +44,7 @@ static void test_pcap_tail(void)
         const char *in = tmp_path("tail.pcap"), *out = tmp_path("tail_out.pcap");
         write_file(in, b.p, full + 16 + 123);
         CHECK(cst_constrict_file(in, out, &cfg, NULL, &st, err) == CST_ETAIL);
-        CHECK_STR(err, "packet 3 at file offset 242: unexpected EOF while reading packet payload; "
+        CHECK_STR(err, "packet 4 at file offset 242: unexpected EOF while reading packet payload; "
                        "expected 500 byte(s), available 123 byte(s), missing 377 byte(s)");
         CHECK_EQ_U(st.total_packets, 3);
         CHECK_EQ_U(st.total_captured_bytes_read, 170);
@@ -221,7 +221,7 @@ static void test_reinflate(void)
         pcap_record(&b, 4, 300000);
         write_file(in, b.p, b.len);
         CHECK(cst_reinflate_file(in, out, &cfg, &st, err) == CST_EFATAL);
-        CHECK_STR(err, "packet 2 at file offset 78: original length 300000 exceeds the maximum of "
+        CHECK_STR(err, "packet 3 at file offset 78: original length 300000 exceeds the maximum of "
                        "262144 bytes");
         /* pcapng: EPB on an unknown interface is re-written unchanged */
         struct bbuf g = {0};
