@@ -172,6 +172,7 @@ static int run_and_close(const struct capture_job *job, cst_pipeline *p,
                 ro.on_packet = capture_print_packet;
                 setvbuf(stdout, NULL, _IOLBF, 0); /* each line as it comes */
         }
+        cst_pipeline_set_report(p, capture_report, NULL);
         capture_signals_attach(p);
         int rc = cst_pipeline_run(p, &ro, err);
         cst_pipeline_get_stats(p, res);

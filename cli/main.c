@@ -54,9 +54,9 @@ int main(int argc, char **argv)
         int rc;
 
         guard_sigbus();
-        if (argc < 2) {
-                cli_print_usage(stdout);
-                return 0;
+        if (argc < 2) { /* a usage error (docs/compatibility.md: SPEC 2.1 exited 0) */
+                cli_print_usage(stderr);
+                return 2;
         }
         /* The newer commands parse their own options (and their own --help). */
         if (strcmp(argv[1], "capture") == 0)
