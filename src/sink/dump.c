@@ -247,7 +247,8 @@ static int dump_failed(const cst_dumper *d, int rc, char *err)
 {
         int e = errno;
         if (rc < 0 && e)
-                snprintf(err, CST_ERRBUF, "cannot write %.300s: %s", d->path, strerror(e));
+                snprintf(err, CST_ERRBUF, "cannot write %.300s: %s",
+                         strcmp(d->path, "-") == 0 ? "standard output" : d->path, strerror(e));
         return rc;
 }
 
