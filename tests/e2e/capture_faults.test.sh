@@ -92,6 +92,20 @@ cap_wait
 expect_eq "SIGHUP with -C: packets across files" $(($(records "$T/c.pcap") + $(records "$T/c.pcap1"))) \
 	"$(stat_of "$T/c.log" "packets captured")"
 
+# --- kill -9: the file holds what was flushed (at most the last second is lost) ---
+cap_start "$T/k.log" -i "$IF_B" -w "$T/k.pcap" || fail "kill -9: start"
+sleep 2.5
+before=$(stat -c %s "$T/k.pcap")
+kill -9 "$CAP_PID"
+cap_wait
+[ "$before" -gt 24 ] && pass "kill -9: $before bytes flushed before the kill" || fail "kill -9: nothing flushed in 2.5 s"
+"$CST_BIN" constrict "$T/k.pcap" -o "$T/k.out" >/dev/null 2>"$T/k.err"
+rc=$?
+{ [ "$rc" = 0 ] || { [ "$rc" = 1 ] && ! grep -q '^error' "$T/k.err"; }; } &&
+	pass "kill -9: the file reads back (exit $rc)" || fail "kill -9: $(cat "$T/k.err")"
+# files are created 0600 (umask 022 takes nothing more away)
+expect_eq "live file mode" "$(stat -c %a "$T/k.pcap")" 600
+
 # --- other terminating signals: a clean stop --------------------------------------
 for sig in QUIT ALRM PWR RTMIN+1; do
 	cap_start "$T/o.log" -i "$IF_B" -w "$T/o.pcap" || fail "SIG$sig: start"

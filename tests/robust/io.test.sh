@@ -146,6 +146,14 @@ expect_eq "pipe of another format" "$? $(cat "$T/err")" "1 error: unsupported in
 printf '\xd4\xc3' | timeout 20 "$B" constrict - -o "$T/o.pcap" >/dev/null 2>"$T/err"
 expect_eq "pipe of 2 bytes" "$? $(cat "$T/err")" "1 error: input file is too small to detect capture format"
 
+# Outputs are created 0600 (less the umask); a temporary name is never left behind.
+(umask 022 && "$B" constrict "$PCAP" -o "$T/mode.pcap" 2>/dev/null)
+expect_eq "output mode 0600" "$(stat -c %a "$T/mode.pcap")" 600
+rm -f "$T/mode.pcap"
+(umask 0277 && "$B" constrict "$PCAP" -o "$T/mode.pcap" 2>/dev/null)
+expect_eq "output mode with umask 0277" "$(stat -c %a "$T/mode.pcap")" 400
+expect_eq "no temporary file after a good run" "$(ls "$T" | grep -c '\.part$')" 0
+
 # --opt=value and --opt value are the same (getopt_long everywhere).
 "$B" constrict "$PCAP" --policy=track --output="$T/eq.pcap" >/dev/null 2>&1
 "$B" constrict "$PCAP" --policy track --output "$T/sp.pcap" >/dev/null 2>&1

@@ -5,6 +5,9 @@
  * rule, and capture files (PCAP and PCAPNG) read through the format readers
  * behind the capture handle.
  */
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <constrictor/constrictor.h>
 
@@ -350,6 +353,48 @@ static void test_capture_files(void)
         free(ng.p);
 }
 
+/*
+ * A write that fails part-way (a file-size limit: EFBIG, as a full disk)
+ * leaves the live file cut back to its last whole record.
+ */
+static void test_write_error_truncates(void)
+{
+        const char *out = tmp_path("efbig.pcap");
+        unlink(out);
+        pid_t pid = fork();
+        if (pid == 0) {
+                char err[CST_ERRBUF];
+                struct bbuf b;
+                struct rlimit rl = {5000, 5000};
+                signal(SIGXFSZ, SIG_IGN);
+                setrlimit(RLIMIT_FSIZE, &rl);
+                build_pcap(&b, 65535);
+                cst_pipeline *p = open_mem(&b, 100, 0);
+                struct cst_dump_opts d = {.format = CST_FORMAT_PCAP, .nsec = false};
+                struct cst_run_opts ro = {.flush_each_batch = true};
+                if (cst_pipeline_output_dump(p, out, &d, err) != CST_OK)
+                        _exit(3);
+                int rc = cst_pipeline_run(p, &ro, err);
+                bool failed = cst_pipeline_sink_failed(p);
+                cst_pipeline_close(p, err);
+                _exit(rc == CST_EFATAL && failed && strstr(err, "File too large") ? 0 : 4);
+        }
+        int status = 0;
+        waitpid(pid, &status, 0);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        size_t n = 0;
+        uint8_t *f = read_file(out, &n);
+        CHECK(f != NULL && n > 24 && n <= 5000);
+        /* walk the records: the file ends exactly on a record boundary */
+        size_t off = 24;
+        while (f && off + 16 <= n)
+                off += 16 + (size_t)(f[off + 8] | f[off + 9] << 8 | f[off + 10] << 16 |
+                                     (uint32_t)f[off + 11] << 24);
+        CHECK_EQ_U(off, n);
+        free(f);
+        unlink(out);
+}
+
 int main(void)
 {
         test_memory_loops();
@@ -358,5 +403,6 @@ int main(void)
         test_sinks();
         test_keep_snaplen();
         test_capture_files();
+        test_write_error_truncates();
         return check_summary("test_pipeline");
 }
