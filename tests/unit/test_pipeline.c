@@ -353,13 +353,18 @@ static void test_capture_files(void)
         free(ng.p);
 }
 
+static uint32_t le32_at(const uint8_t *f, size_t off)
+{
+        return f[off] | f[off + 1] << 8 | f[off + 2] << 16 | (uint32_t)f[off + 3] << 24;
+}
+
 /*
  * A write that fails part-way (a file-size limit: EFBIG, as a full disk)
- * leaves the live file cut back to its last whole record.
+ * leaves the live file cut back to its last whole record (PCAPNG: block).
  */
-static void test_write_error_truncates(void)
+static void write_error_truncates(int format)
 {
-        const char *out = tmp_path("efbig.pcap");
+        const char *out = tmp_path("efbig.cap");
         unlink(out);
         pid_t pid = fork();
         if (pid == 0) {
@@ -370,7 +375,7 @@ static void test_write_error_truncates(void)
                 setrlimit(RLIMIT_FSIZE, &rl);
                 build_pcap(&b, 65535);
                 cst_pipeline *p = open_mem(&b, 100, 0);
-                struct cst_dump_opts d = {.format = CST_FORMAT_PCAP, .nsec = false};
+                struct cst_dump_opts d = {.format = format, .nsec = false};
                 struct cst_run_opts ro = {.flush_each_batch = true};
                 if (cst_pipeline_output_dump(p, out, &d, err) != CST_OK)
                         _exit(3);
@@ -385,14 +390,21 @@ static void test_write_error_truncates(void)
         size_t n = 0;
         uint8_t *f = read_file(out, &n);
         CHECK(f != NULL && n > 24 && n <= 5000);
-        /* walk the records: the file ends exactly on a record boundary */
-        size_t off = 24;
-        while (f && off + 16 <= n)
-                off += 16 + (size_t)(f[off + 8] | f[off + 9] << 8 | f[off + 10] << 16 |
-                                     (uint32_t)f[off + 11] << 24);
+        /* walk the records: the file ends exactly on a record (block) boundary */
+        size_t off = format == CST_FORMAT_PCAP ? 24 : 0;
+        while (f && format == CST_FORMAT_PCAP && off + 16 <= n)
+                off += 16 + (size_t)le32_at(f, off + 8);
+        while (f && format == CST_FORMAT_PCAPNG && off + 12 <= n && le32_at(f, off + 4) >= 12)
+                off += le32_at(f, off + 4);
         CHECK_EQ_U(off, n);
         free(f);
         unlink(out);
+}
+
+static void test_write_error_truncates(void)
+{
+        write_error_truncates(CST_FORMAT_PCAP);
+        write_error_truncates(CST_FORMAT_PCAPNG);
 }
 
 int main(void)
