@@ -177,7 +177,9 @@ for how in file pipe; do
 	if [ $how = file ]; then
 		"$B" constrict "$T/huge.pcap" -o "$T/huge.out" >/dev/null 2>"$T/err"
 	else
-		(ulimit -v 400000; cat "$T/huge.pcap" | exec "$B" constrict - -o "$T/huge.out" >/dev/null 2>"$T/err")
+		# (no address-space cap under a sanitizer: its shadow memory needs terabytes)
+		(if [ -z "${CST_SANITIZED:-}" ]; then ulimit -v 400000; fi
+			cat "$T/huge.pcap" | exec "$B" constrict - -o "$T/huge.out" >/dev/null 2>"$T/err")
 	fi
 	expect_eq "caplen 0x7fffffff ($how): exit" "$?" 1
 	grep -q "^Warning: packet 3 at file offset [0-9]*: captured length 2147483647 is bigger than the snapshot length (at most 262144); the file is damaged here" "$T/err" &&
