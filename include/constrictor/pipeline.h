@@ -63,12 +63,19 @@ int cst_pipeline_open_live(cst_pipeline **out, const struct cst_capture_opts *o,
  */
 int cst_pipeline_open_capture(cst_pipeline **out, cst_capture *cap, char *err);
 
-/* An in-memory PCAP or PCAPNG file image (tests, benchmarks, embedders). */
+/*
+ * Records in memory (tests, benchmarks, embedders): a PCAP or PCAPNG file
+ * image, or (packets != NULL) an array of packet views of kind
+ * CST_REC_PACKET, e.g. frames a program received itself.
+ */
 struct cst_memory_opts {
         const uint8_t *data; /* not copied: must stay valid until cst_pipeline_close */
         size_t len;
         uint64_t loops;    /* passes over the records; 0 = 1, UINT64_MAX = until stopped */
         uint64_t rate_pps; /* packets per second; 0 = as fast as possible */
+        /* Packet views instead of a file image (then data/len are unused; no same-format sink). */
+        const struct cst_packet *packets;
+        size_t n_packets;
 };
 /*
  * Each pass after the first shifts ts_ns by the span of the records (plus

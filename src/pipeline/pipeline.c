@@ -76,7 +76,7 @@ int cst_pipeline_open_memory(cst_pipeline **out, const struct cst_memory_opts *m
                 free(p);
                 return rc;
         }
-        return pipe_opened(out, p, true);
+        return pipe_opened(out, p, m->packets == NULL); /* views have no file format */
 }
 
 int cst_pipeline_open_capture(cst_pipeline **out, cst_capture *cap, char *err)

@@ -98,7 +98,7 @@ static cst_pipeline *open_mem(const struct bbuf *b, uint64_t loops, uint64_t rat
 {
         char err[CST_ERRBUF];
         cst_pipeline *p = NULL;
-        struct cst_memory_opts m = {b->p, b->len, loops, rate};
+        struct cst_memory_opts m = {.data = b->p, .len = b->len, .loops = loops, .rate_pps = rate};
         if (cst_pipeline_open_memory(&p, &m, err) != CST_OK) {
                 fprintf(stderr, "open_memory: %s\n", err);
                 return NULL;
@@ -168,6 +168,46 @@ static void test_limits_and_stop(void)
         CHECK_EQ_U(s.n, NPKT);
         cst_pipeline_close(p, err);
         free(b.p);
+}
+
+/* Packet views instead of a file image: replayed, time moving on, into a dump sink. */
+static void test_views(void)
+{
+        char err[CST_ERRBUF];
+        static uint8_t frame[3][100];
+        struct cst_packet pkts[3];
+        struct cst_pipeline_stats st;
+        for (int i = 0; i < 3; i++) {
+                memset(frame[i], 0x11 * (i + 1), sizeof(frame[i]));
+                pkts[i] = (struct cst_packet){.data = frame[i],
+                                              .caplen = 100,
+                                              .origlen = 100,
+                                              .ts_ns = 1000000000ull * (10 + i),
+                                              .linktype = CST_LINK_ETHERNET,
+                                              .kind = CST_REC_PACKET};
+        }
+        cst_pipeline *p = NULL;
+        struct cst_memory_opts m = {.loops = 2, .packets = pkts, .n_packets = 3};
+        CHECK(cst_pipeline_open_memory(&p, &m, err) == CST_OK);
+        CHECK_EQ_U(cst_pipeline_linktype(p), CST_LINK_ETHERNET);
+        CHECK(cst_pipeline_output_file(p, tmp_path("views.pcap"), err) == CST_EFATAL);
+        const char *out = tmp_path("views_dump.pcap");
+        struct cst_dump_opts d = {.format = CST_FORMAT_PCAP, .nsec = true};
+        CHECK(cst_pipeline_output_dump(p, out, &d, err) == CST_OK);
+        struct seen s = {.ts_increasing = true};
+        struct cst_run_opts ro = {.on_packet = on_packet, .ctx = &s};
+        CHECK(cst_pipeline_run(p, &ro, err) == CST_OK);
+        cst_pipeline_get_stats(p, &st);
+        CHECK_EQ_U(s.n, 6);
+        CHECK(s.ts_increasing);
+        CHECK_EQ_U(st.bytes_output, 600);
+        CHECK(cst_pipeline_close(p, err) == CST_OK);
+        size_t n = 0;
+        uint8_t *f = read_file(out, &n);
+        CHECK_EQ_U(n, 24 + 6 * (16 + 100));
+        CHECK(f && f[24 + 16] == 0x11 && f[24 + 3 * 116 + 16] == 0x11); /* second pass */
+        free(f);
+        unlink(out);
 }
 
 static double now_s(void)
@@ -412,6 +452,7 @@ int main(void)
         test_memory_loops();
         test_limits_and_stop();
         test_rate();
+        test_views();
         test_sinks();
         test_keep_snaplen();
         test_capture_files();
