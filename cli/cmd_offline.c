@@ -303,11 +303,15 @@ static int run_pipeline(const struct offline_opts *o, const struct cst_config *c
         kept[0] = '\0';
         int rc = open_run(o, cfg, &p, err);
         if (rc == CST_OK) {
+                const char *tmp = cst_pipeline_output_path(p);
+                if (tmp && strcmp(tmp, o->output) != 0)
+                        cli_set_cleanup_path(tmp); /* a temporary name: SIGBUS removes it */
                 run_pipe = p;
                 if (run_signal)
                         cst_pipeline_stop(p);
                 rc = cst_pipeline_run(p, &ro, err);
                 run_pipe = NULL;
+                cli_set_cleanup_path(NULL);
                 rc = close_log(o, p, rc, err);
         }
         if (p) {
