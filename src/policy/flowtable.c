@@ -53,17 +53,18 @@ _Static_assert(offsetof(struct flow_key, port_a) == 32 && offsetof(struct flow_k
                    offsetof(struct flow_key, proto) == 37,
                "ft_make_key's word layout");
 
-/* Order two addresses as big-endian numbers without a library call (4 or 16 bytes). */
+/* Order two addresses as big-endian numbers (4 or 16 bytes of struct decoded). */
 static inline int addr_cmp(const uint8_t *a, const uint8_t *b, uint8_t len)
 {
+        struct rd x = rd_init(a, 16), y = rd_init(b, 16);
         if (len == 4) {
-                uint32_t x = ld_be32(a), y = ld_be32(b);
-                return (x > y) - (x < y);
+                uint32_t u = rd_be32(&x), v = rd_be32(&y);
+                return (u > v) - (u < v);
         }
-        for (unsigned i = 0; i < 16; i += 4) {
-                uint32_t x = ld_be32(a + i), y = ld_be32(b + i);
-                if (x != y)
-                        return x > y ? 1 : -1;
+        for (unsigned i = 0; i < 4; i++) {
+                uint32_t u = rd_be32(&x), v = rd_be32(&y);
+                if (u != v)
+                        return u > v ? 1 : -1;
         }
         return 0;
 }
@@ -90,8 +91,9 @@ uint64_t ft_make_key(struct flow_key *k, const uint8_t *src, const uint8_t *dst,
         const uint8_t *a = swap ? dst : src, *b = swap ? src : dst;
         uint64_t w0, w1 = 0, w2, w3 = 0;
         if (addr_len == 4) {
-                w0 = ld_le32(a);
-                w2 = ld_le32(b);
+                struct rd x = rd_init(a, 4), y = rd_init(b, 4);
+                w0 = rd_le32(&x);
+                w2 = rd_le32(&y);
         } else {
                 w0 = ld_u64(a);
                 w1 = ld_u64(a + 8);
