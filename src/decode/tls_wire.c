@@ -8,19 +8,6 @@
 
 #define EXT_SUPPORTED_VERSIONS 43u
 
-enum wire_status tls_wire_record(struct rd *r, struct tls_rec_hdr *h)
-{
-        if (!rd_has(r, TLS_REC_HDR_LEN))
-                return WIRE_TRUNCATED;
-        h->type = rd_u8(r);
-        h->major = rd_u8(r);
-        h->minor = rd_u8(r);
-        h->length = rd_be16(r);
-        if (h->type < TLS_REC_CCS || h->type > TLS_REC_HEARTBEAT || h->major != 3)
-                return WIRE_INVALID;
-        return WIRE_OK;
-}
-
 bool tls_rec_strict(const struct tls_rec_hdr *h)
 {
         return h->type >= TLS_REC_CCS && h->type <= TLS_REC_APPDATA && h->major == 3 &&

@@ -33,9 +33,20 @@ struct tls_rec_hdr {
  * fewer than 5 bytes are left; WIRE_INVALID when the content type is not
  * 0x14-0x18 or the major version not 3 (no TLS or SSL 3 record starts so).
  * Finer rules (minor version, length bound) are the caller's: the analysers
- * differ there on purpose.
+ * differ there on purpose.  Inline: the compatible tracker reads one per record.
  */
-enum wire_status tls_wire_record(struct rd *r, struct tls_rec_hdr *h);
+static inline enum wire_status tls_wire_record(struct rd *r, struct tls_rec_hdr *h)
+{
+        if (!rd_has(r, TLS_REC_HDR_LEN))
+                return WIRE_TRUNCATED;
+        h->type = rd_u8(r);
+        h->major = rd_u8(r);
+        h->minor = rd_u8(r);
+        h->length = rd_be16(r);
+        if (h->type < TLS_REC_CCS || h->type > TLS_REC_HEARTBEAT || h->major != 3)
+                return WIRE_INVALID;
+        return WIRE_OK;
+}
 
 /* The same on a header kept as bytes (h[0..4]). */
 static inline enum wire_status tls_wire_record_bytes(const uint8_t h[5], struct tls_rec_hdr *out)

@@ -15,12 +15,14 @@
 
 static void dec_tcp(struct rd *r, uint32_t base, struct decoded *d)
 {
-        struct rd h = rd_sub(r, TCP_MIN_HDR);
+        struct rd h = rd_sub(r, TCP_MIN_HDR); /* one length check, then the fields */
+        if (h.err)
+                goto malformed;
         uint16_t sport = rd_be16(&h), dport = rd_be16(&h);
         uint32_t seq = rd_be32(&h), ack = rd_be32(&h);
         size_t doff = (size_t)(rd_u8(&h) >> 4) * 4;
         uint8_t flags = rd_u8(&h);
-        if (h.err || doff < TCP_MIN_HDR)
+        if (doff < TCP_MIN_HDR)
                 goto malformed;
         rd_skip(r, doff - TCP_MIN_HDR); /* options */
         if (r->err)
@@ -43,8 +45,13 @@ malformed:
 static void dec_udp(struct rd *r, uint32_t base, struct decoded *d)
 {
         struct rd h = rd_sub(r, UDP_HDR);
-        uint16_t sport = rd_be16(&h), dport = rd_be16(&h), ulen = rd_be16(&h);
-        if (h.err || ulen < UDP_HDR) { /* also when the header is cut */
+        uint16_t sport = 0, dport = 0, ulen = 0;
+        if (!h.err) {
+                sport = rd_be16(&h);
+                dport = rd_be16(&h);
+                ulen = rd_be16(&h);
+        }
+        if (ulen < UDP_HDR) { /* also when the header is cut */
                 dec_set(d, DEC_MALFORMED);
                 return;
         }

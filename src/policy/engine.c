@@ -38,7 +38,7 @@
 enum { AN_TCP = 0, AN_UDP = 1 };
 
 struct cst_engine {
-        struct cst_stats st;
+        struct vr_stats vs; /* vs.st: the counters (cst_engine_stats) */
         struct flowtable ft;
         struct an_env env;     /* {&ft, &st} for the analysers */
         struct analyser an[2]; /* AN_TCP, AN_UDP */
@@ -95,11 +95,11 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
                         return NULL;
                 }
         }
-        e->env = (struct an_env){&e->ft, &e->st};
+        e->env = (struct an_env){&e->ft, &e->vs.st};
         e->lim = (struct vr_limits){.min_saved = cfg->min_saved_bytes_per_packet};
         choose_analysers(e);
         e->decode_mode = 0; /* fixes on: TSO/jumbo frames are decoded (SPEC 6 item 6) */
-        e->st.tls_policy = (int)cfg->tls_policy;
+        e->vs.st.tls_policy = (int)cfg->tls_policy;
         return e;
 }
 
@@ -130,16 +130,16 @@ void cst_engine_set_snaplen_cap(cst_engine *e, uint32_t cap)
 
 static void sync_flow_stats(cst_engine *e)
 {
-        e->st.flows_active = ft_active(&e->ft);
-        e->st.flows_evicted = e->ft.evicted;
-        e->st.flows_timed_out = e->ft.timed_out;
-        e->st.flows_closed = e->ft.closed;
+        e->vs.st.flows_active = ft_active(&e->ft);
+        e->vs.st.flows_evicted = e->ft.evicted;
+        e->vs.st.flows_timed_out = e->ft.timed_out;
+        e->vs.st.flows_closed = e->ft.closed;
 }
 
 struct cst_stats *cst_engine_stats(cst_engine *e)
 {
         sync_flow_stats(e);
-        return &e->st;
+        return &e->vs.st;
 }
 
 static inline bool port_selected(const struct cst_port_set *s, const struct decoded *d)
@@ -148,18 +148,15 @@ static inline bool port_selected(const struct cst_port_set *s, const struct deco
 }
 
 /* Whether the TLS tracker / QUIC analyser looks at this decoded TCP/UDP packet. */
-static inline bool wants_flow(const cst_engine *e, const struct cst_packet *pkt,
-                              const struct decoded *d)
+static inline bool wants_flow(const cst_engine *e, const struct decoded *d)
 {
-        if ((uint64_t)d->payload_off + d->payload_len > pkt->caplen)
-                return false; /* decode guarantees otherwise; be safe */
         if (d->transport == 6)
                 return e->cfg.tls_enabled && port_selected(&e->cfg.tls_ports, d);
         return e->cfg.quic_enabled && d->payload_len != 0 && port_selected(&e->cfg.quic_ports, d);
 }
 
 /* The stateless part: decode, payload reader and flow key of an analysed packet. */
-static inline void engine_prepare(const cst_engine *e, const struct cst_packet *pkt,
+static inline __attribute__((always_inline)) void engine_prepare(const cst_engine *e, const struct cst_packet *pkt,
                                   struct pkt_ctx *c)
 {
         c->pkt = pkt;
@@ -171,9 +168,12 @@ static inline void engine_prepare(const cst_engine *e, const struct cst_packet *
         struct decoded *d = &c->d;
         decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, d);
         c->kind = PKT_DECODED;
-        if (d->status != DEC_OK || !wants_flow(e, pkt, d))
+        if (d->status != DEC_OK || !wants_flow(e, d))
                 return;
-        c->pl = rd_init(pkt->data + d->payload_off, d->payload_len);
+        struct rd frame = rd_init(pkt->data, pkt->caplen);
+        c->pl = rd_window(&frame, d->payload_off, d->payload_len);
+        if (c->pl.err)
+                return; /* decode guarantees otherwise; be safe */
         unsigned dir;
         uint8_t proto = d->transport == 6 ? 6 : 17;
         c->hash = ft_make_key(&c->k, d->src, d->dst, d->addr_len, d->sport, d->dport, proto, &dir);
@@ -218,9 +218,9 @@ static enum row_kind analyse(cst_engine *e, const struct pkt_ctx *c, struct prop
         const struct decoded *d = &c->d;
         unsigned t = d->transport == 6 ? AN_TCP : AN_UDP;
         if (t == AN_TCP)
-                e->st.decoded_tcp_packets++;
+                e->vs.st.decoded_tcp_packets++;
         else
-                e->st.decoded_udp_packets++;
+                e->vs.st.decoded_udp_packets++;
         enum row_kind row = t == AN_TCP && d->payload_len ? ROW_DECODED : ROW_NONE;
         if (c->kind != PKT_KEYED)
                 return row;
@@ -230,8 +230,8 @@ static enum row_kind analyse(cst_engine *e, const struct pkt_ctx *c, struct prop
                 tr->buf_before[0] = tr->buf_after[0] = '\0';
         }
         an->ops->packet(an->self, &e->env, c, p, tr);
-        if (an->ops->row_per_packet || row)
-                row = tr && tr->no_row ? ROW_NONE : ROW_TRACED;
+        if (tr && (an->ops->row_per_packet || row)) /* only read with a decision log */
+                row = tr->no_row ? ROW_NONE : ROW_TRACED;
         return row;
 }
 
@@ -276,10 +276,8 @@ static void engine_finish(cst_engine *e, const struct pkt_ctx *c, struct cst_ver
         } else {
                 row = decide_decoded(e, c, &p, e->log ? &tr : NULL);
         }
-        bool keyed = c->kind == PKT_KEYED;
-        vr_settle(&e->lim, pkt, keyed ? c->d.payload_off : 0, keyed ? c->d.payload_len : 0, &p,
-                  &e->st, v);
-        if (e->log && row != ROW_NONE)
+        vr_settle(&e->lim, c, &p, &e->vs, v);
+        if (__builtin_expect(e->log != NULL, 0) && row != ROW_NONE)
                 log_row(e, c, row, v, &tr);
 }
 

@@ -150,8 +150,6 @@ static inline uint32_t ft_peek_entry(const struct flowtable *ft, uint64_t hash)
 /* Fetch entry `ent` (peeked above) for writing: the lookup will touch all of it. */
 static inline void ft_prefetch_entry(const struct flowtable *ft, uint32_t ent)
 {
-        if (ent >= ft->flows_cap)
-                return;
         const struct flow *f = &ft->flows[ent];
         __builtin_prefetch(f, 1);
         __builtin_prefetch((const char *)(f + 1) - 1, 1);

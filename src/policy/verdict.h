@@ -10,6 +10,7 @@
 #ifndef CST_POLICY_VERDICT_H
 #define CST_POLICY_VERDICT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <constrictor/engine.h>
@@ -33,18 +34,28 @@ enum vr_alias {
 };
 
 /*
- * One verdict code.  Counters are byte offsets into struct cst_stats, 0 for
- * none (offset 0 is a flag, never a counter).
+ * The counters the table bumps: the engine's stats and, after them, one
+ * scratch counter where "no counter" goes, so that settling a verdict bumps
+ * without branching.  Counter fields of struct vr_row hold the counter's
+ * offset minus VR_NONE: 0 (the default of an initializer) is the scratch.
  */
+struct vr_stats {
+        struct cst_stats st;
+        uint64_t none;
+};
+
+#define VR_NONE offsetof(struct vr_stats, none)
+
+/* One verdict code. */
 struct vr_row {
-        const char *name;  /* decision-log text (public reasons only) */
-        uint16_t reason;   /* aliases: the public reason */
-        uint8_t cut;       /* the code proposes a cut (keep_len < caplen) */
-        uint16_t count[2]; /* bumped by one when this is the final code */
-        uint16_t saved;    /* a cut that holds: += bytes saved */
-        uint16_t undo;     /* a cut undone by min_saved against caplen */
-        uint16_t undo_cap; /* a cut undone by min_saved against the snaplen cap */
-        uint16_t payload;  /* += payload bytes kept */
+        const char *name; /* decision-log text (public reasons only) */
+        int32_t count[2]; /* bumped by one when this is the final code */
+        int32_t saved;    /* a cut that holds: += bytes saved */
+        int32_t undo;     /* a cut undone by min_saved against caplen */
+        int32_t undo_cap; /* a cut undone by min_saved against the snaplen cap */
+        int32_t payload;  /* += payload bytes kept */
+        uint16_t reason;  /* the public reason (aliases: another one) */
+        uint8_t cut;      /* the code proposes a cut (keep_len < caplen) */
 };
 
 extern const struct vr_row vr_table[VR_COUNT];
@@ -55,26 +66,14 @@ struct vr_limits {
         uint32_t snaplen_cap; /* SPEC 3.2 base cap (capture); 0 = none (constrict) */
 };
 
-/*
- * Settle proposal p for packet pkt (payload at payload_off, payload_len
- * bytes; 0/0 when not decoded): a cut that saves less than min_saved (or
- * nothing) is undone, the live snaplen cap applies, and every counter of the
- * final verdict is bumped.  Fills v with the public reason.
- */
-static inline void vr_bump(struct cst_stats *st, uint16_t off, uint64_t n)
+static inline void vr_bump(struct vr_stats *vs, int32_t off, uint64_t n)
 {
-        if (off)
-                *(uint64_t *)(void *)((char *)st + off) += n;
+        *(uint64_t *)(void *)((char *)vs + VR_NONE + off) += n;
 }
 
 static inline uint32_t vr_min(uint32_t a, uint32_t b)
 {
         return a < b ? a : b;
-}
-
-static inline uint16_t vr_public(unsigned why)
-{
-        return why < CST_R_COUNT ? (uint16_t)why : vr_table[why].reason;
 }
 
 /*
@@ -83,52 +82,53 @@ static inline uint16_t vr_public(unsigned why)
  * ending at base below caplen is counted as cut by the snaplen.
  */
 static inline void vr_cap(const struct vr_limits *lim, const struct cst_packet *pkt,
-                          const struct vr_row *row, struct cst_stats *st, struct cst_verdict *v)
+                          const struct vr_row *row, struct vr_stats *vs, struct cst_verdict *v)
 {
         uint32_t base = vr_min(vr_min(pkt->caplen, pkt->origlen), lim->snaplen_cap);
         uint32_t out = vr_min(v->keep_len, base);
         if (out < base && base - out < lim->min_saved) {
                 out = base;
-                if (v->reason == CST_R_TRUNCATE_QUIC_SHORT_HEADER)
-                        vr_bump(st, row->undo_cap, 1);
+                if (v->reason == row->reason && row->cut) /* the cut held against caplen */
+                        vr_bump(vs, row->undo_cap, 1);
                 v->reason = CST_R_KEEP_MIN_SAVINGS;
         }
         if (out == base && base < pkt->caplen) {
-                st->snaplen_capped_packets++;
+                vs->st.snaplen_capped_packets++;
                 if (v->keep_len >= base)
                         v->reason = CST_R_TRUNCATE_SNAPLEN;
         }
         v->keep_len = out;
 }
 
-static inline void vr_settle(const struct vr_limits *lim, const struct cst_packet *pkt,
-                             uint32_t payload_off, uint32_t payload_len, const struct proposal *p,
-                             struct cst_stats *st, struct cst_verdict *v)
+/*
+ * Settle proposal p for the packet of c: a cut that saves less than
+ * min_saved (or nothing) is undone, the live snaplen cap applies, and every
+ * counter of the final verdict is bumped.  Fills v with the public reason.
+ * Codes with a payload counter come from analysers only (c is keyed).
+ */
+static inline void vr_settle(const struct vr_limits *lim, const struct pkt_ctx *c,
+                             const struct proposal *p, struct vr_stats *vs, struct cst_verdict *v)
 {
-        const struct vr_row *row = &vr_table[p->why];
-        uint32_t caplen = pkt->caplen, keep = caplen;
-        v->reason = vr_public(p->why);
-        if (row->cut) {
-                keep = p->keep_len;
-                if (keep >= caplen || caplen - keep < lim->min_saved) {
-                        keep = caplen;
-                        vr_bump(st, row->undo, 1);
-                        v->reason = CST_R_KEEP_MIN_SAVINGS;
-                } else {
-                        vr_bump(st, row->count[0], 1);
-                        vr_bump(st, row->count[1], 1);
-                        vr_bump(st, row->saved, caplen - keep);
-                }
-        } else {
-                vr_bump(st, row->count[0], 1);
-                vr_bump(st, row->count[1], 1);
+        const struct cst_packet *pkt = c->pkt;
+        const struct vr_row *row = &vr_table[p->why], *fin = row;
+        uint32_t caplen = pkt->caplen, keep = row->cut ? p->keep_len : caplen;
+        v->reason = row->reason;
+        if (keep < caplen && caplen - keep >= lim->min_saved) {
+                vr_bump(vs, row->saved, caplen - keep);
+        } else if (row->cut) { /* saves too little, or nothing */
+                keep = caplen;
+                vr_bump(vs, row->undo, 1);
+                v->reason = CST_R_KEEP_MIN_SAVINGS;
+                fin = &vr_table[CST_R_KEEP_MIN_SAVINGS];
         }
+        vr_bump(vs, fin->count[0], 1);
+        vr_bump(vs, fin->count[1], 1);
         if (row->payload)
-                vr_bump(st, row->payload, vr_min(keep - payload_off, payload_len));
+                vr_bump(vs, row->payload, vr_min(keep - c->d.payload_off, c->d.payload_len));
         v->keep_len = keep;
         if (lim->snaplen_cap)
-                vr_cap(lim, pkt, row, st, v);
-        st->reason_packets[v->reason]++;
+                vr_cap(lim, pkt, row, vs, v);
+        vs->st.reason_packets[v->reason]++;
 }
 
 #endif
