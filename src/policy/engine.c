@@ -156,8 +156,8 @@ static inline bool wants_flow(const cst_engine *e, const struct decoded *d)
 }
 
 /* The stateless part: decode, payload reader and flow key of an analysed packet. */
-static inline __attribute__((always_inline)) void engine_prepare(const cst_engine *e, const struct cst_packet *pkt,
-                                  struct pkt_ctx *c)
+static inline __attribute__((always_inline)) void
+engine_prepare(const cst_engine *e, const struct cst_packet *pkt, struct pkt_ctx *c)
 {
         c->pkt = pkt;
         c->kind = PKT_NONE;

@@ -89,7 +89,7 @@ static void test_long(void)
         CHECK_EQ_U(h.type, QUIC_LH_INITIAL);
         CHECK_EQ_U(parse(b, n, 0, false, &h), WIRE_OK); /* read as v1: a 0-RTT without token */
         CHECK_EQ_U(h.type, QUIC_LH_0RTT);
-        CHECK(h.total < n); /* the token length byte taken for the Length */
+        CHECK(h.total < n);                /* the token length byte taken for the Length */
         n = initial(b, QUIC_V1, 0xF0, 10); /* Retry: runs to the end of the datagram */
         CHECK_EQ_U(parse(b, n + 7, 0, false, &h), WIRE_OK);
         CHECK_EQ_U(h.type, QUIC_LH_RETRY);
