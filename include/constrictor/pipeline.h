@@ -134,7 +134,8 @@ enum cst_keep_rule {
         /* The engine's verdict, at most the captured length (offline constrict, SPEC 2.5). */
         CST_KEEP_VERDICT = 0,
         /*
-         * The live recorder's rule (SPEC 3.2): base = min(caplen, origlen,
+         * The live recorder's rule (SPEC 3.2), settled by the engine
+         * (cst_engine_set_snaplen_cap): base = min(caplen, origlen,
          * default_snaplen, max_capture_len); keep min(verdict, base); a cut
          * saving less than min_saved_bytes_per_packet against base is undone.
          */

@@ -119,14 +119,12 @@ int cst_pipeline_set_engine(cst_pipeline *p, const struct cst_config *cfg, char 
                 return CST_EFATAL;
         cst_engine_free(p->eng);
         p->eng = eng;
-        struct cst_stats *est = cst_engine_stats(eng);
-        /* counters of a run before the engine was set carry over */
-        *est = *p->est;
-        p->est = est;
-        est->tls_policy = (int)cfg->tls_policy;
+        p->est = cst_engine_stats(eng);
+        if (p->file_source)
+                describe_input(p); /* the input description goes with the counters */
+        p->est->tls_policy = (int)cfg->tls_policy;
         p->snap_cap = cfg->default_snaplen < cfg->max_capture_len ? cfg->default_snaplen
                                                                   : cfg->max_capture_len;
-        p->min_saved = cfg->min_saved_bytes_per_packet;
         return CST_OK;
 }
 

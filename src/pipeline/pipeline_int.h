@@ -32,8 +32,7 @@ struct cst_pipeline {
         struct cst_stats *est; /* the engine's counters (offline stats), or a local copy */
         struct cst_pipeline_stats st;
         volatile sig_atomic_t req_stop, req_flush, req_rotate, req_report;
-        uint32_t snap_cap;  /* min(default_snaplen, max_capture_len) of the engine's config */
-        uint32_t min_saved; /* min_saved_bytes_per_packet */
+        uint32_t snap_cap; /* min(default_snaplen, max_capture_len) of the engine's config */
         bool have_src, have_sink;
         bool file_source; /* a file/memory reader: input description, tail, raw blocks */
         bool saw_shb;
@@ -53,9 +52,5 @@ struct cst_pipeline {
 
 /* Use fn in place of the engine; free_ctx (may be NULL) is called on ctx at close. */
 void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx, void (*free_ctx)(void *));
-
-/* keep.c: SPEC 3.2 live keep rule; counts into p->st. */
-uint32_t pipe_keep_snaplen(struct cst_pipeline *p, const struct cst_packet *pkt,
-                           struct cst_verdict *v);
 
 #endif
