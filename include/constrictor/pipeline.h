@@ -198,7 +198,7 @@ struct cst_pipeline_stats {
         uint64_t bytes_output;    /* kept bytes written */
         uint64_t cut_by_snaplen;  /* CST_KEEP_SNAPLEN: packets cut only by the snaplen */
         uint64_t quic_short_kept; /* CST_KEEP_SNAPLEN: QUIC short-header cut undone by min_saved */
-        uint64_t reasons[CST_R_COUNT]; /* CST_KEEP_SNAPLEN: packets per final reason */
+        uint64_t reasons[CST_R_COUNT]; /* packets per final reason (the engine's) */
         struct cst_capture_stats ks;   /* kernel / receive counters of a capture source */
 };
 void cst_pipeline_get_stats(cst_pipeline *p, struct cst_pipeline_stats *st);

@@ -215,6 +215,14 @@ void cst_pipeline_stop(cst_pipeline *p)
 void cst_pipeline_get_stats(cst_pipeline *p, struct cst_pipeline_stats *st)
 {
         *st = p->st;
+        if (!p->eng)
+                return;
+        /* the verdict counters are the engine's (it settles every packet) */
+        const struct cst_stats *est = cst_engine_stats(p->eng);
+        for (unsigned r = 0; r < CST_R_COUNT; r++)
+                st->reasons[r] = est->reason_packets[r];
+        st->cut_by_snaplen = est->snaplen_capped_packets;
+        st->quic_short_kept = est->quic_short_kept_snaplen;
 }
 
 void cst_pipeline_set_report(cst_pipeline *p, cst_report_cb cb, void *ctx)
