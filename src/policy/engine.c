@@ -165,13 +165,15 @@ engine_prepare(const cst_engine *e, const struct cst_packet *pkt, struct pkt_ctx
         c->pkt = pkt;
         c->kind = PKT_NONE;
         c->entry = FT_NIL;
-        c->now = (uint32_t)(pkt->ts_ns / 1000000000u);
         if ((pkt->flags & CST_PKT_UNKNOWN_IF) || pkt->caplen != pkt->origlen)
                 return;
         struct decoded *d = &c->d;
         decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, d);
         c->kind = PKT_DECODED;
-        if (d->status != DEC_OK || !wants_flow(e, d))
+        if (d->status != DEC_OK)
+                return;
+        c->now = (uint32_t)(pkt->ts_ns / 1000000000u); /* the flow table's clock */
+        if (!wants_flow(e, d))
                 return;
         struct rd frame = rd_init(pkt->data, pkt->caplen);
         c->pl = rd_window(&frame, d->payload_off, d->payload_len);
