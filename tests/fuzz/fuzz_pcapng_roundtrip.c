@@ -147,8 +147,8 @@ static bool add_shb(bool be)
         memset(body + 8, 0xFF, 8);
         g.be = be;
         g.n_ifs = 0;
-        return want_block(make_block(PCAPNG_BT_SHB, body, sizeof(body), be, &total), total,
-                          CST_PKT_SHB);
+        uint8_t *b = make_block(PCAPNG_BT_SHB, body, sizeof(body), be, &total);
+        return want_block(b, total, CST_PKT_SHB);
 }
 
 /* IDB with if_tsresol (9 or 6) and opt_endofopt. */
@@ -164,16 +164,16 @@ static bool add_idb(uint32_t linktype, bool nsec)
         if (g.n_ifs == MAX_IFS)
                 return true; /* enough interfaces: the record is left out */
         g.ifs[g.n_ifs++] = (struct section_if){linktype & 0xFFFF, nsec ? 9 : 6};
-        return want_block(make_block(PCAPNG_BT_IDB, body, sizeof(body), g.be, &total), total,
-                          CST_PKT_IDB);
+        uint8_t *b = make_block(PCAPNG_BT_IDB, body, sizeof(body), g.be, &total);
+        return want_block(b, total, CST_PKT_IDB);
 }
 
 /* Another block type the reader passes on raw, with the record's data as body. */
 static bool add_other(uint8_t op, const uint8_t *body, uint32_t len)
 {
         uint32_t total;
-        return want_block(make_block(other_types[(op >> 4) & 7], body, len, g.be, &total), total,
-                          0);
+        uint8_t *b = make_block(other_types[(op >> 4) & 7], body, len, g.be, &total);
+        return want_block(b, total, 0);
 }
 
 /* One record of the input: its fields and where its bytes are. */
