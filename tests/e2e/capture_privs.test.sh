@@ -3,8 +3,9 @@
 #  1. a copy of the binary with only `setcap cap_net_raw+ep`, run as the
 #     unprivileged user nobody (no groups, no inherited capabilities), captures
 #     in a test namespace; the running process holds exactly CAP_NET_RAW;
-#     the same copy without the file capability is refused with a message
-#     that names CAP_NET_RAW;
+#     the interface is in promiscuous mode (no CAP_NET_ADMIN needed); the
+#     same copy without the file capability is refused with a message that
+#     names CAP_NET_RAW;
 #  2. `-Z nobody` started as root with extra supplementary groups: the running
 #     capture (/proc/PID/status) has nobody's uid, gid and groups only and no
 #     capability left; its first file and the files rotation creates later
@@ -86,6 +87,9 @@ for be in tpacket_v3 recvmsg; do
 			"$CAP_NET_RAW_MASK"
 		expect_eq "$be CAP_NET_RAW only: permitted capabilities" "$(status_field "$PID" CapPrm)" \
 			"$CAP_NET_RAW_MASK"
+		# promiscuous membership (tcpdump's default) needs no CAP_NET_ADMIN
+		expect_eq "$be CAP_NET_RAW only: promiscuous" \
+			"$(ip -n "$NS_B" -d link show "$IF_B" | grep -o 'promiscuity [0-9]*')" "promiscuity 1"
 		wait "$PID"
 		rc=$?
 		expect_eq "$be CAP_NET_RAW only: exit status" "$rc" 0
