@@ -18,7 +18,8 @@
 #
 # usage: bench/soak.sh BUILD_DIR [--seconds S (600)] [--warmup S (30)]
 #                      [--frame-size N (512) | --mixed] [--backend B (tpacket_v3)]
-#                      [--policy P] [--out CSV]
+#                      [--policy P] [--buffer KIB (-B; small values provoke drops)]
+#                      [--out CSV]
 # Writes one CSV row per second (default BUILD_DIR/bench-raw/soak/samples.csv).
 set -euo pipefail
 BUILD=$(cd "${1:?usage: bench/soak.sh BUILD_DIR [options]}" && pwd)
@@ -28,6 +29,7 @@ WARMUP=30
 WORKLOAD=512
 BACKEND=tpacket_v3
 POLICY=
+BUFFER=
 OUT=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -37,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--mixed) WORKLOAD=mixed; shift ;;
 	--backend) BACKEND=$2; shift 2 ;;
 	--policy) POLICY=$2; shift 2 ;;
+	--buffer) BUFFER=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
 	*) echo "unknown option: $1" >&2; exit 2 ;;
 	esac
@@ -86,7 +89,7 @@ esac
 
 # One file per second (epoch seconds in the name): each closed file ends with an ISB.
 ip netns exec "$NS_RX" taskset -c 1 "$BIN" capture -i "$IF_RX" --backend "$BACKEND" \
-	${POLICY:+--policy "$POLICY"} --format pcapng -G 1 -w "$FILES/soak-%s.pcapng" \
+	${POLICY:+--policy "$POLICY"} ${BUFFER:+-B "$BUFFER"} --format pcapng -G 1 -w "$FILES/soak-%s.pcapng" \
 	2>"$RAW/capture.err" &
 CAP_PID=$!
 for _ in $(seq 100); do
