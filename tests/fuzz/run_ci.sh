@@ -14,6 +14,7 @@ build="${1:?usage: run_ci.sh BUILD_DIR [SECONDS] [JOBS]}"
 secs="${2:-60}"
 jobs="${3:-2}"
 src="$(cd "$(dirname "$0")/../.." && pwd)"
+build="$(cd "$build" && pwd)" || exit 1
 bin="$build/tests/fuzz"
 work="$build/fuzz-ci"
 corpora="$src/tests/fuzz/corpus"
