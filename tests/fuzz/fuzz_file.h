@@ -16,6 +16,7 @@
 #ifndef CST_FUZZ_FILE_H
 #define CST_FUZZ_FILE_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,18 +65,30 @@ static inline int fuzz_memfd(const char *name, const uint8_t *data, size_t size,
 /* The scratch directory, made once per process (tmpfs when there is one). */
 static char fuzz_dir[128];
 
-static inline void fuzz_tmp_cleanup(void)
+/* Empty the scratch directory (outputs, and any partial file an error left). */
+static inline void fuzz_tmp_clear(void)
 {
-        static const char *const names[] = {"out", "out2", "dlog"};
-        char path[256];
-        for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-                snprintf(path, sizeof(path), "%s/%s", fuzz_dir, names[i]);
+        DIR *d = opendir(fuzz_dir);
+        struct dirent *e;
+        char path[512];
+        if (!d)
+                return;
+        while ((e = readdir(d)) != NULL) {
+                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", fuzz_dir, e->d_name);
                 unlink(path);
         }
+        closedir(d);
+}
+
+static inline void fuzz_tmp_cleanup(void)
+{
+        fuzz_tmp_clear();
         rmdir(fuzz_dir);
 }
 
-/* path = "<scratch dir>/name", no file there yet; -1 if no directory. */
+/* path = "<scratch dir>/name" in an emptied directory; -1 if there is none. */
 static inline int fuzz_tmp_path(const char *name, char *path, size_t cap)
 {
         if (!fuzz_dir[0]) {
@@ -87,8 +100,8 @@ static inline int fuzz_tmp_path(const char *name, char *path, size_t cap)
                 }
                 atexit(fuzz_tmp_cleanup);
         }
+        fuzz_tmp_clear();
         snprintf(path, cap, "%s/%s", fuzz_dir, name);
-        unlink(path);
         return 0;
 }
 
