@@ -361,7 +361,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="cst-midstream.") as tmp:
         for f in a.files:
             name = os.path.basename(f).rsplit(".", 1)[0]
-            for n in [1] + trims:
+            npk = len(read_pcap(f)[3])
+            for n in [1] + [t for t in trims if t < npk]:
                 src, label = (f, name) if n == 1 else (trimmed(f, n, tmp), "%s@%d" % (name, n))
                 res = measure(a.binary, src, label, a.policy, tmp)
                 results.append(res)
