@@ -80,8 +80,10 @@ static void print_text_classes(const struct cst_audit_report *r)
                r->tls_proven_by_chain, r->tls_records, r->tls_resyncs, r->tcp_retransmitted_bytes,
                r->tcp_hole_bytes);
         printf("quic: server endpoints %" PRIu64 ", long-header packets %" PRIu64
-               ", short-header packets %" PRIu64 "\n",
-               r->quic_server_endpoints, r->quic_long_packets, r->quic_short_packets);
+               ", short-header packets %" PRIu64 ", client initials proven %" PRIu64
+               ", initial look-alikes (not proven) %" PRIu64 "\n",
+               r->quic_server_endpoints, r->quic_long_packets, r->quic_short_packets,
+               r->quic_initials_proven, r->quic_initials_unproven);
 }
 
 static void print_text(const char *a, const char *b, const struct cst_audit_report *r)
@@ -191,11 +193,13 @@ static void print_json(const char *a, const char *b, const struct cst_audit_repo
                ",\"tls_records\":%" PRIu64 ",\"tls_resyncs\":%" PRIu64
                ",\"tcp_retransmitted_bytes\":%" PRIu64 ",\"tcp_missing_bytes\":%" PRIu64
                ",\"quic_server_endpoints\":%" PRIu64 ",\"quic_long_packets\":%" PRIu64
-               ",\"quic_short_packets\":%" PRIu64 ",\"tls13_connections\":%" PRIu64 "}",
+               ",\"quic_short_packets\":%" PRIu64 ",\"quic_initials_proven\":%" PRIu64
+               ",\"quic_initials_unproven\":%" PRIu64 ",\"tls13_connections\":%" PRIu64 "}",
                r->tcp_connections, r->tls_connections, r->tls_proven_by_hello,
                r->tls_proven_by_chain, r->tls_records, r->tls_resyncs, r->tcp_retransmitted_bytes,
                r->tcp_hole_bytes, r->quic_server_endpoints, r->quic_long_packets,
-               r->quic_short_packets, r->tls13_connections);
+               r->quic_short_packets, r->quic_initials_proven, r->quic_initials_unproven,
+               r->tls13_connections);
         print_json_lists(r);
         printf(",\"original_tail\":");
         json_string(r->original_tail);

@@ -2,7 +2,7 @@
 # Install the Debian packages constrictor needs to build and test, if missing.
 # Without root, print the exact install line and stop.
 set -e
-PKGS="build-essential cmake pkg-config libpcap-dev libssl-dev python3 tshark tcpdump tcpreplay iproute2 openssl nginx curl ngtcp2-client ngtcp2-server time clang-format git procps"
+PKGS="build-essential cmake pkg-config libpcap-dev libssl-dev python3 python3-cryptography tshark tcpdump tcpreplay iproute2 openssl nginx curl ngtcp2-client ngtcp2-server time clang-format git procps"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -99,6 +99,10 @@ struct cst_audit_report {
         uint64_t tcp_connections, tls_connections, tls_proven_by_hello, tls_proven_by_chain;
         uint64_t tls_records, tls_resyncs, tcp_retransmitted_bytes, tcp_hole_bytes;
         uint64_t quic_server_endpoints, quic_short_packets, quic_long_packets;
+        /* datagrams of >= 1200 bytes starting with an Initial-typed long
+         * header to an unknown server: proven (a client Initial whose packet
+         * protection removes, RFC 9001 §5.2) or not (a look-alike) */
+        uint64_t quic_initials_proven, quic_initials_unproven;
         uint64_t tls13_connections; /* ServerHello selected TLS 1.3 */
 
         /* packets that lost bytes of a wanted (not required) class:

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "audit/audit_int.h"
+#include "decode/quic_initial.h"
 
 void cst_audit_options_default(struct cst_audit_options *opt)
 {
@@ -194,7 +195,10 @@ int cst_audit_packets(uint32_t linktype, const struct cst_packet *orig, size_t n
         memset(rep, 0, sizeof(*rep));
         rep->packets_original = n_orig;
         rep->packets_constricted = n_out;
-        struct aud_ctx c = {opt, linktype, orig, n_orig, NULL, NULL, rep, err};
+        struct aud_ctx c = {opt, NULL, linktype, orig, n_orig, NULL, NULL, rep, err};
+        c.qi = quic_initial_new(err);
+        if (!c.qi)
+                return CST_EFATAL;
         c.lay = calloc(n_orig ? n_orig : 1, sizeof(*c.lay));
         c.pk = calloc(n_orig ? n_orig : 1, sizeof(*c.pk));
         int rc = CST_ENOMEM;
@@ -215,6 +219,7 @@ int cst_audit_packets(uint32_t linktype, const struct cst_packet *orig, size_t n
         if (rc == 0)
                 summarise(&c);
 out_free:
+        quic_initial_free(c.qi);
         free(c.lay);
         free(c.pk);
         return rc;

@@ -50,8 +50,11 @@ struct aud_pkt {
         uint64_t lost_bytes; /* required needed bytes lost */
 };
 
+struct quic_initial;
+
 struct aud_ctx {
         const struct cst_audit_options *opt;
+        struct quic_initial *qi; /* the QUIC client Initial proof (libcrypto contexts) */
         uint32_t linktype;
         const struct cst_packet *in;
         size_t n;

@@ -2,10 +2,14 @@
  * audit_quic — QUIC datagrams (RFC 9000 §17, RFC 9369 for v2 type codes,
  * RFC 8999 invariants for unknown versions).
  *
- * Pass 1 learns QUIC servers: the destination of a client Initial (a full
- * datagram of at least 1200 bytes, RFC 9000 §14.1, whose first packet parses
- * as a v1/v2 Initial) is a server endpoint (address, port); the CID lengths
- * each side announces in its long headers are remembered per server.
+ * Pass 1 learns QUIC servers: the destination of a proven client Initial (a
+ * full datagram of at least 1200 bytes, RFC 9000 §14.1, whose first packet
+ * is a v1/v2 client Initial whose packet protection removes with the keys
+ * derived from its DCID, RFC 9001 §5.2, decode/quic_initial.c) is a server
+ * endpoint (address, port); the CID lengths each side announces in its long
+ * headers are remembered per server.  A datagram that merely looks like an
+ * Initial (a stranger's valid long header with random contents) proves
+ * nothing, so the UDP it belongs to stays "other UDP", all needed.
  * Pass 2 classifies every UDP datagram: to or from a known server endpoint
  * (whatever the client's address, so migration and NAT rebinding are
  * covered) it is QUIC — long-header packets whole, a short-header packet's
@@ -17,6 +21,7 @@
 
 #include "util/grow.h"
 #include "audit/audit_int.h"
+#include "decode/quic_initial.h"
 #include "util/rd.h"
 
 #define QUIC_V1 0x00000001u
@@ -108,7 +113,8 @@ static int add_server(struct servers *s, const struct aud_endpoint *ep, uint8_t 
 }
 
 /* Pass 1 for one datagram: learn a server or the CID lengths of its peers. */
-static int learn(struct servers *sv, const struct aud_layers *l, const uint8_t *pl)
+static int learn(struct aud_ctx *c, struct servers *sv, const struct aud_layers *l,
+                 const uint8_t *pl)
 {
         struct long_header h;
         if (l->payload_len == 0 || !parse_long(pl, l->payload_len, &h) || h.version == 0)
@@ -120,7 +126,12 @@ static int learn(struct servers *sv, const struct aud_layers *l, const uint8_t *
                 from->server_cid_len = h.scid_len;
         } else if (to) {
                 to->client_cid_len = h.scid_len;
-        } else if (h.type == LH_INITIAL && l->payload_len >= 1200 && h.version != 0) {
+        } else if (h.type == LH_INITIAL && l->payload_len >= 1200) {
+                if (quic_initial_prove(c->qi, pl, l->payload_len, NULL, NULL, 0) != QI_PROVEN) {
+                        c->rep->quic_initials_unproven++; /* a look-alike proves nothing */
+                        return 0;
+                }
+                c->rep->quic_initials_proven++;
                 return add_server(sv, &dst, h.scid_len);
         }
         return 0;
@@ -184,7 +195,7 @@ int aud_quic_classify(struct aud_ctx *c)
         struct servers sv = {0};
         for (size_t i = 0; i < c->n; i++) {
                 if (c->lay[i].kind == AUD_UDP &&
-                    learn(&sv, &c->lay[i], c->in[i].data + c->lay[i].payload_off)) {
+                    learn(c, &sv, &c->lay[i], c->in[i].data + c->lay[i].payload_off)) {
                         free(sv.v);
                         snprintf(c->err, CST_ERRBUF, "out of memory learning QUIC servers");
                         return CST_ENOMEM;
