@@ -66,18 +66,27 @@ static uint32_t fake_long(uint32_t version, uint8_t type, uint32_t total)
         return total;
 }
 
+/* A look-alike as a stranger crafts it to be cut: its long headers announce
+ * the SCIDs its "short headers" then carry as DCIDs, both ways. */
 static void fake_quic(struct tflow *f, uint32_t version)
 {
-        uint8_t dcid[8];
-        fill(dcid, sizeof(dcid));
-        tf_udp(f, 0, buf, fake_long(version, version == QUIC_VERSION_2 ? 1 : 0, 1252));
-        tf_udp(f, 1, buf, fake_long(version, version == QUIC_VERSION_2 ? 3 : 2, 1200));
+        uint8_t cid[2][8]; /* [0]: the client's SCID, [1]: the server's */
+        fill(cid[0], 8);
+        fill(cid[1], 8);
+        bool v2 = version == QUIC_VERSION_2;
+        fake_long(version, v2 ? 1 : 0, 1252);
+        memcpy(buf + 15, cid[0], 8);
+        tf_udp(f, 0, buf, 1252);
+        fake_long(version, v2 ? 3 : 2, 1200);
+        memcpy(buf + 6, cid[0], 8);
+        memcpy(buf + 15, cid[1], 8);
+        tf_udp(f, 1, buf, 1200);
         for (int k = 0; k < 40; k++) {
                 int dir = k % 3 == 2;
                 uint32_t n = between(40, 1200);
                 fill(buf, n);
                 buf[0] = (uint8_t)(0x40 | (buf[0] & 0x3F));
-                memcpy(buf + 1, dcid, sizeof(dcid));
+                memcpy(buf + 1, cid[!dir], 8); /* to the client: its SCID */
                 tf_udp(f, dir, buf, n);
         }
 }
