@@ -72,8 +72,10 @@ struct tls_parse_stats {
         bool have_appdata;      /* an AppData record was found ... */
         uint64_t first_appdata; /* ... the first one in sequence order starts here */
 };
-int tls_stream_parse(struct aud_stream *s, uint32_t keep_record_bytes, struct aud_ivals *out,
-                     struct tls_parse_stats *st);
+/* peer_proven: the other direction proved the connection TLS and this one
+ * did not: it re-synchronises on two chained headers instead of three. */
+int tls_stream_parse(struct aud_stream *s, uint32_t keep_record_bytes, bool peer_proven,
+                     struct aud_ivals *out, struct tls_parse_stats *st);
 
 /* TLS 1.3 encrypted handshake (audit_tls13.c). */
 bool tls13_stream_selects_tls13(struct aud_stream *server);

@@ -128,8 +128,10 @@ static void mark_tls13(struct aud_ctx *c, struct dir_state *dir, struct aud_ival
         }
 }
 
-/* Both directions: parse the record chains, then mark every segment. */
-static int classify_directions(struct aud_ctx *c, struct dir_state *dir, bool tls)
+/* Both directions: parse the record chains, then mark every segment.
+ * proven[k]: direction k proved the connection TLS by itself. */
+static int classify_directions(struct aud_ctx *c, struct dir_state *dir, bool tls,
+                               const bool proven[2])
 {
         struct aud_ivals iv[2] = {{0}, {0}};
         struct tls_parse_stats st[2] = {{0}, {0}};
@@ -137,7 +139,8 @@ static int classify_directions(struct aud_ctx *c, struct dir_state *dir, bool tl
         for (int k = 0; k < 2; k++) {
                 count_stream(c, &dir[k].s);
                 if (tls && rc == 0) {
-                        rc = tls_stream_parse(&dir[k].s, c->opt->keep_record_bytes, &iv[k], &st[k]);
+                        rc = tls_stream_parse(&dir[k].s, c->opt->keep_record_bytes,
+                                              !proven[k] && proven[!k], &iv[k], &st[k]);
                         c->rep->tls_records += st[k].records;
                         c->rep->tls_resyncs += st[k].resyncs;
                 }
@@ -166,15 +169,20 @@ static int classify_connection(struct aud_ctx *c, const struct conn_entry *e, si
         for (int k = 0; k < 2 && rc == 0; k++)
                 rc = stream_finish(&dir[k].s);
         if (rc == 0) {
-                bool hello = tls_stream_starts_with_hello(&dir[0].s) ||
-                             tls_stream_starts_with_hello(&dir[1].s);
-                bool chain = !hello && (tls_stream_has_appdata_chain(&dir[0].s) ||
-                                        tls_stream_has_appdata_chain(&dir[1].s));
+                /* issue 21 item 3: the proof is per connection; a direction
+                 * proves it by a hello at its start or a chain of AppData */
+                bool hello[2], chain[2], proven[2];
+                for (int k = 0; k < 2; k++) {
+                        hello[k] = tls_stream_starts_with_hello(&dir[k].s);
+                        chain[k] = !hello[k] && tls_stream_has_appdata_chain(&dir[k].s);
+                        proven[k] = hello[k] || chain[k];
+                }
+                bool by_hello = hello[0] || hello[1], tls = proven[0] || proven[1];
                 c->rep->tcp_connections++;
-                c->rep->tls_connections += hello || chain;
-                c->rep->tls_proven_by_hello += hello;
-                c->rep->tls_proven_by_chain += chain;
-                rc = classify_directions(c, dir, hello || chain);
+                c->rep->tls_connections += tls;
+                c->rep->tls_proven_by_hello += by_hello;
+                c->rep->tls_proven_by_chain += tls && !by_hello;
+                rc = classify_directions(c, dir, tls, proven);
         }
         stream_free(&dir[0].s);
         stream_free(&dir[1].s);
