@@ -29,6 +29,7 @@ static void audit_usage(FILE *f)
         fprintf(f,
                 "usage: constrictor audit ORIGINAL CONSTRICTED [--json] [--keep-record-bytes N]\n"
                 "                         [--quic-short-keep N] [--no-encrypted-handshake]\n"
+                "                         [--max-memory MIB]\n"
                 "  Checks that CONSTRICTED is a faithful constriction of ORIGINAL and reports\n"
                 "  which needed bytes (headers, TLS record headers and handshakes, the first\n"
                 "  N bytes of each AppData record, QUIC long headers, ...) it kept or lost.\n"
@@ -38,6 +39,8 @@ static void audit_usage(FILE *f)
                 "                         (default: first byte + DCID)\n"
                 "  --no-encrypted-handshake  the TLS 1.3 encrypted handshake flight is not\n"
                 "                         wanted (judges keep_encrypted_handshake = false)\n"
+                "  --max-memory MIB       TCP payload held while connections wait to be\n"
+                "                         classified (default 64; past it, in chunks)\n"
                 "  --json                 print one JSON object\n"
                 "  exit status: 0 nothing needed lost, 1 a needed byte lost or an invariant\n"
                 "  broken, 2 usage or file error; the TLS 1.3 encrypted handshake is wanted,\n"
@@ -215,6 +218,7 @@ int cmd_audit(int argc, char **argv)
             {"keep-record-bytes", required_argument, NULL, 'k'},
             {"quic-short-keep", required_argument, NULL, 'q'},
             {"no-encrypted-handshake", no_argument, NULL, 'e'},
+            {"max-memory", required_argument, NULL, 'm'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -241,6 +245,11 @@ int cmd_audit(int argc, char **argv)
                         break;
                 case 'e':
                         opt.no_encrypted_handshake = true;
+                        break;
+                case 'm':
+                        if (parse_u32("--max-memory", optarg, 1, &v))
+                                return AUDIT_EXIT_USAGE;
+                        opt.memory_budget = (uint64_t)v << 20;
                         break;
                 case 'h':
                         audit_usage(stdout);

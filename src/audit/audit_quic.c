@@ -96,6 +96,10 @@ static bool parse_long(const uint8_t *p, size_t len, struct long_header *h)
         return true;
 }
 
+struct aud_quic {
+        struct servers sv;
+};
+
 static struct server *find_server(struct servers *s, const struct aud_endpoint *ep)
 {
         for (size_t k = 0; k < s->n; k++)
@@ -112,10 +116,29 @@ static int add_server(struct servers *s, const struct aud_endpoint *ep, uint8_t 
         return 0;
 }
 
-/* Pass 1 for one datagram: learn a server or the CID lengths of its peers. */
-static int learn(struct aud_ctx *c, struct servers *sv, const struct aud_layers *l,
-                 const uint8_t *pl)
+int aud_quic_new(struct aud_ctx *c)
 {
+        c->quic = calloc(1, sizeof(*c->quic));
+        if (!c->quic) {
+                snprintf(c->err, CST_ERRBUF, "out of memory for the QUIC servers");
+                return CST_ENOMEM;
+        }
+        return 0;
+}
+
+void aud_quic_free(struct aud_ctx *c)
+{
+        if (c->quic)
+                free(c->quic->sv.v);
+        free(c->quic);
+        c->quic = NULL;
+}
+
+/* Pass 1 for one datagram: learn a server or the CID lengths of its peers. */
+int aud_quic_learn(struct aud_ctx *c, const struct aud_layers *l, const uint8_t *pkt)
+{
+        struct servers *sv = &c->quic->sv;
+        const uint8_t *pl = pkt + l->payload_off;
         struct long_header h;
         if (l->payload_len == 0 || !parse_long(pl, l->payload_len, &h) || h.version == 0)
                 return 0;
@@ -132,7 +155,11 @@ static int learn(struct aud_ctx *c, struct servers *sv, const struct aud_layers 
                         return 0;
                 }
                 c->rep->quic_initials_proven++;
-                return add_server(sv, &dst, h.scid_len);
+                c->rep->quic_server_endpoints++;
+                if (add_server(sv, &dst, h.scid_len)) {
+                        snprintf(c->err, CST_ERRBUF, "out of memory learning QUIC servers");
+                        return CST_ENOMEM;
+                }
         }
         return 0;
 }
@@ -153,10 +180,9 @@ static size_t next_segment(const uint8_t *pl, size_t from, size_t len, const uin
 }
 
 /* Short-header packets from pos to the end of the datagram. */
-static void classify_short(struct aud_ctx *c, size_t i, size_t pos, size_t dlen)
+static void classify_short(struct aud_ctx *c, const struct aud_layers *l, const uint8_t *pl,
+                           struct aud_pkt *p, size_t pos, size_t dlen)
 {
-        const struct aud_layers *l = &c->lay[i];
-        const uint8_t *pl = c->in[i].data + l->payload_off;
         size_t len = l->payload_len;
         size_t need = c->opt->quic_short_keep >= 0 ? (size_t)c->opt->quic_short_keep : 1 + dlen;
         const uint8_t *dcid = pl + pos + 1;
@@ -165,7 +191,7 @@ static void classify_short(struct aud_ctx *c, size_t i, size_t pos, size_t dlen)
         for (size_t start = pos; start < len;) {
                 size_t next = next_segment(pl, start + 1 + dlen, len, dcid, dlen);
                 size_t n = need < next - start ? need : next - start;
-                aud_mark(c, i, l->payload_off + (uint32_t)start, (uint32_t)n,
+                aud_mark(c, p, l->payload_off + (uint32_t)start, (uint32_t)n,
                          CST_AC_QUIC_SHORT_FIRST);
                 c->rep->quic_short_packets++;
                 c->rep->quic_short_body_bytes += next - start - n;
@@ -173,47 +199,31 @@ static void classify_short(struct aud_ctx *c, size_t i, size_t pos, size_t dlen)
         }
 }
 
-static void classify_quic(struct aud_ctx *c, size_t i, const struct server *s, bool to_server)
+static void classify_quic(struct aud_ctx *c, const struct aud_layers *l, const uint8_t *pl,
+                          struct aud_pkt *p, const struct server *s, bool to_server)
 {
-        const struct aud_layers *l = &c->lay[i];
-        const uint8_t *pl = c->in[i].data + l->payload_off;
         size_t pos = 0, len = l->payload_len;
         struct long_header h;
         while (pos < len && (pl[pos] & 0x80)) {
                 if (!parse_long(pl + pos, len - pos, &h))
                         h.total = len - pos; /* unparsable: keep the rest */
-                aud_mark(c, i, l->payload_off + (uint32_t)pos, (uint32_t)h.total, CST_AC_QUIC_LONG);
+                aud_mark(c, p, l->payload_off + (uint32_t)pos, (uint32_t)h.total, CST_AC_QUIC_LONG);
                 c->rep->quic_long_packets++;
                 pos += h.total;
         }
         if (pos < len)
-                classify_short(c, i, pos, to_server ? s->server_cid_len : s->client_cid_len);
+                classify_short(c, l, pl, p, pos, to_server ? s->server_cid_len : s->client_cid_len);
 }
 
-int aud_quic_classify(struct aud_ctx *c)
+void aud_quic_classify(struct aud_ctx *c, const struct aud_layers *l, const uint8_t *pkt,
+                       struct aud_pkt *p)
 {
-        struct servers sv = {0};
-        for (size_t i = 0; i < c->n; i++) {
-                if (c->lay[i].kind == AUD_UDP &&
-                    learn(c, &sv, &c->lay[i], c->in[i].data + c->lay[i].payload_off)) {
-                        free(sv.v);
-                        snprintf(c->err, CST_ERRBUF, "out of memory learning QUIC servers");
-                        return CST_ENOMEM;
-                }
-        }
-        c->rep->quic_server_endpoints = sv.n;
-        for (size_t i = 0; i < c->n; i++) {
-                const struct aud_layers *l = &c->lay[i];
-                if (l->kind != AUD_UDP || l->payload_len == 0)
-                        continue;
-                struct aud_endpoint src, dst;
-                aud_endpoints(l, &src, &dst);
-                const struct server *to = find_server(&sv, &dst), *from = find_server(&sv, &src);
-                if (to || from)
-                        classify_quic(c, i, to ? to : from, to != NULL);
-                else
-                        aud_mark(c, i, l->payload_off, l->payload_len, CST_AC_OTHER_UDP);
-        }
-        free(sv.v);
-        return 0;
+        struct servers *sv = &c->quic->sv;
+        struct aud_endpoint src, dst;
+        aud_endpoints(l, &src, &dst);
+        const struct server *to = find_server(sv, &dst), *from = find_server(sv, &src);
+        if (to || from)
+                classify_quic(c, l, pkt + l->payload_off, p, to ? to : from, to != NULL);
+        else
+                aud_mark(c, p, l->payload_off, l->payload_len, CST_AC_OTHER_UDP);
 }

@@ -140,18 +140,19 @@ int tls_stream_parse(struct aud_stream *s, uint32_t keep_record_bytes, bool peer
                      struct aud_ivals *out, struct tls_parse_stats *st)
 {
         int confirm = peer_proven ? CHAIN_PEER : CHAIN_CONFIRMING;
-        uint64_t pos = s->begin;
-        bool synced = s->known_start; /* ISN + 1 is a record boundary */
-        while (pos < s->end) {
+        /* ISN + 1 is a record boundary; a later chunk resumes the chain */
+        uint64_t pos = s->resume ? s->resume_pos : s->begin;
+        bool synced = s->resume ? s->resume_synced : s->known_start;
+        int rc = 0;
+        while (pos < s->end && pos < s->limit && rc == 0) {
                 if (!synced) {
                         pos = scan_for_chain(s, pos, false, true, confirm);
-                        if (pos >= s->end)
+                        if (pos >= s->end || pos >= s->limit)
                                 break;
                         st->resyncs++;
                         synced = true;
                 }
                 uint8_t h[5];
-                int rc = 0;
                 if (!stream_get(s, pos, h, 5)) {
                         rc = mark_partial_header(s, pos, out);
                         synced = false;
@@ -168,8 +169,10 @@ int tls_stream_parse(struct aud_stream *s, uint32_t keep_record_bytes, bool peer
                         }
                         pos += 5u + ld_be16(h + 3);
                 }
-                if (rc)
-                        return rc;
         }
-        return 0;
+        /* unsynchronised: the next chunk scans again from the limit, where
+         * this one's decisions end */
+        s->resume_synced = synced;
+        s->resume_pos = synced || pos < s->limit ? pos : s->limit;
+        return rc;
 }
