@@ -61,6 +61,16 @@ static const struct version_params VERSIONS[] = {
      1},
 };
 
+/* RFC 9000 §16 variable-length integer; sets r->err when cut. */
+static uint64_t varint(struct rd *r)
+{
+        uint8_t b = rd_u8(r);
+        uint64_t v = b & 0x3fu;
+        for (unsigned i = 1; i < (1u << (b >> 6)); i++)
+                v = v << 8 | rd_u8(r);
+        return v;
+}
+
 static const struct version_params *params_of(uint32_t version)
 {
         for (size_t k = 0; k < sizeof(VERSIONS) / sizeof(VERSIONS[0]); k++)
@@ -183,8 +193,8 @@ parse_header(const uint8_t *p, size_t len, struct quic_initial_info *h, size_t *
         const uint8_t *scid = rd_ptr(&r, h->scid_len > QUIC_MAX_CID ? 0 : h->scid_len);
         if (h->dcid_len > QUIC_MAX_CID || h->scid_len > QUIC_MAX_CID)
                 return r.err ? QI_TRUNCATED : QI_INVALID;
-        rd_skip(&r, rd_quic_varint(&r)); /* token */
-        uint64_t length = rd_quic_varint(&r);
+        rd_skip(&r, varint(&r)); /* token */
+        uint64_t length = varint(&r);
         if (r.err || length > rd_left(&r))
                 return QI_TRUNCATED;
         memcpy(h->dcid, dcid, h->dcid_len);
