@@ -96,23 +96,62 @@ static bool parse_long(const uint8_t *p, size_t len, struct long_header *h)
         return true;
 }
 
+/* The servers, found by (address, port) through an open-addressing index:
+ * a capture may hold thousands of QUIC servers and every datagram asks. */
 struct aud_quic {
         struct servers sv;
+        uint32_t *index; /* 1 + position in sv.v; 0 = empty */
+        size_t index_cap;
 };
 
-static struct server *find_server(struct servers *s, const struct aud_endpoint *ep)
+static uint32_t ep_hash(const struct aud_endpoint *e)
 {
-        for (size_t k = 0; k < s->n; k++)
-                if (aud_endpoint_cmp(&s->v[k].ep, ep) == 0)
-                        return &s->v[k];
-        return NULL;
+        uint32_t h = 2166136261u;
+        for (unsigned i = 0; i < e->len; i++)
+                h = (h ^ e->addr[i]) * 16777619u;
+        return (h ^ e->port) * 16777619u;
 }
 
-static int add_server(struct servers *s, const struct aud_endpoint *ep, uint8_t client_cid_len)
+/* The index slot of ep: its server's, or the empty one where it would go. */
+static size_t slot_of(const struct aud_quic *q, const struct aud_endpoint *ep)
 {
-        if (!util_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v), 16))
+        size_t i = ep_hash(ep) & (q->index_cap - 1);
+        while (q->index[i] && aud_endpoint_cmp(&q->sv.v[q->index[i] - 1].ep, ep) != 0)
+                i = (i + 1) & (q->index_cap - 1);
+        return i;
+}
+
+static struct server *find_server(struct aud_quic *q, const struct aud_endpoint *ep)
+{
+        if (!q->index_cap)
+                return NULL;
+        uint32_t k = q->index[slot_of(q, ep)];
+        return k ? &q->sv.v[k - 1] : NULL;
+}
+
+static int index_grow(struct aud_quic *q)
+{
+        size_t cap = q->index_cap ? q->index_cap * 2 : 64;
+        uint32_t *fresh = calloc(cap, sizeof(*fresh));
+        if (!fresh)
+                return CST_ENOMEM;
+        free(q->index);
+        q->index = fresh;
+        q->index_cap = cap;
+        for (size_t k = 0; k < q->sv.n; k++)
+                q->index[slot_of(q, &q->sv.v[k].ep)] = (uint32_t)k + 1;
+        return 0;
+}
+
+static int add_server(struct aud_quic *q, const struct aud_endpoint *ep, uint8_t client_cid_len)
+{
+        struct servers *s = &q->sv;
+        if (s->n >= UINT32_MAX - 1 ||
+            !util_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v), 16) ||
+            (2 * (s->n + 1) > q->index_cap && index_grow(q)))
                 return CST_ENOMEM;
         s->v[s->n++] = (struct server){*ep, 0, client_cid_len};
+        q->index[slot_of(q, ep)] = (uint32_t)s->n;
         return 0;
 }
 
@@ -128,8 +167,10 @@ int aud_quic_new(struct aud_ctx *c)
 
 void aud_quic_free(struct aud_ctx *c)
 {
-        if (c->quic)
+        if (c->quic) {
                 free(c->quic->sv.v);
+                free(c->quic->index);
+        }
         free(c->quic);
         c->quic = NULL;
 }
@@ -137,7 +178,7 @@ void aud_quic_free(struct aud_ctx *c)
 /* Pass 1 for one datagram: learn a server or the CID lengths of its peers. */
 int aud_quic_learn(struct aud_ctx *c, const struct aud_layers *l, const uint8_t *pkt)
 {
-        struct servers *sv = &c->quic->sv;
+        struct aud_quic *sv = c->quic;
         const uint8_t *pl = pkt + l->payload_off;
         struct long_header h;
         if (l->payload_len == 0 || !parse_long(pl, l->payload_len, &h) || h.version == 0)
@@ -218,7 +259,7 @@ static void classify_quic(struct aud_ctx *c, const struct aud_layers *l, const u
 void aud_quic_classify(struct aud_ctx *c, const struct aud_layers *l, const uint8_t *pkt,
                        struct aud_pkt *p)
 {
-        struct servers *sv = &c->quic->sv;
+        struct aud_quic *sv = c->quic;
         struct aud_endpoint src, dst;
         aud_endpoints(l, &src, &dst);
         const struct server *to = find_server(sv, &dst), *from = find_server(sv, &src);
