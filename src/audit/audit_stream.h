@@ -96,10 +96,20 @@ int tls_stream_parse(struct aud_stream *s, uint32_t keep_record_bytes, bool peer
 
 /* TLS 1.3 encrypted handshake (audit_tls13.c). */
 bool tls13_stream_selects_tls13(struct aud_stream *server);
+/* Where the flight stands: the turn (the packet that carried the client's
+ * first AppData header), the bytes marked so far, done when no later
+ * server record can be in it. */
+struct tls13_flight {
+        uint64_t turn, bytes;
+        bool done;
+};
 /* Reclassify the AppData bodies of the encrypted handshake flight in the
  * interval lists as CST_AC_TLS13_ENC_HANDSHAKE. */
 void tls13_mark_flight(struct aud_stream *client, struct aud_ivals *civ,
                        const struct tls_parse_stats *cst, struct aud_stream *server,
-                       struct aud_ivals *siv, uint32_t keep_record_bytes);
+                       struct aud_ivals *siv, uint32_t keep_record_bytes, struct tls13_flight *fl);
+/* The same for a later chunk of the server direction (audit_tcp.c). */
+void tls13_flight_more(struct aud_stream *server, struct aud_ivals *siv, uint32_t keep_record_bytes,
+                       struct tls13_flight *fl);
 
 #endif

@@ -43,6 +43,9 @@ struct dir_state {
          * lay past the chunk that decided the flight */
         bool flight_pending;
         uint64_t flight_body; /* where its body beyond KR starts */
+        /* TLS 1.3 server: its flight may go on past the first chunk */
+        bool server_flight;
+        struct tls13_flight flight;
 };
 
 struct conn {
@@ -229,7 +232,8 @@ static int mark_tls13(struct aud_ctx *c, struct dir_state *dir, struct aud_ivals
                 if (rc || c->opt->no_encrypted_handshake)
                         return rc;
                 tls13_mark_flight(&dir[!k].s, &iv[!k], &client, &dir[k].s, &iv[k],
-                                  c->opt->keep_record_bytes);
+                                  c->opt->keep_record_bytes, &dir[k].flight);
+                dir[k].server_flight = !dir[k].flight.done;
                 dir[!k].flight_pending =
                     client.have_appdata && dir[!k].s.resume_pos <= client.first_appdata;
                 dir[!k].flight_body = client.first_appdata + c->opt->keep_record_bytes;
@@ -272,6 +276,10 @@ static int chunk_intervals(struct aud_ctx *c, struct dir_state *d, bool peer_pro
         d->carry.n = 0;
         uint64_t records = d->st.records, resyncs = d->st.resyncs;
         int rc = tls_stream_parse(&d->s, c->opt->keep_record_bytes, peer_proven, iv, &d->st);
+        if (rc == 0 && d->server_flight) {
+                tls13_flight_more(&d->s, iv, c->opt->keep_record_bytes, &d->flight);
+                d->server_flight = !d->flight.done;
+        }
         for (size_t k = 0; d->flight_pending && k < iv->n; k++) {
                 if (iv->v[k].start == d->flight_body && iv->v[k].cls == AUD_IV_APPDATA_BODY) {
                         iv->v[k].cls = CST_AC_TLS13_ENC_HANDSHAKE;

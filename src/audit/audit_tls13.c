@@ -125,29 +125,41 @@ static uint64_t sent_end_before(const struct aud_stream *s, uint64_t before)
         return end;
 }
 
+void tls13_flight_more(struct aud_stream *server, struct aud_ivals *siv, uint32_t keep_record_bytes,
+                       struct tls13_flight *fl)
+{
+        uint64_t sent_end = sent_end_before(server, fl->turn);
+        uint32_t max_len = longest_segment(server);
+        for (size_t k = 0; k < siv->n; k++) {
+                struct aud_ival *v = &siv->v[k];
+                uint64_t rec = v->start - keep_record_bytes;
+                if (rec >= sent_end || fl->bytes >= FLIGHT_MAX) {
+                        fl->done = true;
+                        return;
+                }
+                if (v->cls != AUD_IV_APPDATA_BODY ||
+                    first_packet_at(server, rec, max_len) >= fl->turn)
+                        continue;
+                v->cls = CST_AC_TLS13_ENC_HANDSHAKE;
+                fl->bytes += v->end - rec;
+        }
+        /* the intervals ran out first: a later chunk may hold more of it */
+        fl->done = sent_end == 0;
+}
+
 void tls13_mark_flight(struct aud_stream *client, struct aud_ivals *civ,
                        const struct tls_parse_stats *cst, struct aud_stream *server,
-                       struct aud_ivals *siv, uint32_t keep_record_bytes)
+                       struct aud_ivals *siv, uint32_t keep_record_bytes, struct tls13_flight *fl)
 {
-        uint64_t client_pkt = UINT64_MAX; /* no client AppData: the whole flight */
+        fl->turn = UINT64_MAX; /* no client AppData: the whole flight */
+        fl->bytes = 0;
+        fl->done = false;
         if (cst->have_appdata) {
                 uint64_t body = cst->first_appdata + keep_record_bytes;
-                client_pkt = first_packet_at(client, cst->first_appdata, longest_segment(client));
+                fl->turn = first_packet_at(client, cst->first_appdata, longest_segment(client));
                 for (size_t k = 0; k < civ->n && civ->v[k].start <= body; k++)
                         if (civ->v[k].start == body && civ->v[k].cls == AUD_IV_APPDATA_BODY)
                                 civ->v[k].cls = CST_AC_TLS13_ENC_HANDSHAKE;
         }
-        uint64_t sent_end = sent_end_before(server, client_pkt), flight = 0;
-        uint32_t max_len = longest_segment(server);
-        for (size_t k = 0; k < siv->n && flight < FLIGHT_MAX; k++) {
-                struct aud_ival *v = &siv->v[k];
-                uint64_t rec = v->start - keep_record_bytes;
-                if (rec >= sent_end)
-                        break;
-                if (v->cls != AUD_IV_APPDATA_BODY ||
-                    first_packet_at(server, rec, max_len) >= client_pkt)
-                        continue;
-                v->cls = CST_AC_TLS13_ENC_HANDSHAKE;
-                flight += v->end - rec;
-        }
+        tls13_flight_more(server, siv, keep_record_bytes, fl);
 }
