@@ -194,6 +194,7 @@ static int classify_packet(struct aud_ctx *c, const struct cst_packet *a, struct
                 aud_finish_packet(c, p);
                 return 0;
         }
+        c->now = a->ts_ns;
         return aud_tcp_packet(c, &l, a->data, p);
 }
 

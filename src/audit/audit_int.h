@@ -70,6 +70,7 @@ struct aud_ctx {
         struct aud_tcp *tcp;     /* TCP connections being reassembled */
         struct cst_audit_report *rep;
         uint64_t mem_budget; /* bytes of TCP payload (and segment records) held */
+        uint64_t now;        /* capture time of the packet being classified (ns) */
         char *err;
 };
 

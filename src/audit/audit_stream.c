@@ -14,8 +14,8 @@
 int stream_add(struct aud_stream *s, uint64_t start, uint32_t len, uint32_t payload_off,
                const uint8_t *data, const struct aud_pkt *pkt)
 {
-        if (!util_grow((void **)&s->segs, &s->cap_segs, s->n_segs + 1, sizeof(*s->segs), 64) ||
-            !util_grow((void **)&s->arena, &s->arena_cap, s->arena_used + len, 1, 4096))
+        if (!util_grow((void **)&s->segs, &s->cap_segs, s->n_segs + 1, sizeof(*s->segs), 4) ||
+            !util_grow((void **)&s->arena, &s->arena_cap, s->arena_used + len, 1, 512))
                 return CST_ENOMEM;
         memcpy(s->arena + s->arena_used, data, len);
         s->segs[s->n_segs++] = (struct aud_seg){start, len, payload_off, s->arena_used, NULL, *pkt};
@@ -33,7 +33,7 @@ int stream_keep_from(struct aud_stream *s, size_t from)
         size_t cap = 0, keep = s->n_segs - from;
         for (size_t k = from; k < s->n_segs; k++)
                 used += s->segs[k].len;
-        if (used && !util_grow((void **)&fresh, &cap, used, 1, 4096))
+        if (used && !util_grow((void **)&fresh, &cap, used, 1, 512))
                 return CST_ENOMEM;
         used = 0;
         for (size_t k = from; k < s->n_segs; k++) {
@@ -48,6 +48,16 @@ int stream_keep_from(struct aud_stream *s, size_t from)
         s->arena_used = used;
         memmove(s->segs, s->segs + from, keep * sizeof(*s->segs));
         s->n_segs = keep;
+        /* give the classified part's room back: the budget counts capacity */
+        size_t cap_segs = keep > 4 ? keep : 4;
+        struct aud_seg *smaller = realloc(s->segs, cap_segs * sizeof(*s->segs));
+        if (smaller) {
+                s->segs = smaller;
+                s->cap_segs = cap_segs;
+        }
+        free(s->pieces);
+        s->pieces = NULL;
+        s->n_pieces = s->cap_pieces = 0;
         return 0;
 }
 
@@ -64,7 +74,7 @@ int stream_finish(struct aud_stream *s)
         if (s->n_segs > 1)
                 qsort(s->segs, s->n_segs, sizeof(*s->segs), seg_cmp);
         if (!util_grow((void **)&s->pieces, &s->cap_pieces, s->n_segs ? s->n_segs : 1,
-                       sizeof(*s->pieces), 64))
+                       sizeof(*s->pieces), 4))
                 return CST_ENOMEM;
         s->n_pieces = 0;
         s->cursor = 0;
@@ -162,7 +172,7 @@ int ivals_add(struct aud_ivals *iv, uint64_t start, uint64_t end, uint32_t cls)
 {
         if (end <= start)
                 return 0;
-        if (!util_grow((void **)&iv->v, &iv->cap, iv->n + 1, sizeof(*iv->v), 256))
+        if (!util_grow((void **)&iv->v, &iv->cap, iv->n + 1, sizeof(*iv->v), 8))
                 return CST_ENOMEM;
         iv->v[iv->n++] = (struct aud_ival){start, end, cls};
         return 0;

@@ -18,7 +18,10 @@
  * of a chunked connection (docs/audit.md): a chain proof found only after
  * the first chunk leaves the earlier chunks non-TLS (all needed); a copy
  * arriving more than LOOKAHEAD behind its direction's newest byte is
- * classified as "unsynchronised".
+ * classified as "unsynchronised".  A connection idle for IDLE_NS of capture
+ * time is classified and forgotten, so that the table holds the connections
+ * of the last minutes, not of the whole capture; a packet after that starts
+ * a new connection (a TLS one is then proven again by its record chain).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +30,10 @@
 #include "audit/audit_int.h"
 #include "audit/audit_stream.h"
 
-#define LOOKAHEAD (64u * 1024u) /* > TLS_CHAIN_SPAN: a chain decided before the cut */
+#define LOOKAHEAD  (64u * 1024u)            /* > TLS_CHAIN_SPAN: a chain decided before the cut */
+#define IDLE_NS    (600ull * 1000000000ull) /* a connection this quiet is over */
+#define CONN_FLOOR 1024u /* never forget the last connections for the budget's sake */
+#define SAMPLE     256u  /* connections sampled to find the least recently active */
 _Static_assert(LOOKAHEAD > TLS_CHAIN_SPAN, "a chunk must hold a whole chain past its cut");
 
 /* Per direction: sequence unwrapping, the held stream, the chain state. */
@@ -50,6 +56,7 @@ struct dir_state {
 
 struct conn {
         struct aud_endpoint lo, hi;
+        uint64_t last_ns;   /* capture time of its latest packet */
         bool seen, chunked; /* chunked: classified in part already */
         uint32_t isn;
         uint64_t held; /* bytes of payload and segment records held */
@@ -60,11 +67,28 @@ struct aud_tcp {
         struct conn **slot; /* open addressing on the canonical 4-tuple */
         size_t cap, n;
         uint64_t held;
+        uint64_t since_sweep; /* packets since idle connections were last closed */
 };
 
-static uint64_t seg_cost(uint32_t len)
+/* What a connection holds: its record and every array's capacity. */
+static uint64_t conn_cost(const struct conn *k)
 {
-        return (uint64_t)len + sizeof(struct aud_seg);
+        uint64_t b = sizeof(*k);
+        for (int d = 0; d < 2; d++) {
+                const struct dir_state *x = &k->dir[d];
+                b += x->s.arena_cap + x->s.cap_segs * sizeof(struct aud_seg) +
+                     x->s.cap_pieces * sizeof(struct aud_piece) +
+                     x->carry.cap * sizeof(struct aud_ival);
+        }
+        return b;
+}
+
+/* Bring the table's total up to date with connection k's cost. */
+static void recount(struct aud_tcp *t, struct conn *k)
+{
+        uint64_t now = conn_cost(k);
+        t->held = t->held - k->held + now;
+        k->held = now;
 }
 
 /* ---- the connection table */
@@ -76,10 +100,16 @@ static uint32_t ep_hash(uint32_t h, const struct aud_endpoint *e)
         return (h ^ e->port) * 16777619u;
 }
 
+static size_t home_of(const struct aud_tcp *t, const struct aud_endpoint *lo,
+                      const struct aud_endpoint *hi)
+{
+        return ep_hash(ep_hash(2166136261u, lo), hi) & (t->cap - 1);
+}
+
 static size_t slot_of(const struct aud_tcp *t, const struct aud_endpoint *lo,
                       const struct aud_endpoint *hi)
 {
-        size_t i = ep_hash(ep_hash(2166136261u, lo), hi) & (t->cap - 1);
+        size_t i = home_of(t, lo, hi);
         while (t->slot[i] && (aud_endpoint_cmp(&t->slot[i]->lo, lo) != 0 ||
                               aud_endpoint_cmp(&t->slot[i]->hi, hi) != 0))
                 i = (i + 1) & (t->cap - 1);
@@ -100,6 +130,25 @@ static int table_grow(struct aud_tcp *t)
                         t->slot[slot_of(t, &old[k]->lo, &old[k]->hi)] = old[k];
         free(old);
         return 0;
+}
+
+/* Empty slot i, shifting back the entries of its probe run (linear probing
+ * needs no tombstones then). */
+static void table_delete(struct aud_tcp *t, size_t i)
+{
+        size_t mask = t->cap - 1;
+        t->slot[i] = NULL;
+        t->n--;
+        for (size_t j = (i + 1) & mask; t->slot[j]; j = (j + 1) & mask) {
+                size_t h = home_of(t, &t->slot[j]->lo, &t->slot[j]->hi);
+                /* j's entry may move to i when i lies on its probe path h..j */
+                bool on_path = i <= j ? (h <= i || h > j) : (h <= i && h > j);
+                if (on_path) {
+                        t->slot[i] = t->slot[j];
+                        t->slot[j] = NULL;
+                        i = j;
+                }
+        }
 }
 
 int aud_tcp_new(struct aud_ctx *c)
@@ -357,15 +406,6 @@ static int classify_chunk(struct aud_ctx *c, struct conn *k, bool final)
         return rc;
 }
 
-static uint64_t held_of(const struct conn *k)
-{
-        uint64_t h = 0;
-        for (int d = 0; d < 2; d++)
-                for (size_t i = 0; i < k->dir[d].s.n_segs; i++)
-                        h += seg_cost(k->dir[d].s.segs[i].len);
-        return h;
-}
-
 /* The connection's last chunk; its counters; its state freed. */
 static int close_conn(struct aud_ctx *c, struct conn *k)
 {
@@ -388,12 +428,65 @@ static int close_conn(struct aud_ctx *c, struct conn *k)
                 if (span > x->covered_total)
                         rep->tcp_hole_bytes += span - x->covered_total;
         }
-        c->tcp->held -= k->held;
+        uint64_t counted = k->held;
         conn_reset(k);
+        k->held = counted;
+        recount(c->tcp, k);
         return 0;
 }
 
-/* Over the budget: classify the connection holding most, up to its cuts. */
+/* Forget connection k of slot i (classified first). */
+static int forget(struct aud_ctx *c, size_t i)
+{
+        struct aud_tcp *t = c->tcp;
+        int rc = close_conn(c, t->slot[i]);
+        if (rc)
+                return rc;
+        t->held -= t->slot[i]->held;
+        free(t->slot[i]);
+        table_delete(t, i);
+        return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+        return x < y ? -1 : x > y;
+}
+
+/* Too many connections for the budget: close the least recently active
+ * eighth (found from a sample).  Returns how many were closed, or < 0. */
+static long evict_oldest(struct aud_ctx *c)
+{
+        struct aud_tcp *t = c->tcp;
+        uint64_t sample[SAMPLE];
+        size_t n = 0, stride = t->cap / SAMPLE ? t->cap / SAMPLE : 1;
+        for (size_t i = 0; i < t->cap && n < SAMPLE; i += stride)
+                for (size_t j = i; j < t->cap && j < i + stride; j++)
+                        if (t->slot[j]) {
+                                sample[n++] = t->slot[j]->last_ns;
+                                break;
+                        }
+        if (n == 0)
+                return 0;
+        qsort(sample, n, sizeof(sample[0]), cmp_u64);
+        uint64_t threshold = sample[n / 8];
+        long closed = 0;
+        for (size_t i = 0; i < t->cap; i++) {
+                if (!t->slot[i] || t->slot[i]->last_ns > threshold)
+                        continue;
+                int rc = forget(c, i);
+                if (rc)
+                        return rc;
+                closed++;
+                if (t->slot[i])
+                        i--; /* an entry moved into i: look at it too */
+        }
+        return closed;
+}
+
+/* Over the budget: classify the connection holding most up to its cuts,
+ * or, when none holds more than its lookahead, forget the oldest ones. */
 static int relieve(struct aud_ctx *c)
 {
         struct aud_tcp *t = c->tcp;
@@ -402,34 +495,33 @@ static int relieve(struct aud_ctx *c)
                 for (size_t i = 0; i < t->cap; i++)
                         if (t->slot[i] && (!big || t->slot[i]->held > big->held))
                                 big = t->slot[i];
-                if (!big || big->held == 0)
-                        return 0;
-                int rc = classify_chunk(c, big, false);
-                if (rc)
-                        return rc;
-                big->chunked = true;
-                uint64_t now = held_of(big);
-                t->held -= big->held - now;
-                if (now == big->held) { /* all within the lookahead: classify it all */
-                        big->held = now;
-                        return 0;
+                if (big && big->held > 2 * (uint64_t)LOOKAHEAD) {
+                        uint64_t before = big->held;
+                        int rc = classify_chunk(c, big, false);
+                        if (rc)
+                                return rc;
+                        big->chunked = true;
+                        recount(t, big);
+                        if (big->held < before)
+                                continue;
                 }
-                big->held = now;
+                if (t->n <= CONN_FLOOR)
+                        return 0;
+                long closed = evict_oldest(c);
+                if (closed <= 0)
+                        return (int)closed;
         }
         return 0;
 }
 
-/* A pure SYN with a new ISN after data or another SYN starts a new connection. */
-static bool starts_generation(const struct aud_layers *l, struct conn *k)
+/* Remember a pure SYN's ISN: one with a new ISN after data or another SYN
+ * starts a new connection (aud_tcp_packet). */
+static void starts_generation(const struct aud_layers *l, struct conn *k)
 {
         bool pure_syn = (l->tcp_flags & (AUD_TCP_SYN | AUD_TCP_ACK)) == AUD_TCP_SYN;
-        bool fresh = false;
-        if (pure_syn) {
-                fresh = k->seen && l->seq != k->isn;
+        if (pure_syn)
                 k->isn = l->seq;
-        }
         k->seen = k->seen || pure_syn || l->payload_len > 0;
-        return fresh;
 }
 
 static struct conn *lookup(struct aud_ctx *c, const struct aud_endpoint *a,
@@ -448,13 +540,38 @@ static struct conn *lookup(struct aud_ctx *c, const struct aud_endpoint *a,
                 t->slot[i]->lo = *lo;
                 t->slot[i]->hi = *hi;
                 t->n++;
+                recount(t, t->slot[i]);
         }
         return t->slot[i];
+}
+
+/* Close and forget the connections idle for IDLE_NS, in a sweep every
+ * max(4096, n) packets (amortised constant per packet). */
+static int sweep_idle(struct aud_ctx *c)
+{
+        struct aud_tcp *t = c->tcp;
+        if (++t->since_sweep < 4096 || t->since_sweep < t->n)
+                return 0;
+        t->since_sweep = 0;
+        for (size_t i = 0; i < t->cap; i++) {
+                struct conn *k = t->slot[i];
+                if (!k || c->now < k->last_ns || c->now - k->last_ns < IDLE_NS)
+                        continue;
+                int rc = forget(c, i);
+                if (rc)
+                        return rc;
+                if (t->slot[i])
+                        i--; /* an entry moved into i: look at it too */
+        }
+        return 0;
 }
 
 int aud_tcp_packet(struct aud_ctx *c, const struct aud_layers *l, const uint8_t *pkt,
                    const struct aud_pkt *p)
 {
+        int rc = sweep_idle(c);
+        if (rc)
+                return rc;
         struct aud_endpoint a, b;
         bool a_low;
         aud_endpoints(l, &a, &b);
@@ -464,14 +581,10 @@ int aud_tcp_packet(struct aud_ctx *c, const struct aud_layers *l, const uint8_t 
                 return CST_ENOMEM;
         }
         bool syn_only = (l->tcp_flags & (AUD_TCP_SYN | AUD_TCP_ACK)) == AUD_TCP_SYN;
-        bool was_seen = k->seen;
-        uint32_t old_isn = k->isn;
-        if (syn_only && was_seen && l->seq != old_isn) {
-                int rc = close_conn(c, k);
-                if (rc)
-                        return rc;
-        }
+        if (syn_only && k->seen && l->seq != k->isn && (rc = close_conn(c, k)) != 0)
+                return rc;
         starts_generation(l, k);
+        k->last_ns = c->now;
         struct dir_state *d = &k->dir[a_low ? 0 : 1];
         bool syn = l->tcp_flags & AUD_TCP_SYN;
         uint64_t u = unwrap(d, l->seq);
@@ -483,14 +596,13 @@ int aud_tcp_packet(struct aud_ctx *c, const struct aud_layers *l, const uint8_t 
                 aud_finish_packet(c, p);
                 return 0;
         }
-        int rc = stream_add(&d->s, u + (syn ? 1 : 0), l->payload_len, l->payload_off,
-                            pkt + l->payload_off, p);
+        rc = stream_add(&d->s, u + (syn ? 1 : 0), l->payload_len, l->payload_off,
+                        pkt + l->payload_off, p);
         if (rc) {
                 snprintf(c->err, CST_ERRBUF, "out of memory holding TCP payload");
                 return rc;
         }
-        k->held += seg_cost(l->payload_len);
-        c->tcp->held += seg_cost(l->payload_len);
+        recount(c->tcp, k);
         return relieve(c);
 }
 
