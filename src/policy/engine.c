@@ -20,6 +20,7 @@
 #include <constrictor/constrictor.h>
 
 #include "decode/decode.h"
+#include "decode/quic_initial.h"
 #include "policy/analyser.h"
 #include "policy/decision_log.h"
 #include "policy/flowtable.h"
@@ -71,6 +72,7 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
                 return NULL;
         }
         e->cfg = *cfg;
+        bool tracking = cfg->tls_policy == CST_TLS_TRACK || cfg->learn_all_long_headers;
         if (ft_init(&e->ft, cfg->max_flows, cfg->flow_idle_timeout_sec, err) != 0) {
                 free(e);
                 return NULL;
@@ -86,10 +88,17 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
             .require_dcid_match = cfg->require_dcid_match,
             .allow_unknown_dcid = cfg->allow_short_header_without_known_dcid,
             .strict = true,
+            .require_initial_proof = cfg->quic_require_initial_proof && !tracking,
         };
-        if (cfg->tls_policy == CST_TLS_TRACK || cfg->learn_all_long_headers) {
+        if (e->quic.require_initial_proof && !(e->quic.qi = quic_initial_new(err))) {
+                ft_free(&e->ft);
+                free(e);
+                return NULL;
+        }
+        if (tracking) {
                 e->trk = track_new(cfg, err);
                 if (!e->trk) {
+                        quic_initial_free(e->quic.qi);
                         ft_free(&e->ft);
                         free(e);
                         return NULL;
@@ -113,6 +122,7 @@ void cst_engine_free(cst_engine *e)
         }
         ft_free(&e->ft);
         track_free(e->trk);
+        quic_initial_free(e->quic.qi);
         free(e);
 }
 
