@@ -10,14 +10,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit/audit_load.h"
 #include "format/pcap.h"
 #include "format/pcapng.h"
 #include "util/input.h"
-
-static const uint8_t PCAPNG_MAGIC[4] = {0x0A, 0x0D, 0x0D, 0x0A}; /* SHB type, any byte order */
 
 /* "PATH: cause", once: the readers' messages may already name the path. */
 static void name_path(const char *path, const char *msg, char *err)
@@ -34,35 +33,25 @@ static void name_path(const char *path, const char *msg, char *err)
 static int open_source(struct aud_input *in, char *err)
 {
         struct input raw;
+        struct stat st;
         char e[CST_ERRBUF] = "";
         int fd = open(in->path, O_RDONLY | O_CLOEXEC); /* the cause, for the message */
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+                close(fd);
+                fd = -1;
+                errno = EISDIR;
+        }
         if (fd < 0) {
                 snprintf(err, CST_ERRBUF, "%s: cannot open: %s", in->path, strerror(errno));
                 return CST_EFATAL;
         }
         close(fd);
         int rc = input_open(&raw, in->path, e);
+        if (rc == CST_OK) /* the format from its first bytes (format/open.c) */
+                rc = format_source_open_input(&in->src, &raw, e);
         if (rc != CST_OK) {
                 name_path(in->path, e, err);
-                return CST_EFATAL;
-        }
-        uint64_t avail = 0;
-        const uint8_t *m = input_peek(&raw, 0, 4, true, &avail);
-        bool be, nsec;
-        if (!m || (pcap_parse_magic(m, &be, &nsec) != 0 && memcmp(m, PCAPNG_MAGIC, 4) != 0)) {
-                snprintf(err, CST_ERRBUF, "%s: %s", in->path,
-                         m ? "not a PCAP or PCAPNG file (unknown magic number)"
-                           : "file too short to be a capture (no magic number)");
-                input_close(&raw);
-                return CST_EFATAL;
-        }
-        if (pcap_parse_magic(m, &be, &nsec) == 0)
-                rc = pcap_source_open_input(&in->src, &raw, e);
-        else
-                rc = pcapng_source_open_input(&in->src, &raw, e);
-        if (rc != CST_OK) {
-                name_path(in->path, e, err);
-                return CST_EFATAL;
+                return rc == CST_ENOMEM ? CST_ENOMEM : CST_EFATAL;
         }
         in->open = true;
         return CST_OK;
