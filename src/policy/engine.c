@@ -73,7 +73,8 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
         }
         e->cfg = *cfg;
         bool tracking = cfg->tls_policy == CST_TLS_TRACK || cfg->learn_all_long_headers;
-        if (ft_init(&e->ft, cfg->max_flows, cfg->flow_idle_timeout_sec, err) != 0) {
+        size_t state = tracking ? TRK_STATE_BYTES : sizeof(((struct flow *)0)->u);
+        if (ft_init_state(&e->ft, cfg->max_flows, cfg->flow_idle_timeout_sec, state, err) != 0) {
                 free(e);
                 return NULL;
         }
@@ -103,6 +104,7 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
                         free(e);
                         return NULL;
                 }
+                track_attach(e->trk, &e->ft);
         }
         e->env = (struct an_env){&e->ft, &e->vs.st};
         e->lim = (struct vr_limits){.min_saved = cfg->min_saved_bytes_per_packet};
@@ -172,13 +174,15 @@ engine_prepare(const cst_engine *e, const struct cst_packet *pkt, struct pkt_ctx
         c->pkt = pkt;
         c->kind = PKT_NONE;
         c->entry = FT_NIL;
-        c->now = (uint32_t)(pkt->ts_ns / 1000000000u);
         if ((pkt->flags & CST_PKT_UNKNOWN_IF) || pkt->caplen != pkt->origlen)
                 return;
         struct decoded *d = &c->d;
         decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, d);
         c->kind = PKT_DECODED;
-        if (d->status != DEC_OK || !wants_flow(e, d))
+        if (d->status != DEC_OK)
+                return;
+        c->now = (uint32_t)(pkt->ts_ns / 1000000000u); /* the flow table's clock */
+        if (!wants_flow(e, d))
                 return;
         struct rd frame = rd_init(pkt->data, pkt->caplen);
         c->pl = rd_window(&frame, d->payload_off, d->payload_len);
