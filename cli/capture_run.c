@@ -56,14 +56,14 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 }
 
 /* SPEC 3.2: the snaplen pair bounds every packet before the policy's cut `v`. */
-static uint32_t live_keep(const struct cst_config *cfg, const struct cst_verdict *v,
+static uint32_t live_keep(const struct capture_limits *lim, const struct cst_verdict *v,
                           const struct cst_packet *pkt, struct capture_result *res)
 {
-        uint32_t cap = min_u32(cfg->default_snaplen, cfg->max_capture_len);
+        uint32_t cap = lim->snap_cap;
         uint32_t base = min_u32(min_u32(pkt->caplen, pkt->origlen), cap);
         uint32_t out = min_u32(v->keep_len, base);
         unsigned reason = v->reason;
-        if (out < base && base - out < cfg->min_saved_bytes_per_packet) {
+        if (out < base && base - out < lim->min_saved) {
                 out = base;
                 if (reason == CST_R_TRUNCATE_QUIC_SHORT_HEADER)
                         res->quic_short_kept++;
@@ -99,7 +99,7 @@ static int handle_batch(const struct capture_job *job, cst_dumper *dump, cst_eng
         struct cst_verdict v[RUN_BATCH];
         cst_engine_process_batch(eng, pkts, (unsigned)n, v);
         for (int i = 0; i < n; i++) {
-                uint32_t keep = live_keep(&job->cfg, &v[i], &pkts[i], res);
+                uint32_t keep = live_keep(&job->lim, &v[i], &pkts[i], res);
                 res->packets_total++;
                 res->bytes_input += pkts[i].caplen;
                 if (dump) {
@@ -125,9 +125,9 @@ static enum capture_stop check_limits(const struct capture_job *job,
 {
         if (stop_signal)
                 return STOP_SIGNAL;
-        if (job->cfg.max_packets && res->packets_written >= job->cfg.max_packets)
+        if (job->lim.max_packets && res->packets_written >= job->lim.max_packets)
                 return STOP_MAX_PACKETS;
-        if (job->cfg.duration_sec && mono_ns() - start >= job->cfg.duration_sec * 1000000000ull)
+        if (job->lim.duration_sec && mono_ns() - start >= job->lim.duration_sec * 1000000000ull)
                 return STOP_DURATION;
         return STOP_NONE;
 }
@@ -135,8 +135,8 @@ static enum capture_stop check_limits(const struct capture_job *job,
 static int wait_ms(const struct capture_job *job, uint64_t start)
 {
         int ms = WAIT_MAX_MS;
-        if (job->cfg.duration_sec) {
-                uint64_t end = start + job->cfg.duration_sec * 1000000000ull, now = mono_ns();
+        if (job->lim.duration_sec) {
+                uint64_t end = start + job->lim.duration_sec * 1000000000ull, now = mono_ns();
                 uint64_t left = end > now ? (end - now) / 1000000u + 1 : 1;
                 if (left < (uint64_t)ms)
                         ms = (int)left;
@@ -147,8 +147,8 @@ static int wait_ms(const struct capture_job *job, uint64_t start)
 static unsigned batch_room(const struct capture_job *job, const struct capture_result *res)
 {
         unsigned room = RUN_BATCH;
-        if (job->cfg.max_packets) {
-                uint64_t left = job->cfg.max_packets - res->packets_written;
+        if (job->lim.max_packets) {
+                uint64_t left = job->lim.max_packets - res->packets_written;
                 if (left < room)
                         room = (unsigned)left;
         }

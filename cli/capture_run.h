@@ -21,8 +21,19 @@ enum capture_stop {
         STOP_FILE_LIMIT, /* -G with -W: the last file is complete */
 };
 
+/* The [capture]/[general] values the loop reads per packet or per batch. */
+struct capture_limits {
+        uint32_t snap_cap;  /* min(default_snaplen, max_capture_len) */
+        uint32_t min_saved; /* general.min_saved_bytes_per_packet */
+        uint64_t max_packets;
+        uint64_t duration_sec;
+};
+
 struct capture_job {
-        struct cst_config cfg; /* policy and [capture] values */
+        struct cst_config *cfg;    /* policy and [capture] values */
+        struct capture_limits lim; /* read from cfg once, before the run */
+        char ifname[64];           /* capture.interface */
+        char outname[4096];        /* capture.output (AFPacket mode) */
         struct cst_capture_opts copts;
         const char *output;        /* file, "-" for stdout, NULL = one text line per packet */
         const char *offline_input; /* AFPacket offline feed */

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "capture_run.h"
+#include "cfg.h"
 #include "commands.h"
 
 static void capture_usage(FILE *out)
@@ -70,45 +71,70 @@ static int fail_line(const char *msg)
 
 /* ---- AFPacket-compatible mode ------------------------------------------- */
 
+static enum cst_backend cfg_backend(const struct cst_config *c)
+{
+        char b[16];
+        return strcmp(cfg_text(c, "capture.backend", b, sizeof(b)), "recvmsg") == 0
+                   ? CST_BACKEND_RECVMSG
+                   : CST_BACKEND_TPACKET_V3;
+}
+
 static void compat_banner(const struct cst_config *c)
 {
+        char text[4096];
         printf("Starting live capture.\n");
-        printf("backend: %s\n", cst_capture_backend_name(c->backend));
-        printf("interface: %s\n", c->interface);
-        printf("promiscuous: %s\n", c->promiscuous ? "true" : "false");
-        printf("output: %s\n", c->output);
-        printf("default_snaplen: %u\n", c->default_snaplen);
-        printf("max_capture_len: %u\n", c->max_capture_len);
-        if (c->backend == CST_BACKEND_TPACKET_V3) {
-                printf("ring_block_size: %u\n", c->ring_block_size);
-                printf("ring_block_count: %u\n", c->ring_block_count);
-                printf("ring_frame_size: %u\n", c->ring_frame_size);
-                printf("block_timeout_ms: %u\n", c->block_timeout_ms);
+        printf("backend: %s\n", cfg_text(c, "capture.backend", text, sizeof(text)));
+        printf("interface: %s\n", cfg_text(c, "capture.interface", text, sizeof(text)));
+        printf("promiscuous: %s\n", cfg_text(c, "capture.promiscuous", text, sizeof(text)));
+        printf("output: %s\n", cfg_text(c, "capture.output", text, sizeof(text)));
+        printf("default_snaplen: %s\n", cfg_text(c, "capture.default_snaplen", text, sizeof(text)));
+        printf("max_capture_len: %s\n", cfg_text(c, "capture.max_capture_len", text, sizeof(text)));
+        if (cfg_backend(c) == CST_BACKEND_TPACKET_V3) {
+                static const char *const ring[] = {"ring_block_size", "ring_block_count",
+                                                   "ring_frame_size", "block_timeout_ms"};
+                for (size_t i = 0; i < sizeof(ring) / sizeof(ring[0]); i++) {
+                        char name[64];
+                        snprintf(name, sizeof(name), "capture.%s", ring[i]);
+                        printf("%s: %s\n", ring[i], cfg_text(c, name, text, sizeof(text)));
+                }
         }
-        if (c->max_packets)
-                printf("max_packets: %llu\n", (unsigned long long)c->max_packets);
-        if (c->duration_sec)
-                printf("duration_sec: %llu\n", (unsigned long long)c->duration_sec);
+        if (cfg_uint(c, "capture.max_packets"))
+                printf("max_packets: %s\n", cfg_text(c, "capture.max_packets", text, sizeof(text)));
+        if (cfg_uint(c, "capture.duration_sec"))
+                printf("duration_sec: %s\n",
+                       cfg_text(c, "capture.duration_sec", text, sizeof(text)));
         printf("Press Ctrl+C to stop.\n");
         fflush(stdout);
 }
 
 static uint32_t file_snaplen(const struct cst_config *c)
 {
-        return c->default_snaplen < c->max_capture_len ? c->default_snaplen : c->max_capture_len;
+        uint64_t snap = cfg_uint(c, "capture.default_snaplen");
+        uint64_t max = cfg_uint(c, "capture.max_capture_len");
+        return (uint32_t)(snap < max ? snap : max);
+}
+
+/* The values the loop reads per packet, fetched by name once. */
+static void job_limits(struct capture_job *job)
+{
+        job->lim.snap_cap = file_snaplen(job->cfg);
+        job->lim.min_saved = (uint32_t)cfg_uint(job->cfg, "general.min_saved_bytes_per_packet");
+        job->lim.max_packets = cfg_uint(job->cfg, "capture.max_packets");
+        job->lim.duration_sec = cfg_uint(job->cfg, "capture.duration_sec");
 }
 
 static void job_capture_opts(struct capture_job *job)
 {
-        const struct cst_config *c = &job->cfg;
+        const struct cst_config *c = job->cfg;
+        uint32_t tov = (uint32_t)cfg_uint(c, "capture.block_timeout_ms");
         cst_capture_opts_init(&job->copts);
-        job->copts.backend = c->backend;
-        job->copts.interface = c->interface;
-        job->copts.promiscuous = c->promiscuous;
-        job->copts.block_size = c->ring_block_size;
-        job->copts.block_count = c->ring_block_count;
-        job->copts.frame_size = c->ring_frame_size;
-        job->copts.block_timeout_ms = c->block_timeout_ms ? c->block_timeout_ms : 1;
+        job->copts.backend = cfg_backend(c);
+        job->copts.interface = cfg_text(c, "capture.interface", job->ifname, sizeof(job->ifname));
+        job->copts.promiscuous = cfg_bool(c, "capture.promiscuous");
+        job->copts.block_size = (uint32_t)cfg_uint(c, "capture.ring_block_size");
+        job->copts.block_count = (uint32_t)cfg_uint(c, "capture.ring_block_count");
+        job->copts.frame_size = (uint32_t)cfg_uint(c, "capture.ring_frame_size");
+        job->copts.block_timeout_ms = tov ? tov : 1;
 }
 
 /*
@@ -138,7 +164,7 @@ static int open_output(const struct capture_job *job, struct run_env *env, char 
         d.format = job->format;
         d.nsec = job->nsec;
         d.linktype = cst_capture_linktype(env->cap);
-        d.snaplen = file_snaplen(&job->cfg);
+        d.snaplen = file_snaplen(job->cfg);
         d.ifname = job->offline_input || job->read_file ? NULL : cst_capture_ifname(env->cap);
         d.userappl = appl;
         d.rotate_bytes = job->rotate_bytes;
@@ -161,7 +187,7 @@ static int open_all(const struct capture_job *job, struct run_env *env, char *er
                 return rc;
         if (open_output(job, env, err) < 0)
                 return CST_EFATAL;
-        env->eng = cst_engine_new(&job->cfg, err);
+        env->eng = cst_engine_new(job->cfg, err);
         return env->eng ? CST_OK : CST_EFATAL;
 }
 
@@ -195,7 +221,7 @@ static int compat_run(struct capture_job *job)
         struct run_env env = {0};
         static struct capture_result res;
         const char *what = job->offline_input ? "Offline feed error" : "Live capture error";
-        if (!job->offline_input && job->cfg.interface[0] == '\0') {
+        if (!job->offline_input && job->ifname[0] == '\0') {
                 fprintf(stderr, "Configuration error: capture.interface is required for live "
                                 "capture.\n");
                 return 1;
@@ -206,7 +232,7 @@ static int compat_run(struct capture_job *job)
                 return 1;
         }
         if (!job->offline_input)
-                compat_banner(&job->cfg);
+                compat_banner(job->cfg);
         if (run_and_close(job, &env, &res, err) < 0) {
                 fprintf(stderr, "%s: %s\n", what, err);
                 fprintf(stderr, "Partial stats:\n");
@@ -218,7 +244,7 @@ static int compat_run(struct capture_job *job)
                        job->output);
         else
                 printf("Live capture stopped: %s\n", capture_stop_text(res.stop));
-        if (job->cfg.stats_enabled) {
+        if (cfg_bool(job->cfg, "stats.enabled")) {
                 if (!job->offline_input)
                         printf("Final stats:\n");
                 capture_print_compat_stats(stdout, &res);
@@ -231,17 +257,18 @@ static int cmd_capture_compat(const char *config, const char *offline)
         static struct capture_job job;
         char err[CST_ERRBUF];
         memset(&job, 0, sizeof(job));
-        cst_config_live_defaults(&job.cfg);
-        if (cst_config_load(&job.cfg, config, CST_DIALECT_LIVE, err) != 0) {
+        job.cfg = cfg_new(true);
+        if (cst_config_load(job.cfg, config, CST_DIALECT_LIVE, err) != 0) {
                 fprintf(stderr, "Configuration error: %s\n", err);
                 return 1;
         }
         job.compat = true;
         job.format = CST_FORMAT_PCAP;
         job.nsec = false; /* SPEC 3.3 item 7: classic PCAP, microseconds */
-        job.output = job.cfg.output;
+        job.output = cfg_text(job.cfg, "capture.output", job.outname, sizeof(job.outname));
         job.offline_input = offline;
         job_capture_opts(&job);
+        job_limits(&job);
         capture_install_signals();
         return compat_run(&job);
 }
@@ -381,25 +408,27 @@ static bool td_number(const char *opt, const char *v, unsigned long long max,
 
 static int td_numbers(const struct td_args *a, struct capture_job *job, char *err)
 {
-        struct cst_config *c = &job->cfg;
-        unsigned long long snap = c->default_snaplen, count = c->max_packets;
-        unsigned long long dur = c->duration_sec, kib = 0;
+        struct cst_config *c = job->cfg;
+        unsigned long long snap = cfg_uint(c, "capture.default_snaplen");
+        unsigned long long count = cfg_uint(c, "capture.max_packets");
+        unsigned long long dur = cfg_uint(c, "capture.duration_sec"), kib = 0;
         if (!td_number("-s", a->snaplen, 262144, &snap, err) ||
             !td_number("-c", a->count, UINT64_MAX, &count, err) ||
             !td_number("--duration", a->duration, 100ull * 365 * 86400, &dur, err) ||
             !td_number("-B", a->buffer, 16ull * 1024 * 1024, &kib, err))
                 return CST_EFATAL;
         if (a->snaplen) {
-                c->default_snaplen = snap ? (uint32_t)snap : 262144;
-                if (c->max_capture_len < c->default_snaplen)
-                        c->max_capture_len = c->default_snaplen;
+                snap = snap ? snap : 262144;
+                cfg_put_uint(c, "capture.default_snaplen", snap);
+                if (cfg_uint(c, "capture.max_capture_len") < snap)
+                        cfg_put_uint(c, "capture.max_capture_len", snap);
         }
         if (a->count && count == 0) {
                 snprintf(err, CST_ERRBUF, "invalid value for -c: '%s'", a->count);
                 return CST_EFATAL;
         }
-        c->max_packets = count;
-        c->duration_sec = dur;
+        cfg_put_uint(c, "capture.max_packets", count);
+        cfg_put_uint(c, "capture.duration_sec", dur);
         job->copts.buffer_kib = (uint32_t)kib;
         return CST_OK;
 }
@@ -454,12 +483,11 @@ static int td_rotation(const struct td_args *a, struct capture_job *job, char *e
 
 static int td_words(const struct td_args *a, struct capture_job *job, char *err)
 {
-        struct cst_config *c = &job->cfg;
+        struct cst_config *c = job->cfg;
         enum cst_tls_policy pol;
-        if (a->backend && strcmp(a->backend, "recvmsg") == 0)
-                c->backend = CST_BACKEND_RECVMSG;
-        else if (a->backend && strcmp(a->backend, "tpacket_v3") == 0)
-                c->backend = CST_BACKEND_TPACKET_V3;
+        if (a->backend &&
+            (strcmp(a->backend, "recvmsg") == 0 || strcmp(a->backend, "tpacket_v3") == 0))
+                cfg_put(c, "capture.backend", a->backend);
         else if (a->backend)
                 return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3)",
                                 a->backend),
@@ -488,24 +516,23 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
 
 static int td_build_job(const struct td_args *a, struct capture_job *job, char *err)
 {
-        struct cst_config *c = &job->cfg;
+        struct cst_config *c = job->cfg = cfg_new(a->config != NULL);
+        char ifname[64];
         if (a->config) {
-                cst_config_live_defaults(c);
-                c->backend = CST_BACKEND_TPACKET_V3;
+                cfg_put(c, "capture.backend", "tpacket_v3");
                 if (cst_config_load(c, a->config, CST_DIALECT_LIVE, err) != 0)
                         return CST_EFATAL;
         } else {
-                cst_config_defaults(c);
-                c->promiscuous = true;                   /* tcpdump's default; -p turns it off */
-                cst_config_set_policy(c, CST_TLS_TRACK); /* issue 12: live default */
+                cfg_put_bool(c, "capture.promiscuous", true); /* tcpdump's default; -p: off */
+                cst_config_set_policy(c, CST_TLS_TRACK);      /* issue 12: live default */
         }
         if (a->no_promisc)
-                c->promiscuous = false;
-        if (a->iface)
-                snprintf(c->interface, sizeof(c->interface), "%s", a->iface);
+                cfg_put_bool(c, "capture.promiscuous", false);
+        if (a->iface && cst_config_set(c, "capture.interface", a->iface, err) != CST_OK)
+                return CST_EFATAL;
         if (a->read && a->iface)
                 return snprintf(err, CST_ERRBUF, "-i and -r cannot be used together"), CST_EFATAL;
-        if (c->interface[0] == '\0' && !a->read)
+        if (cfg_text(c, "capture.interface", ifname, sizeof(ifname))[0] == '\0' && !a->read)
                 return snprintf(err, CST_ERRBUF, "no interface given (-i IFACE or -r FILE)"),
                        CST_EFATAL;
         job_capture_opts(job);
@@ -516,9 +543,10 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         job->user = a->user;
         job->packet_buffered = a->packet_buffered;
         job->copts.no_vnet_hdr = a->no_vnet;
-        job->copts.backend = c->backend;
+        job->copts.backend = cfg_backend(c);
         job->copts.filter = a->filter[0] ? a->filter : NULL;
         job->output = a->output;
+        job_limits(job);
         return CST_OK;
 }
 
@@ -580,11 +608,11 @@ static int td_run(struct capture_job *job)
         if (job->read_file)
                 fprintf(stderr, "%s: reading from file %s, link-type %s, snapshot length %u\n",
                         CST_PROGRAM_NAME, job->read_file, link_name(cst_capture_linktype(env.cap)),
-                        file_snaplen(&job->cfg));
+                        file_snaplen(job->cfg));
         else
                 fprintf(stderr, "%s: listening on %s, link-type %s, snapshot length %u bytes\n",
                         CST_PROGRAM_NAME, cst_capture_ifname(env.cap),
-                        link_name(cst_capture_linktype(env.cap)), file_snaplen(&job->cfg));
+                        link_name(cst_capture_linktype(env.cap)), file_snaplen(job->cfg));
         int rc = run_and_close(job, &env, &res, err);
         fflush(stdout);
         if (rc < 0)

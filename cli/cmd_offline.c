@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <constrictor/constrictor.h>
+#include "cfg.h"
 #include "commands.h"
 
 struct offline_opts {
@@ -176,13 +177,19 @@ static bool log_collides(const char *log, const char *other)
         return strcmp(dl, dov) == 0;
 }
 
+static bool cfg_bool_recompute(const struct cst_config *cfg)
+{
+        char policy[16];
+        return strcmp(cfg_text(cfg, "reinflate.checksum_policy", policy, sizeof(policy)),
+                      "recompute") == 0;
+}
+
 /* Everything before the pipeline: config, decision-log mode, same file, format. */
 static int prepare(const struct offline_opts *o, struct cst_config *cfg)
 {
         char err[CST_ERRBUF];
         enum cst_file_format fmt;
 
-        cst_config_defaults(cfg);
         if (o->config && cst_config_load(cfg, o->config, CST_DIALECT_OFFLINE, err) != 0)
                 return fatal(err);
         if (o->policy_set)
@@ -203,19 +210,20 @@ static int prepare(const struct offline_opts *o, struct cst_config *cfg)
 
 static int run(const struct offline_opts *o)
 {
-        struct cst_config cfg;
-        struct cst_stats st;
+        struct cst_config *cfg = cfg_new(false);
+        struct cst_stats *st = cst_stats_new();
         char err[CST_ERRBUF] = "";
+        uint64_t caplen_above = 0;
         int rc, status;
 
-        if (prepare(o, &cfg) != 0)
+        if (!st)
+                return fatal("out of memory");
+        if (prepare(o, cfg) != 0)
                 return 1;
-        memset(&st, 0, sizeof(st));
         if (o->constrict)
-                rc = cst_constrict_file(o->input, o->output, &cfg, o->decision_log, &st, err);
+                rc = cst_constrict_file(o->input, o->output, cfg, o->decision_log, st, err);
         else
-                rc = cst_reinflate_file(o->input, o->output, &cfg, &st, err);
-        st.tls_policy = (int)cfg.tls_policy;
+                rc = cst_reinflate_file(o->input, o->output, cfg, st, err);
         if (rc != CST_OK && rc != CST_ETAIL)
                 return fatal(err[0] ? err : "out of memory");
         status = rc == CST_OK ? 0 : 1;
@@ -224,13 +232,16 @@ static int run(const struct offline_opts *o)
                 fprintf(stderr, "Warning: output contains only packets successfully processed "
                                 "before the incomplete tail.\n");
         }
-        if (st.caplen_exceeds_origlen_packets)
+        cst_stats_get(st, "caplen_exceeds_origlen_packets", &caplen_above);
+        if (caplen_above)
                 fprintf(stderr,
                         "Warning: %llu packet(s) had a captured length above the original "
                         "length and were kept whole.\n",
-                        (unsigned long long)st.caplen_exceeds_origlen_packets);
-        if (o->stats && print_stats(o, &st, cfg.checksum_recompute) != 0)
+                        (unsigned long long)caplen_above);
+        if (o->stats && print_stats(o, st, cfg_bool_recompute(cfg)) != 0)
                 status = 1;
+        cst_stats_free(st);
+        cst_config_free(cfg);
         return status;
 }
 

@@ -7,6 +7,8 @@
 #include <constrictor/constrictor.h>
 
 #include "format/format.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 #define OFFLINE_BATCH 256
 

@@ -23,6 +23,8 @@
 #include "decode/decode.h"
 #include "policy/decision_log.h"
 #include "policy/flowtable.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 #define TRK_WIN   16 /* record boundaries remembered per direction */
 #define TRK_CANDS 4  /* candidate headers remembered while unsynchronised */
