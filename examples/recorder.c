@@ -13,7 +13,11 @@
 #include <constrictor/constrictor.h>
 
 static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
+static void on_signal(int sig)
+{
+        (void)sig;
+        stop = 1;
+}
 
 int main(int argc, char **argv)
 {
@@ -32,9 +36,11 @@ int main(int argc, char **argv)
                 return fprintf(stderr, "usage: %s IFACE|-r FILE OUT.pcap\n", argv[0]), 2;
         cst_capture_opts_init(&o);
         o.interface = argv[1];
-        if ((file ? cst_capture_open_file(&cap, argv[2], NULL, err) : cst_capture_open(&cap, &o, err)) < 0 ||
+        if ((file ? cst_capture_open_file(&cap, argv[2], NULL, err)
+                  : cst_capture_open(&cap, &o, err)) < 0 ||
             !(eng = cst_engine_new(cfg, err)) ||
-            (d.linktype = cst_capture_linktype(cap), cst_dump_open(&out, argv[argc - 1], &d, err)) < 0)
+            (d.linktype = cst_capture_linktype(cap), cst_dump_open(&out, argv[argc - 1], &d, err)) <
+                0)
                 n = CST_EFATAL;
         signal(SIGINT, on_signal);
         while (n >= 0 && !stop) {

@@ -26,7 +26,10 @@ struct name_count {
 static struct name_count names[MAX_NAMES];
 static size_t n_names;
 
-static unsigned be16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
+static unsigned be16(const uint8_t *p)
+{
+        return (unsigned)p[0] << 8 | p[1];
+}
 
 static void count(const char *name)
 {

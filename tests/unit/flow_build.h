@@ -12,8 +12,6 @@
 #include <string.h>
 
 #include <constrictor/constrictor.h>
-#include "config/config_def.h" /* struct layouts: private to the library */
-#include "stats/stats_def.h"
 
 #define TF_MAX_FRAME   70000u
 #define TF_ETH_IP4_TCP 54u /* 14 + 20 + 20 */

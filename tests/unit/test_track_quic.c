@@ -7,6 +7,8 @@
  * never cut, and decision-log rows for QUIC datagrams.
  */
 #include "check.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 #include "flow_build.h"
 
 #include <unistd.h>
