@@ -208,16 +208,13 @@ static int prepare(const struct offline_opts *o, struct cst_config *cfg)
         return 0;
 }
 
-static int run(const struct offline_opts *o)
+/* The run and its messages, with cfg and st made by the caller. */
+static int run_with(const struct offline_opts *o, struct cst_config *cfg, struct cst_stats *st)
 {
-        struct cst_config *cfg = cfg_new(false);
-        struct cst_stats *st = cst_stats_new();
         char err[CST_ERRBUF] = "";
         uint64_t caplen_above = 0;
         int rc, status;
 
-        if (!st)
-                return fatal("out of memory");
         if (prepare(o, cfg) != 0)
                 return 1;
         if (o->constrict)
@@ -240,6 +237,15 @@ static int run(const struct offline_opts *o)
                         (unsigned long long)caplen_above);
         if (o->stats && print_stats(o, st, cfg_bool_recompute(cfg)) != 0)
                 status = 1;
+        return status;
+}
+
+static int run(const struct offline_opts *o)
+{
+        struct cst_config *cfg = cfg_new(false);
+        struct cst_stats *st = cst_stats_new();
+        int status = st ? run_with(o, cfg, st) : fatal("out of memory");
+
         cst_stats_free(st);
         cst_config_free(cfg);
         return status;
