@@ -21,10 +21,9 @@ enum capture_stop {
         STOP_FILE_LIMIT, /* -G with -W: the last file is complete */
 };
 
-/* The [capture]/[general] values the loop reads per packet or per batch. */
+/* The [capture] values the loop reads per batch (fetched by name once). */
 struct capture_limits {
-        uint32_t snap_cap;  /* min(default_snaplen, max_capture_len) */
-        uint32_t min_saved; /* general.min_saved_bytes_per_packet */
+        uint32_t snap_cap; /* min(default_snaplen, max_capture_len) */
         uint64_t max_packets;
         uint64_t duration_sec;
 };

@@ -118,7 +118,6 @@ static uint32_t file_snaplen(const struct cst_config *c)
 static void job_limits(struct capture_job *job)
 {
         job->lim.snap_cap = file_snaplen(job->cfg);
-        job->lim.min_saved = (uint32_t)cfg_uint(job->cfg, "general.min_saved_bytes_per_packet");
         job->lim.max_packets = cfg_uint(job->cfg, "capture.max_packets");
         job->lim.duration_sec = cfg_uint(job->cfg, "capture.duration_sec");
 }

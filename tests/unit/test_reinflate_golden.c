@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "reinflate/reinflate.h"
+#include "plain_load.h"
 #include "util/rd.h"
 
 struct blob {
