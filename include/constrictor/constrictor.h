@@ -32,10 +32,11 @@ enum cst_status {
         CST_EFATAL = -1, /* error message in errbuf, stop */
         CST_ETAIL = -2,  /* input ended with an incomplete record (SPEC 2.3) */
         CST_ENOMEM = -3,
-        /* -4: CST_CAPTURE_EOF (capture.h) */
-        CST_EKEY = -5,   /* unknown configuration key or counter name */
-        CST_EVALUE = -6, /* invalid value for a configuration key */
-        CST_ETYPE = -7,  /* the key holds another type than the call reads */
+        CST_CAPTURE_EOF = -4,    /* a feed or capture file ended (cst_capture_next_batch) */
+        CST_EKEY = -5,           /* unknown configuration key or counter name */
+        CST_EVALUE = -6,         /* invalid value for a configuration key */
+        CST_ETYPE = -7,          /* the key holds another type than the call reads */
+        CST_DUMP_FILE_LIMIT = 1, /* cst_dump_packet: -G with -W wrote its last file */
 };
 
 /* A short description of a status code ("unknown configuration key"); never NULL. */
@@ -56,6 +57,7 @@ unsigned long cst_version_number(void);
 #include <constrictor/engine.h>
 #include <constrictor/offline.h>
 #include <constrictor/capture.h>
+#include <constrictor/pipeline.h>
 #include <constrictor/audit.h>
 
 #endif

@@ -22,8 +22,10 @@ const char *cst_strerror(int status)
                 return "input ended with an incomplete record";
         case CST_ENOMEM:
                 return "out of memory";
-        case -4: /* CST_CAPTURE_EOF */
+        case CST_CAPTURE_EOF:
                 return "end of the capture input";
+        case CST_DUMP_FILE_LIMIT:
+                return "the last file of the rotation is complete";
         case CST_EKEY:
                 return "unknown configuration key or counter name";
         case CST_EVALUE:

@@ -6,6 +6,7 @@
 #include <constrictor/engine.h>
 #include <constrictor/offline.h>
 #include <constrictor/capture.h>
+#include <constrictor/pipeline.h>
 #include <constrictor/audit.h>
 #include <constrictor/version.h>
 #include <constrictor/constrictor.h>
