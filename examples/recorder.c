@@ -1,6 +1,6 @@
 /*
  * recorder — the smallest useful libconstrictor program: record an
- * interface (or replay a capture file as if it came from the wire) into a
+ * interface (or a capture file read as if it came from the wire) into a
  * classic PCAP file, constricted by the live recorder's default policy.
  *
  *   cc recorder.c $(pkg-config --cflags --libs constrictor) -o recorder
@@ -12,50 +12,45 @@
 #include <string.h>
 #include <constrictor/constrictor.h>
 
-static volatile sig_atomic_t stop;
+static cst_pipeline *pipeline;
+
 static void on_signal(int sig)
 {
         (void)sig;
-        stop = 1;
+        cst_pipeline_stop(pipeline); /* async-signal-safe */
 }
 
 int main(int argc, char **argv)
 {
-        char err[CST_ERRBUF];
+        char err[CST_ERRBUF], cerr[CST_ERRBUF];
         struct cst_capture_opts o;
-        struct cst_dump_opts d = {.format = CST_FORMAT_PCAP, .snaplen = 65535};
-        struct cst_packet pkts[64];
-        struct cst_verdict v[64];
-        struct cst_config *cfg = cst_config_new_live();
+        struct cst_dump_opts d = {.format = CST_FORMAT_PCAP};
+        struct cst_run_opts run = {.keep_rule = CST_KEEP_SNAPLEN, .flush_ms = 1000};
+        struct cst_config *cfg;
         cst_capture *cap = NULL;
-        cst_dumper *out = NULL;
-        cst_engine *eng = NULL;
-        int n = 0, file = argc == 4 && strcmp(argv[1], "-r") == 0;
+        int rc, file = argc == 4 && strcmp(argv[1], "-r") == 0;
 
         if (argc != 3 && !file)
                 return fprintf(stderr, "usage: %s IFACE|-r FILE OUT.pcap\n", argv[0]), 2;
+        if (!(cfg = cst_config_new_live())) /* the live recorder's defaults */
+                return fprintf(stderr, "recorder: out of memory\n"), 1;
         cst_capture_opts_init(&o);
         o.interface = argv[1];
-        if ((file ? cst_capture_open_file(&cap, argv[2], NULL, err)
-                  : cst_capture_open(&cap, &o, err)) < 0 ||
-            !(eng = cst_engine_new(cfg, err)) ||
-            (d.linktype = cst_capture_linktype(cap), cst_dump_open(&out, argv[argc - 1], &d, err)) <
-                0)
-                n = CST_EFATAL;
+        rc = file ? cst_capture_open_file(&cap, argv[2], NULL, err)
+                  : cst_capture_open(&cap, &o, err);
+        if (rc == CST_OK)
+                rc = cst_pipeline_open_capture(&pipeline, cap, err); /* owns cap from here */
+        if (rc == CST_OK)
+                rc = cst_pipeline_set_engine(pipeline, cfg, err);
+        if (rc == CST_OK)
+                rc = cst_pipeline_output_dump(pipeline, argv[argc - 1], &d, err);
         signal(SIGINT, on_signal);
-        while (n >= 0 && !stop) {
-                n = cst_capture_next_batch(cap, pkts, 64, 100, err);
-                cst_engine_process_batch(eng, pkts, n > 0 ? (unsigned)n : 0, v);
-                for (int i = 0; i < n; i++)
-                        if (cst_dump_packet(out, &pkts[i], v[i].keep_len, err) < 0)
-                                n = CST_EFATAL;
-        }
-        if (out && cst_dump_close(out, NULL, err) < 0)
-                n = CST_EFATAL;
-        cst_engine_free(eng);
-        cst_capture_close(cap);
+        if (rc == CST_OK)
+                rc = cst_pipeline_run(pipeline, &run, err);
+        if (cst_pipeline_close(pipeline, cerr) != CST_OK && rc == CST_OK)
+                rc = CST_EFATAL, memcpy(err, cerr, sizeof(err));
         cst_config_free(cfg);
-        if (n < 0 && n != CST_CAPTURE_EOF)
+        if (rc != CST_OK)
                 return fprintf(stderr, "recorder: %s\n", err), 1;
         return 0;
 }

@@ -1,8 +1,10 @@
 /*
  * tls_sni_count — count TLS handshakes (ClientHellos over TCP) per server
- * name in a capture file.  The library reads the file; the example parses
- * Ethernet (with 802.1Q/QinQ tags), IPv4/IPv6, TCP and the ClientHello's
- * server_name extension itself, every read bounds-checked.
+ * name in a capture file (PCAP or PCAPNG, also a pipe or "-").  The
+ * library's pipeline reads the file and hands every packet to a callback,
+ * with no engine and no output; the callback parses Ethernet (with
+ * 802.1Q/QinQ tags), IPv4/IPv6, TCP and the ClientHello's server_name
+ * extension itself, every read bounds-checked.
  *
  *   cc tls_sni_count.c $(pkg-config --cflags --libs constrictor) -o tls_sni_count
  *   ./tls_sni_count in.pcap
@@ -128,32 +130,39 @@ static int by_count(const void *a, const void *b)
         return strcmp(x->name, y->name);
 }
 
+/* The per-packet callback: count the ClientHello a packet starts, if any. */
+static int on_packet(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v)
+{
+        char sni[256];
+        uint32_t len;
+        const uint8_t *pl;
+        int found;
+
+        (void)ctx;
+        (void)v;
+        if (pkt->linktype != CST_LINK_ETHERNET)
+                return 0;
+        pl = tcp_payload(pkt->data, pkt->caplen, &len);
+        found = pl ? client_hello_sni(pl, len, sni, sizeof(sni)) : -1;
+        if (found >= 0)
+                count(found ? sni : "(none)");
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
-        char err[CST_ERRBUF], sni[256];
-        struct cst_packet pkts[256];
-        cst_capture *in = NULL;
-        int n;
+        char err[CST_ERRBUF];
+        struct cst_run_opts run = {.on_packet = on_packet};
+        cst_pipeline *p = NULL;
+        int rc;
 
         if (argc != 2)
                 return fprintf(stderr, "usage: %s IN.pcap\n", argv[0]), 2;
-        if (cst_capture_open_file(&in, argv[1], NULL, err) < 0)
-                return fprintf(stderr, "tls_sni_count: %s\n", err), 1;
-        if (cst_capture_linktype(in) != CST_LINK_ETHERNET) {
-                cst_capture_close(in);
-                return fprintf(stderr, "tls_sni_count: only Ethernet captures\n"), 1;
-        }
-        while ((n = cst_capture_next_batch(in, pkts, 256, 0, err)) > 0) {
-                for (int i = 0; i < n; i++) {
-                        uint32_t len;
-                        const uint8_t *pl = tcp_payload(pkts[i].data, pkts[i].caplen, &len);
-                        int found = pl ? client_hello_sni(pl, len, sni, sizeof(sni)) : -1;
-                        if (found >= 0)
-                                count(found ? sni : "(none)");
-                }
-        }
-        cst_capture_close(in);
-        if (n < 0 && n != CST_CAPTURE_EOF)
+        rc = cst_pipeline_open_file(&p, argv[1], err);
+        if (rc == CST_OK)
+                rc = cst_pipeline_run(p, &run, err);
+        cst_pipeline_close(p, err);
+        if (rc != CST_OK)
                 return fprintf(stderr, "tls_sni_count: %s\n", err), 1;
         qsort(names, n_names, sizeof(names[0]), by_count);
         for (size_t i = 0; i < n_names; i++)

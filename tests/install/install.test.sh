@@ -81,7 +81,20 @@ rows=$(wc -l <"$T/ref.txt")
 awk 'NR == FNR { want[$1] = $0; next } ($1 in want) { n++; if ($0 != want[$1]) { print "differs: " $0 " / " want[$1]; bad++ } }
 	END { print n + 0, bad + 0 }' "$T/ref.txt" "$T/cf.txt" >"$T/cmp.txt"
 expect_eq "constrict_file decisions = decision log" "$(tail -1 "$T/cmp.txt")" "$rows 0"
-tshark_reads "$T/cf.pcap" 2>/dev/null || true
+# ... and its output is `constrictor constrict`'s, the golden file byte for byte.
+same_bytes "constrict_file output = constrictor constrict" "$T/cf.pcap" "$T/ref.pcap"
+same_bytes "constrict_file output = golden constricted.pcap" "$T/cf.pcap" "$FIX/tls_test_2/constricted.pcap"
+# PCAPNG in, PCAPNG out, with a config file (the pipeline detects the format).
+ng="$FIX/single/tls_quic_test_1.pcapng"
+"$T/constrict_file" "$ng" "$T/cf.pcapng" "$CST_SRC/docs/examples/constrict.ini" >"$T/cfng.txt" 2>"$T/cfng.err"
+expect_eq "constrict_file on PCAPNG: exit" "$?" 0
+"$CST_BIN" constrict "$ng" -o "$T/refng.pcapng" >/dev/null 2>&1
+same_bytes "constrict_file PCAPNG output = constrictor constrict" "$T/cf.pcapng" "$T/refng.pcapng"
+"$T/constrict_file" "$T/missing.pcap" "$T/x.pcap" >/dev/null 2>"$T/cfmiss.err"
+expect_eq "constrict_file on a missing input: exit" "$?" 1
+grep -q '^constrict_file: failed to open input file' "$T/cfmiss.err" && pass "constrict_file: error line" ||
+	fail "constrict_file error: $(cat "$T/cfmiss.err")"
+[ -e "$T/x.pcap" ] && fail "constrict_file left an output after an error"
 
 # recorder: every packet recorded with its original length, some cut.
 "$T/recorder" -r "$in" "$T/rec.pcap" >"$T/rec.out" 2>&1
@@ -109,6 +122,9 @@ python3 "$CST_SRC/tools/gencap.py" "$T/gen.pcap" --packets 3000 --seed 7 >/dev/n
 	fail "gencap"
 "$T/tls_sni_count" "$FIX/tls_test_2/input.pcap" >"$T/sni1.txt"
 expect_eq "tls_sni_count on tls_test_2" "$(cat "$T/sni1.txt")" "1 ws6.qualified.com"
+# PCAPNG, read from standard input (the QUIC handshake of this file is not counted)
+"$T/tls_sni_count" - <"$FIX/single/tls_quic_test_1.pcapng" >"$T/sni2.txt"
+expect_eq "tls_sni_count on a PCAPNG from stdin" "$(cat "$T/sni2.txt")" "1 valid.rpki.cloudflare.com"
 "$T/tls_sni_count" "$T/gen.pcap" >"$T/sni.txt"
 expect_eq "tls_sni_count exit" "$?" 0
 if command -v tshark >/dev/null 2>&1; then
