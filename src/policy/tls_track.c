@@ -226,7 +226,10 @@ static uint32_t walk_synced(struct seg *g)
                 uint32_t have = hdr_bytes(g, q, h);
                 if (!tls_rec_prefix_plausible(h, have)) {
                         lose_sync(g, q);
-                        return q + 1;
+                        /* a header begun in an earlier segment: scan from this
+                         * one's start (scan() reads only this segment's bytes;
+                         * fuzz_engine found the out-of-segment read) */
+                        return seq_max(q + 1, g->s);
                 }
                 if (have < 5) { /* split header: keep its bytes, finish it next segment */
                         need(g, q, g->e);
