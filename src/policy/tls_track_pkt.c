@@ -54,7 +54,7 @@ static void on_syn(struct track *t, struct trk_conn *c, unsigned dir, const stru
         trk_ext_release(t, D);
         memset(D, 0, sizeof(*D));
         D->flags = TD_STARTED | TD_SYN | TD_SYNCED | TD_FIRST;
-        D->next_hdr = D->high = D->keep_to = D->first_seq = d->seq + 1u;
+        D->next_hdr = D->high = D->keep_to = D->scan_base = d->seq + 1u;
         if (!(c->flags & TC_CLIENT_KNOWN)) {
                 c->flags |= TC_CLIENT_KNOWN;
                 c->client_dir = (uint8_t)(ack ? dir ^ 1u : dir);

@@ -30,8 +30,14 @@
 
 #define TRK_WIN   16 /* record boundaries remembered per direction */
 #define TRK_CANDS 4  /* candidate headers remembered while unsynchronised */
-/* An unproven direction is scanned for a proving chain over its first bytes only. */
-#define TRK_PROOF_WINDOW (96u * 1024u)
+/*
+ * An unproven direction is scanned for a proving chain over the first
+ * TRK_SCAN_WINDOW bytes of every TRK_SCAN_PERIOD counted from scan_base (its
+ * first byte, moved to the end of each gap): the proof is looked for all the
+ * flow's life, at a bounded cost on data that never proves (issue 21).
+ */
+#define TRK_SCAN_WINDOW (64u * 1024u)
+#define TRK_SCAN_PERIOD (1024u * 1024u)
 
 /* One record whose header the direction saw (window entry). */
 struct trk_rec {
@@ -81,7 +87,7 @@ struct trk_dir {
         uint32_t high;      /* one past the highest payload byte seen */
         uint32_t keep_to;   /* payload below this sequence number is needed (record spill-over) */
         uint32_t part_seq;  /* TD_PARTIAL: where the split header starts */
-        uint32_t first_seq; /* first payload sequence number of the direction */
+        uint32_t scan_base; /* unproven: scan budget start (first byte, end of last gap) */
         uint32_t ext;       /* 1-based index of the direction's struct trk_ext, 0 = none */
         struct trk_cand cand1; /* TD_CAND1: a first candidate kept without a pool entry */
         uint16_t flags;
