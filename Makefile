@@ -7,7 +7,10 @@ FUZZ_SECONDS ?= 60
 JOBS      ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo check check-fast check-asan check-fuzz bench format clean
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+
+.PHONY: all deps build demo check check-fast check-asan check-fuzz bench format clean install
 
 all: build
 
@@ -17,6 +20,14 @@ deps:
 build: deps
 	cmake -S . -B $(BUILD) -DCST_WERROR=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Headers, libconstrictor.{a,so}, constrictor.pc, the CMake package, the
+# program and its man page under $(PREFIX) (staged under $(DESTDIR) if set).
+# Needs only the build dependencies (cmake, a C compiler, libpcap-dev).
+install:
+	cmake -S . -B $(BUILD) -DCST_WERROR=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 demo: build
 	@./scripts/demo.sh $(BUILD)

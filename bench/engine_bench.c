@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include <constrictor/constrictor.h>
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 #include "alloc_count.h"
 #include "bench_pcap.h"
 #include "flowgen.h"

@@ -9,18 +9,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include "capture_args.h"
+#include "cfg.h"
+
+enum cst_backend capture_cfg_backend(const struct cst_config *c)
+{
+        char b[16];
+        return strcmp(cfg_text(c, "capture.backend", b, sizeof(b)), "recvmsg") == 0
+                   ? CST_BACKEND_RECVMSG
+                   : CST_BACKEND_TPACKET_V3;
+}
 
 void capture_job_opts(struct capture_job *job)
 {
-        const struct cst_config *c = &job->cfg;
+        const struct cst_config *c = job->cfg;
+        uint32_t tov = (uint32_t)cfg_uint(c, "capture.block_timeout_ms");
         cst_capture_opts_init(&job->copts);
-        job->copts.backend = c->backend;
-        job->copts.interface = c->interface;
-        job->copts.promiscuous = c->promiscuous;
-        job->copts.block_size = c->ring_block_size;
-        job->copts.block_count = c->ring_block_count;
-        job->copts.frame_size = c->ring_frame_size;
-        job->copts.block_timeout_ms = c->block_timeout_ms ? c->block_timeout_ms : 1;
+        job->copts.backend = capture_cfg_backend(c);
+        job->copts.interface = cfg_text(c, "capture.interface", job->ifname, sizeof(job->ifname));
+        job->copts.promiscuous = cfg_bool(c, "capture.promiscuous");
+        job->copts.block_size = (uint32_t)cfg_uint(c, "capture.ring_block_size");
+        job->copts.block_count = (uint32_t)cfg_uint(c, "capture.ring_block_count");
+        job->copts.frame_size = (uint32_t)cfg_uint(c, "capture.ring_frame_size");
+        job->copts.block_timeout_ms = tov ? tov : 1;
 }
 
 struct td_args {
@@ -156,25 +166,27 @@ static bool td_number(const char *opt, const char *v, unsigned long long max,
 
 static int td_numbers(const struct td_args *a, struct capture_job *job, char *err)
 {
-        struct cst_config *c = &job->cfg;
-        unsigned long long snap = c->default_snaplen, count = c->max_packets;
-        unsigned long long dur = c->duration_sec, kib = 0;
+        struct cst_config *c = job->cfg;
+        unsigned long long snap = cfg_uint(c, "capture.default_snaplen");
+        unsigned long long count = cfg_uint(c, "capture.max_packets");
+        unsigned long long dur = cfg_uint(c, "capture.duration_sec"), kib = 0;
         if (!td_number("-s", a->snaplen, 262144, &snap, err) ||
             !td_number("-c", a->count, UINT64_MAX, &count, err) ||
             !td_number("--duration", a->duration, 100ull * 365 * 86400, &dur, err) ||
             !td_number("-B", a->buffer, 16ull * 1024 * 1024, &kib, err))
                 return CST_EFATAL;
         if (a->snaplen) {
-                c->default_snaplen = snap ? (uint32_t)snap : 262144;
-                if (c->max_capture_len < c->default_snaplen)
-                        c->max_capture_len = c->default_snaplen;
+                snap = snap ? snap : 262144;
+                cfg_put_uint(c, "capture.default_snaplen", snap);
+                if (cfg_uint(c, "capture.max_capture_len") < snap)
+                        cfg_put_uint(c, "capture.max_capture_len", snap);
         }
         if (a->count && count == 0) {
                 snprintf(err, CST_ERRBUF, "invalid value for -c: '%s'", a->count);
                 return CST_EFATAL;
         }
-        c->max_packets = count;
-        c->duration_sec = dur;
+        cfg_put_uint(c, "capture.max_packets", count);
+        cfg_put_uint(c, "capture.duration_sec", dur);
         job->copts.buffer_kib = (uint32_t)kib;
         return CST_OK;
 }
@@ -229,12 +241,11 @@ static int td_rotation(const struct td_args *a, struct capture_job *job, char *e
 
 static int td_words(const struct td_args *a, struct capture_job *job, char *err)
 {
-        struct cst_config *c = &job->cfg;
+        struct cst_config *c = job->cfg;
         enum cst_tls_policy pol;
-        if (a->backend && strcmp(a->backend, "recvmsg") == 0)
-                c->backend = CST_BACKEND_RECVMSG;
-        else if (a->backend && strcmp(a->backend, "tpacket_v3") == 0)
-                c->backend = CST_BACKEND_TPACKET_V3;
+        if (a->backend &&
+            (strcmp(a->backend, "recvmsg") == 0 || strcmp(a->backend, "tpacket_v3") == 0))
+                cfg_put(c, "capture.backend", a->backend);
         else if (a->backend)
                 return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3)",
                                 a->backend),
@@ -263,24 +274,23 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
 
 static int td_build_job(const struct td_args *a, struct capture_job *job, char *err)
 {
-        struct cst_config *c = &job->cfg;
+        struct cst_config *c = job->cfg = cfg_new(a->config != NULL);
+        char ifname[64];
         if (a->config) {
-                cst_config_live_defaults(c);
-                c->backend = CST_BACKEND_TPACKET_V3;
+                cfg_put(c, "capture.backend", "tpacket_v3");
                 if (cst_config_load(c, a->config, CST_DIALECT_LIVE, err) != 0)
                         return CST_EFATAL;
         } else {
-                cst_config_defaults(c);
-                c->promiscuous = true;                   /* tcpdump's default; -p turns it off */
-                cst_config_set_policy(c, CST_TLS_TRACK); /* issue 12: live default */
+                cfg_put_bool(c, "capture.promiscuous", true); /* tcpdump's default; -p: off */
+                cst_config_set_policy(c, CST_TLS_TRACK);      /* issue 12: live default */
         }
         if (a->no_promisc)
-                c->promiscuous = false;
-        if (a->iface)
-                snprintf(c->interface, sizeof(c->interface), "%s", a->iface);
+                cfg_put_bool(c, "capture.promiscuous", false);
+        if (a->iface && cst_config_set(c, "capture.interface", a->iface, err) != CST_OK)
+                return CST_EFATAL;
         if (a->read && a->iface)
                 return snprintf(err, CST_ERRBUF, "-i and -r cannot be used together"), CST_EFATAL;
-        if (c->interface[0] == '\0' && !a->read)
+        if (cfg_text(c, "capture.interface", ifname, sizeof(ifname))[0] == '\0' && !a->read)
                 return snprintf(err, CST_ERRBUF, "no interface given (-i IFACE or -r FILE)"),
                        CST_EFATAL;
         capture_job_opts(job);
@@ -291,7 +301,7 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         job->user = a->user;
         job->packet_buffered = a->packet_buffered;
         job->copts.no_vnet_hdr = a->no_vnet;
-        job->copts.backend = c->backend;
+        job->copts.backend = capture_cfg_backend(c);
         job->copts.filter = a->filter[0] ? a->filter : NULL;
         job->output = a->output;
         return CST_OK;

@@ -10,5 +10,7 @@
 int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err);
 /* The capture options of a job from its config ([capture] values). */
 void capture_job_opts(struct capture_job *job);
+/* capture.backend of the configuration. */
+enum cst_backend capture_cfg_backend(const struct cst_config *c);
 
 #endif

@@ -14,7 +14,9 @@
 
 /* What the command line asked for (both command-line forms). */
 struct capture_job {
-        struct cst_config cfg; /* policy and [capture] values */
+        struct cst_config *cfg; /* policy and [capture] values (cfg.h reads them by name) */
+        char ifname[64];        /* capture.interface */
+        char outname[4096];     /* capture.output (AFPacket form) */
         struct cst_capture_opts copts;
         const char *output;        /* file, "-" for stdout, NULL = one text line per packet */
         const char *offline_input; /* AFPacket offline feed */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include "capture_args.h"
 #include "capture_report.h"
+#include "cfg.h"
 #include "commands.h"
 
 static void capture_usage(FILE *out)
@@ -74,30 +75,37 @@ static int fail_line(const char *msg)
 
 static void compat_banner(const struct cst_config *c)
 {
+        char text[4096];
         printf("Starting live capture.\n");
-        printf("backend: %s\n", cst_capture_backend_name(c->backend));
-        printf("interface: %s\n", c->interface);
-        printf("promiscuous: %s\n", c->promiscuous ? "true" : "false");
-        printf("output: %s\n", c->output);
-        printf("default_snaplen: %u\n", c->default_snaplen);
-        printf("max_capture_len: %u\n", c->max_capture_len);
-        if (c->backend == CST_BACKEND_TPACKET_V3) {
-                printf("ring_block_size: %u\n", c->ring_block_size);
-                printf("ring_block_count: %u\n", c->ring_block_count);
-                printf("ring_frame_size: %u\n", c->ring_frame_size);
-                printf("block_timeout_ms: %u\n", c->block_timeout_ms);
+        printf("backend: %s\n", cfg_text(c, "capture.backend", text, sizeof(text)));
+        printf("interface: %s\n", cfg_text(c, "capture.interface", text, sizeof(text)));
+        printf("promiscuous: %s\n", cfg_text(c, "capture.promiscuous", text, sizeof(text)));
+        printf("output: %s\n", cfg_text(c, "capture.output", text, sizeof(text)));
+        printf("default_snaplen: %s\n", cfg_text(c, "capture.default_snaplen", text, sizeof(text)));
+        printf("max_capture_len: %s\n", cfg_text(c, "capture.max_capture_len", text, sizeof(text)));
+        if (capture_cfg_backend(c) == CST_BACKEND_TPACKET_V3) {
+                static const char *const ring[] = {"ring_block_size", "ring_block_count",
+                                                   "ring_frame_size", "block_timeout_ms"};
+                for (size_t i = 0; i < sizeof(ring) / sizeof(ring[0]); i++) {
+                        char name[64];
+                        snprintf(name, sizeof(name), "capture.%s", ring[i]);
+                        printf("%s: %s\n", ring[i], cfg_text(c, name, text, sizeof(text)));
+                }
         }
-        if (c->max_packets)
-                printf("max_packets: %llu\n", (unsigned long long)c->max_packets);
-        if (c->duration_sec)
-                printf("duration_sec: %llu\n", (unsigned long long)c->duration_sec);
+        if (cfg_uint(c, "capture.max_packets"))
+                printf("max_packets: %s\n", cfg_text(c, "capture.max_packets", text, sizeof(text)));
+        if (cfg_uint(c, "capture.duration_sec"))
+                printf("duration_sec: %s\n",
+                       cfg_text(c, "capture.duration_sec", text, sizeof(text)));
         printf("Press Ctrl+C to stop.\n");
         fflush(stdout);
 }
 
 static uint32_t file_snaplen(const struct cst_config *c)
 {
-        return c->default_snaplen < c->max_capture_len ? c->default_snaplen : c->max_capture_len;
+        uint64_t snap = cfg_uint(c, "capture.default_snaplen");
+        uint64_t max = cfg_uint(c, "capture.max_capture_len");
+        return (uint32_t)(snap < max ? snap : max);
 }
 
 /* The capture handle the command line names: AFPacket feed, -r file or interface. */
@@ -124,7 +132,7 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
         memset(&d, 0, sizeof(d));
         d.format = job->format;
         d.nsec = job->nsec;
-        d.snaplen = file_snaplen(&job->cfg);
+        d.snaplen = file_snaplen(job->cfg);
         d.ifname = file_input ? NULL : cst_capture_ifname(cst_pipeline_capture(p));
         d.userappl = appl;
         d.rotate_bytes = job->rotate_bytes;
@@ -141,7 +149,7 @@ static int open_all(const struct capture_job *job, cst_pipeline **p, char *err)
                 return rc;
         if (open_output(job, *p, err) < 0)
                 return CST_EFATAL;
-        return cst_pipeline_set_engine(*p, &job->cfg, err);
+        return cst_pipeline_set_engine(*p, job->cfg, err);
 }
 
 /* Run, then close everything; the first error wins.  res: the counters. */
@@ -152,8 +160,8 @@ static int run_and_close(const struct capture_job *job, cst_pipeline *p,
         struct cst_run_opts ro;
         memset(&ro, 0, sizeof(ro));
         ro.keep_rule = CST_KEEP_SNAPLEN;
-        ro.max_packets = job->cfg.max_packets;
-        ro.duration_sec = job->cfg.duration_sec;
+        ro.max_packets = cfg_uint(job->cfg, "capture.max_packets");
+        ro.duration_sec = cfg_uint(job->cfg, "capture.duration_sec");
         ro.flush_ms = job->packet_buffered ? 0 : 1000;
         ro.flush_each_batch = job->packet_buffered;
         if (!job->output) {
@@ -178,7 +186,7 @@ static int compat_run(struct capture_job *job)
         cst_pipeline *p = NULL;
         static struct cst_pipeline_stats res;
         const char *what = job->offline_input ? "Offline feed error" : "Live capture error";
-        if (!job->offline_input && job->cfg.interface[0] == '\0') {
+        if (!job->offline_input && job->ifname[0] == '\0') {
                 fprintf(stderr, "Configuration error: capture.interface is required for live "
                                 "capture.\n");
                 return 1;
@@ -189,7 +197,7 @@ static int compat_run(struct capture_job *job)
                 return 1;
         }
         if (!job->offline_input)
-                compat_banner(&job->cfg);
+                compat_banner(job->cfg);
         if (run_and_close(job, p, &res, err) < 0) {
                 fprintf(stderr, "%s: %s\n", what, err);
                 fprintf(stderr, "Partial stats:\n");
@@ -201,7 +209,7 @@ static int compat_run(struct capture_job *job)
                        job->output);
         else
                 printf("Live capture stopped: %s\n", capture_stop_text(res.stop));
-        if (job->cfg.stats_enabled) {
+        if (cfg_bool(job->cfg, "stats.enabled")) {
                 if (!job->offline_input)
                         printf("Final stats:\n");
                 capture_print_compat_stats(stdout, &res);
@@ -214,15 +222,15 @@ static int cmd_capture_compat(const char *config, const char *offline)
         static struct capture_job job;
         char err[CST_ERRBUF];
         memset(&job, 0, sizeof(job));
-        cst_config_live_defaults(&job.cfg);
-        if (cst_config_load(&job.cfg, config, CST_DIALECT_LIVE, err) != 0) {
+        job.cfg = cfg_new(true);
+        if (cst_config_load(job.cfg, config, CST_DIALECT_LIVE, err) != 0) {
                 fprintf(stderr, "Configuration error: %s\n", err);
                 return 1;
         }
         job.compat = true;
         job.format = CST_FORMAT_PCAP;
         job.nsec = false; /* SPEC 3.3 item 7: classic PCAP, microseconds */
-        job.output = job.cfg.output;
+        job.output = cfg_text(job.cfg, "capture.output", job.outname, sizeof(job.outname));
         job.offline_input = offline;
         capture_job_opts(&job);
         capture_install_signals();
@@ -289,11 +297,11 @@ static int td_run(struct capture_job *job)
         uint32_t lt = cst_pipeline_linktype(p);
         if (job->read_file)
                 fprintf(stderr, "%s: reading from file %s, link-type %s, snapshot length %u\n",
-                        CST_PROGRAM_NAME, job->read_file, link_name(lt), file_snaplen(&job->cfg));
+                        CST_PROGRAM_NAME, job->read_file, link_name(lt), file_snaplen(job->cfg));
         else
                 fprintf(stderr, "%s: listening on %s, link-type %s, snapshot length %u bytes\n",
                         CST_PROGRAM_NAME, cst_capture_ifname(cst_pipeline_capture(p)),
-                        link_name(lt), file_snaplen(&job->cfg));
+                        link_name(lt), file_snaplen(job->cfg));
         int rc = run_and_close(job, p, &res, err);
         fflush(stdout);
         if (rc < 0)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <constrictor/constrictor.h>
+#include "cfg.h"
 #include "commands.h"
 
 /* run_pipeline(): a signal stopped the run (not a library status). */
@@ -205,6 +206,13 @@ static int print_stats(const struct offline_opts *o, const struct cst_stats *st,
         return 0;
 }
 
+static bool cfg_bool_recompute(const struct cst_config *cfg)
+{
+        char policy[16];
+        return strcmp(cfg_text(cfg, "reinflate.checksum_policy", policy, sizeof(policy)),
+                      "recompute") == 0;
+}
+
 /*
  * Everything before the pipeline: config, decision-log mode, same file.  The
  * format is detected by the pipeline from its first read (pipes work).
@@ -213,7 +221,6 @@ static int prepare(const struct offline_opts *o, struct cst_config *cfg)
 {
         char err[CST_ERRBUF];
 
-        cst_config_defaults(cfg);
         if (o->config && cst_config_load(cfg, o->config, CST_DIALECT_OFFLINE, err) != 0)
                 return fatal(err);
         if (o->policy_set)
@@ -294,7 +301,7 @@ static int close_log(const struct offline_opts *o, cst_pipeline *p, int rc, char
  * temporary name (named in `kept`) unless writing itself failed.
  */
 static int run_pipeline(const struct offline_opts *o, const struct cst_config *cfg,
-                        struct cst_stats *st, char *err, char *kept, size_t kept_len)
+                        struct cst_stats **st, char *err, char *kept, size_t kept_len)
 {
         cst_pipeline *p = NULL;
         struct cst_run_opts ro;
@@ -315,7 +322,8 @@ static int run_pipeline(const struct offline_opts *o, const struct cst_config *c
                 rc = close_log(o, p, rc, err);
         }
         if (p) {
-                *st = *cst_pipeline_file_stats(p);
+                cst_stats_free(*st);
+                *st = cst_stats_copy(cst_pipeline_file_stats(p));
                 cst_pipeline_get_stats(p, &ps);
                 /* a signal: also when the input ended meanwhile (a pipe's writer got it too) */
                 if ((ps.stop == CST_STOP_REQUEST || run_signal) && rc == CST_OK)
@@ -349,48 +357,61 @@ static int report_failure(const struct offline_opts *o, int rc, const struct cst
 {
         if (rc == CST_EINTERRUPTED) {
                 int sig = run_signal ? run_signal : SIGINT;
+                uint64_t packets = 0;
+                cst_stats_get(st, "total_packets", &packets);
                 if (kept[0])
                         fprintf(stderr,
                                 "error: interrupted by %s after %llu packets; the output so far "
                                 "(whole records) is in %s\n",
-                                signal_name(sig), (unsigned long long)st->total_packets, kept);
+                                signal_name(sig), (unsigned long long)packets, kept);
                 else
                         fprintf(stderr, "error: interrupted by %s after %llu packets\n",
-                                signal_name(sig), (unsigned long long)st->total_packets);
+                                signal_name(sig), (unsigned long long)packets);
                 return 128 + sig;
         }
         (void)o;
         return fatal(err[0] ? err : "out of memory");
 }
 
-static int run(const struct offline_opts *o)
+static int run_with(const struct offline_opts *o, struct cst_config *cfg, struct cst_stats **st)
 {
-        struct cst_config cfg;
-        struct cst_stats st;
         char err[CST_ERRBUF] = "", kept[4200];
+        uint64_t caplen_above = 0;
         int rc, status;
 
-        if (prepare(o, &cfg) != 0)
+        if (prepare(o, cfg) != 0)
                 return 1;
-        memset(&st, 0, sizeof(st));
         install_run_signals();
-        rc = run_pipeline(o, &cfg, &st, err, kept, sizeof(kept));
-        st.tls_policy = (int)cfg.tls_policy;
+        rc = run_pipeline(o, cfg, st, err, kept, sizeof(kept));
+        if (!*st)
+                return fatal("out of memory");
         if (rc != CST_OK && rc != CST_ETAIL)
-                return report_failure(o, rc, &st, err, kept);
+                return report_failure(o, rc, *st, err, kept);
         status = rc == CST_OK ? 0 : 1;
         if (rc == CST_ETAIL) {
                 fprintf(stderr, "Warning: %s\n", err);
                 fprintf(stderr, "Warning: output contains only packets successfully processed "
                                 "before the incomplete tail.\n");
         }
-        if (st.caplen_exceeds_origlen_packets)
+        cst_stats_get(*st, "caplen_exceeds_origlen_packets", &caplen_above);
+        if (caplen_above)
                 fprintf(stderr,
                         "Warning: %llu packet(s) had a captured length above the original "
                         "length and were kept whole.\n",
-                        (unsigned long long)st.caplen_exceeds_origlen_packets);
-        if (o->stats && print_stats(o, &st, cfg.checksum_recompute) != 0)
+                        (unsigned long long)caplen_above);
+        if (o->stats && print_stats(o, *st, cfg_bool_recompute(cfg)) != 0)
                 status = 1;
+        return status;
+}
+
+static int run(const struct offline_opts *o)
+{
+        struct cst_config *cfg = cfg_new(false);
+        struct cst_stats *st = cst_stats_new();
+        int status = st ? run_with(o, cfg, &st) : fatal("out of memory");
+
+        cst_stats_free(st);
+        cst_config_free(cfg);
         return status;
 }
 

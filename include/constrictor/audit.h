@@ -19,6 +19,10 @@
 
 #include <constrictor/packet.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* What a needed byte is. */
 enum cst_audit_class {
         CST_AC_HEADERS = 0,       /* link, IP, TCP and UDP headers */
@@ -150,5 +154,9 @@ const char *cst_audit_class_name(enum cst_audit_class c);
 /* True for a class whose losses fail the audit (all but the wanted ones). */
 bool cst_audit_class_required(enum cst_audit_class c);
 const char *cst_audit_invariant_name(enum cst_audit_invariant k);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -16,6 +16,10 @@
 #include <constrictor/config.h>
 #include <constrictor/packet.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* What to open.  Zero values mean "the default" (see cst_capture_opts_init). */
 struct cst_capture_opts {
         enum cst_backend backend;
@@ -148,5 +152,9 @@ const char *cst_dump_path(const cst_dumper *d);
  * isb_ifrecv / isb_ifdrop.  Frees d in every case.
  */
 int cst_dump_close(cst_dumper *d, const struct cst_capture_stats *ks, char *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

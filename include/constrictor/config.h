@@ -1,13 +1,24 @@
 /*
  * Configuration: every tunable of the policy, reinflate, live capture and
  * stats, with the defaults of the offline tool (SPEC 2.2) or of the live
- * recorder (SPEC 3.1).  One loader reads both INI dialects from one key table.
+ * recorder (SPEC 3.1).
+ *
+ * struct cst_config is opaque: programs create one with cst_config_new()
+ * (or cst_config_new_live()), change it by INI name ("tls.ports",
+ * "capture.default_snaplen", ...) and read it back with the typed getters,
+ * so a new key never changes the ABI.  One INI grammar serves every
+ * command (docs/compatibility.md, "Configuration files").
  */
 #ifndef CONSTRICTOR_CONFIG_H
 #define CONSTRICTOR_CONFIG_H
 
-#include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum cst_tls_policy {
         CST_TLS_FINAL_ONLY = 0,
@@ -21,95 +32,93 @@ enum cst_backend {
         CST_BACKEND_RECVMSG = 1,
 };
 
+/*
+ * Which command loads the file.  Both read the same grammar and the same
+ * keys; the dialect chooses only how errors are worded ("config line N:
+ * <msg>" for the offline tool, "<path>:<N>: <msg>" for the live recorder)
+ * and whether the cross-key [capture] checks run after the file
+ * (CST_DIALECT_LIVE).
+ */
 enum cst_config_dialect {
-        CST_DIALECT_OFFLINE = 0, /* SPEC 2.2: case-sensitive, ';'/'#' cut anywhere, hex ints */
-        CST_DIALECT_LIVE = 1,    /* SPEC 3.1: case-insensitive names, decimal, 1/0 booleans */
+        CST_DIALECT_OFFLINE = 0,
+        CST_DIALECT_LIVE = 1,
 };
 
-#define CST_PORT_BITMAP_BYTES 8192 /* one bit per TCP/UDP port */
-
-struct cst_port_set {
-        bool any; /* no list configured: every port is analysed */
-        uint8_t bits[CST_PORT_BITMAP_BYTES];
+/* Value type of a key (cst_config_key_type). */
+enum cst_config_type {
+        CST_CONFIG_BOOL = 1,   /* true/false; cst_config_get_bool */
+        CST_CONFIG_UINT = 2,   /* integer; cst_config_get_uint */
+        CST_CONFIG_STRING = 3, /* text; cst_config_get_string */
+        CST_CONFIG_ENUM = 4,   /* one of a few names (policy, backend, checksum policy) */
+        CST_CONFIG_PORTS = 5,  /* comma list of ports; cst_config_port_in */
+        CST_CONFIG_BYTE = 6,   /* reinflate.fill_byte: 0..255 or "random" */
 };
 
-static inline bool cst_port_in(const struct cst_port_set *s, uint16_t port)
-{
-        return s->any || (s->bits[port >> 3] >> (port & 7)) & 1u;
-}
+struct cst_config; /* opaque */
 
-struct cst_config {
-        /* [general] */
-        uint32_t min_saved_bytes_per_packet;
-        uint32_t max_flows;             /* flow table cap */
-        uint32_t flow_idle_timeout_sec; /* by packet time; 0 = never */
+/* A configuration with the offline tool's defaults (SPEC 2.2); NULL when out of memory. */
+struct cst_config *cst_config_new(void);
+/* A configuration with the live recorder's defaults (SPEC 3.1). */
+struct cst_config *cst_config_new_live(void);
+/* An independent copy (NULL when out of memory). */
+struct cst_config *cst_config_copy(const struct cst_config *cfg);
+/* NULL is fine. */
+void cst_config_free(struct cst_config *cfg);
 
-        /* [tls] */
-        bool tls_enabled;
-        struct cst_port_set tls_ports;
-        uint32_t app_data_keep_record_bytes;       /* KR, >= 5 */
-        uint32_t app_data_continuation_keep_bytes; /* KC */
-        enum cst_tls_policy tls_policy;
-        bool keep_encrypted_handshake;
-        bool keep_encrypted_handshake_set; /* named in a config file: `track` keeps the choice */
-
-        /* [quic] */
-        bool quic_enabled;
-        struct cst_port_set quic_ports;
-        uint32_t short_header_keep_packet_bytes;
-        bool require_dcid_match;
-        bool allow_short_header_without_known_dcid;
-        bool learn_all_long_headers;
-        /* a QUIC flow is cut only once its client Initial is proven (RFC 9001
-         * §5.2 keys of its DCID, issue 17 item 5); default: true under
-         * `track`, false for the compatible policies unless named in a file */
-        bool quic_require_initial_proof;
-        bool quic_require_initial_proof_set;
-
-        /* [reinflate] */
-        bool fill_random;
-        uint8_t fill_byte;
-        bool seed_set;
-        uint64_t seed;
-        bool checksum_recompute;
-
-        /* [capture] (live) */
-        enum cst_backend backend;
-        char interface[64];
-        char output[4096];
-        bool promiscuous;
-        uint32_t default_snaplen;
-        uint32_t max_capture_len;
-        uint64_t max_packets;
-        uint64_t duration_sec;
-        uint32_t ring_block_size;
-        uint32_t ring_block_count;
-        uint32_t ring_frame_size;
-        uint32_t block_timeout_ms;
-
-        /* [stats] */
-        bool stats_enabled;
-};
-
-/* Defaults of the offline tool (SPEC 2.2). */
+/* Reset every key to the offline (SPEC 2.2) or live (SPEC 3.1) defaults. */
 void cst_config_defaults(struct cst_config *cfg);
-/* Defaults of the live recorder (SPEC 3.1). */
 void cst_config_live_defaults(struct cst_config *cfg);
+
 /*
  * Load an INI file over the values already in cfg (only the keys the file
- * names change).  On error returns CST_EFATAL and writes e.g.
- * "config line 3: unknown config key: tls.foo" into err.
+ * names change; on error cfg is unchanged).  Returns CST_OK, or CST_EFATAL
+ * with e.g. "config line 3: unknown config key: tls.foo" in err.
  */
 int cst_config_load(struct cst_config *cfg, const char *path, enum cst_config_dialect dialect,
                     char *err);
+
+/*
+ * Set one key by its INI name, "section.key" (case-insensitive), from its
+ * INI text ("8", "0x10", "true", "443, 8443", "track").  Returns CST_OK,
+ * CST_EKEY ("unknown config key: tls.foo") or CST_EVALUE with the key's
+ * message ("invalid value for tls.app_data_keep_record_bytes; expected
+ * integer >= 5") in err.  err may be NULL.
+ */
+int cst_config_set(struct cst_config *cfg, const char *name, const char *value, char *err);
+/* The same for integer and boolean keys, without the text step. */
+int cst_config_set_uint(struct cst_config *cfg, const char *name, uint64_t value, char *err);
+int cst_config_set_bool(struct cst_config *cfg, const char *name, bool value, char *err);
+
+/*
+ * Typed getters.  CST_EKEY for an unknown name, CST_ETYPE when the key has
+ * another type (message names the key and its type).  get_uint reads UINT
+ * and BYTE keys (fill_byte "random" is CST_ETYPE); get_string reads every
+ * key as the INI text that sets it back ("443,8443", "final_only", "true").
+ * get_string returns CST_EVALUE when the text does not fit in size bytes.
+ */
+int cst_config_get_uint(const struct cst_config *cfg, const char *name, uint64_t *out, char *err);
+int cst_config_get_bool(const struct cst_config *cfg, const char *name, bool *out, char *err);
+int cst_config_get_string(const struct cst_config *cfg, const char *name, char *buf, size_t size,
+                          char *err);
+/* 1 if `port` is in the PORTS key `name` (every port when no list is set), else 0. */
+int cst_config_port_in(const struct cst_config *cfg, const char *name, uint16_t port);
+
+/* The keys, in the order of docs: index 0 .. count-1; NULL past the end. */
+size_t cst_config_key_count(void);
+const char *cst_config_key_name(size_t index);
+/* Type of a key, or 0 for an unknown name. */
+enum cst_config_type cst_config_key_type(const char *name);
+
 /* "final_only", "stream", "bulk", "track" (and "unknown" for other values). */
 const char *cst_tls_policy_name(enum cst_tls_policy p);
 /* Exact, case-sensitive names above; 0 on success, -1 otherwise. */
 int cst_tls_policy_parse(const char *s, enum cst_tls_policy *out);
+/* Current TLS continuation policy ("tls.app_data_continuation_policy"). */
+enum cst_tls_policy cst_config_policy(const struct cst_config *cfg);
 /*
  * Select the TLS continuation policy (e.g. from --policy) with the defaults it
  * implies: under `track` keep_encrypted_handshake is on unless a config file
- * set it explicitly.
+ * (or cst_config_set) set it explicitly.
  */
 void cst_config_set_policy(struct cst_config *cfg, enum cst_tls_policy p);
 /*
@@ -118,5 +127,9 @@ void cst_config_set_policy(struct cst_config *cfg, enum cst_tls_policy p);
  * callers building a config by hand may run it too.  Writes the bare message.
  */
 int cst_config_validate(const struct cst_config *cfg, char *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -12,6 +12,10 @@
 #include <constrictor/config.h>
 #include <constrictor/stats.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Why a packet was kept or cut.  Names: cst_reason_name(). */
 enum cst_reason {
         CST_R_KEEP_NOT_ANALYSED = 0, /* not TCP/UDP payload the policy looks at */
@@ -109,5 +113,9 @@ void cst_engine_set_snaplen_cap(cst_engine *eng, uint32_t cap);
  * tests that show old and new behaviour side by side.
  */
 void cst_engine_set_compat(cst_engine *eng, bool compat);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 #include <constrictor/config.h>
 #include <constrictor/stats.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum cst_file_format {
         CST_FORMAT_PCAP = 1,
         CST_FORMAT_PCAPNG = 2,
@@ -35,5 +39,9 @@ int cst_constrict_file(const char *in, const char *out, const struct cst_config 
 /* Reinflate (pad to the original length, optional checksum recompute). */
 int cst_reinflate_file(const char *in, const char *out, const struct cst_config *cfg,
                        struct cst_stats *st, char *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Link types (DLT_/LINKTYPE_ values used in files). */
 enum cst_linktype {
         CST_LINK_NULL = 0,
@@ -61,5 +65,9 @@ struct cst_packet {
          */
         uint16_t gso_size;
 };
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,15 +1,25 @@
 /*
  * Configuration loader: defaults of the offline tool (SPEC 2.2) and of the
- * live recorder (SPEC 3.1), and one INI reader for both dialects.
+ * live recorder (SPEC 3.1), and one INI reader for every command.
  *
- * Line rules, offline dialect (SPEC 2.2, reproduced exactly): the line is
- * cut at the first '#' or ';' anywhere, trimmed, names are case-sensitive,
- * a UTF-8 BOM is not stripped, and every error is "config line N: <msg>".
- * Live dialect (SPEC 3.1): ';'/'#' start a comment only at the line start
- * or after whitespace, names are case-insensitive, a BOM is skipped, empty
- * values are allowed (e.g. "interface ="), errors are "<path>:<N>: <msg>"
- * and the cross-key checks run after the file, reported as line 0.
- * The keys themselves live in one table (config_keys.c).
+ * The grammar accepts every file either existing tool accepted, with the
+ * same meaning (docs/compatibility.md, "Configuration files"):
+ *  - section and key names are case-insensitive (SPEC 3.1);
+ *  - a UTF-8 BOM at the start of the file is skipped (SPEC 3.1);
+ *  - comments: a line is first read with ';'/'#' starting a comment only at
+ *    the line start or after whitespace (SPEC 3.1: "output = a#b.pcap"
+ *    keeps its '#'); if that reading is invalid and cutting at the first
+ *    ';'/'#' anywhere (SPEC 2.2: "16;note", "track#x") gives another text,
+ *    that text is read instead.  No integer, boolean, port list or policy
+ *    name contains ';' or '#', so the two readings never disagree on a
+ *    valid value; only a string key (interface, output) keeps them;
+ *  - an empty value is allowed for string keys ("interface ="), else it is
+ *    "expected non-empty key and value" (SPEC 2.2);
+ *  - values: config_values.c.
+ * Errors keep the SPEC 2.2 messages.  The dialect only picks the prefix:
+ * "config line N: <msg>" (offline) or "<path>:<N>: <msg>" (live, where the
+ * cross-key checks run after the file, reported as line 0).  The keys live
+ * in one table (config_keys.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -17,8 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <constrictor/constrictor.h>
-#include "config_int.h"
+#include "config/config_int.h"
 
 void cst_config_defaults(struct cst_config *c)
 {
@@ -143,17 +152,16 @@ static int fail(struct cfg_reader *r, unsigned long line, const char *fmt, const
         return CST_EFATAL;
 }
 
-static bool name_eq(const struct cfg_reader *r, const char *a, const char *b)
-{
-        return r->dialect == CST_DIALECT_OFFLINE ? strcmp(a, b) == 0 : strcasecmp(a, b) == 0;
-}
-
-static void cut_comment(char *s, enum cst_config_dialect dialect)
+/*
+ * Cut the comment: with `anywhere`, at the first ';'/'#' (SPEC 2.2);
+ * otherwise only at one that starts the line or follows whitespace (SPEC 3.1).
+ */
+static void cut_comment(char *s, bool anywhere)
 {
         for (char *p = s; *p; p++) {
                 if (*p != '#' && *p != ';')
                         continue;
-                if (dialect == CST_DIALECT_OFFLINE || p == s || isspace((unsigned char)p[-1])) {
+                if (anywhere || p == s || isspace((unsigned char)p[-1])) {
                         *p = '\0';
                         return;
                 }
@@ -183,7 +191,7 @@ static int on_section(struct cfg_reader *r, char *s)
         s[n - 1] = '\0';
         name = trim(s + 1);
         for (const char *const *sec = cfg_sections; *sec; sec++) {
-                if (name_eq(r, name, *sec)) {
+                if (strcasecmp(name, *sec) == 0) {
                         r->section = *sec;
                         return 0;
                 }
@@ -194,6 +202,7 @@ static int on_section(struct cfg_reader *r, char *s)
 static int on_assignment(struct cfg_reader *r, char *s)
 {
         char *eq = strchr(s, '=');
+        const struct cfg_key *k;
         char *key, *val;
 
         if (!eq)
@@ -201,35 +210,65 @@ static int on_assignment(struct cfg_reader *r, char *s)
         *eq = '\0';
         key = trim(s);
         val = trim(eq + 1);
-        if (key[0] == '\0' || (val[0] == '\0' && r->dialect == CST_DIALECT_OFFLINE))
+        k = r->section ? cfg_find(r->section, key) : NULL;
+        if (key[0] == '\0' || (val[0] == '\0' && !(k && k->type == CST_CONFIG_STRING)))
                 return fail(r, r->line, "expected non-empty key and value", NULL, NULL);
         if (!r->section)
                 return fail(r, r->line, "key appears before any section", NULL, NULL);
-        for (size_t i = 0; i < cfg_key_count; i++) {
-                const struct cfg_key *k = &cfg_keys[i];
-                if (strcmp(k->section, r->section) != 0 || !name_eq(r, key, k->key))
-                        continue;
-                if (k->parse(k, val, r->dialect, r->cfg) == 0)
-                        return 0;
-                if (r->dialect == CST_DIALECT_LIVE && k->live_msg)
-                        return fail(r, r->line, "%s", k->live_msg, NULL);
-                return fail(r, r->line, "%s", k->msg, NULL);
-        }
-        return fail(r, r->line, "unknown config key: %s.%s", r->section, key);
+        if (!k)
+                return fail(r, r->line, "unknown config key: %s.%s", r->section, key);
+        if (k->parse(k, val, r->cfg) == 0)
+                return 0;
+        if (r->dialect == CST_DIALECT_LIVE && k->live_msg)
+                return fail(r, r->line, "%s", k->live_msg, NULL);
+        return fail(r, r->line, "%s", k->msg, NULL);
 }
 
-static int on_line(struct cfg_reader *r, char *s)
+/* One line already cut and trimmed. */
+static int on_text(struct cfg_reader *r, char *s)
 {
-        /* A UTF-8 BOM is an error in the offline dialect (SPEC 2.2 rule 7). */
-        if (r->line == 1 && r->dialect == CST_DIALECT_LIVE && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
-                s += 3;
-        cut_comment(s, r->dialect);
-        s = trim(s);
         if (s[0] == '\0')
                 return 0;
         if (s[0] == '[')
                 return on_section(r, s);
         return on_assignment(r, s);
+}
+
+static int on_line(struct cfg_reader *r, char *raw)
+{
+        char *copy, *s, *alt;
+        size_t n;
+        int rc;
+
+        if (r->line == 1 && strncmp(raw, "\xEF\xBB\xBF", 3) == 0)
+                raw += 3;
+        n = strlen(raw) + 1;
+        copy = malloc(n);
+        if (!copy) {
+                snprintf(r->err, CST_ERRBUF, "out of memory");
+                return CST_ENOMEM;
+        }
+        memcpy(copy, raw, n);
+        cut_comment(raw, false); /* first reading: comments after whitespace (SPEC 3.1) */
+        s = trim(raw);
+        cut_comment(copy, true); /* second reading: cut at the first ';'/'#' (SPEC 2.2) */
+        alt = trim(copy);
+        if (strcmp(alt, s) == 0) {
+                rc = on_text(r, s);
+        } else {
+                /*
+                 * on_text() writes into its line, so the readings stay apart.
+                 * When both fail, the second reading's message is reported.
+                 */
+                char *err = r->err, scratch[CST_ERRBUF];
+                r->err = scratch;
+                rc = on_text(r, s);
+                r->err = err;
+                if (rc == CST_EFATAL)
+                        rc = on_text(r, alt);
+        }
+        free(copy);
+        return rc;
 }
 
 static int read_lines(struct cfg_reader *r, FILE *f)

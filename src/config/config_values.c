@@ -1,19 +1,19 @@
 /*
- * Value syntax of the configuration dialects.
+ * Value syntax of the configuration grammar, one for every command.
  *
- * Offline dialect (SPEC 2.2): an integer is non-empty, does not start with
- * '-', is hexadecimal only when longer than two characters and prefixed
- * 0x/0X, otherwise decimal ("010" is ten); every character must be consumed
- * (so "+5", "1e3", "1 6" and "0x" are invalid).  Booleans are exactly
- * "true" or "false".
+ * Integers (SPEC 2.2): non-empty, no sign, hexadecimal only when longer than
+ * two characters and prefixed 0x/0X, otherwise decimal ("010" is ten);
+ * every character must be consumed ("+5", "1e3", "1 6" and "0x" are
+ * invalid).  The live recorder's decimal integers (SPEC 3.1) are a subset.
  *
- * Live dialect (SPEC 3.1): integers are decimal digits only; booleans are
- * true/false/1/0 in any case.
+ * Booleans: true/false, yes/no, on/off, 1/0 in any case — the union of the
+ * offline tool's lowercase true/false and the live recorder's
+ * case-insensitive true/false/1/0 (docs/compatibility.md).
  */
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
-#include "config_int.h"
+#include "config/config_int.h"
 
 static int digit_value(char ch, unsigned base)
 {
@@ -45,10 +45,8 @@ static int parse_digits(const char *s, unsigned base, uint64_t max, uint64_t *ou
         return 0;
 }
 
-int cfg_parse_uint(const char *s, enum cst_config_dialect dialect, uint64_t max, uint64_t *out)
+int cfg_parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
-        if (dialect == CST_DIALECT_LIVE)
-                return parse_digits(s, 10, max, out);
         if (s[0] == '\0' || s[0] == '-')
                 return -1;
         if (strlen(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
@@ -56,22 +54,20 @@ int cfg_parse_uint(const char *s, enum cst_config_dialect dialect, uint64_t max,
         return parse_digits(s, 10, max, out);
 }
 
-int cfg_parse_bool(const char *s, enum cst_config_dialect dialect, bool *out)
+int cfg_parse_bool(const char *s, bool *out)
 {
-        if (dialect == CST_DIALECT_OFFLINE) {
-                if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
-                        *out = s[0] == 't';
+        static const char *const yes[] = {"true", "yes", "on", "1"};
+        static const char *const no[] = {"false", "no", "off", "0"};
+
+        for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+                if (strcasecmp(s, yes[i]) == 0) {
+                        *out = true;
                         return 0;
                 }
-                return -1;
-        }
-        if (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0) {
-                *out = true;
-                return 0;
-        }
-        if (strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0) {
-                *out = false;
-                return 0;
+                if (strcasecmp(s, no[i]) == 0) {
+                        *out = false;
+                        return 0;
+                }
         }
         return -1;
 }
@@ -90,12 +86,17 @@ static int trimmed_item(const char *b, const char *e, char *buf, size_t size)
         return 0;
 }
 
-int cfg_parse_port_list(const char *s, enum cst_config_dialect dialect, struct cst_port_set *set)
+int cfg_parse_port_list(const char *s, struct cst_port_set *set)
 {
         struct cst_port_set tmp;
         char item[32];
 
         memset(&tmp, 0, sizeof(tmp));
+        if (strcasecmp(s, "any") == 0) {
+                tmp.any = true;
+                *set = tmp;
+                return 0;
+        }
         for (;;) {
                 const char *comma = strchr(s, ',');
                 const char *end = comma ? comma : s + strlen(s);
@@ -103,7 +104,7 @@ int cfg_parse_port_list(const char *s, enum cst_config_dialect dialect, struct c
 
                 if (trimmed_item(s, end, item, sizeof(item)) != 0 || item[0] == '\0')
                         return -1;
-                if (cfg_parse_uint(item, dialect, 65535, &port) != 0)
+                if (cfg_parse_uint(item, 65535, &port) != 0)
                         return -1;
                 tmp.bits[port >> 3] |= (uint8_t)(1u << (port & 7));
                 if (!comma)

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include <constrictor/constrictor.h>
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 int cst_constrict_file(const char *in, const char *out, const struct cst_config *cfg,
                        const char *decision_log, struct cst_stats *st, char *err)

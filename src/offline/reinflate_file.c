@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <constrictor/constrictor.h>
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 #include "pipeline/pipeline_int.h"
 #include "reinflate/reinflate.h"

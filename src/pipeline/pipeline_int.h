@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <constrictor/constrictor.h>
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 #include "format/format.h"
 

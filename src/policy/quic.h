@@ -16,6 +16,8 @@
 
 #include "decode/quic_wire.h"
 #include "util/rd.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 struct quic_params {
         uint32_t short_keep; /* short_header_keep_packet_bytes */

@@ -19,6 +19,8 @@
 #include "decode/decode.h"
 #include "policy/flowtable.h"
 #include "util/rd.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 /* tls_record_event values of the decision log (SPEC 2.11). */
 enum tls_event {

@@ -25,6 +25,8 @@
 #include "decode/tls_wire.h"
 #include "policy/analyser.h"
 #include "policy/flowtable.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 #define TRK_WIN   16 /* record boundaries remembered per direction */
 #define TRK_CANDS 4  /* candidate headers remembered while unsynchronised */

@@ -17,6 +17,8 @@
 #include <constrictor/stats.h>
 
 #include "policy/analyser.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 enum vr_alias {
         /* KEEP_NO_CANDIDATE without tls_kept_no_candidate (early keep, unsynchronised) */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <constrictor/stats.h>
 #include "reinflate/csum_walk.h"
+#include "stats/stats_def.h" /* struct layout: private to the library */
 
 /* One's-complement sum of n bytes added to acc (not folded, not inverted). */
 uint64_t csum_partial(const uint8_t *b, size_t n, uint64_t acc);

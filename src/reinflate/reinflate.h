@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 #include <constrictor/constrictor.h>
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 /* Largest original length reinflate will pad to (SPEC 6.16). */
 #define REINFLATE_MAX_ORIGLEN 262144u

@@ -2,7 +2,7 @@
  * The stats counters, in the exact order and with the exact labels of the
  * offline tool's stats block (SPEC 2.10), then constrictor's additions.
  */
-#include "stats_int.h"
+#include "stats/stats_int.h"
 
 #define F(label, name)                                                                             \
         {                                                                                          \

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <constrictor/stats.h>
+#include "stats/stats_def.h"
 
 struct stats_field {
         const char *label; /* text label (SPEC 2.10), NULL = JSON only */

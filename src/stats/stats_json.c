@@ -5,7 +5,7 @@
  */
 #include <inttypes.h>
 #include <constrictor/constrictor.h>
-#include "stats_int.h"
+#include "stats/stats_int.h"
 
 static void print_fields(FILE *out, const struct cst_stats *st, const struct stats_field *f,
                          size_t n)

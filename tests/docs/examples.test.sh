@@ -82,4 +82,16 @@ opts=$(printf '%s\n' "$helps" | grep -o -- '--[a-z][a-z-]*' | sort -u)
 for o in $opts; do
 	printf '%s\n' "$page" | grep -q -- "$o\\b" && pass "man page documents $o" || fail "man page lacks $o"
 done
+# examples/ (the library's example programs): each is listed in
+# examples/README.md, and the README's install commands exist in the Makefile
+for c in "$CST_SRC"/examples/*.c; do
+	grep -q "\`$(basename "$c")\`" "$CST_SRC/examples/README.md" && pass "examples/README.md lists $(basename "$c")" ||
+		fail "examples/README.md does not list $(basename "$c")"
+done
+grep -q '^make install PREFIX=/usr DESTDIR=' "$CST_SRC/README.md" && pass "README shows make install" ||
+	fail "README lacks the make install line"
+grep -q '^install:' "$CST_SRC/Makefile" && pass "Makefile has install" || fail "Makefile lacks install"
+# the man page's configuration section describes the one grammar of every command
+printf '%s\n' "$page" | grep -q 'reads the same grammar and the same keys' &&
+	pass "man page: one configuration grammar" || fail "man page: configuration grammar"
 finish

@@ -27,6 +27,8 @@
 #include <unistd.h>
 
 #include <constrictor/constrictor.h>
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 #define FUZZ_MAX_INPUT (1u << 20)
 

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include <constrictor/constrictor.h>
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 #include "decode/decode.h"
 

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <constrictor/constrictor.h>
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 #include "check.h"
 
 static char tmpdir[1024];
@@ -116,13 +118,13 @@ static void test_value_messages(void)
         EXPECT_ERR("[quic]\nshort_header_keep_packet_bytes = 0\n",
                    "config line 2: invalid value for quic.short_header_keep_packet_bytes; "
                    "expected integer >= 1");
-        EXPECT_ERR("[quic]\nrequire_dcid_match = True\n",
+        EXPECT_ERR("[quic]\nrequire_dcid_match = truth\n",
                    "config line 2: invalid value for quic.require_dcid_match; expected true or "
                    "false");
-        EXPECT_ERR("[quic]\nrequire_dcid_match = 1\n",
+        EXPECT_ERR("[quic]\nrequire_dcid_match = 2\n",
                    "config line 2: invalid value for quic.require_dcid_match; expected true or "
                    "false");
-        EXPECT_ERR("[quic]\nallow_short_header_without_known_dcid = yes\n",
+        EXPECT_ERR("[quic]\nallow_short_header_without_known_dcid = y\n",
                    "config line 2: invalid value for quic.allow_short_header_without_known_dcid; "
                    "expected true or false");
         EXPECT_ERR("[reinflate]\nfill_byte = 256\n",
@@ -144,7 +146,7 @@ static void test_line_messages(void)
 {
         EXPECT_ERR("[general]\n[tls] x\n", "config line 2: invalid section header");
         EXPECT_ERR("[tls\n", "config line 1: invalid section header");
-        EXPECT_ERR("[TLS]\n", "config line 1: unknown config section: TLS");
+        EXPECT_ERR("[TLSX]\n", "config line 1: unknown config section: TLSX");
         EXPECT_ERR("\n\n[output]\n", "config line 3: unknown config section: output");
         EXPECT_ERR("[]\n", "config line 1: unknown config section: ");
         EXPECT_ERR("[general]\nmin_saved_bytes_per_packet\n",
@@ -159,12 +161,12 @@ static void test_line_messages(void)
         EXPECT_ERR("# c\n; c\nmin_saved_bytes_per_packet = 5\n",
                    "config line 3: key appears before any section");
         EXPECT_ERR("[tls]\nfoo = 1\n", "config line 2: unknown config key: tls.foo");
-        EXPECT_ERR("[general]\nMin_saved_bytes_per_packet = 1\n",
-                   "config line 2: unknown config key: general.Min_saved_bytes_per_packet");
+        EXPECT_ERR("[general]\nMin_saved_bytes_per_packets = 1\n",
+                   "config line 2: unknown config key: general.Min_saved_bytes_per_packets");
         EXPECT_ERR("[quic]\nmin_saved_bytes_per_packet = 1\n",
                    "config line 2: unknown config key: quic.min_saved_bytes_per_packet");
-        /* A BOM is not stripped. */
-        EXPECT_ERR("\xEF\xBB\xBF[general]\n", "config line 1: expected key = value");
+        /* A BOM is skipped at the start of the file only. */
+        EXPECT_ERR("\n\xEF\xBB\xBF[general]\n", "config line 2: expected key = value");
         /* The first error wins. */
         EXPECT_ERR("[general]\nbad\n[nope]\n", "config line 2: expected key = value");
         /* Comments anywhere, sections and keys repeat, last assignment wins, CRLF. */
@@ -295,7 +297,7 @@ static void test_constrictor_keys(void)
         CHECK_EQ_U(cfg.flow_idle_timeout_sec, 0);
         EXPECT_ERR("[general]\nmax_flows = 0\n",
                    "config line 2: invalid value for general.max_flows; expected integer >= 1");
-        EXPECT_ERR("[tls]\nenabled = yes\n",
+        EXPECT_ERR("[tls]\nenabled = yess\n",
                    "config line 2: invalid value for tls.enabled; expected true or false");
         EXPECT_ERR("[capture]\nbackend = pcap\n",
                    "config line 2: invalid value for capture.backend; expected recvmsg or "
@@ -306,7 +308,7 @@ static void test_constrictor_keys(void)
         EXPECT_ERR("[capture]\ndefault_snaplen = 0\n",
                    "config line 2: invalid value for capture.default_snaplen; expected integer "
                    ">= 1");
-        EXPECT_ERR("[stats]\nenabled = 0\n",
+        EXPECT_ERR("[stats]\nenabled = -1\n",
                    "config line 2: invalid value for stats.enabled; expected true or false");
         EXPECT_OK("[capture]\nbackend = recvmsg\ninterface = abcdefghijklmno\nmax_packets = "
                   "0x10\nduration_sec = 5\npromiscuous = true\n[stats]\nenabled = false\n");
@@ -430,14 +432,15 @@ static void test_live_dialect(void)
         EXPECT_LIVE_OK("[capture]\ninterface =\n");
         CHECK_STR(cfg.interface, "");
         EXPECT_LIVE_ERR("[capture]\nbackend = afxdp\n", "2: unknown capture.backend value");
-        EXPECT_LIVE_ERR("[capture]\nmax_packets = 0x10\n",
+        EXPECT_LIVE_ERR("[capture]\nmax_packets = 0x\n",
                         "2: invalid value for capture.max_packets; expected integer >= 0");
         EXPECT_LIVE_ERR("[capture]\nmax_packets = +1\n",
                         "2: invalid value for capture.max_packets; expected integer >= 0");
-        EXPECT_LIVE_ERR("[quic]\nrequire_dcid_match = yes\n",
+        EXPECT_LIVE_ERR("[quic]\nrequire_dcid_match = yes please\n",
                         "2: invalid value for quic.require_dcid_match; expected true or false");
-        EXPECT_LIVE_ERR("[tls]\nports =\n",
+        EXPECT_LIVE_ERR("[tls]\nports = 443,,8443\n",
                         "2: invalid value for tls.ports; expected comma-separated ports 0..65535");
+        EXPECT_LIVE_ERR("[tls]\nports =\n", "2: expected non-empty key and value");
         EXPECT_LIVE_ERR("[tls]\nbogus = 1\n", "2: unknown config key: tls.bogus");
         EXPECT_LIVE_ERR("[bogus]\n", "1: unknown config section: bogus");
         EXPECT_LIVE_ERR("x = 1\n", "1: key appears before any section");
@@ -497,6 +500,178 @@ static void test_golden_configs(void)
         }
 }
 
+/*
+ * One grammar (issue 16): what either old dialect accepted loads in both,
+ * with the same values.
+ */
+static void test_one_grammar(void)
+{
+        static const char *const texts[] = {
+            /* the live recorder's forms */
+            "\xEF\xBB\xBF[TLS]\nEnabled = TRUE\nApp_Data_Keep_Record_Bytes = 9 ; note\n"
+            "[Quic]\nrequire_dcid_match = 0\nallow_short_header_without_known_dcid = 1\n"
+            "[capture]\noutput = a;b#c.pcap # note\ninterface =\n",
+            /* the offline tool's forms */
+            "[tls]\nenabled = true;x\napp_data_keep_record_bytes = 0x9#note\n[quic]\n"
+            "require_dcid_match = false ; x\nallow_short_header_without_known_dcid = yes\n"
+            "[capture]\noutput = a;b#c.pcap # note\n",
+        };
+        for (unsigned d = 0; d < 2; d++) {
+                for (unsigned i = 0; i < 2; i++) {
+                        char err[CST_ERRBUF];
+                        CHECK(load_text(&cfg, texts[i], (enum cst_config_dialect)d, err) == 0);
+                        CHECK_STR(err, "");
+                        CHECK(cfg.tls_enabled);
+                        CHECK_EQ_U(cfg.app_data_keep_record_bytes, 9);
+                        CHECK(!cfg.require_dcid_match && cfg.allow_short_header_without_known_dcid);
+                        CHECK_STR(cfg.output, "a;b#c.pcap");
+                }
+        }
+        /* Booleans: every spelling, any case. */
+        {
+                static const char *const yes[] = {"true", "TRUE", "Yes", "on", "1"};
+                static const char *const no[] = {"false", "False", "NO", "off", "0"};
+                for (unsigned i = 0; i < 5; i++) {
+                        char text[128], err[CST_ERRBUF];
+                        snprintf(text, sizeof(text), "[quic]\nrequire_dcid_match = %s\n", no[i]);
+                        CHECK(load_text(&cfg, text, CST_DIALECT_OFFLINE, err) == 0);
+                        CHECK(!cfg.require_dcid_match);
+                        snprintf(text, sizeof(text), "[capture]\npromiscuous = %s\n", yes[i]);
+                        CHECK(load_text(&cfg, text, CST_DIALECT_LIVE, err) == 0);
+                        CHECK(cfg.promiscuous);
+                }
+        }
+        /* Both readings invalid: the SPEC 2.2 message. */
+        EXPECT_ERR("[tls]\nports = 44x3;1\n",
+                   "config line 2: invalid value for tls.ports; expected comma-separated ports "
+                   "0..65535");
+        EXPECT_ERR("[tls];x\nfoo\n", "config line 2: expected key = value");
+        EXPECT_OK("[tls];x\n");
+        /* "any" restores every port. */
+        EXPECT_OK("[tls]\nports = 443\nports = any\n");
+        CHECK(cfg.tls_ports.any);
+}
+
+/* Every shipped example loads in both dialects (where --config is accepted). */
+static void test_shipped_examples(void)
+{
+        static const char *const names[] = {"capture.ini", "constrict.ini", "reinflate.ini"};
+        char dir[1024], path[1200], err[CST_ERRBUF];
+        const char *slash;
+
+        /* __FILE__ is tests/unit/test_config.c of the source tree. */
+        snprintf(dir, sizeof(dir), "%s", __FILE__);
+        slash = strstr(dir, "/tests/unit/");
+        if (!slash) {
+                printf("source tree not found from %s: examples not checked\n", __FILE__);
+                CHECK(0);
+                return;
+        }
+        dir[slash - dir] = '\0';
+        for (unsigned i = 0; i < 3; i++) {
+                snprintf(path, sizeof(path), "%s/docs/examples/%s", dir, names[i]);
+                for (unsigned d = 0; d < 2; d++) {
+                        cst_config_defaults(&cfg);
+                        err[0] = '\0';
+                        CHECK(cst_config_load(&cfg, path, (enum cst_config_dialect)d, err) == 0);
+                        CHECK_STR(err, "");
+                }
+        }
+        snprintf(path, sizeof(path), "%s/docs/examples/constrict.ini", dir);
+        CHECK(cst_config_load(&cfg, path, CST_DIALECT_LIVE, err) == 0);
+        CHECK_EQ_U(cfg.fill_byte, 0xAB);
+}
+
+/* The by-name API: set, typed get, typed errors naming the key. */
+static void test_by_name(void)
+{
+        struct cst_config *c = cst_config_new(), *live = cst_config_new_live(), *copy;
+        char err[CST_ERRBUF], text[256];
+        uint64_t u = 0;
+        bool b = false;
+
+        CHECK(c && live);
+        CHECK(cst_config_set(c, "tls.app_data_keep_record_bytes", "0x10", err) == CST_OK);
+        CHECK(cst_config_get_uint(c, "tls.app_data_keep_record_bytes", &u, err) == CST_OK);
+        CHECK_EQ_U(u, 16);
+        CHECK(cst_config_set(c, "TLS.App_Data_Keep_Record_Bytes", "8", err) == CST_OK);
+        CHECK_EQ_U(c->app_data_keep_record_bytes, 8);
+        CHECK(cst_config_set(c, "tls.app_data_keep_record_bytes", "4", err) == CST_EVALUE);
+        CHECK_STR(err, "invalid value for tls.app_data_keep_record_bytes; expected integer >= 5");
+        CHECK_EQ_U(c->app_data_keep_record_bytes, 8);
+        CHECK(cst_config_set(c, "tls.app_data_keep_record_bytes", "", err) == CST_EVALUE);
+        CHECK(cst_config_set(c, "tls.foo", "1", err) == CST_EKEY);
+        CHECK_STR(err, "unknown config key: tls.foo");
+        CHECK(cst_config_set(c, "nodot", "1", err) == CST_EKEY);
+        CHECK_STR(err, "unknown config key: nodot");
+        CHECK(cst_config_get_uint(c, "tls.ports", &u, err) == CST_ETYPE);
+        CHECK_STR(err, "config key tls.ports holds a port list, not an integer");
+        CHECK(cst_config_get_bool(c, "general.max_flows", &b, err) == CST_ETYPE);
+        CHECK_STR(err, "config key general.max_flows holds an integer, not a boolean");
+        CHECK(cst_config_set_bool(c, "general.max_flows", true, err) == CST_ETYPE);
+        CHECK(cst_config_set_uint(c, "quic.enabled", 1, err) == CST_ETYPE);
+        CHECK(cst_config_set_uint(c, "capture.max_packets", 18446744073709551615ull, err) ==
+              CST_OK);
+        CHECK_EQ_U(c->max_packets, 18446744073709551615ull);
+        CHECK(cst_config_set_uint(c, "capture.default_snaplen", 4294967296ull, err) == CST_EVALUE);
+        CHECK_STR(err, "invalid value for capture.default_snaplen; expected integer >= 1");
+        CHECK(cst_config_set_bool(c, "quic.require_dcid_match", false, err) == CST_OK);
+        CHECK(cst_config_get_bool(c, "quic.require_dcid_match", &b, err) == CST_OK && !b);
+
+        /* Strings: the INI text that sets the value back. */
+        CHECK(cst_config_get_string(live, "tls.ports", text, sizeof(text), err) == CST_OK);
+        CHECK_STR(text, "443,8443");
+        CHECK(cst_config_get_string(c, "tls.ports", text, sizeof(text), err) == CST_OK);
+        CHECK_STR(text, "any");
+        CHECK(cst_config_get_string(c, "reinflate.fill_byte", text, sizeof(text), err) == CST_OK);
+        CHECK_STR(text, "0xAB");
+        CHECK(cst_config_get_uint(c, "reinflate.fill_byte", &u, err) == CST_OK);
+        CHECK_EQ_U(u, 0xAB);
+        CHECK(cst_config_set(c, "reinflate.fill_byte", "random", err) == CST_OK);
+        CHECK(cst_config_get_uint(c, "reinflate.fill_byte", &u, err) == CST_ETYPE);
+        CHECK(cst_config_get_string(c, "tls.app_data_continuation_policy", text, sizeof(text),
+                                    err) == CST_OK);
+        CHECK_STR(text, "final_only");
+        CHECK(cst_config_get_string(live, "capture.output", text, 4, err) == CST_EVALUE);
+        CHECK(cst_config_get_string(live, "capture.output", text, sizeof(text), err) == CST_OK);
+        CHECK_STR(text, "output.pcap");
+        CHECK(cst_config_port_in(live, "tls.ports", 8443) == 1);
+        CHECK(cst_config_port_in(live, "tls.ports", 80) == 0);
+        CHECK(cst_config_port_in(c, "quic.ports", 80) == 1);
+
+        /* Policy through the name: track turns keep_encrypted_handshake on. */
+        CHECK(cst_config_set(c, "tls.app_data_continuation_policy", "track", err) == CST_OK);
+        CHECK(cst_config_policy(c) == CST_TLS_TRACK);
+        CHECK(c->keep_encrypted_handshake);
+
+        /* Every key: a type, and its text sets the same value again. */
+        CHECK(cst_config_key_count() > 30);
+        CHECK(cst_config_key_name(cst_config_key_count()) == NULL);
+        CHECK(cst_config_key_type("tls.nope") == 0);
+        copy = cst_config_copy(live);
+        CHECK(copy != NULL);
+        for (size_t i = 0; i < cst_config_key_count(); i++) {
+                const char *name = cst_config_key_name(i);
+                char again[256];
+                CHECK(cst_config_key_type(name) != 0);
+                CHECK(cst_config_get_string(live, name, text, sizeof(text), err) == CST_OK);
+                CHECK(cst_config_set(copy, name, text, err) == CST_OK);
+                CHECK(cst_config_get_string(copy, name, again, sizeof(again), err) == CST_OK);
+                CHECK_STR(again, text);
+        }
+        /* ... and the copy then equals the original, except for the "was set" marks. */
+        copy->keep_encrypted_handshake_set = live->keep_encrypted_handshake_set;
+        copy->seed_set = live->seed_set;
+        CHECK(memcmp(copy, live, sizeof(*live)) == 0);
+        cst_config_free(copy);
+        cst_config_free(live);
+        cst_config_free(c);
+        cst_config_free(NULL);
+        CHECK_STR(cst_strerror(CST_EKEY), "unknown configuration key or counter name");
+        CHECK_STR(cst_strerror(CST_ETYPE), "configuration key has another type");
+        CHECK_STR(cst_strerror(12345), "unknown status code");
+}
+
 int main(void)
 {
         const char *tmp = getenv("CST_TMP");
@@ -518,5 +693,8 @@ int main(void)
         test_live_dialect();
         test_failed_load_keeps_config();
         test_golden_configs();
+        test_one_grammar();
+        test_shipped_examples();
+        test_by_name();
         return check_summary("test_config");
 }

@@ -5,6 +5,8 @@
  * exact error messages.
  */
 #include "check.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 #include "flow_build.h"
 
 #include <sys/stat.h>

@@ -16,6 +16,8 @@
 
 #include "check.h"
 #include <constrictor/constrictor.h>
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 struct capture {
         struct cst_packet *p;

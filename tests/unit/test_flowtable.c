@@ -7,6 +7,8 @@
 #include "policy/flowtable.h"
 
 #include <constrictor/constrictor.h>
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 static uint64_t key_of(uint32_t i, struct flow_key *k, unsigned *dir)
 {

@@ -2,6 +2,8 @@
 #include <fcntl.h>
 
 #include <constrictor/constrictor.h>
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 
 #include "check.h"
 #include "test_pcap_util.h"

@@ -12,6 +12,8 @@
 #include <constrictor/constrictor.h>
 
 #include "check.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 #include "test_pcap_util.h"
 
 #define NPKT 5

@@ -5,6 +5,8 @@
  * fix, compat mode shows the old count).
  */
 #include "check.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 #include "flow_build.h"
 #include "policy/quic.h"
 

@@ -4,6 +4,8 @@
  * something to say, and the JSON object.
  */
 #include <constrictor/constrictor.h>
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 #include "check.h"
 
 /* SPEC 2.10 labels between "input format" and the policy line. */
@@ -256,11 +258,79 @@ static void test_json(void)
         free(buf);
 }
 
+/* Counters by name and through the iterator (the ABI-stable way to read them). */
+static void test_by_name(void)
+{
+        struct cst_stats *st = cst_stats_new(), *copy;
+        const char *name;
+        uint64_t v = 99, seen = 0;
+        size_t pos = 0, n = 0;
+        char *json;
+
+        CHECK(st != NULL);
+        st->tls_truncated = 7;
+        st->quic_migrations_adopted = 3;
+        st->input_linktype = 113;
+        st->kernel_drops = 5;
+        CHECK(cst_stats_get(st, "tls_truncated", &v) == CST_OK);
+        CHECK_EQ_U(v, 7);
+        CHECK(cst_stats_get(st, "tls.truncated", &v) == CST_OK);
+        CHECK_EQ_U(v, 7);
+        CHECK(cst_stats_get(st, "quic_migrations_adopted", &v) == CST_OK);
+        CHECK_EQ_U(v, 3);
+        CHECK(cst_stats_get(st, "input_linktype", &v) == CST_OK);
+        CHECK_EQ_U(v, 113);
+        v = 99;
+        CHECK(cst_stats_get(st, "tls_truncate", &v) == CST_EKEY);
+        CHECK(cst_stats_get(st, "tls_truncated_", &v) == CST_EKEY);
+        CHECK(cst_stats_get(st, "", &v) == CST_EKEY);
+        CHECK_EQ_U(v, 99);
+
+        /* The iterator yields every counter once, in the JSON order, with its value. */
+        json = NULL;
+        {
+                size_t len = 0;
+                FILE *f = open_memstream(&json, &len);
+                cst_stats_print_json(f, st);
+                fclose(f);
+        }
+        st->snaplen_capped_packets = 11;
+        st->reason_packets[CST_R_KEEP_MIN_SAVINGS] = 13;
+        while (cst_stats_next(st, &pos, &name, &v)) {
+                char key[128];
+                uint64_t again = 0;
+                /* the 71 counters of the stats output first, as in the JSON object */
+                snprintf(key, sizeof(key), "\"%s\":%llu", name, (unsigned long long)v);
+                CHECK((strstr(json, key) != NULL) == (n < 71));
+                CHECK(cst_stats_get(st, name, &again) == CST_OK && again == v);
+                seen += v;
+                n++;
+        }
+        free(json);
+        CHECK_EQ_U(n, cst_stats_count());
+        CHECK_EQ_U(n, 71 + 2 + CST_R_COUNT);
+        CHECK_EQ_U(seen, 7 + 3 + 5 + 11 + 13);
+        CHECK(cst_stats_get(st, "keep.min_savings", &v) == CST_OK);
+        CHECK_EQ_U(v, 13);
+        CHECK(cst_stats_get(st, "snaplen_capped_packets", &v) == CST_OK);
+        CHECK_EQ_U(v, 11);
+        CHECK(cst_stats_next(st, &pos, &name, &v) == 0);
+
+        copy = cst_stats_copy(st);
+        CHECK(copy && cst_stats_get(copy, "kernel_drops", &v) == CST_OK && v == 5);
+        cst_stats_reset(st);
+        CHECK(cst_stats_get(st, "tls_truncated", &v) == CST_OK && v == 0);
+        cst_stats_free(copy);
+        cst_stats_free(st);
+        cst_stats_free(NULL);
+}
+
 int main(void)
 {
         test_zero_blocks();
         test_values_and_warnings();
         test_additions();
         test_json();
+        test_by_name();
         return check_summary("test_stats");
 }

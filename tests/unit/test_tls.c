@@ -6,6 +6,8 @@
  * fixes of SPEC 6 items 1 and 4 (compat mode shows the old behaviour).
  */
 #include "check.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 #include "flow_build.h"
 
 static const enum cst_tls_policy POLICIES[3] = {CST_TLS_FINAL_ONLY, CST_TLS_STREAM, CST_TLS_BULK};

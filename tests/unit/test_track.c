@@ -7,6 +7,8 @@
  * independent needed-bytes oracle (track_build.h).
  */
 #include "check.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 #include "track_build.h"
 
 static struct tstream S, C;

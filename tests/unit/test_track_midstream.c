@@ -7,6 +7,8 @@
  * direction with few records is cut once its peer proves the connection.
  */
 #include "check.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 #include "track_build.h"
 
 #define SEG 1448u

@@ -10,6 +10,8 @@
  * kept whole (keep.quic_not_proven), tried at most QL_PROOF_TRIES times.
  */
 #include "check.h"
+#include "config/config_def.h" /* struct layouts: private to the library */
+#include "stats/stats_def.h"
 #include "flow_build.h"
 #include "policy/track.h"
 #include "quic_seal.h"

@@ -1,0 +1,79 @@
+/*
+ * Private: the layout of struct cst_config.  Public headers keep the type
+ * opaque (programs use the by-name API of config.h), so a new key changes
+ * nothing outside the library; the library, its tests and the benchmarks
+ * read the fields directly through this header.
+ */
+#ifndef CST_CONFIG_DEF_H
+#define CST_CONFIG_DEF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <constrictor/config.h>
+
+#define CST_PORT_BITMAP_BYTES 8192 /* one bit per TCP/UDP port */
+
+struct cst_port_set {
+        bool any; /* no list configured: every port is analysed */
+        uint8_t bits[CST_PORT_BITMAP_BYTES];
+};
+
+static inline bool cst_port_in(const struct cst_port_set *s, uint16_t port)
+{
+        return s->any || (s->bits[port >> 3] >> (port & 7)) & 1u;
+}
+
+struct cst_config {
+        /* [general] */
+        uint32_t min_saved_bytes_per_packet;
+        uint32_t max_flows;             /* flow table cap */
+        uint32_t flow_idle_timeout_sec; /* by packet time; 0 = never */
+
+        /* [tls] */
+        bool tls_enabled;
+        struct cst_port_set tls_ports;
+        uint32_t app_data_keep_record_bytes;       /* KR, >= 5 */
+        uint32_t app_data_continuation_keep_bytes; /* KC */
+        enum cst_tls_policy tls_policy;
+        bool keep_encrypted_handshake;
+        bool keep_encrypted_handshake_set; /* named in a config file: `track` keeps the choice */
+
+        /* [quic] */
+        bool quic_enabled;
+        struct cst_port_set quic_ports;
+        uint32_t short_header_keep_packet_bytes;
+        bool require_dcid_match;
+        bool allow_short_header_without_known_dcid;
+        bool learn_all_long_headers;
+        /* a QUIC flow is cut only once its client Initial is proven (RFC 9001
+         * §5.2 keys of its DCID, issue 17 item 5); default: true under
+         * `track`, false for the compatible policies unless named in a file */
+        bool quic_require_initial_proof;
+        bool quic_require_initial_proof_set;
+
+        /* [reinflate] */
+        bool fill_random;
+        uint8_t fill_byte;
+        bool seed_set;
+        uint64_t seed;
+        bool checksum_recompute;
+
+        /* [capture] (live) */
+        enum cst_backend backend;
+        char interface[64];
+        char output[4096];
+        bool promiscuous;
+        uint32_t default_snaplen;
+        uint32_t max_capture_len;
+        uint64_t max_packets;
+        uint64_t duration_sec;
+        uint32_t ring_block_size;
+        uint32_t ring_block_count;
+        uint32_t ring_frame_size;
+        uint32_t block_timeout_ms;
+
+        /* [stats] */
+        bool stats_enabled;
+};
+
+#endif
