@@ -662,6 +662,7 @@ static void test_by_name(void)
         /* ... and the copy then equals the original, except for the "was set" marks. */
         copy->keep_encrypted_handshake_set = live->keep_encrypted_handshake_set;
         copy->seed_set = live->seed_set;
+        copy->quic_require_initial_proof_set = live->quic_require_initial_proof_set;
         CHECK(memcmp(copy, live, sizeof(*live)) == 0);
         cst_config_free(copy);
         cst_config_free(live);
