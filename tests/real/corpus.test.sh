@@ -116,7 +116,7 @@ for b in bad:
     print("FAIL: %s %s: %s" % (n, pol, b))
 sys.exit(len(bad))
 PY
-		FAILS=$((FAILS + $?))
+		FAILS=$((FAILS + $?)); counted 1
 	done
 done
 finish
