@@ -55,7 +55,9 @@ static bool run(const char *in_path, const struct cst_config *cfg, struct blob *
 {
         struct blob in;
         CHECK(load(in_path, &in) == 0);
-        if (in.len < 24 || (ld_le32(in.p) != 0xA1B2C3D4u && ld_le32(in.p) != 0xA1B23C4Du)) {
+        struct rd magic = rd_init(in.p, in.len);
+        uint32_t m = rd_le32(&magic);
+        if (magic.err || (m != 0xA1B2C3D4u && m != 0xA1B23C4Du)) {
                 free(in.p);
                 return false;
         }
@@ -70,18 +72,23 @@ static bool run(const char *in_path, const struct cst_config *cfg, struct blob *
         for (uint64_t i = 0; rd_left(&rd) >= 16; i++) {
                 const uint8_t *hdr = rd_ptr(&rd, 16);
                 struct cst_packet pkt = {0};
-                pkt.caplen = ld_le32(hdr + 8);
-                pkt.origlen = ld_le32(hdr + 12);
+                struct rd h = rd_init(hdr, hdr ? 16 : 0);
+                rd_skip(&h, 8);
+                pkt.caplen = rd_le32(&h);
+                pkt.origlen = rd_le32(&h);
                 pkt.data = rd_ptr(&rd, pkt.caplen);
                 pkt.linktype = linktype;
                 CHECK(pkt.data != NULL);
+                if (!pkt.data)
+                        break;
                 const uint8_t *o;
                 uint32_t olen;
                 CHECK(reinflate_packet(&r, &pkt, i, &o, &olen, st, err) == CST_OK);
-                uint8_t h[16];
-                memcpy(h, hdr, 16);
-                st_le32(h + 8, olen);
-                put(out, h, 16);
+                uint8_t hb[16];
+                memcpy(hb, hdr, 16);
+                for (int b = 0; b < 4; b++)
+                        hb[8 + b] = (uint8_t)(olen >> (8 * b));
+                put(out, hb, 16);
                 put(out, o, olen);
                 st->total_packets++;
         }
