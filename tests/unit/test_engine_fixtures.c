@@ -5,6 +5,8 @@
  * reasons, its stats lines (those the engine keeps) and, where the case has a
  * golden output, the bytes of a classic PCAP file re-assembled from the
  * input's own records cut to each verdict, compared with the golden file.
+ * The exit code and the reader's own counters ("input ...", "pcapng ...")
+ * belong to the file pipeline: golden.constrict checks those.
  *
  * What the table cannot say stays here: the PCAPNG fixture in compatibility
  * mode (the old tool's numbers exactly, SPEC 4) beside constrictor's fixes
