@@ -11,8 +11,7 @@ Reads the ```arrows block of SOURCE_DIR/ARCHITECTURE.md, then checks
      an allowed arrow (cli calls only cst_ functions of the library), and no
      `never a/f -> b/g` call exists.
 Call violations listed in tests/arch/known ("a/f -> b/g  why") are reported
-as KNOWN, not failed, until they are gone (then the stale line fails, so the
-list only shrinks).
+as KNOWN, not failed; a line whose call is gone is reported so it is removed.
 Prints "ok ...", "FAIL ...", "KNOWN ..." and "SKIP ..." lines.
 """
 import os
@@ -206,8 +205,8 @@ for a, b in never:
         bad += violation(a, b, "%s/%s calls %s of %s/%s: ARCHITECTURE.md says never"
                          % (a + (sym,) + b))
 for k in sorted(set(known) - seen_known):
-    bad += 1
-    say("FAIL", "%s/%s -> %s/%s is gone: remove its line from tests/arch/known" % (k[0] + k[1]))
+    # not a failure: the branch that removes it may land before or after this list is edited
+    say("SKIP", "%s/%s -> %s/%s is gone: remove its line from tests/arch/known" % (k[0] + k[1]))
 say("ok" if not bad else "FAIL",
     "%d calls between %d objects checked against the arrows (%d not allowed)"
     % (len(calls), len(objs), bad))
