@@ -1,10 +1,10 @@
 /*
  * capture_run — the capture loop and its stats texts.
  *
- * Per packet (SPEC 3.2): base = min(caplen, origlen, default_snaplen,
- * max_capture_len); the engine's keep length P gives out = min(base, P),
- * and a cut that saves less than min_saved_bytes_per_packet against base
- * is undone.  The record keeps orig_len = max(origlen, out).
+ * Per packet (SPEC 3.2) the engine settles the kept length, the snaplen
+ * cap min(default_snaplen, max_capture_len) included
+ * (cst_engine_set_snaplen_cap); the loop writes what it says, and reads the
+ * per-reason counters from the engine's stats at the end.
  *
  * Before each receive the loop checks the signal flag, max_packets (counted
  * on written packets) and duration_sec (monotonic clock), as the AFPacket
@@ -50,33 +50,14 @@ static uint64_t mono_ns(void)
         return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static uint32_t min_u32(uint32_t a, uint32_t b)
+/* The verdict counters the stats texts print, as the engine counted them. */
+static void read_engine_counters(cst_engine *eng, struct capture_result *res)
 {
-        return a < b ? a : b;
-}
-
-/* SPEC 3.2: the snaplen pair bounds every packet before the policy's cut `v`. */
-static uint32_t live_keep(const struct cst_config *cfg, const struct cst_verdict *v,
-                          const struct cst_packet *pkt, struct capture_result *res)
-{
-        uint32_t cap = min_u32(cfg->default_snaplen, cfg->max_capture_len);
-        uint32_t base = min_u32(min_u32(pkt->caplen, pkt->origlen), cap);
-        uint32_t out = min_u32(v->keep_len, base);
-        unsigned reason = v->reason;
-        if (out < base && base - out < cfg->min_saved_bytes_per_packet) {
-                out = base;
-                if (reason == CST_R_TRUNCATE_QUIC_SHORT_HEADER)
-                        res->quic_short_kept++;
-                reason = CST_R_KEEP_MIN_SAVINGS;
-        }
-        if (out == base && base < pkt->caplen) {
-                res->cut_by_snaplen++;
-                if (v->keep_len >= base)
-                        reason = CST_R_TRUNCATE_SNAPLEN;
-        }
-        if (reason < CST_R_COUNT)
-                res->reasons[reason]++;
-        return out;
+        const struct cst_stats *st = cst_engine_stats(eng);
+        for (unsigned r = 0; r < CST_R_COUNT; r++)
+                res->reasons[r] = st->reason_packets[r];
+        res->cut_by_snaplen = st->snaplen_capped_packets;
+        res->quic_short_kept = st->quic_short_kept_snaplen;
 }
 
 static void print_text_line(const struct cst_packet *pkt, uint32_t keep)
@@ -93,13 +74,13 @@ static void print_text_line(const struct cst_packet *pkt, uint32_t keep)
 }
 
 /* Decide the batch in one engine call, then write it; a -W file limit stops the run. */
-static int handle_batch(const struct capture_job *job, cst_dumper *dump, cst_engine *eng,
-                        const struct cst_packet *pkts, int n, struct capture_result *res, char *err)
+static int handle_batch(cst_dumper *dump, cst_engine *eng, const struct cst_packet *pkts, int n,
+                        struct capture_result *res, char *err)
 {
         struct cst_verdict v[RUN_BATCH];
         cst_engine_process_batch(eng, pkts, (unsigned)n, v);
         for (int i = 0; i < n; i++) {
-                uint32_t keep = live_keep(&job->cfg, &v[i], &pkts[i], res);
+                uint32_t keep = v[i].keep_len;
                 res->packets_total++;
                 res->bytes_input += pkts[i].caplen;
                 if (dump) {
@@ -161,6 +142,10 @@ int capture_run(const struct capture_job *job, cst_capture *cap, cst_dumper *dum
         struct cst_packet pkts[RUN_BATCH]; /* 16 KiB of views, no copies */
         uint64_t start = mono_ns(), last_flush = start;
         int rc = CST_OK;
+        uint32_t snap = job->cfg.default_snaplen < job->cfg.max_capture_len
+                            ? job->cfg.default_snaplen
+                            : job->cfg.max_capture_len;
+        cst_engine_set_snaplen_cap(eng, snap);
         while ((res->stop = check_limits(job, res, start)) == STOP_NONE) {
                 int n = cst_capture_next_batch(cap, pkts, batch_room(job, res), wait_ms(job, start),
                                                err);
@@ -168,7 +153,7 @@ int capture_run(const struct capture_job *job, cst_capture *cap, cst_dumper *dum
                         res->stop = STOP_END_OF_INPUT;
                         break;
                 }
-                if (n < 0 || handle_batch(job, dump, eng, pkts, n, res, err) < 0) {
+                if (n < 0 || handle_batch(dump, eng, pkts, n, res, err) < 0) {
                         rc = CST_EFATAL;
                         break;
                 }
@@ -186,6 +171,7 @@ int capture_run(const struct capture_job *job, cst_capture *cap, cst_dumper *dum
                 if (res->stop != STOP_NONE)
                         break;
         }
+        read_engine_counters(eng, res);
         cst_capture_release(cap);
         char kerr[CST_ERRBUF];
         cst_capture_stats(cap, &res->ks, kerr);

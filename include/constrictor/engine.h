@@ -88,6 +88,17 @@ int cst_engine_decision_log_error(cst_engine *eng, char *err);
 struct cst_stats *cst_engine_stats(cst_engine *eng);
 
 /*
+ * Live capture (SPEC 3.2): every packet is first bounded by
+ * base = min(caplen, origlen, cap), then by the policy's cut; a cut that
+ * saves less than min_saved_bytes_per_packet against base is undone, and a
+ * packet ending at base below its caplen is counted (snaplen_capped_packets)
+ * with reason CST_R_TRUNCATE_SNAPLEN when the policy kept more.  `capture`
+ * sets cap = min(default_snaplen, max_capture_len); 0 (the default, and
+ * what `constrict` uses) means no cap.
+ */
+void cst_engine_set_snaplen_cap(cst_engine *eng, uint32_t cap);
+
+/*
  * Compatibility mode (default off): true reproduces the offline tool's
  * defects that constrictor fixes (docs/compatibility.md): TSO frames
  * malformed, TLS record headers not sanity-checked, a malformed record leaves

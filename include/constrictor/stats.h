@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdbool.h>
 
+/* Room for every enum cst_reason (CST_R_COUNT <= this, checked by the engine). */
+#define CST_STATS_REASON_SLOTS 32
+
 struct cst_stats {
         /* input description */
         bool input_pcapng;
@@ -96,6 +99,16 @@ struct cst_stats {
         uint64_t tls_encrypted_handshake_bytes_kept; /* TLS 1.3 flight kept beyond KR */
         uint64_t quic_version_negotiation;
         uint64_t quic_migrations_adopted;
+
+        /*
+         * The settled verdicts (engine): packets per final reason (index:
+         * enum cst_reason of <constrictor/engine.h>), and the SPEC 3.2
+         * snaplen cap that `capture` sets (cst_engine_set_snaplen_cap).
+         * Not part of the stats text.
+         */
+        uint64_t reason_packets[CST_STATS_REASON_SLOTS];
+        uint64_t snaplen_capped_packets;  /* kept length = the cap, below caplen */
+        uint64_t quic_short_kept_snaplen; /* QUIC short-header cut undone against the cap */
 };
 
 enum cst_stats_mode {

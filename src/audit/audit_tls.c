@@ -23,7 +23,7 @@
 /* A header as written by a real stack: the check used to find sync. */
 static bool strict_header(const uint8_t h[5])
 {
-        uint16_t len = ld_be16(h + 3);
+        uint16_t len = (uint16_t)(h[3] << 8 | h[4]);
         return h[0] >= TLS_CCS && h[0] <= TLS_APPDATA && h[1] == 3 && h[2] >= 1 && h[2] <= 4 &&
                len >= 1 && len <= TLS_MAX_RECORD;
 }
@@ -32,7 +32,7 @@ static bool strict_header(const uint8_t h[5])
 static bool chained_header(const uint8_t h[5])
 {
         return h[0] >= TLS_CCS && h[0] <= TLS_HEARTBEAT && h[1] == 3 && h[2] <= 4 &&
-               ld_be16(h + 3) <= TLS_MAX_RECORD;
+               (uint16_t)(h[3] << 8 | h[4]) <= TLS_MAX_RECORD;
 }
 
 /* True when q is the first missing byte after present data. */
@@ -55,7 +55,7 @@ static bool chain_at(struct aud_stream *s, uint64_t p, bool appdata_only, bool e
                         return false;
                 if (count + 1 >= CHAIN_CONFIRMING)
                         return true;
-                q += 5u + ld_be16(h + 3);
+                q += 5u + (uint16_t)(h[3] << 8 | h[4]);
         }
 }
 
@@ -117,7 +117,7 @@ static int mark_partial_header(struct aud_stream *s, uint64_t pos, struct aud_iv
 
 static int emit_record(const uint8_t h[5], uint64_t pos, uint32_t kr, struct aud_ivals *out)
 {
-        uint64_t total = 5u + ld_be16(h + 3);
+        uint64_t total = 5u + (uint16_t)(h[3] << 8 | h[4]);
         int rc = ivals_add(out, pos, pos + 5, CST_AC_TLS_RECORD_HEADER);
         if (rc)
                 return rc;
@@ -159,7 +159,7 @@ int tls_stream_parse(struct aud_stream *s, uint32_t keep_record_bytes, struct au
                                 st->have_appdata = true;
                                 st->first_appdata = pos;
                         }
-                        pos += 5u + ld_be16(h + 3);
+                        pos += 5u + (uint16_t)(h[3] << 8 | h[4]);
                 }
                 if (rc)
                         return rc;

@@ -46,7 +46,8 @@ static uint8_t *first_handshake_message(struct aud_stream *s, uint32_t *len)
                 uint8_t rh[5];
                 if (!stream_get(s, pos, rh, 5) || rh[0] != TLS_HANDSHAKE || rh[1] != 3)
                         break;
-                uint32_t body = ld_be16(rh + 3), take = want - got < body ? want - got : body;
+                uint32_t body = (uint32_t)(rh[3] << 8 | rh[4]),
+                         take = want - got < body ? want - got : body;
                 if (!stream_get(s, pos + 5, msg + got, take))
                         break;
                 got += take;

@@ -43,8 +43,9 @@ void dec_ipv4(struct rd *r, uint32_t base, unsigned mode, struct decoded *d)
         if (!h)
                 goto malformed;
         uint8_t ver_ihl = h[0];
-        uint16_t total = ld_be16(h + 2);
-        uint16_t frag = ld_be16(h + 6);
+        struct rd f = rd_init(h, IPV4_MIN_HDR);
+        uint16_t total = rd_peek_be16(&f, 2);
+        uint16_t frag = rd_peek_be16(&f, 6);
         uint8_t proto = h[9];
         size_t ihl = (size_t)(ver_ihl & 0x0F) * 4;
         if (ver_ihl >> 4 != 4 || ihl < IPV4_MIN_HDR)

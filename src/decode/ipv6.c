@@ -98,7 +98,8 @@ void dec_ipv6(struct rd *r, uint32_t base, unsigned mode, struct decoded *d)
                 dec_set(d, DEC_MALFORMED);
                 return;
         }
-        uint16_t plen = ld_be16(h + 4);
+        struct rd f = rd_init(h, IPV6_HDR);
+        uint16_t plen = rd_peek_be16(&f, 4);
         uint8_t nh = h[6];
         memcpy(d->src, h + 8, 16);
         memcpy(d->dst, h + 24, 16);

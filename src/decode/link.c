@@ -32,10 +32,12 @@ static inline bool is_vlan_type(uint16_t t)
 static bool vlan_walk(struct rd *r, uint16_t *type, struct decoded *d)
 {
         while (is_vlan_type(*type)) {
-                const uint8_t *tag = rd_ptr(r, 4);
-                if (!tag || d->vlan_depth == DEC_VLAN_MAX)
+                struct rd tag = rd_sub(r, 4); /* TCI, then the inner type */
+                rd_skip(&tag, 2);
+                uint16_t inner = rd_be16(&tag);
+                if (tag.err || d->vlan_depth == DEC_VLAN_MAX)
                         return false;
-                *type = ld_be16(tag + 2);
+                *type = inner;
                 d->vlan_depth++;
         }
         return true;
@@ -46,10 +48,10 @@ static bool vlan_walk(struct rd *r, uint16_t *type, struct decoded *d)
 static bool link_ethertype(struct rd *r, size_t hdr_len, size_t type_at, uint16_t *type,
                            struct decoded *d)
 {
-        const uint8_t *h = rd_ptr(r, hdr_len);
-        if (!h)
+        struct rd h = rd_sub(r, hdr_len);
+        *type = rd_peek_be16(&h, type_at);
+        if (h.err)
                 goto malformed;
-        *type = ld_be16(h + type_at);
         if (!vlan_walk(r, type, d))
                 goto malformed;
         return true;

@@ -15,20 +15,23 @@
 
 static void dec_tcp(struct rd *r, uint32_t base, struct decoded *d)
 {
-        const uint8_t *h = rd_ptr(r, TCP_MIN_HDR);
-        if (!h)
+        struct rd h = rd_sub(r, TCP_MIN_HDR); /* one length check, then the fields */
+        if (h.err)
                 goto malformed;
-        size_t doff = (size_t)(h[12] >> 4) * 4;
+        uint16_t sport = rd_be16(&h), dport = rd_be16(&h);
+        uint32_t seq = rd_be32(&h), ack = rd_be32(&h);
+        size_t doff = (size_t)(rd_u8(&h) >> 4) * 4;
+        uint8_t flags = rd_u8(&h);
         if (doff < TCP_MIN_HDR)
                 goto malformed;
         rd_skip(r, doff - TCP_MIN_HDR); /* options */
         if (r->err)
                 goto malformed;
-        d->sport = ld_be16(h);
-        d->dport = ld_be16(h + 2);
-        d->seq = ld_be32(h + 4);
-        d->ack = ld_be32(h + 8);
-        d->tcp_flags = h[13];
+        d->sport = sport;
+        d->dport = dport;
+        d->seq = seq;
+        d->ack = ack;
+        d->tcp_flags = flags;
         d->l4_off = base;
         d->payload_off = base + (uint32_t)doff;
         d->payload_len = (uint32_t)rd_left(r);
@@ -41,15 +44,20 @@ malformed:
 
 static void dec_udp(struct rd *r, uint32_t base, struct decoded *d)
 {
-        const uint8_t *h = rd_ptr(r, UDP_HDR);
-        uint16_t ulen = h ? ld_be16(h + 4) : 0;
+        struct rd h = rd_sub(r, UDP_HDR);
+        uint16_t sport = 0, dport = 0, ulen = 0;
+        if (!h.err) {
+                sport = rd_be16(&h);
+                dport = rd_be16(&h);
+                ulen = rd_be16(&h);
+        }
         if (ulen < UDP_HDR) { /* also when the header is cut */
                 dec_set(d, DEC_MALFORMED);
                 return;
         }
         size_t end = ulen < r->len ? ulen : r->len;
-        d->sport = ld_be16(h);
-        d->dport = ld_be16(h + 2);
+        d->sport = sport;
+        d->dport = dport;
         d->l4_off = base;
         d->payload_off = base + UDP_HDR;
         d->payload_len = (uint32_t)(end - UDP_HDR);

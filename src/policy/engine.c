@@ -1,16 +1,18 @@
 /*
  * engine — the per-packet constrict pipeline of SPEC 2.5: length checks,
  * decode (SPEC 2.6, with the TSO/jumbo fix: non-COMPAT mode, SPEC 6 item 6),
- * then the TLS tracker (SPEC 2.7) for TCP and the QUIC analyser (SPEC 2.8) for
- * UDP, with their state in one bounded flow table, counters (SPEC 2.10) and
- * the optional decision log (SPEC 2.11).
+ * then the analyser of the packet's transport (analyser.h: TLS for TCP,
+ * QUIC for UDP, compatible or tracking, chosen once at creation), the
+ * verdict settled in one place (verdict.h), counters (SPEC 2.10) and the
+ * optional decision log (SPEC 2.11), whose rows are built here only.
  *
  * Hot path: one decode, one hash of the 5-tuple and one index probe per
  * TCP/UDP packet; no allocation and no syscall (the decision log is buffered).
  * The cost is dominated by cache misses on packet bytes and flow entries, so
  * cst_engine_process_batch() splits each packet into a stateless part
- * (decode, key, hash: engine_prepare) run ahead with prefetches, and the
- * stateful part (engine_finish) run strictly in packet order.
+ * (engine_prepare: decode, payload reader, key, hash) run ahead with
+ * prefetches, and the stateful part (engine_finish) run strictly in packet
+ * order.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,85 +20,47 @@
 #include <constrictor/constrictor.h>
 
 #include "decode/decode.h"
+#include "policy/analyser.h"
 #include "policy/decision_log.h"
 #include "policy/flowtable.h"
 #include "policy/quic.h"
 #include "policy/tls.h"
 #include "policy/track.h"
-
-/*
- * The part of a packet's work that depends only on its bytes and the
- * configuration (decode, flow key, hash), done ahead of the stateful part by
- * the batch pipeline.
- */
-enum { PRE_NONE = 0, PRE_DECODED, PRE_KEYED };
-struct pkt_pre {
-        struct decoded d;
-        struct flow_key k; /* PRE_KEYED: canonical key, hash, direction */
-        uint64_t hash;
-        unsigned dir;
-        uint32_t entry; /* batch: index entry peeked for this key, FT_NIL if none */
-        uint8_t kind;   /* PRE_* */
-};
+#include "policy/verdict.h"
 
 /* Batch pipeline distances, in packets ahead of the one being decided. */
 #define BATCH_RING  16 /* power of two, more than PRE_AHEAD + 1 */
 #define DATA_AHEAD  12 /* first two cache lines of the packet prefetched */
 #define PRE_AHEAD   8  /* decoded and hashed, index slot prefetched */
-#define ENTRY_AHEAD 4  /* flow entry (and track state) prefetched */
+#define ENTRY_AHEAD 4  /* flow entry (and analyser state) prefetched */
 #define LRU_AHEAD   2  /* LRU neighbours of the entry prefetched */
 
+enum { AN_TCP = 0, AN_UDP = 1 };
+
 struct cst_engine {
-        struct cst_stats st;
+        struct vr_stats vs; /* vs.st: the counters (cst_engine_stats) */
         struct flowtable ft;
-        struct tls_params tls;
-        struct quic_params quic;
+        struct an_env env;     /* {&ft, &st} for the analysers */
+        struct analyser an[2]; /* AN_TCP, AN_UDP */
+        struct vr_limits lim;  /* min savings, snaplen cap */
         unsigned decode_mode;
         uint64_t pkt_index; /* 1-based index of the packet being processed */
         struct dlog *log;
+        struct tls_params tls;   /* compatible TLS analyser's self */
+        struct quic_params quic; /* compatible QUIC analyser's self */
+        struct track *trk;       /* `track` or learn_all_long_headers (issue 12), else NULL */
         struct cst_config cfg;
-        struct track *trk; /* `track` or learn_all_long_headers (issue 12), else NULL */
-        struct pkt_pre ring[BATCH_RING]; /* batch pipeline */
+        struct pkt_ctx ring[BATCH_RING]; /* batch pipeline */
 };
 
-static const char *const reason_names[CST_R_COUNT] = {
-    [CST_R_KEEP_NOT_ANALYSED] = "keep.not_analysed",
-    [CST_R_KEEP_ALREADY_TRUNCATED] = "keep.already_truncated",
-    [CST_R_KEEP_UNSUPPORTED_LINK_TYPE] = "keep.unsupported_link_type",
-    [CST_R_KEEP_DECODE_MALFORMED] = "keep.decode_malformed",
-    [CST_R_KEEP_NO_CANDIDATE] = "keep.no_candidate",
-    [CST_R_KEEP_TCP_SEQ_MISMATCH] = "keep.tcp_seq_mismatch",
-    [CST_R_KEEP_UNSYNCHRONIZED_NON_HANDSHAKE] = "keep.unsynchronized_non_handshake",
-    [CST_R_KEEP_APP_DATA_CONTINUATION_WITH_EXTRA_BYTES] =
-        "keep.app_data_continuation_with_extra_bytes",
-    [CST_R_KEEP_MALFORMED_TLS_RECORD] = "keep.malformed_tls_record",
-    [CST_R_KEEP_MIDDLE_CONTINUATION] = "keep.middle_continuation",
-    [CST_R_KEEP_MIN_SAVINGS] = "keep.min_savings",
-    [CST_R_KEEP_NO_PAYLOAD] = "keep.no_payload",
-    [CST_R_KEEP_NOT_TCP] = "keep.not_tcp",
-    [CST_R_KEEP_CAPLEN_EXCEEDS_ORIGLEN] = "keep.caplen_exceeds_origlen",
-    [CST_R_KEEP_QUIC_LONG_HEADER] = "keep.quic_long_header",
-    [CST_R_KEEP_QUIC_UNCERTAIN] = "keep.quic_uncertain",
-    [CST_R_KEEP_QUIC_DCID_MISMATCH] = "keep.quic_dcid_mismatch",
-    [CST_R_KEEP_QUIC_UNKNOWN_FLOW] = "keep.quic_unknown_flow",
-    [CST_R_KEEP_NOT_PROVEN_TLS] = "keep.not_proven_tls",
-    [CST_R_KEEP_ENCRYPTED_HANDSHAKE] = "keep.encrypted_handshake",
-    [CST_R_TRUNCATE_TLS_APP_DATA_START] = "truncate.tls_app_data_start",
-    [CST_R_TRUNCATE_TLS_FINAL_CONTINUATION] = "truncate.tls_final_continuation",
-    [CST_R_TRUNCATE_TLS_STREAM_CONTINUATION] = "truncate.tls_stream_continuation",
-    [CST_R_TRUNCATE_TLS_BULK_CONTINUATION] = "truncate.tls_bulk_continuation",
-    [CST_R_TRUNCATE_TLS_TRACK] = "truncate.tls_track",
-    [CST_R_TRUNCATE_QUIC_SHORT_HEADER] = "truncate.quic_short_header",
-    [CST_R_TRUNCATE_SNAPLEN] = "truncate.snaplen",
-    [CST_R_KEEP_TLS_TRACK_NEEDED] = "keep.tls_track_needed",
-    [CST_R_TRUNCATE_TLS_TRACK_UNSYNCHRONIZED] = "truncate.tls_track_unsynchronized",
-    [CST_R_KEEP_QUIC_VERSION_NEGOTIATION] = "keep.quic_version_negotiation",
-};
-
-const char *cst_reason_name(unsigned reason)
+/* The analysers this configuration asks for (no per-packet choice). */
+static void choose_analysers(cst_engine *e)
 {
-        return reason < CST_R_COUNT && reason_names[reason] ? reason_names[reason]
-                                                            : "truncate.unknown";
+        bool track_tls = e->cfg.tls_policy == CST_TLS_TRACK;
+        e->an[AN_TCP] = track_tls ? (struct analyser){&tls_track_ops, e->trk}
+                                  : (struct analyser){&tls_compat_ops, &e->tls};
+        e->an[AN_UDP] = e->trk ? (struct analyser){&quic_learn_ops, e->trk}
+                               : (struct analyser){&quic_compat_ops, &e->quic};
 }
 
 cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
@@ -114,13 +78,11 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
         e->tls = (struct tls_params){
             .keep_record = cfg->app_data_keep_record_bytes,
             .keep_cont = cfg->app_data_continuation_keep_bytes,
-            .min_saved = cfg->min_saved_bytes_per_packet,
             .policy = cfg->tls_policy,
             .strict = true,
         };
         e->quic = (struct quic_params){
             .short_keep = cfg->short_header_keep_packet_bytes,
-            .min_saved = cfg->min_saved_bytes_per_packet,
             .require_dcid_match = cfg->require_dcid_match,
             .allow_unknown_dcid = cfg->allow_short_header_without_known_dcid,
             .strict = true,
@@ -133,8 +95,11 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
                         return NULL;
                 }
         }
+        e->env = (struct an_env){&e->ft, &e->vs.st};
+        e->lim = (struct vr_limits){.min_saved = cfg->min_saved_bytes_per_packet};
+        choose_analysers(e);
         e->decode_mode = 0; /* fixes on: TSO/jumbo frames are decoded (SPEC 6 item 6) */
-        e->st.tls_policy = (int)cfg->tls_policy;
+        e->vs.st.tls_policy = (int)cfg->tls_policy;
         return e;
 }
 
@@ -158,27 +123,23 @@ void cst_engine_set_compat(cst_engine *e, bool compat)
         e->decode_mode = compat ? DECODE_COMPAT : 0;
 }
 
-struct cst_stats *cst_engine_stats(cst_engine *e)
+void cst_engine_set_snaplen_cap(cst_engine *e, uint32_t cap)
 {
-        e->st.flows_active = ft_active(&e->ft);
-        e->st.flows_evicted = e->ft.evicted;
-        e->st.flows_timed_out = e->ft.timed_out;
-        e->st.flows_closed = e->ft.closed;
-        return &e->st;
+        e->lim.snaplen_cap = cap;
 }
 
-static void log_plain(cst_engine *e, const struct cst_packet *pkt, const struct decoded *d,
-                      uint16_t reason)
+static void sync_flow_stats(cst_engine *e)
 {
-        if (!e->log)
-                return;
-        struct dlog_row row = {.index = e->pkt_index,
-                               .d = d,
-                               .caplen_before = pkt->caplen,
-                               .caplen_after = pkt->caplen,
-                               .origlen = pkt->origlen,
-                               .reason = reason};
-        dlog_write(e->log, &row);
+        e->vs.st.flows_active = ft_active(&e->ft);
+        e->vs.st.flows_evicted = e->ft.evicted;
+        e->vs.st.flows_timed_out = e->ft.timed_out;
+        e->vs.st.flows_closed = e->ft.closed;
+}
+
+struct cst_stats *cst_engine_stats(cst_engine *e)
+{
+        sync_flow_stats(e);
+        return &e->vs.st;
 }
 
 static inline bool port_selected(const struct cst_port_set *s, const struct decoded *d)
@@ -186,292 +147,160 @@ static inline bool port_selected(const struct cst_port_set *s, const struct deco
         return cst_port_in(s, d->sport) || cst_port_in(s, d->dport);
 }
 
-static inline uint32_t packet_seconds(const struct cst_packet *pkt)
-{
-        return (uint32_t)(pkt->ts_ns / 1000000000u);
-}
-
-/* The TCP payload as a bounded view of the captured bytes. */
-static const uint8_t *payload_of(const struct cst_packet *pkt, const struct decoded *d)
-{
-        if ((uint64_t)d->payload_off + d->payload_len > pkt->caplen)
-                return NULL; /* decode guarantees otherwise; be safe */
-        return pkt->data + d->payload_off;
-}
-
-/*
- * Store the two direction states back.  A flow whose directions are both
- * absent (SYN/RST erase, non-TLS payload) leaves the table, exactly as the
- * old tool's map would hold nothing for it.  After a FIN from both sides the
- * flow is closed (SPEC 6 item 13 fix, docs/compatibility.md).
- */
-static void tcp_store(cst_engine *e, struct flow *f, const struct flow_key *k, uint64_t h,
-                      unsigned dir, const struct tls_dir dirs[2], uint8_t tcp_flags, uint32_t now)
-{
-        bool any = (dirs[0].flags | dirs[1].flags) & TLS_D_PRESENT;
-        if (!f) {
-                if (!any)
-                        return;
-                f = ft_insert(&e->ft, k, h, now);
-                if (!f)
-                        return; /* growth failed: the flow is forgotten, packets kept whole */
-        } else if (!any) {
-                ft_remove_hashed(&e->ft, f, h);
-                return;
-        }
-        f->u.tcp.dir[0] = dirs[0];
-        f->u.tcp.dir[1] = dirs[1];
-        if (tcp_flags & TCP_FIN) {
-                f->u.tcp.fin_seen |= (uint8_t)(1u << dir);
-                if (f->u.tcp.fin_seen == 3u) {
-                        ft_remove_hashed(&e->ft, f, h);
-                        e->ft.closed++;
-                }
-        }
-}
-
-struct tcp_trace { /* decision-log view of the TLS state around one packet */
-        char before[96], after[96];
-        uint32_t rem_before, rem_after;
-};
-
-/* TLS on one analysed TCP packet: flow lookup, tracker, store back. */
-static void tcp_analyse(cst_engine *e, const struct cst_packet *pkt, const struct pkt_pre *pre,
-                        const uint8_t *pl, struct tls_out *out, struct tcp_trace *tr)
-{
-        const struct decoded *d = &pre->d;
-        const struct flow_key *k = &pre->k;
-        unsigned dir = pre->dir;
-        uint64_t h = pre->hash;
-        uint32_t now = packet_seconds(pkt);
-        bool self = k->port_a == k->port_b && memcmp(k->addr_a, k->addr_b, sizeof(k->addr_a)) == 0;
-        struct flow *f = ft_lookup(&e->ft, k, h, now);
-        struct tls_dir dirs[2] = {{0}, {0}};
-        if (f) {
-                dirs[0] = f->u.tcp.dir[0];
-                dirs[1] = f->u.tcp.dir[1];
-        }
-        struct tls_dir *kd = &dirs[dir], *rd = self ? kd : &dirs[dir ^ 1u];
-        if (tr) {
-                tls_state_string(kd, tr->before, sizeof(tr->before));
-                tr->rem_before = kd->active_remaining;
-        }
-        tls_process(&e->tls, kd, rd, d, pl, pkt->caplen, &e->st, out);
-        if (tr) {
-                tls_state_string(kd, tr->after, sizeof(tr->after));
-                tr->rem_after = kd->active_remaining;
-        }
-        tcp_store(e, f, k, h, dir, dirs, d->tcp_flags, now);
-}
-
-static void process_tcp(cst_engine *e, const struct cst_packet *pkt, const struct pkt_pre *pre,
-                        struct cst_verdict *v)
-{
-        const struct decoded *d = &pre->d;
-        struct tls_out out = {pkt->caplen, CST_R_KEEP_NOT_ANALYSED, TLS_EV_NONE};
-        struct tcp_trace tr; /* 200 bytes: filled only when the decision log is on */
-        bool logged = e->log && d->payload_len;
-        if (logged) {
-                tr.before[0] = tr.after[0] = '\0';
-                tr.rem_before = tr.rem_after = 0;
-        }
-        const uint8_t *pl = payload_of(pkt, d);
-        bool analyse = pre->kind == PRE_KEYED;
-        if (analyse && e->trk && e->trk->p.tls_track) {
-                struct trk_pkt tp = {d,
-                                     pl,
-                                     pkt->caplen,
-                                     pkt->origlen,
-                                     packet_seconds(pkt),
-                                     e->pkt_index,
-                                     logged ? e->log : NULL,
-                                     0};
-                track_tcp(e->trk, &e->ft, &tp, &e->st, v);
-                return;
-        }
-        if (analyse)
-                tcp_analyse(e, pkt, pre, pl, &out, logged ? &tr : NULL);
-        if (logged) {
-                struct dlog_row row = {.index = e->pkt_index,
-                                       .d = d,
-                                       .caplen_before = pkt->caplen,
-                                       .caplen_after = out.keep_len,
-                                       .origlen = pkt->origlen,
-                                       .reason = out.reason,
-                                       .tls_seen = analyse,
-                                       .state_before = tr.before,
-                                       .state_after = tr.after,
-                                       .remaining_before = tr.rem_before,
-                                       .remaining_after = tr.rem_after,
-                                       .event = tls_event_name(out.event)};
-                dlog_write(e->log, &row);
-        }
-        v->keep_len = out.keep_len;
-        v->reason = out.reason;
-}
-
-static void process_udp(cst_engine *e, const struct cst_packet *pkt, const struct pkt_pre *pre,
-                        struct cst_verdict *v)
-{
-        const struct decoded *d = &pre->d;
-        const uint8_t *pl = payload_of(pkt, d);
-        if (pre->kind != PRE_KEYED)
-                return;
-        if (e->trk) {
-                struct trk_pkt tp = {d,
-                                     pl,
-                                     pkt->caplen,
-                                     pkt->origlen,
-                                     packet_seconds(pkt),
-                                     e->pkt_index,
-                                     e->log,
-                                     pkt->gso_size};
-                track_udp(e->trk, &e->ft, &tp, &e->st, v);
-                return;
-        }
-        struct quic_flow_ref fr = {.ft = &e->ft,
-                                   .key = &pre->k,
-                                   .hash = pre->hash,
-                                   .dir = pre->dir,
-                                   .now = packet_seconds(pkt),
-                                   .gso_size = pkt->gso_size};
-        struct quic_out out;
-        quic_process(&e->quic, &fr, d, pl, pkt->caplen, &e->st, &out);
-        v->keep_len = out.keep_len;
-        v->reason = out.reason;
-}
-
 /* Whether the TLS tracker / QUIC analyser looks at this decoded TCP/UDP packet. */
-static inline bool wants_flow(const cst_engine *e, const struct cst_packet *pkt,
-                              const struct decoded *d)
+static inline bool wants_flow(const cst_engine *e, const struct decoded *d)
 {
-        if (!payload_of(pkt, d))
-                return false;
         if (d->transport == 6)
                 return e->cfg.tls_enabled && port_selected(&e->cfg.tls_ports, d);
         return e->cfg.quic_enabled && d->payload_len != 0 && port_selected(&e->cfg.quic_ports, d);
 }
 
-/* The stateless part: decode, and the flow key of an analysed packet. */
-static inline void engine_prepare(const cst_engine *e, const struct cst_packet *pkt,
-                                  struct pkt_pre *pre)
+/* The stateless part: decode, payload reader and flow key of an analysed packet. */
+static inline __attribute__((always_inline)) void
+engine_prepare(const cst_engine *e, const struct cst_packet *pkt, struct pkt_ctx *c)
 {
-        pre->kind = PRE_NONE;
-        pre->entry = FT_NIL;
+        c->pkt = pkt;
+        c->kind = PKT_NONE;
+        c->entry = FT_NIL;
+        c->now = (uint32_t)(pkt->ts_ns / 1000000000u);
         if ((pkt->flags & CST_PKT_UNKNOWN_IF) || pkt->caplen != pkt->origlen)
                 return;
-        struct decoded *d = &pre->d;
+        struct decoded *d = &c->d;
         decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, d);
-        pre->kind = PRE_DECODED;
-        if (d->status != DEC_OK || !wants_flow(e, pkt, d))
+        c->kind = PKT_DECODED;
+        if (d->status != DEC_OK || !wants_flow(e, d))
                 return;
+        struct rd frame = rd_init(pkt->data, pkt->caplen);
+        c->pl = rd_window(&frame, d->payload_off, d->payload_len);
+        if (c->pl.err)
+                return; /* decode guarantees otherwise; be safe */
+        unsigned dir;
         uint8_t proto = d->transport == 6 ? 6 : 17;
-        pre->hash =
-            ft_make_key(&pre->k, d->src, d->dst, d->addr_len, d->sport, d->dport, proto, &pre->dir);
-        pre->kind = PRE_KEYED;
+        c->hash = ft_make_key(&c->k, d->src, d->dst, d->addr_len, d->sport, d->dport, proto, &dir);
+        c->dir = (uint8_t)dir;
+        c->kind = PKT_KEYED;
 }
 
-/* Dispatch one decoded complete packet (caplen == origlen). */
-static void process_decoded(cst_engine *e, const struct cst_packet *pkt, const struct pkt_pre *pre,
-                            struct cst_verdict *v)
+/* What the decision-log row of a packet shows (SPEC 2.11). */
+enum row_kind {
+        ROW_NONE = 0,
+        ROW_BARE,    /* nothing decoded: lengths and reason */
+        ROW_DECODED, /* addresses, ports, TCP fields ... */
+        ROW_TRACED,  /* ... and the analyser's state (tls_* columns) */
+};
+
+/* The one place a decision-log row is built. */
+static void log_row(cst_engine *e, const struct pkt_ctx *c, enum row_kind kind,
+                    const struct cst_verdict *v, const struct an_trace *tr)
 {
-        switch (pre->d.status) {
+        const struct cst_packet *pkt = c->pkt;
+        struct dlog_row row = {.index = e->pkt_index,
+                               .d = kind == ROW_BARE ? NULL : &c->d,
+                               .caplen_before = pkt->caplen,
+                               .caplen_after = v->keep_len,
+                               .origlen = pkt->origlen,
+                               .reason = v->reason,
+                               .tls_seen = kind == ROW_TRACED};
+        if (kind == ROW_TRACED) {
+                row.state_before = tr->before;
+                row.state_after = tr->after;
+                row.remaining_before = tr->rem_before;
+                row.remaining_after = tr->rem_after;
+                row.event = tr->event;
+        }
+        dlog_write(e->log, &row);
+}
+
+/* A decoded TCP/UDP packet: its analyser, when the packet is keyed. */
+static enum row_kind analyse(cst_engine *e, const struct pkt_ctx *c, struct proposal *p,
+                             struct an_trace *tr)
+{
+        const struct decoded *d = &c->d;
+        unsigned t = d->transport == 6 ? AN_TCP : AN_UDP;
+        if (t == AN_TCP)
+                e->vs.st.decoded_tcp_packets++;
+        else
+                e->vs.st.decoded_udp_packets++;
+        enum row_kind row = t == AN_TCP && d->payload_len ? ROW_DECODED : ROW_NONE;
+        if (c->kind != PKT_KEYED)
+                return row;
+        const struct analyser *an = &e->an[t];
+        if (tr) {
+                *tr = (struct an_trace){.before = "", .after = "", .event = ""};
+                tr->buf_before[0] = tr->buf_after[0] = '\0';
+        }
+        an->ops->packet(an->self, &e->env, c, p, tr);
+        if (tr && (an->ops->row_per_packet || row)) /* only read with a decision log */
+                row = tr->no_row ? ROW_NONE : ROW_TRACED;
+        return row;
+}
+
+/* A complete packet (caplen == origlen): decode status, then the analyser. */
+static enum row_kind decide_decoded(cst_engine *e, const struct pkt_ctx *c, struct proposal *p,
+                                    struct an_trace *tr)
+{
+        switch (c->d.status) {
         case DEC_UNSUPPORTED_LINK:
-                e->st.unsupported_link_type_packets++;
-                v->reason = CST_R_KEEP_UNSUPPORTED_LINK_TYPE;
-                log_plain(e, pkt, NULL, v->reason);
-                return;
+                p->why = CST_R_KEEP_UNSUPPORTED_LINK_TYPE;
+                return ROW_BARE;
         case DEC_MALFORMED:
-                e->st.malformed_packets++;
-                v->reason = CST_R_KEEP_DECODE_MALFORMED;
-                log_plain(e, pkt, &pre->d, v->reason);
-                return;
+                p->why = CST_R_KEEP_DECODE_MALFORMED;
+                return ROW_DECODED;
         case DEC_OK:
                 break;
         default:
-                return;
+                return ROW_NONE;
         }
-        ft_expire(&e->ft, packet_seconds(pkt));
-        if (pre->d.transport == 6) {
-                e->st.decoded_tcp_packets++;
-                process_tcp(e, pkt, pre, v);
-        } else {
-                e->st.decoded_udp_packets++;
-                process_udp(e, pkt, pre, v);
-        }
-        e->st.flows_active = ft_active(&e->ft);
-        e->st.flows_evicted = e->ft.evicted;
-        e->st.flows_timed_out = e->ft.timed_out;
-        e->st.flows_closed = e->ft.closed;
+        ft_expire(&e->ft, c->now);
+        enum row_kind row = analyse(e, c, p, tr);
+        sync_flow_stats(e);
+        return row;
 }
 
-/* The stateful part, in packet order: counters, flow state, verdict, log. */
-static void engine_finish(cst_engine *e, const struct cst_packet *pkt, const struct pkt_pre *pre,
-                          struct cst_verdict *v)
+/* The stateful part, in packet order: analyser, verdict, counters, log row. */
+static void engine_finish(cst_engine *e, const struct pkt_ctx *c, struct cst_verdict *v)
 {
+        const struct cst_packet *pkt = c->pkt;
+        struct proposal p = {pkt->caplen, CST_R_KEEP_NOT_ANALYSED};
+        struct an_trace tr; /* ~230 bytes: filled only when the decision log is on */
+        enum row_kind row = ROW_NONE;
         e->pkt_index++;
-        v->keep_len = pkt->caplen;
-        v->reason = CST_R_KEEP_NOT_ANALYSED;
         if (pkt->flags & CST_PKT_UNKNOWN_IF) {
-                e->st.pcapng_unsupported_packets++;
-                return;
+                p.why = VR_PCAPNG_UNKNOWN_IF;
+        } else if (pkt->caplen > pkt->origlen) { /* contracts: kept whole, no analysis */
+                p.why = CST_R_KEEP_CAPLEN_EXCEEDS_ORIGLEN;
+                row = ROW_BARE;
+        } else if (pkt->caplen < pkt->origlen) { /* SPEC 2.5: never fed to TLS/QUIC state */
+                p.why = CST_R_KEEP_ALREADY_TRUNCATED;
+                row = ROW_BARE;
+        } else {
+                row = decide_decoded(e, c, &p, e->log ? &tr : NULL);
         }
-        if (pkt->caplen > pkt->origlen) { /* contracts: kept whole, no analysis */
-                e->st.caplen_exceeds_origlen_packets++;
-                v->reason = CST_R_KEEP_CAPLEN_EXCEEDS_ORIGLEN;
-                log_plain(e, pkt, NULL, v->reason);
-                return;
-        }
-        if (pkt->caplen < pkt->origlen) { /* SPEC 2.5: never fed to TLS/QUIC state */
-                e->st.already_truncated_input_packets++;
-                v->reason = CST_R_KEEP_ALREADY_TRUNCATED;
-                log_plain(e, pkt, NULL, v->reason);
-                return;
-        }
-        process_decoded(e, pkt, pre, v);
-        if (v->keep_len > pkt->caplen)
-                v->keep_len = pkt->caplen;
+        vr_settle(&e->lim, c, &p, &e->vs, v);
+        if (__builtin_expect(e->log != NULL, 0) && row != ROW_NONE)
+                log_row(e, c, row, v, &tr);
 }
 
 void cst_engine_process(cst_engine *e, const struct cst_packet *pkt, struct cst_verdict *v)
 {
-        struct pkt_pre pre;
-        engine_prepare(e, pkt, &pre);
-        engine_finish(e, pkt, &pre, v);
+        struct pkt_ctx c;
+        engine_prepare(e, pkt, &c);
+        engine_finish(e, &c, v);
 }
 
-/* Pipeline stage: the index slot named, prefetch the flow entry and its track state. */
-static inline void hint_entry(const cst_engine *e, struct pkt_pre *pre)
+/* Pipeline stage: the index slot named, prefetch the flow entry and the analyser's state. */
+static inline void hint_entry(const cst_engine *e, struct pkt_ctx *c)
 {
-        if (pre->kind != PRE_KEYED)
+        if (c->kind != PKT_KEYED)
                 return;
-        uint32_t ent = ft_peek_entry(&e->ft, pre->hash);
-        pre->entry = ent;
+        uint32_t ent = ft_peek_entry(&e->ft, c->hash);
+        c->entry = ent;
         if (ent == FT_NIL)
                 return;
-        const struct flow *f = &e->ft.flows[ent];
-        __builtin_prefetch(f, 1);
-        __builtin_prefetch((const char *)(f + 1) - 1, 1);
-        if (e->trk && ent < e->trk->slots_cap) {
-                const char *ts = (const char *)&e->trk->slots[ent];
-                const char *td =
-                    pre->d.transport == 6 ? (const char *)&e->trk->slots[ent].tcp.d[pre->dir] : ts;
-                __builtin_prefetch(ts, 1);
-                __builtin_prefetch(td, 1);
-                __builtin_prefetch(td + 64, 1);
-        }
-}
-
-/* Pipeline stage: the entry is cached now; its LRU neighbours are touched by the lookup. */
-static inline void hint_lru(const cst_engine *e, const struct pkt_pre *pre)
-{
-        if (pre->entry == FT_NIL || pre->entry >= e->ft.flows_cap || pre->entry == e->ft.lru_head)
-                return;
-        const struct flow *f = &e->ft.flows[pre->entry];
-        if (f->lru_prev < e->ft.flows_cap)
-                __builtin_prefetch(&e->ft.flows[f->lru_prev].lru_next, 1);
-        if (f->lru_next < e->ft.flows_cap)
-                __builtin_prefetch(&e->ft.flows[f->lru_next].lru_prev, 1);
+        ft_prefetch_entry(&e->ft, ent);
+        const struct analyser *an = &e->an[c->d.transport == 6 ? AN_TCP : AN_UDP];
+        if (an->ops->prefetch)
+                an->ops->prefetch(an->self, ent, c);
 }
 
 static inline void prefetch_packet(const struct cst_packet *p)
@@ -482,16 +311,16 @@ static inline void prefetch_packet(const struct cst_packet *p)
 }
 
 /* Pipeline stage: decode and hash a packet ahead, fetch its index slot. */
-static inline void prepare_ahead(cst_engine *e, const struct cst_packet *p, struct pkt_pre *pre)
+static inline void prepare_ahead(cst_engine *e, const struct cst_packet *p, struct pkt_ctx *c)
 {
         if (p->kind != CST_REC_PACKET) {
-                pre->kind = PRE_NONE;
-                pre->entry = FT_NIL;
+                c->kind = PKT_NONE;
+                c->entry = FT_NIL;
                 return;
         }
-        engine_prepare(e, p, pre);
-        if (pre->kind == PRE_KEYED)
-                ft_prefetch_slot(&e->ft, pre->hash);
+        engine_prepare(e, p, c);
+        if (c->kind == PKT_KEYED)
+                ft_prefetch_slot(&e->ft, c->hash);
 }
 
 /*
@@ -518,14 +347,14 @@ void cst_engine_process_batch(cst_engine *e, const struct cst_packet *pkts, unsi
                 if (i + ENTRY_AHEAD < n)
                         hint_entry(e, &e->ring[(i + ENTRY_AHEAD) & (BATCH_RING - 1)]);
                 if (i + LRU_AHEAD < n)
-                        hint_lru(e, &e->ring[(i + LRU_AHEAD) & (BATCH_RING - 1)]);
+                        ft_prefetch_lru(&e->ft, e->ring[(i + LRU_AHEAD) & (BATCH_RING - 1)].entry);
                 const struct cst_packet *p = &pkts[i];
                 if (p->kind != CST_REC_PACKET) {
                         v[i].keep_len = p->caplen;
                         v[i].reason = CST_R_KEEP_NOT_ANALYSED;
                         continue;
                 }
-                engine_finish(e, p, &e->ring[i & (BATCH_RING - 1)], &v[i]);
+                engine_finish(e, &e->ring[i & (BATCH_RING - 1)], &v[i]);
         }
 }
 

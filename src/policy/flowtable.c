@@ -53,24 +53,46 @@ _Static_assert(offsetof(struct flow_key, port_a) == 32 && offsetof(struct flow_k
                    offsetof(struct flow_key, proto) == 37,
                "ft_make_key's word layout");
 
+/*
+ * Word i of an address of struct decoded (16 bytes, not packet bytes) as a
+ * big-endian number, so that word order is address order.
+ */
+static inline uint32_t addr_word(const uint8_t *a, unsigned i)
+{
+        uint32_t v;
+        memcpy(&v, a + 4 * i, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        v = __builtin_bswap32(v);
+#endif
+        return v;
+}
+
 /* Order two addresses as big-endian numbers without a library call (4 or 16 bytes). */
 static inline int addr_cmp(const uint8_t *a, const uint8_t *b, uint8_t len)
 {
         if (len == 4) {
-                uint32_t x = ld_be32(a), y = ld_be32(b);
+                uint32_t x = addr_word(a, 0), y = addr_word(b, 0);
                 return (x > y) - (x < y);
         }
-        for (unsigned i = 0; i < 16; i += 4) {
-                uint32_t x = ld_be32(a + i), y = ld_be32(b + i);
+        for (unsigned i = 0; i < 4; i++) {
+                uint32_t x = addr_word(a, i), y = addr_word(b, i);
                 if (x != y)
                         return x > y ? 1 : -1;
         }
         return 0;
 }
 
+/* Host-order words of the key's bytes (the layout below assumes little-endian). */
 static inline uint64_t ld_u64(const uint8_t *b)
 {
         uint64_t v;
+        memcpy(&v, b, sizeof(v));
+        return v;
+}
+
+static inline uint32_t ld_u32(const uint8_t *b)
+{
+        uint32_t v;
         memcpy(&v, b, sizeof(v));
         return v;
 }
@@ -90,8 +112,8 @@ uint64_t ft_make_key(struct flow_key *k, const uint8_t *src, const uint8_t *dst,
         const uint8_t *a = swap ? dst : src, *b = swap ? src : dst;
         uint64_t w0, w1 = 0, w2, w3 = 0;
         if (addr_len == 4) {
-                w0 = ld_le32(a);
-                w2 = ld_le32(b);
+                w0 = ld_u32(a);
+                w2 = ld_u32(b);
         } else {
                 w0 = ld_u64(a);
                 w1 = ld_u64(a + 8);

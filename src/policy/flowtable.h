@@ -26,6 +26,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "decode/quic_wire.h"
+
 /* Canonical 5-tuple: endpoint a <= endpoint b (address, then port). */
 struct flow_key {
         uint8_t addr_a[16];
@@ -54,7 +56,6 @@ struct tls_dir {
 };
 
 /* QUIC connection (SPEC 2.8): CIDs learned from Initials. */
-#define QUIC_CID_MAX 20
 struct quic_conn {
         uint8_t client_dir; /* 0: a->b is client to server, 1: b->a */
         uint8_t client_scid_len;
@@ -144,6 +145,26 @@ static inline uint32_t ft_peek_entry(const struct flowtable *ft, uint64_t hash)
                         return (uint32_t)s - 1u;
         }
         return FT_NIL;
+}
+
+/* Fetch entry `ent` (peeked above) for writing: the lookup will touch all of it. */
+static inline void ft_prefetch_entry(const struct flowtable *ft, uint32_t ent)
+{
+        const struct flow *f = &ft->flows[ent];
+        __builtin_prefetch(f, 1);
+        __builtin_prefetch((const char *)(f + 1) - 1, 1);
+}
+
+/* Fetch the LRU neighbours of entry `ent`: a lookup hit moves it to the head. */
+static inline void ft_prefetch_lru(const struct flowtable *ft, uint32_t ent)
+{
+        if (ent >= ft->flows_cap || ent == ft->lru_head)
+                return;
+        const struct flow *f = &ft->flows[ent];
+        if (f->lru_prev < ft->flows_cap)
+                __builtin_prefetch(&ft->flows[f->lru_prev].lru_next, 1);
+        if (f->lru_next < ft->flows_cap)
+                __builtin_prefetch(&ft->flows[f->lru_next].lru_prev, 1);
 }
 
 static inline uint32_t ft_active(const struct flowtable *ft)

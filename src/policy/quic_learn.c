@@ -23,10 +23,8 @@
 
 #include <string.h>
 
+#include "policy/verdict.h"
 #include "util/rd.h"
-
-#define QUIC_V1 0x00000001u
-#define QUIC_V2 0x6b3343cfu
 
 static bool version_cuttable(uint32_t v)
 {
@@ -69,7 +67,7 @@ static struct ql_server *server_find(struct track *t, const uint8_t *addr, uint8
 }
 
 /* Handshake packets went both ways: the server endpoint is known. */
-static void handshake_done(struct track *t, const struct trk_pkt *pk, struct ql_flow *q,
+static void handshake_done(struct track *t, const struct pkt_ctx *pk, struct ql_flow *q,
                            unsigned dir)
 {
         q->flags |= QL_PROVEN;
@@ -80,7 +78,7 @@ static void handshake_done(struct track *t, const struct trk_pkt *pk, struct ql_
                 cdir = 1;
         else
                 return;
-        const struct decoded *d = pk->d;
+        const struct decoded *d = &pk->d;
         bool to_server = dir == cdir;
         struct ql_server *s = server_find(t, to_server ? d->dst : d->src, d->addr_len,
                                           to_server ? d->dport : d->sport, true, pk->now);
@@ -90,7 +88,7 @@ static void handshake_done(struct track *t, const struct trk_pkt *pk, struct ql_
 }
 
 /* A long header of a known version: learn its sender's SCID. */
-static void learn(struct track *t, const struct trk_pkt *pk, struct ql_flow *q, unsigned dir,
+static void learn(struct track *t, const struct pkt_ctx *pk, struct ql_flow *q, unsigned dir,
                   const struct quic_long_hdr *h, uint32_t dgram_len)
 {
         if (h->type != QUIC_LH_RETRY || !(q->flags & (dir ? QL_LEARNED1 : QL_LEARNED0)) ||
@@ -113,10 +111,8 @@ static void learn(struct track *t, const struct trk_pkt *pk, struct ql_flow *q, 
 struct qctx {
         struct track *t;
         struct flowtable *ft;
-        const struct trk_pkt *pk;
+        const struct pkt_ctx *pk;
         struct cst_stats *st;
-        struct flow_key key;
-        uint64_t hash;
         unsigned dir;
         struct ql_flow *q; /* NULL: no flow */
         const char *event;
@@ -124,9 +120,10 @@ struct qctx {
 
 static struct ql_flow *flow_get(struct qctx *x, bool create)
 {
-        struct flow *f = ft_lookup(x->ft, &x->key, x->hash, x->pk->now);
+        const struct pkt_ctx *pk = x->pk;
+        struct flow *f = ft_lookup(x->ft, &pk->k, pk->hash, pk->now);
         bool fresh = !f;
-        if (!f && (!create || !(f = ft_insert(x->ft, &x->key, x->hash, x->pk->now))))
+        if (!f && (!create || !(f = ft_insert(x->ft, &pk->k, pk->hash, pk->now))))
                 return NULL;
         union trk_slot *s =
             fresh ? trk_slot_fresh(x->t, x->ft, f, TRK_KIND_QUIC) : trk_slot_of(x->t, x->ft, f);
@@ -136,7 +133,7 @@ static struct ql_flow *flow_get(struct qctx *x, bool create)
 /* A short header on a new 4-tuple next to a known server: adopt it. */
 static struct ql_flow *migrated(struct qctx *x, bool greased)
 {
-        const struct decoded *d = x->pk->d;
+        const struct decoded *d = &x->pk->d;
         bool to_server = true;
         struct ql_server *s = server_find(x->t, d->dst, d->addr_len, d->dport, false, 0);
         if (!s) {
@@ -161,7 +158,7 @@ static struct ql_flow *migrated(struct qctx *x, bool greased)
 /* A proven flow greases the fixed bit: its server's migrated paths may too. */
 static void note_grease(struct qctx *x)
 {
-        const struct decoded *d = x->pk->d;
+        const struct decoded *d = &x->pk->d;
         struct ql_flow *q = x->q;
         unsigned cdir = (q->flags & QL_INITIAL1) ? 1u : 0u;
         if (!(q->flags & (QL_INITIAL0 | QL_INITIAL1)))
@@ -181,96 +178,94 @@ static void note_grease(struct qctx *x)
  * DCID.  Returns the offset of the last such segment (pos if none); only for
  * DCIDs of 4 bytes or more, so a false match in encrypted bytes is negligible.
  */
-static uint32_t last_gso_segment(const uint8_t *pl, uint32_t len, uint32_t pos, uint32_t dlen)
+static uint32_t last_gso_segment(const struct rd *pl, uint32_t pos, uint32_t dlen)
 {
-        uint32_t last = pos;
-        if (dlen < 4)
+        uint32_t last = pos, len = (uint32_t)pl->len;
+        const uint8_t *dcid = rd_at(pl, (size_t)pos + 1, dlen);
+        if (dlen < 4 || !dcid)
                 return last;
-        const uint8_t *dcid = pl + pos + 1;
         for (uint32_t q = pos + 1 + dlen; q + 1 + dlen <= len;) {
-                const uint8_t *p = memchr(pl + q + 1, dcid[0], len - dlen - q);
+                /* a match needs its DCID at q + 1 .. q + dlen, inside the payload */
+                const uint8_t *from = rd_at(pl, (size_t)q + 1, len - dlen - q);
+                const uint8_t *p = from ? memchr(from, dcid[0], len - dlen - q) : NULL;
                 if (!p)
                         break;
-                uint32_t at = (uint32_t)(p - pl) - 1;
-                if (!(pl[at] & 0x80u) && memcmp(pl + at + 1, dcid, dlen) == 0)
+                uint32_t at = q + (uint32_t)(p - from);
+                struct rd r = rd_window(pl, at, 1u + dlen);
+                uint8_t first = rd_u8(&r);
+                const uint8_t *cid = rd_ptr(&r, dlen);
+                if (!r.err && !(first & 0x80u) && memcmp(cid, dcid, dlen) == 0)
                         last = at;
                 q = at + 1;
         }
         return last;
 }
 
-/* Short header at pos: match the DCID and cut. */
-static void short_header(struct qctx *x, uint32_t pos, struct cst_verdict *v)
+/* Short header at pos: match the DCID and propose the cut. */
+static void short_header(struct qctx *x, uint32_t pos, struct proposal *v)
 {
-        const struct trk_pkt *pk = x->pk;
+        const struct pkt_ctx *pk = x->pk;
         const struct trk_params *p = &x->t->p;
         struct ql_flow *q = x->q;
-        uint32_t len = pk->d->payload_len;
+        uint32_t len = pk->d.payload_len;
         unsigned peer = x->dir ^ 1u;
         uint32_t dlen = 0;
         if (!(q->flags & (peer ? QL_LEARNED1 : QL_LEARNED0))) {
                 if (!p->allow_unknown_dcid) {
-                        x->st->quic_kept_uncertain++;
-                        v->reason = CST_R_KEEP_QUIC_UNCERTAIN;
+                        v->why = CST_R_KEEP_QUIC_UNCERTAIN;
                         return;
                 }
         } else {
                 dlen = q->scid_len[peer];
-                struct rd r = rd_init(pk->pl, len);
-                rd_skip(&r, pos + 1);
-                const uint8_t *dcid = rd_ptr(&r, dlen);
+                const uint8_t *dcid = rd_at(&pk->pl, (size_t)pos + 1, dlen);
                 if (!dcid) {
-                        x->st->quic_kept_uncertain++;
-                        v->reason = CST_R_KEEP_QUIC_UNCERTAIN;
+                        v->why = CST_R_KEEP_QUIC_UNCERTAIN;
                         return;
                 }
                 if (p->require_dcid_match && !(q->flags & QL_MIGRATED) &&
                     memcmp(dcid, q->scid[peer], dlen) != 0) {
-                        x->st->quic_kept_dcid_mismatch++;
-                        v->reason = CST_R_KEEP_QUIC_DCID_MISMATCH;
+                        v->why = CST_R_KEEP_QUIC_DCID_MISMATCH;
                         return;
                 }
         }
         uint32_t keep = p->short_keep > 1 + dlen ? p->short_keep : 1 + dlen;
-        pos = pk->gso_size ? quic_gso_last(pk->pl, len, pos, dlen, pk->gso_size)
-                           : last_gso_segment(pk->pl, len, pos, dlen);
+        pos = pk->pkt->gso_size ? quic_gso_last(&pk->pl, pos, dlen, pk->pkt->gso_size)
+                                : last_gso_segment(&pk->pl, pos, dlen);
         if (pos == UINT32_MAX) {
-                x->st->quic_kept_uncertain++;
-                v->reason = CST_R_KEEP_QUIC_UNCERTAIN;
+                v->why = CST_R_KEEP_QUIC_UNCERTAIN;
                 return;
         }
-        uint64_t cut = (uint64_t)pk->d->payload_off + pos + (len - pos < keep ? len - pos : keep);
-        if (cut >= pk->caplen || pk->caplen - cut < p->min_saved) {
-                v->reason = CST_R_KEEP_MIN_SAVINGS;
-                return;
+        v->keep_len = pk->d.payload_off + pos + (len - pos < keep ? len - pos : keep);
+        v->why = CST_R_TRUNCATE_QUIC_SHORT_HEADER;
+}
+
+/* A long header that does not parse as a known version: Version Negotiation or uncertain. */
+static void long_failed(struct qctx *x, uint32_t pos, bool cut_short, uint32_t version,
+                        struct proposal *v)
+{
+        if (!cut_short && version == 0 && pos == 0) {
+                v->why = CST_R_KEEP_QUIC_VERSION_NEGOTIATION;
+                x->event = "quic_version_negotiation";
+        } else if (pos > 0 || (x->q && (x->q->flags & QL_PROVEN))) {
+                v->why = CST_R_KEEP_QUIC_UNCERTAIN;
+                x->event = "quic_uncertain";
         }
-        v->keep_len = (uint32_t)cut;
-        v->reason = CST_R_TRUNCATE_QUIC_SHORT_HEADER;
-        x->st->quic_truncated++;
-        x->st->quic_bytes_saved += pk->caplen - cut;
 }
 
 /* Walk the coalesced long headers; returns the offset of what follows, or UINT32_MAX. */
-static uint32_t walk_long(struct qctx *x, struct cst_verdict *v)
+static uint32_t walk_long(struct qctx *x, struct proposal *v)
 {
-        const uint8_t *pl = x->pk->pl;
-        uint32_t len = x->pk->d->payload_len, pos = 0;
-        while (pos < len && (pl[pos] & 0x80u)) {
-                struct rd r = rd_init(pl, len);
-                rd_skip(&r, pos + 1);
+        const struct rd *pl = &x->pk->pl;
+        uint32_t len = x->pk->d.payload_len, pos = 0;
+        struct rd b = *pl;
+        while (pos < len && (rd_peek_u8(&b, pos) & 0x80u)) {
+                struct rd r = rd_window(pl, pos, len - pos);
+                rd_skip(&r, 1);
                 uint32_t version = rd_be32(&r);
                 struct quic_long_hdr h;
                 if (r.err || !version_cuttable(version) ||
-                    !quic_parse_long(pl, len, pos, true, &h)) {
-                        if (r.err == false && version == 0 && pos == 0) {
-                                x->st->quic_version_negotiation++;
-                                v->reason = CST_R_KEEP_QUIC_VERSION_NEGOTIATION;
-                                x->event = "quic_version_negotiation";
-                        } else if (pos > 0 || (x->q && (x->q->flags & QL_PROVEN))) {
-                                x->st->quic_kept_uncertain++;
-                                v->reason = CST_R_KEEP_QUIC_UNCERTAIN;
-                                x->event = "quic_uncertain";
-                        }
+                    quic_wire_long(pl, pos, true, &h) != WIRE_OK) {
+                        long_failed(x, pos, r.err, version, v);
                         return UINT32_MAX;
                 }
                 if (!x->q)
@@ -278,64 +273,72 @@ static uint32_t walk_long(struct qctx *x, struct cst_verdict *v)
                 if (x->q)
                         learn(x->t, x->pk, x->q, x->dir, &h, len);
                 pos += h.total;
-                v->reason = CST_R_KEEP_QUIC_LONG_HEADER;
+                v->why = CST_R_KEEP_QUIC_LONG_HEADER;
                 x->event = "quic_long_header";
         }
         return pos;
 }
 
-static bool all_zero(const uint8_t *p, uint32_t n)
+/* RFC 9000 §12.2 / §14.1: only zero bytes (padding) after the long headers. */
+static bool all_zero(const struct rd *pl, uint32_t from)
 {
-        for (uint32_t i = 0; i < n; i++)
-                if (p[i])
+        struct rd r = rd_window(pl, from, pl->len - from);
+        while (rd_left(&r))
+                if (rd_u8(&r))
                         return false;
         return true;
 }
 
-void track_udp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
-               struct cst_stats *st, struct cst_verdict *v)
+/* What follows the long headers at pos (< len): a short header, or not QUIC. */
+static void after_long(struct qctx *x, uint32_t pos, struct proposal *v)
 {
-        const struct decoded *d = pk->d;
-        struct qctx x = {.t = t, .ft = ft, .pk = pk, .st = st, .event = ""};
-        x.hash = ft_make_key(&x.key, d->src, d->dst, d->addr_len, d->sport, d->dport, 17, &x.dir);
-        x.q = flow_get(&x, false);
-        v->keep_len = pk->caplen;
-        v->reason = CST_R_KEEP_NOT_ANALYSED;
-        uint32_t pos = walk_long(&x, v);
-        uint32_t len = d->payload_len;
-        if (pos > 0 && pos < len && all_zero(pk->pl + pos, len - pos))
-                pos = len; /* RFC 9000 §12.2 / §14.1: padding after the long headers */
-        if (pos < len) {
-                uint8_t b = pk->pl[pos];
-                bool known = x.q && (x.q->flags & QL_PROVEN);
-                if (!known && pos == 0)
-                        known = (x.q = migrated(&x, !(b & 0x40u))) != NULL;
-                else if (known && !(b & 0x40u) && !x.q->grease_noted)
-                        note_grease(&x);
-                if (!known) {
-                        v->reason = pos ? CST_R_KEEP_QUIC_UNCERTAIN : CST_R_KEEP_QUIC_UNKNOWN_FLOW;
-                        x.event = pos ? "quic_uncertain" : "quic_unknown_flow";
-                } else {
-                        if (!*x.event || pos)
-                                x.event =
-                                    (b & 0x40u) ? "quic_short_header" : "quic_short_header_greased";
-                        short_header(&x, pos, v);
-                }
+        struct rd r = x->pk->pl;
+        uint8_t b = rd_peek_u8(&r, pos);
+        bool known = x->q && (x->q->flags & QL_PROVEN);
+        if (!known && pos == 0)
+                known = (x->q = migrated(x, !(b & 0x40u))) != NULL;
+        else if (known && !(b & 0x40u) && !x->q->grease_noted)
+                note_grease(x);
+        if (!known) {
+                v->why = pos ? VR_QUIC_UNCERTAIN_QUIET : CST_R_KEEP_QUIC_UNKNOWN_FLOW;
+                x->event = pos ? "quic_uncertain" : "quic_unknown_flow";
+                return;
         }
-        if (pk->log) {
+        if (!*x->event || pos)
+                x->event = (b & 0x40u) ? "quic_short_header" : "quic_short_header_greased";
+        short_header(x, pos, v);
+}
+
+static void quic_learn_packet(void *self, const struct an_env *env, const struct pkt_ctx *pk,
+                              struct proposal *v, struct an_trace *tr)
+{
+        struct qctx x = {.t = self, .ft = env->ft, .pk = pk, .st = env->st, .event = ""};
+        x.dir = pk->dir;
+        x.q = flow_get(&x, false);
+        v->why = CST_R_KEEP_NOT_ANALYSED;
+        uint32_t pos = walk_long(&x, v);
+        uint32_t len = pk->d.payload_len;
+        if (pos > 0 && pos < len && all_zero(&pk->pl, pos))
+                pos = len;
+        if (pos < len)
+                after_long(&x, pos, v);
+        if (tr) {
                 const char *state = !x.q                       ? "none"
                                     : (x.q->flags & QL_PROVEN) ? "quic"
                                                                : "quic_unproven";
-                struct dlog_row row = {.index = pk->index,
-                                       .d = d,
-                                       .caplen_before = pk->caplen,
-                                       .caplen_after = v->keep_len,
-                                       .origlen = pk->origlen,
-                                       .reason = v->reason,
-                                       .tls_seen = true,
-                                       .state_before = state,
-                                       .state_after = state,
-                                       .event = x.event};
-                dlog_write(pk->log, &row);
+                tr->before = tr->after = state;
+                tr->event = x.event;
         }
 }
+
+static void quic_learn_prefetch(const void *self, uint32_t ent, const struct pkt_ctx *x)
+{
+        track_prefetch(self, ent, false, x->dir);
+}
+
+const struct analyser_ops quic_learn_ops = {
+    .name = "quic_learn",
+    .packet = quic_learn_packet,
+    .prefetch = quic_learn_prefetch,
+    .row_per_packet = true,
+};

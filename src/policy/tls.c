@@ -19,15 +19,12 @@
 
 #include <constrictor/engine.h>
 
-#include "util/rd.h"
+#include "decode/tls_wire.h"
+#include "policy/verdict.h"
 
-#define REC_CCS       0x14u
-#define REC_ALERT     0x15u
-#define REC_HANDSHAKE 0x16u
-#define REC_APPDATA   0x17u
-
-/* RFC 5246 §6.2.3: TLSCiphertext.length <= 2^14 + 2048. */
-#define TLS_MAX_RECORD_LEN (16384u + 2048u)
+#define REC_CCS       TLS_REC_CCS
+#define REC_HANDSHAKE TLS_REC_HANDSHAKE
+#define REC_APPDATA   TLS_REC_APPDATA
 
 enum tls_kind { KIND_NONE = 0, KIND_START, KIND_FINAL, KIND_STREAM, KIND_BULK };
 
@@ -58,20 +55,13 @@ const char *tls_event_name(unsigned ev)
         return ev < TLS_EV_COUNT ? tls_event_names[ev] : "";
 }
 
-struct tls_hdr {
-        uint8_t type;
-        uint8_t major;
-        uint8_t minor;
-        uint16_t length;
-};
-
 /* Everything one packet's walk needs (the locals of the SPEC pseudo-code). */
 struct tls_walk {
         const struct tls_params *p;
         struct tls_dir *k, *r;
         struct cst_stats *st;
-        const uint8_t *pl; /* TCP payload */
-        uint32_t len;      /* L */
+        const struct rd *pl; /* TCP payload */
+        uint32_t len;        /* L */
         uint32_t pos, cand;
         uint8_t kind, ev;
         bool conf0, mism, has, uncertain, reset, middle, extra;
@@ -111,15 +101,10 @@ static inline void clear_active(struct tls_dir *s)
 }
 
 /* hdr_ok(pos) of SPEC 2.7, plus the plausibility rule of the strict mode. */
-static bool read_hdr(const struct tls_walk *w, uint32_t pos, struct tls_hdr *h)
+static bool read_hdr(const struct tls_walk *w, uint32_t pos, struct tls_rec_hdr *h)
 {
-        struct rd r = rd_init(w->pl, w->len);
-        rd_skip(&r, pos);
-        h->type = rd_u8(&r);
-        h->major = rd_u8(&r);
-        h->minor = rd_u8(&r);
-        h->length = rd_be16(&r);
-        if (r.err || h->type < REC_CCS || h->type > REC_APPDATA || h->major != 0x03)
+        struct rd r = rd_window(w->pl, pos, w->len - pos);
+        if (tls_wire_record(&r, h) != WIRE_OK || h->type > REC_APPDATA)
                 return false;
         if (w->p->strict && (h->minor > 0x04 || h->length > TLS_MAX_RECORD_LEN))
                 return false;
@@ -201,22 +186,16 @@ static void walk_no_header(struct tls_walk *w)
                         w->ev = TLS_EV_BULK_CONTINUATION;
                         return;
                 }
+                uint16_t why = w->mism ? CST_R_KEEP_TCP_SEQ_MISMATCH : VR_NO_CANDIDATE_QUIET;
                 if (!w->conf0)
                         erase(k);
                 else if (w->mism)
-                        w->st->tls_kept_uncertain++;
-                keep_early(w, w->mism ? CST_R_KEEP_TCP_SEQ_MISMATCH : CST_R_KEEP_NO_CANDIDATE);
+                        why = VR_TCP_SEQ_MISMATCH_UNCERTAIN;
+                keep_early(w, why);
                 return;
         }
         w->uncertain = true;
 }
-
-/* Handshake message types of RFC 8446 §4 and RFC 5246 §7.4 (plaintext). */
-static const bool HS_MSG_TYPE[256] = {
-    [0] = true,  [1] = true,  [2] = true,  [4] = true,  [5] = true,   [8] = true,
-    [11] = true, [12] = true, [13] = true, [14] = true, [15] = true,  [16] = true,
-    [20] = true, [21] = true, [22] = true, [24] = true, [254] = true,
-};
 
 /*
  * Strict mode: an unknown direction is confirmed only by a handshake record
@@ -225,16 +204,15 @@ static const bool HS_MSG_TYPE[256] = {
  */
 static bool plausible_first_handshake(const struct tls_walk *w, uint32_t pos)
 {
-        struct rd r = rd_init(w->pl, w->len);
-        rd_skip(&r, pos + 5);
-        uint8_t mt = rd_u8(&r);
+        struct rd r = *w->pl;
+        uint8_t mt = rd_peek_u8(&r, (size_t)pos + TLS_REC_HDR_LEN);
         if (r.err)
                 return true; /* message type not in this packet: as the old tool */
-        return HS_MSG_TYPE[mt];
+        return tls_hs_type_known(mt);
 }
 
 /* One visible record at w->pos.  Sets w->done on an early KEEP. */
-static void walk_record(struct tls_walk *w, const struct tls_hdr *h)
+static void walk_record(struct tls_walk *w, const struct tls_rec_hdr *h)
 {
         struct tls_dir *k = w->k;
         uint8_t t = h->type;
@@ -245,8 +223,6 @@ static void walk_record(struct tls_walk *w, const struct tls_hdr *h)
         bool hs_ok = t == REC_HANDSHAKE && (!w->p->strict || plausible_first_handshake(w, w->pos));
         if (!has_flag(k, TLS_D_SYNCED) && !hs_ok && !w->conf0) {
                 erase(k);
-                w->st->tls_kept_uncertain++;
-                w->st->tls_kept_unsynchronized_non_handshake++;
                 w->ev = TLS_EV_UNSYNCHRONIZED_NON_HANDSHAKE;
                 keep_early(w, CST_R_KEEP_UNSYNCHRONIZED_NON_HANDSHAKE);
                 return;
@@ -295,7 +271,7 @@ static void walk_record(struct tls_walk *w, const struct tls_hdr *h)
 static void walk_records(struct tls_walk *w)
 {
         while (!w->uncertain && !w->reset && w->pos < w->len) {
-                struct tls_hdr h;
+                struct tls_rec_hdr h;
                 if (!read_hdr(w, w->pos, &h)) {
                         walk_no_header(w);
                         return;
@@ -306,10 +282,20 @@ static void walk_records(struct tls_walk *w)
         }
 }
 
-/* The tail of the pseudo-code: counters, resets and the cut. */
-static void tls_finish(struct tls_walk *w, const struct decoded *d, uint32_t caplen,
-                       struct tls_out *out)
+/*
+ * The tail of the pseudo-code: counters, resets and the proposed cut.  The
+ * engine settles it (verdict.h): min savings, and the counters of the
+ * reason (tls_truncated, tls_kept_* ...).
+ */
+static void tls_finish(struct tls_walk *w, const struct decoded *d, struct tls_out *out)
 {
+        static const uint16_t cut_reason[] = {
+            [KIND_NONE] = CST_R_TRUNCATE_TLS_APP_DATA_START,
+            [KIND_START] = CST_R_TRUNCATE_TLS_APP_DATA_START,
+            [KIND_FINAL] = CST_R_TRUNCATE_TLS_FINAL_CONTINUATION,
+            [KIND_STREAM] = CST_R_TRUNCATE_TLS_STREAM_CONTINUATION,
+            [KIND_BULK] = CST_R_TRUNCATE_TLS_BULK_CONTINUATION,
+        };
         struct tls_dir *k = w->k;
         struct cst_stats *st = w->st;
         k->expected_seq = d->seq + w->len; /* advanced even for uncertain/bulk packets */
@@ -320,74 +306,43 @@ static void tls_finish(struct tls_walk *w, const struct decoded *d, uint32_t cap
         }
         if (w->boundary_ok)
                 st->tls_stream_continuation_boundary_parsed++;
-        if (w->reset) {
-                if (w->extra)
-                        st->tls_kept_app_data_continuation_with_extra_bytes++;
+        if (w->reset) { /* always with w->extra (both paths that set it) */
                 uint8_t keep = k->flags & (TLS_D_CONFIRMED | TLS_D_SEEN_APP);
                 bool c = has_flag(k, TLS_D_CONFIRMED);
                 erase(k);
                 if (c)
                         k->flags = (uint8_t)(TLS_D_PRESENT | keep);
-                out->reason = CST_R_KEEP_APP_DATA_CONTINUATION_WITH_EXTRA_BYTES;
+                out->why = CST_R_KEEP_APP_DATA_CONTINUATION_WITH_EXTRA_BYTES;
                 return;
         }
         if (w->uncertain) {
-                st->tls_kept_uncertain++;
-                st->tls_kept_malformed_record++;
                 soft_event(w, TLS_EV_MALFORMED_TLS_RECORD);
                 if (w->p->strict) { /* SPEC 6.1 fix: resynchronise instead of staying lost */
                         clear_active(k);
                         k->flags &= (uint8_t)~TLS_D_SYNCED;
                 }
-                out->reason = CST_R_KEEP_MALFORMED_TLS_RECORD;
+                out->why = CST_R_KEEP_MALFORMED_TLS_RECORD;
                 return;
         }
         if (!has_flag(k, TLS_D_SYNCED) && !w->bulk) {
-                out->reason = CST_R_KEEP_NO_CANDIDATE;
+                out->why = VR_NO_CANDIDATE_QUIET;
                 return;
         }
         if (w->middle) {
-                st->tls_kept_middle_continuation++;
-                out->reason = CST_R_KEEP_MIDDLE_CONTINUATION;
+                out->why = CST_R_KEEP_MIDDLE_CONTINUATION;
                 return;
         }
         if (!w->has || w->cand >= w->len) {
-                st->tls_kept_no_candidate++;
-                out->reason = CST_R_KEEP_NO_CANDIDATE;
+                out->why = CST_R_KEEP_NO_CANDIDATE;
                 return;
         }
-        uint64_t cut = (uint64_t)d->payload_off + w->cand;
-        if (cut >= caplen || caplen - cut < w->p->min_saved) {
-                st->tls_kept_min_savings++;
-                out->reason = CST_R_KEEP_MIN_SAVINGS;
-                return;
-        }
-        out->keep_len = (uint32_t)cut;
-        st->tls_truncated++;
-        st->tls_bytes_saved += caplen - cut;
-        switch (w->kind) {
-        case KIND_FINAL:
-                st->tls_truncated_final_continuation++;
-                out->reason = CST_R_TRUNCATE_TLS_FINAL_CONTINUATION;
-                break;
-        case KIND_STREAM:
-                st->tls_truncated_stream_continuation++;
-                out->reason = CST_R_TRUNCATE_TLS_STREAM_CONTINUATION;
-                break;
-        case KIND_BULK:
-                st->tls_truncated_bulk_continuation++;
-                out->reason = CST_R_TRUNCATE_TLS_BULK_CONTINUATION;
-                break;
-        default:
-                st->tls_truncated_app_data_start++;
-                out->reason = CST_R_TRUNCATE_TLS_APP_DATA_START;
-                break;
-        }
+        out->keep_len = d->payload_off + w->cand;
+        out->why = cut_reason[w->kind];
 }
 
 void tls_process(const struct tls_params *p, struct tls_dir *k, struct tls_dir *r,
-                 const struct decoded *d, const uint8_t *payload, uint32_t caplen,
-                 struct cst_stats *st, struct tls_out *out)
+                 const struct decoded *d, const struct rd *payload, struct cst_stats *st,
+                 struct tls_out *out)
 {
         struct tls_walk w = {.p = p,
                              .k = k,
@@ -396,8 +351,8 @@ void tls_process(const struct tls_params *p, struct tls_dir *k, struct tls_dir *
                              .pl = payload,
                              .len = d->payload_len,
                              .cand = d->payload_len};
-        out->keep_len = caplen;
-        out->reason = CST_R_KEEP_NO_PAYLOAD;
+        out->why = CST_R_KEEP_NO_PAYLOAD;
+        out->event = TLS_EV_NONE;
         if (d->tcp_flags & (TCP_SYN | TCP_RST)) {
                 erase(k);
                 erase(r);
@@ -423,9 +378,9 @@ void tls_process(const struct tls_params *p, struct tls_dir *k, struct tls_dir *
                 walk_continuation(&w);
         walk_records(&w);
         if (w.done)
-                out->reason = w.done_reason;
+                out->why = w.done_reason;
         else
-                tls_finish(&w, d, caplen, out);
+                tls_finish(&w, d, out);
         out->event = w.ev;
 }
 

@@ -18,6 +18,7 @@
 
 #include "decode/decode.h"
 #include "policy/flowtable.h"
+#include "util/rd.h"
 
 /* tls_record_event values of the decision log (SPEC 2.11). */
 enum tls_event {
@@ -50,7 +51,6 @@ const char *tls_event_name(unsigned ev);
 struct tls_params {
         uint32_t keep_record; /* KR: app_data_keep_record_bytes */
         uint32_t keep_cont;   /* KC: app_data_continuation_keep_bytes */
-        uint32_t min_saved;   /* MIN: min_saved_bytes_per_packet */
         enum cst_tls_policy policy;
         /*
          * Fixes of SPEC 6 items 1 and 4 (docs/compatibility.md): record
@@ -62,21 +62,23 @@ struct tls_params {
         bool strict;
 };
 
+/* The tracker's proposal (settled by the engine: min savings, counters). */
 struct tls_out {
-        uint32_t keep_len; /* bytes of the frame to keep */
-        uint16_t reason;   /* enum cst_reason */
+        uint32_t keep_len; /* proposed bytes of the frame to keep (set only with a cut) */
+        uint16_t why;      /* verdict code (policy/verdict.h) */
         uint8_t event;     /* enum tls_event */
 };
 
 /*
- * Process one decoded TCP packet of `caplen` captured bytes whose payload is
- * `payload` (d->payload_len bytes).  k is the packet's direction, r the
- * reverse one; either may be absent (flags without TLS_D_PRESENT) and is
- * created/erased as SPEC 2.7 says.  Counters go to st.
+ * Process one decoded TCP packet whose payload reader is `payload`
+ * (d->payload_len bytes).  k is the packet's direction, r the reverse one;
+ * either may be absent (flags without TLS_D_PRESENT) and is created/erased
+ * as SPEC 2.7 says.  State counters (resets, resynchronisation) go to st;
+ * out->keep_len is written only when out->why proposes a cut.
  */
 void tls_process(const struct tls_params *p, struct tls_dir *k, struct tls_dir *r,
-                 const struct decoded *d, const uint8_t *payload, uint32_t caplen,
-                 struct cst_stats *st, struct tls_out *out);
+                 const struct decoded *d, const struct rd *payload, struct cst_stats *st,
+                 struct tls_out *out);
 
 /* "none" or e.g. "confirmed/synchronized/seen_app_data/active_app_data". */
 size_t tls_state_string(const struct tls_dir *s, char *buf, size_t cap);

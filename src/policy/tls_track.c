@@ -25,7 +25,14 @@
 
 #include "util/rd.h"
 
-#define REC_APPDATA 0x17u
+#define REC_APPDATA TLS_REC_APPDATA
+
+/* Body length of a header kept as bytes (RFC 8446 §5.1: bytes 3-4). */
+static inline uint16_t hdr_len(const uint8_t h[5])
+{
+        struct rd r = rd_init(h + 3, 2);
+        return rd_be16(&r);
+}
 
 static void need(struct seg *g, uint32_t a, uint32_t b)
 {
@@ -56,15 +63,17 @@ static inline bool in_seg(const struct seg *g, uint32_t q)
 static uint32_t hdr_bytes(const struct seg *g, uint32_t q, uint8_t h[5])
 {
         const struct trk_dir *D = g->D;
-        if (in_seg(g, q) && g->e - q >= 5) { /* the common case: all in this segment */
-                memcpy(h, g->pl + (q - g->s), 5);
+        const uint8_t *whole = in_seg(g, q) ? rd_at(g->pl, q - g->s, 5) : NULL;
+        if (whole) { /* the common case: all in this segment */
+                memcpy(h, whole, 5);
                 return 5;
         }
         uint32_t n = 0;
         for (; n < 5; n++) {
                 uint32_t at = q + n;
+                struct rd r = *g->pl;
                 if (in_seg(g, at))
-                        h[n] = g->pl[at - g->s];
+                        h[n] = rd_peek_u8(&r, at - g->s);
                 else if ((D->flags & TD_PARTIAL) && D->part_seq == q && n < D->hdr_have)
                         h[n] = D->hdr[n];
                 else
@@ -107,13 +116,13 @@ static void win_push(struct seg *g, uint32_t q, const uint8_t h[5], bool full)
         if (x->win_n == 0)
                 x->win_lo = q;
         struct trk_rec *r = &x->win[x->win_head];
-        *r = (struct trk_rec){q, ld_be16(h + 3), h[0], full};
+        *r = (struct trk_rec){q, hdr_len(h), h[0], full};
         x->win_head = (uint8_t)((x->win_head + 1) % TRK_WIN);
         if (x->win_n < TRK_WIN)
                 x->win_n++;
         else
                 x->win_lo = x->win[x->win_head].seq; /* the oldest left */
-        x->win_hi = q + 5u + ld_be16(h + 3);
+        x->win_hi = q + 5u + hdr_len(h);
 }
 
 static void set_win_hi(struct seg *g, uint32_t at)
@@ -136,15 +145,16 @@ static void first_record(struct seg *g, uint32_t q)
         g->D->flags &= (uint16_t)~TD_FIRST;
         if (!in_seg(g, q))
                 return;
-        enum trk_hello h = trk_parse_hello(g->pl + (q - g->s), g->e - q);
-        if (h == TRK_HELLO_NONE)
+        struct rd r = rd_window(g->pl, q - g->s, g->e - q);
+        enum tls_hello h = tls_wire_hello(&r);
+        if (h == TLS_HELLO_NONE)
                 return;
         if (!(g->c->flags & TC_PROVEN))
                 g->st->tls_track_proven_hello++;
         prove(g);
         g->c->flags |= TC_CLIENT_KNOWN;
-        g->c->client_dir = (uint8_t)(h == TRK_HELLO_CLIENT ? g->dir : g->dir ^ 1u);
-        if (h == TRK_HELLO_SERVER13)
+        g->c->client_dir = (uint8_t)(h == TLS_HELLO_CLIENT ? g->dir : g->dir ^ 1u);
+        if (h == TLS_HELLO_SERVER13)
                 g->c->flags |= TC_TLS13;
 }
 
@@ -167,7 +177,7 @@ static void record(struct seg *g, uint32_t q, const uint8_t h[5])
         struct trk_dir *D = g->D;
         if (D->flags & TD_FIRST)
                 first_record(g, q);
-        uint16_t len = ld_be16(h + 3);
+        uint16_t len = hdr_len(h);
         bool full = encrypted_handshake(g, h[0]);
         if (full) {
                 g->enc = true;
@@ -200,7 +210,7 @@ static void resync(struct seg *g, uint32_t q, const uint8_t h[5])
         struct trk_ext *x = ext_get(g, D, false);
         if (x)
                 x->win_n = x->cand_n = 0;
-        D->next_hdr = q + 5u + ld_be16(h + 3);
+        D->next_hdr = q + 5u + hdr_len(h);
         win_push(g, q, h, false);
         g->resynced = true;
         g->st->tls_track_resyncs++;
@@ -214,7 +224,7 @@ static uint32_t walk_synced(struct seg *g)
                 uint32_t q = D->next_hdr;
                 uint8_t h[5];
                 uint32_t have = hdr_bytes(g, q, h);
-                if (!trk_header_plausible(h, have)) {
+                if (!tls_rec_prefix_plausible(h, have)) {
                         lose_sync(g, q);
                         return q + 1;
                 }
@@ -225,7 +235,7 @@ static uint32_t walk_synced(struct seg *g)
                 }
                 D->flags &= (uint16_t)~TD_PARTIAL;
                 record(g, q, h);
-                D->next_hdr = q + 5u + ld_be16(h + 3);
+                D->next_hdr = q + 5u + hdr_len(h);
         }
         return g->e;
 }
@@ -234,7 +244,7 @@ static uint32_t walk_synced(struct seg *g)
 static bool candidate(struct seg *g, uint32_t q, const uint8_t h[5])
 {
         struct trk_dir *D = g->D;
-        uint16_t len = ld_be16(h + 3);
+        uint16_t len = hdr_len(h);
         uint32_t end = q + rec_need(g->t, h[0], len, false);
         need(g, q, end);
         D->keep_to = seq_max(D->keep_to, end);
@@ -242,7 +252,10 @@ static bool candidate(struct seg *g, uint32_t q, const uint8_t h[5])
                 D->flags |= TD_APP_SEEN;
         /* The first candidate stays inline: one-packet flows take no pool entry. */
         struct trk_ext *x = ext_get(g, D, (D->flags & TD_CAND1) || D->ext);
-        unsigned chain = 1, ad = trk_header_strict(h) && h[0] == REC_APPDATA;
+        struct tls_rec_hdr rh;
+        unsigned chain = 1;
+        unsigned ad = tls_wire_record_bytes(h, &rh) == WIRE_OK && tls_rec_strict(&rh) &&
+                      rh.type == REC_APPDATA;
         unsigned n = x ? x->cand_n : 0;
         for (unsigned i = 0; i < n; i++) {
                 const struct trk_cand *k = &x->cand[i];
@@ -283,17 +296,18 @@ static bool candidate(struct seg *g, uint32_t q, const uint8_t h[5])
 static bool scan_at(struct seg *g, uint32_t q, bool fresh, bool *partial_kept)
 {
         struct trk_dir *D = g->D;
-        uint8_t b = g->pl[q - g->s];
-        if (b < 0x14 || b > 0x18)
+        struct rd r = *g->pl;
+        uint8_t b = rd_peek_u8(&r, q - g->s);
+        if (b < TLS_REC_CCS || b > TLS_REC_HEARTBEAT)
                 return false;
         uint8_t h[5];
         uint32_t have = hdr_bytes(g, q, h);
-        if (!trk_header_plausible(h, have))
+        if (!tls_rec_prefix_plausible(h, have))
                 return false;
         if (have == 5 && fresh)
                 return candidate(g, q, h);
         if (have == 5) {
-                uint32_t end = q + rec_need(g->t, h[0], ld_be16(h + 3), false);
+                uint32_t end = q + rec_need(g->t, h[0], hdr_len(h), false);
                 need(g, q, end);
                 D->keep_to = seq_max(D->keep_to, end);
                 return false;
@@ -312,10 +326,10 @@ static uint32_t scan(struct seg *g, uint32_t from, uint32_t to, bool fresh)
         g->unsynced = true;
         bool partial_kept = false;
         uint32_t n = to - from, seg_left = g->e - from;
-        const uint8_t *base = g->pl + (from - g->s);
-        /* A header's second byte is 3 (RFC 8446 §5.1): find those with memchr. */
         uint32_t lim = n < seg_left ? n + 1 : n;
-        for (uint32_t i = 1; i < lim;) {
+        const uint8_t *base = rd_at(g->pl, from - g->s, lim); /* [from, to] within [s, e) */
+        /* A header's second byte is 3 (RFC 8446 §5.1): find those with memchr. */
+        for (uint32_t i = 1; base && i < lim;) {
                 const uint8_t *p = memchr(base + i, 3, lim - i);
                 if (!p)
                         break;
@@ -353,12 +367,12 @@ static void fill_gap(struct seg *g)
         while (in_seg(g, q)) {
                 uint8_t h[5];
                 uint32_t have = hdr_bytes(g, q, h);
-                if (have < 5 || !trk_header_plausible(h, 5)) {
+                if (have < 5 || !tls_rec_prefix_plausible(h, 5)) {
                         need(g, q, g->e);
                         D->flags &= (uint16_t)~TD_LOST;
                         return;
                 }
-                uint16_t len = ld_be16(h + 3);
+                uint16_t len = hdr_len(h);
                 need(g, q, q + rec_need(g->t, h[0], len, false));
                 q += 5u + len;
         }
@@ -432,7 +446,7 @@ static void classify_new(struct seg *g, uint32_t from)
         if (!(D->flags & TD_SYNCED) && (D->flags & TD_PARTIAL)) { /* a split candidate */
                 uint8_t h[5];
                 uint32_t q = D->part_seq;
-                bool whole = hdr_bytes(g, q, h) == 5 && trk_header_plausible(h, 5);
+                bool whole = hdr_bytes(g, q, h) == 5 && tls_rec_prefix_plausible(h, 5);
                 D->flags &= (uint16_t)~TD_PARTIAL;
                 if (whole && candidate(g, q, h)) {
                         walk(g, from);
@@ -449,7 +463,8 @@ static void start_midstream(struct seg *g)
         D->flags |= TD_STARTED;
         D->high = D->first_seq = g->s;
         D->keep_to = g->s;
-        if (trk_parse_hello(g->pl, g->e - g->s) != TRK_HELLO_NONE) {
+        struct rd r = *g->pl;
+        if (tls_wire_hello(&r) != TLS_HELLO_NONE) {
                 D->flags |= TD_SYNCED | TD_FIRST;
                 D->next_hdr = g->s;
         }

@@ -24,9 +24,9 @@ struct seg {
         struct trk_conn *c;
         struct trk_dir *D;
         struct cst_stats *st;
-        const uint8_t *pl;
-        uint32_t s, e;     /* payload sequence numbers [s, e) */
-        uint32_t need_end; /* payload offset one past the last needed byte */
+        const struct rd *pl; /* the payload: bytes [s, e) */
+        uint32_t s, e;       /* payload sequence numbers [s, e) */
+        uint32_t need_end;   /* payload offset one past the last needed byte */
         unsigned dir;
         bool unsynced, resynced, lost, old, gap, enc, proved;
 };

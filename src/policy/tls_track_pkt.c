@@ -1,15 +1,16 @@
 /*
- * tls_track_pkt — the per-packet driver of the `track` policy: flow and
- * side-array state, SYN (new connection / server side) and FIN handling,
- * the verdict (cut after the last needed byte once the connection is
- * proven TLS; min_saved_bytes_per_packet as for the other policies) and the
- * decision-log row of every analysed packet with payload.
+ * tls_track_pkt — the `track` TLS analyser as the engine calls it
+ * (tls_track_ops): flow and side-array state, SYN (new connection / server
+ * side) and FIN handling, the proposed cut (after the last needed byte once
+ * the connection is proven TLS; the engine settles it) and the decision-log
+ * view of every analysed packet with payload.
  */
 #include "policy/tls_track_int.h"
 
 #include <string.h>
 
 #include "policy/tls.h"
+#include "policy/verdict.h"
 
 /* ---- per packet: flow state, SYN/FIN, verdict, decision log */
 
@@ -60,44 +61,34 @@ static void on_syn(struct track *t, struct trk_conn *c, unsigned dir, const stru
         }
 }
 
-static void verdict(struct seg *g, const struct trk_pkt *pk, struct cst_verdict *v)
+/* The proposal: cut after the last needed byte once the connection is proven. */
+static void propose(const struct seg *g, const struct pkt_ctx *x, struct proposal *p)
 {
-        const struct decoded *d = pk->d;
-        struct cst_stats *st = g->st;
+        const struct decoded *d = &x->d;
         if (!(g->c->flags & TC_PROVEN)) {
-                v->reason = CST_R_KEEP_NOT_PROVEN_TLS;
+                p->why = CST_R_KEEP_NOT_PROVEN_TLS;
                 return;
         }
-        uint32_t kept = g->need_end;
-        uint64_t cut = (uint64_t)d->payload_off + g->need_end;
         if (g->need_end >= d->payload_len) {
-                kept = d->payload_len;
-                v->reason = g->enc ? CST_R_KEEP_ENCRYPTED_HANDSHAKE : CST_R_KEEP_TLS_TRACK_NEEDED;
-        } else if (cut >= pk->caplen || pk->caplen - cut < g->t->p.min_saved) {
-                kept = d->payload_len;
-                st->tls_kept_min_savings++;
-                v->reason = CST_R_KEEP_MIN_SAVINGS;
-        } else {
-                v->keep_len = (uint32_t)cut;
-                st->tls_truncated++;
-                st->tls_bytes_saved += pk->caplen - cut;
-                v->reason = g->unsynced ? CST_R_TRUNCATE_TLS_TRACK_UNSYNCHRONIZED
-                                        : CST_R_TRUNCATE_TLS_TRACK;
+                if (g->enc)
+                        p->why = g->unsynced ? VR_ENCRYPTED_HANDSHAKE_UNSYNCED
+                                             : CST_R_KEEP_ENCRYPTED_HANDSHAKE;
+                else
+                        p->why = g->unsynced ? VR_TLS_TRACK_NEEDED_UNSYNCED
+                                             : CST_R_KEEP_TLS_TRACK_NEEDED;
+                return;
         }
-        if (g->unsynced)
-                st->tls_track_unsynced_bytes_kept += kept;
+        p->keep_len = d->payload_off + g->need_end;
+        p->why = g->unsynced ? CST_R_TRUNCATE_TLS_TRACK_UNSYNCHRONIZED : CST_R_TRUNCATE_TLS_TRACK;
 }
 
 /* Find or create the flow of a TCP packet; NULL when the table cannot grow. */
-static struct trk_conn *conn_of(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
-                                unsigned *dir, struct flow **fp)
+static struct trk_conn *conn_of(struct track *t, struct flowtable *ft, const struct pkt_ctx *x,
+                                struct flow **fp)
 {
-        const struct decoded *d = pk->d;
-        struct flow_key k;
-        uint64_t h = ft_make_key(&k, d->src, d->dst, d->addr_len, d->sport, d->dport, 6, dir);
-        struct flow *f = ft_lookup(ft, &k, h, pk->now);
+        struct flow *f = ft_lookup(ft, &x->k, x->hash, x->now);
         bool fresh = !f;
-        if (!f && !(f = ft_insert(ft, &k, h, pk->now)))
+        if (!f && !(f = ft_insert(ft, &x->k, x->hash, x->now)))
                 return NULL;
         union trk_slot *s = fresh ? trk_slot_fresh(t, ft, f, TRK_KIND_TCP) : trk_slot_of(t, ft, f);
         if (!s) {
@@ -108,45 +99,44 @@ static struct trk_conn *conn_of(struct track *t, struct flowtable *ft, const str
         return &s->tcp;
 }
 
-static void log_row(const struct trk_pkt *pk, const struct cst_verdict *v, const char *before,
-                    const char *after, uint32_t rem_before, uint32_t rem_after, const char *ev)
-{
-        struct dlog_row row = {.index = pk->index,
-                               .d = pk->d,
-                               .caplen_before = pk->caplen,
-                               .caplen_after = v->keep_len,
-                               .origlen = pk->origlen,
-                               .reason = v->reason,
-                               .tls_seen = true,
-                               .state_before = before,
-                               .state_after = after,
-                               .remaining_before = rem_before,
-                               .remaining_after = rem_after,
-                               .event = ev};
-        dlog_write(pk->log, &row);
-}
-
 static uint32_t remaining(const struct trk_dir *D)
 {
         return (D->flags & TD_SYNCED) && seq_lt(D->high, D->next_hdr) ? D->next_hdr - D->high : 0;
 }
 
-void track_tcp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
-               struct cst_stats *st, struct cst_verdict *v)
+/* Both directions sent a FIN: the connection and its pool entries go. */
+static void on_fin(struct track *t, struct flowtable *ft, struct trk_conn *c, struct flow *f,
+                   unsigned dir)
 {
-        const struct decoded *d = pk->d;
-        unsigned dir;
+        c->flags |= (uint8_t)(dir ? TC_FIN1 : TC_FIN0);
+        if ((c->flags & (TC_FIN0 | TC_FIN1)) == (TC_FIN0 | TC_FIN1)) {
+                trk_ext_release(t, &c->d[0]);
+                trk_ext_release(t, &c->d[1]);
+                ft_remove(ft, f);
+                ft->closed++;
+        }
+}
+
+static void tls_track_packet(void *self, const struct an_env *env, const struct pkt_ctx *x,
+                             struct proposal *p, struct an_trace *tr)
+{
+        struct track *t = self;
+        const struct decoded *d = &x->d;
+        unsigned dir = x->dir;
         struct flow *f = NULL;
-        v->keep_len = pk->caplen;
-        v->reason = CST_R_KEEP_NO_PAYLOAD;
-        struct trk_conn *c = conn_of(t, ft, pk, &dir, &f);
+        p->why = CST_R_KEEP_NO_PAYLOAD;
+        struct trk_conn *c = conn_of(t, env->ft, x, &f);
         if (!c) {
-                v->reason = CST_R_KEEP_NOT_ANALYSED;
+                p->why = CST_R_KEEP_NOT_ANALYSED;
+                if (tr)
+                        tr->no_row = true;
                 return;
         }
         struct trk_dir *D = &c->d[dir];
-        const char *before = pk->log ? dir_state(c, D) : NULL;
-        uint32_t rem_before = pk->log ? remaining(D) : 0;
+        if (tr) {
+                tr->before = dir_state(c, D);
+                tr->rem_before = remaining(D);
+        }
         if (d->tcp_flags & TCP_SYN)
                 on_syn(t, c, dir, d);
         if (d->payload_len) {
@@ -154,24 +144,30 @@ void track_tcp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
                 struct seg g = {.t = t,
                                 .c = c,
                                 .D = D,
-                                .st = st,
-                                .pl = pk->pl,
+                                .st = env->st,
+                                .pl = &x->pl,
                                 .s = s,
                                 .e = s + d->payload_len,
                                 .dir = dir};
                 trk_tls_segment(&g);
-                verdict(&g, pk, v);
-                if (pk->log)
-                        log_row(pk, v, before, dir_state(c, D), rem_before, remaining(D),
-                                seg_event(&g));
-        }
-        if (d->tcp_flags & TCP_FIN) {
-                c->flags |= (uint8_t)(dir ? TC_FIN1 : TC_FIN0);
-                if ((c->flags & (TC_FIN0 | TC_FIN1)) == (TC_FIN0 | TC_FIN1)) {
-                        trk_ext_release(t, &c->d[0]);
-                        trk_ext_release(t, &c->d[1]);
-                        ft_remove(ft, f);
-                        ft->closed++;
+                propose(&g, x, p);
+                if (tr) {
+                        tr->after = dir_state(c, D);
+                        tr->rem_after = remaining(D);
+                        tr->event = seg_event(&g);
                 }
         }
+        if (d->tcp_flags & TCP_FIN)
+                on_fin(t, env->ft, c, f, dir);
 }
+
+static void tls_track_prefetch(const void *self, uint32_t ent, const struct pkt_ctx *x)
+{
+        track_prefetch(self, ent, true, x->dir);
+}
+
+const struct analyser_ops tls_track_ops = {
+    .name = "tls_track",
+    .packet = tls_track_packet,
+    .prefetch = tls_track_prefetch,
+};

@@ -23,7 +23,6 @@ struct track *track_new(const struct cst_config *cfg, char *err)
         }
         t->p = (struct trk_params){
             .keep_record = cfg->app_data_keep_record_bytes,
-            .min_saved = cfg->min_saved_bytes_per_packet,
             .enc_handshake = cfg->keep_encrypted_handshake,
             .tls_track = cfg->tls_policy == CST_TLS_TRACK,
             .short_keep = cfg->short_header_keep_packet_bytes,

@@ -21,7 +21,8 @@
 #include <constrictor/stats.h>
 
 #include "decode/decode.h"
-#include "policy/decision_log.h"
+#include "decode/tls_wire.h"
+#include "policy/analyser.h"
 #include "policy/flowtable.h"
 
 #define TRK_WIN   16 /* record boundaries remembered per direction */
@@ -145,9 +146,8 @@ struct ql_server {
 
 struct trk_params {
         uint32_t keep_record; /* KR, counts the header */
-        uint32_t min_saved;
-        bool enc_handshake; /* keep_encrypted_handshake */
-        bool tls_track;     /* the TLS policy is `track` */
+        bool enc_handshake;   /* keep_encrypted_handshake */
+        bool tls_track;       /* the TLS policy is `track` */
         uint32_t short_keep;
         bool require_dcid_match;
         bool allow_unknown_dcid;
@@ -162,26 +162,23 @@ struct track {
         struct ql_server servers[QL_SERVERS];
 };
 
-/* One packet as the track code sees it. */
-struct trk_pkt {
-        const struct decoded *d;
-        const uint8_t *pl; /* transport payload, d->payload_len bytes */
-        uint32_t caplen, origlen;
-        uint32_t now;   /* seconds, flow table clock */
-        uint64_t index; /* 1-based, for the decision log */
-        struct dlog *log;
-        uint32_t gso_size; /* UDP GSO super-frame datagram size (0 = none) */
-};
-
 struct track *track_new(const struct cst_config *cfg, char *err);
 void track_free(struct track *t);
 
-/* The `track` policy on one analysed TCP packet (payload or not). */
-void track_tcp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
-               struct cst_stats *st, struct cst_verdict *v);
-/* Learning QUIC on one UDP datagram of a QUIC port. */
-void track_udp(struct track *t, struct flowtable *ft, const struct trk_pkt *pk,
-               struct cst_stats *st, struct cst_verdict *v);
+/*
+ * Batch pipeline: fetch the state of flow-table entry `ent` (the slot, and
+ * for TCP the direction the packet will update).  Only reads.
+ */
+static inline void track_prefetch(const struct track *t, uint32_t ent, bool tcp, unsigned dir)
+{
+        if (ent >= t->slots_cap)
+                return;
+        const char *ts = (const char *)&t->slots[ent];
+        const char *td = tcp ? (const char *)&t->slots[ent].tcp.d[dir] : ts;
+        __builtin_prefetch(ts, 1);
+        __builtin_prefetch(td, 1);
+        __builtin_prefetch(td + 64, 1);
+}
 
 /* Internal: the slot of a flow, grown to the table's size (NULL on OOM). */
 union trk_slot *trk_slot_of(struct track *t, const struct flowtable *ft, const struct flow *f);
@@ -191,27 +188,5 @@ union trk_slot *trk_slot_fresh(struct track *t, const struct flowtable *ft, cons
 /* The direction's pool entry; created when `create` (NULL if absent or out of memory). */
 struct trk_ext *trk_ext_of(struct track *t, struct trk_dir *D, bool create);
 void trk_ext_release(struct track *t, struct trk_dir *D);
-
-/* tls_proof.c: the first record of a direction, at p (avail bytes). */
-enum trk_hello { TRK_HELLO_NONE = 0, TRK_HELLO_CLIENT, TRK_HELLO_SERVER, TRK_HELLO_SERVER13 };
-enum trk_hello trk_parse_hello(const uint8_t *p, uint32_t avail);
-/*
- * Candidate / chained header over the `avail` (<= 5) bytes known: type
- * 0x14-0x18 (0x18: heartbeat, RFC 6520), version 3.0-3.4, length <= 2^14 + 2048
- * (RFC 5246 §6.2.3).  Looser than the issue's 0x14-0x17 / 3.1-3.4 so that no
- * header the audit would chain through is ever missed.
- */
-static inline bool trk_header_plausible(const uint8_t *h, uint32_t avail)
-{
-        if (avail >= 1 && (h[0] < 0x14 || h[0] > 0x18))
-                return false;
-        if (avail >= 2 && h[1] != 3)
-                return false;
-        if (avail >= 3 && h[2] > 4)
-                return false;
-        return avail < 5 || (uint32_t)(h[3] << 8 | h[4]) <= 16384u + 2048u;
-}
-/* A header as a TLS stack writes it: 0x14-0x17, 3.1-3.4, 1 <= length <= 2^14 + 2048. */
-bool trk_header_strict(const uint8_t h[5]);
 
 #endif

@@ -25,12 +25,12 @@
 uint64_t csum_partial(const uint8_t *b, size_t n, uint64_t acc)
 {
         while (n >= 4) {
-                acc += ld_be32(b);
+                acc += (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
                 b += 4;
                 n -= 4;
         }
         if (n >= 2) {
-                acc += ld_be16(b);
+                acc += (uint32_t)(b[0] << 8 | b[1]);
                 b += 2;
                 n -= 2;
         }

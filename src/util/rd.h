@@ -20,6 +20,25 @@ struct rd {
         bool err;         /* a read ran past the end */
 };
 
+/*
+ * Private loads of rd.h: the callers below have checked the length.  Code
+ * outside this header reads through struct rd (no `p + off` it computed).
+ */
+static inline uint16_t rd_load_be16_(const uint8_t *b)
+{
+        return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static inline uint32_t rd_load_be32_(const uint8_t *b)
+{
+        return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static inline uint32_t rd_load_le32_(const uint8_t *b)
+{
+        return (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
+}
+
 static inline struct rd rd_init(const uint8_t *p, size_t len)
 {
         struct rd r = {p, len, 0, false};
@@ -59,7 +78,7 @@ static inline uint16_t rd_be16(struct rd *r)
                 return 0;
         const uint8_t *b = r->p + r->off;
         r->off += 2;
-        return (uint16_t)(b[0] << 8 | b[1]);
+        return rd_load_be16_(b);
 }
 
 static inline uint32_t rd_be24(struct rd *r)
@@ -77,7 +96,7 @@ static inline uint32_t rd_be32(struct rd *r)
                 return 0;
         const uint8_t *b = r->p + r->off;
         r->off += 4;
-        return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        return rd_load_be32_(b);
 }
 
 static inline uint16_t rd_le16(struct rd *r)
@@ -95,7 +114,7 @@ static inline uint32_t rd_le32(struct rd *r)
                 return 0;
         const uint8_t *b = r->p + r->off;
         r->off += 4;
-        return (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
+        return rd_load_le32_(b);
 }
 
 /* 32-bit read in a chosen byte order (file formats carry their own). */
@@ -107,16 +126,6 @@ static inline uint32_t rd_u32_order(struct rd *r, bool big_endian)
 static inline uint16_t rd_u16_order(struct rd *r, bool big_endian)
 {
         return big_endian ? rd_be16(r) : rd_le16(r);
-}
-
-/* RFC 9000 §16 variable-length integer: 2-bit length prefix, 1/2/4/8 bytes. */
-static inline uint64_t rd_quic_varint(struct rd *r)
-{
-        uint8_t b = rd_u8(r);
-        uint64_t v = b & 0x3fu;
-        for (unsigned i = 1; i < (1u << (b >> 6)); i++)
-                v = v << 8 | rd_u8(r);
-        return v;
 }
 
 static inline void rd_skip(struct rd *r, size_t n)
@@ -145,28 +154,39 @@ static inline uint8_t rd_peek_u8(struct rd *r, size_t at)
         return r->p[at];
 }
 
+/* Pointer to n bytes at absolute offset `at` without moving, or NULL (no error set). */
+static inline const uint8_t *rd_at(const struct rd *r, size_t at, size_t n)
+{
+        if (r->err || at > r->len || r->len - at < n)
+                return NULL;
+        return r->p + at;
+}
+
+/* Big-endian 16-bit field at absolute offset `at`; 0 + err if outside. */
+static inline uint16_t rd_peek_be16(struct rd *r, size_t at)
+{
+        const uint8_t *b = rd_at(r, at, 2);
+        if (!b) {
+                r->err = true;
+                return 0;
+        }
+        return rd_load_be16_(b);
+}
+
+/* Reader over bytes [at, at + n) of r, from its start (err set if outside). */
+static inline struct rd rd_window(const struct rd *r, size_t at, size_t n)
+{
+        const uint8_t *q = rd_at(r, at, n);
+        struct rd s = {q, q ? n : 0, 0, q == NULL};
+        return s;
+}
+
 /* Sub-reader over the next n bytes (the caller's own layer only). */
 static inline struct rd rd_sub(struct rd *r, size_t n)
 {
         const uint8_t *q = rd_ptr(r, n);
         struct rd s = {q, q ? n : 0, 0, q == NULL};
         return s;
-}
-
-/* Plain loads from a buffer the caller has already length-checked. */
-static inline uint16_t ld_be16(const uint8_t *b)
-{
-        return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static inline uint32_t ld_be32(const uint8_t *b)
-{
-        return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static inline uint32_t ld_le32(const uint8_t *b)
-{
-        return (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
 }
 
 static inline void st_le32(uint8_t *b, uint32_t v)

@@ -12,6 +12,7 @@
 #include "check.h"
 #include "capture/afp.h"
 #include "sink/pcapng_blocks.h"
+#include "plain_load.h"
 #include "util/rd.h"
 
 static void test_filter(void)

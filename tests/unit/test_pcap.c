@@ -5,6 +5,7 @@
 #include "check.h"
 #include "test_pcap_util.h"
 #include "format/pcap.h"
+#include "plain_load.h"
 #include "util/rd.h"
 
 static const uint8_t magic_bytes[4][4] = {

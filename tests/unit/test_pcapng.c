@@ -4,6 +4,7 @@
 #include "check.h"
 #include "test_pcap_util.h"
 #include "format/pcapng.h"
+#include "plain_load.h"
 #include "util/rd.h"
 
 static size_t begin(struct bbuf *b, uint32_t type, bool be)

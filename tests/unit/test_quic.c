@@ -209,6 +209,50 @@ static void test_versions(void)
         CHECK(!quic_version_known(0x12345678u));
 }
 
+/*
+ * The SPEC 3.2 snaplen cap (capture): base = min(caplen, origlen, cap); a
+ * cut undone against base counts quic_short_kept_snaplen, a packet ending
+ * at base below caplen counts snaplen_capped_packets.  Frames: 42 header
+ * bytes, the short-header cut at 42 + 32 = 74; min_saved 16.
+ */
+static void test_snaplen_cap(void)
+{
+        cst_engine *e = engine(false, false, true);
+        struct tflow f;
+        tf_init(&f, e, false, 60746);
+        quic_open(&f, CLI_SCID, 3);
+        uint32_t n = 0;
+        quic_short(&n, SRV_SCID, 8, 1200); /* frame of 1251 bytes */
+        cst_engine_set_snaplen_cap(e, 80); /* 6 bytes saved against 80: undone */
+        CHECK_EQ_U(tf_udp(&f, 0, buf, n), 80 - 42);
+        CHECK_EQ_U(f.v.reason, CST_R_KEEP_MIN_SAVINGS);
+        cst_engine_set_snaplen_cap(e, 60); /* below the cut: the snaplen decides */
+        CHECK_EQ_U(tf_udp(&f, 0, buf, n), 60 - 42);
+        CHECK_EQ_U(f.v.reason, CST_R_TRUNCATE_SNAPLEN);
+        cst_engine_set_snaplen_cap(e, 2000); /* above caplen: the policy's cut */
+        CHECK_EQ_U(tf_udp(&f, 0, buf, n), 32);
+        CHECK_EQ_U(f.v.reason, CST_R_TRUNCATE_QUIC_SHORT_HEADER);
+        n = 0;
+        quic_short(&n, SRV_SCID, 8, 30); /* 81 bytes: 7 saved, undone against caplen */
+        CHECK_EQ_U(tf_udp(&f, 0, buf, n), n);
+        CHECK_EQ_U(f.v.reason, CST_R_KEEP_MIN_SAVINGS);
+        cst_engine_set_snaplen_cap(e, 60);
+        CHECK_EQ_U(tf_udp(&f, 0, buf, n), 60 - 42);
+        CHECK_EQ_U(f.v.reason, CST_R_TRUNCATE_SNAPLEN);
+        cst_engine_set_snaplen_cap(e, 0); /* off again (constrict) */
+        CHECK_EQ_U(tf_udp(&f, 0, buf, n), n);
+        struct cst_stats *st = cst_engine_stats(e);
+        CHECK_EQ_U(st->quic_truncated, 3); /* cuts that held against caplen */
+        CHECK_EQ_U(st->quic_short_kept_snaplen, 1);
+        CHECK_EQ_U(st->snaplen_capped_packets, 3);
+        CHECK_EQ_U(st->reason_packets[CST_R_TRUNCATE_SNAPLEN], 2);
+        CHECK_EQ_U(st->reason_packets[CST_R_KEEP_MIN_SAVINGS], 3);
+        CHECK_EQ_U(st->reason_packets[CST_R_TRUNCATE_QUIC_SHORT_HEADER], 1);
+        CHECK_EQ_U(st->reason_packets[CST_R_KEEP_QUIC_LONG_HEADER], 1);
+        CHECK_EQ_U(st->reason_packets[CST_R_KEEP_QUIC_UNCERTAIN], 1);
+        cst_engine_free(e);
+}
+
 int main(void)
 {
         test_main_path();
@@ -218,5 +262,6 @@ int main(void)
         test_version_negotiation();
         test_dns_on_443();
         test_versions();
+        test_snaplen_cap();
         return check_summary("test_quic");
 }
