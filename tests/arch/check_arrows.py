@@ -8,8 +8,9 @@ Reads the ```arrows block of SOURCE_DIR/ARCHITECTURE.md, then checks
   2. every #include "room/..." of src/ and cli/ follows an allowed arrow
      (cli -> public: cli includes no private header at all);
   3. with BUILD_DIR: every call between rooms in the built objects (nm) follows
-     an allowed arrow (cli calls only cst_ functions of the library), and no
-     `never a/f -> b/g` call exists.
+     an allowed arrow (cli calls only cst_ functions of the library), no
+     `never a/f -> b/g` call exists, and the files of an `acyclic` room do not
+     call each other in a circle.
 Call violations listed in tests/arch/known ("a/f -> b/g  why") are reported
 as KNOWN, not failed; a line whose call is gone is reported so it is removed.
 Prints "ok ...", "FAIL ...", "KNOWN ..." and "SKIP ..." lines.
@@ -33,7 +34,7 @@ m = re.search(r"```arrows\n(.*?)```", text, re.S)
 if not m:
     say("FAIL", "ARCHITECTURE.md has no ```arrows block")
     sys.exit(0)
-allowed, never = {}, []
+allowed, never, acyclic = {}, [], []
 for n, line in enumerate(m.group(1).splitlines(), 1):
     line = line.split("#", 1)[0].strip()
     if not line:
@@ -41,6 +42,10 @@ for n, line in enumerate(m.group(1).splitlines(), 1):
     mm = re.fullmatch(r"never\s+(\w+)/(\w+)\s*->\s*(\w+)/(\w+)", line)
     if mm:
         never.append(((mm.group(1), mm.group(2)), (mm.group(3), mm.group(4))))
+        continue
+    mm = re.fullmatch(r"acyclic\s+(.*)", line)
+    if mm:
+        acyclic.extend(mm.group(1).split())
         continue
     mm = re.fullmatch(r"(\w+)\s*->\s*(.*)", line)
     if not mm or mm.group(1) in allowed:
@@ -207,6 +212,43 @@ for a, b in never:
 for k in sorted(set(known) - seen_known):
     # not a failure: the branch that removes it may land before or after this list is edited
     say("SKIP", "%s/%s -> %s/%s is gone: remove its line from tests/arch/known" % (k[0] + k[1]))
+
+
+def file_cycle(room):
+    """One circle of calls among the files of room, or None."""
+    graph = {}
+    for (a, b) in calls:
+        if a[0] == room and b[0] == room:
+            graph.setdefault(a[1], set()).add(b[1])
+    state = {}
+
+    def visit(f, path):
+        state[f] = 1
+        for g in sorted(graph.get(f, ())):
+            if state.get(g) == 1:
+                return path + [f, g]
+            if g not in state:
+                c = visit(g, path + [f])
+                if c:
+                    return c
+        state[f] = 2
+        return None
+
+    for f in sorted(graph):
+        if f not in state:
+            c = visit(f, [])
+            if c:
+                return c[c.index(c[-1]):]
+    return None
+
+
+for room in acyclic:
+    c = file_cycle(room)
+    if c:
+        bad += 1
+        say("FAIL", "the files of %s call each other in a circle: %s" % (room, " -> ".join(c)))
+    else:
+        say("ok", "the files of %s call each other without a circle" % room)
 say("ok" if not bad else "FAIL",
     "%d calls between %d objects checked against the arrows (%d not allowed)"
     % (len(calls), len(objs), bad))

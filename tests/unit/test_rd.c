@@ -1,7 +1,9 @@
 /*
- * src/util/rd.h, the one bounds-checked reader: every rd_* accessor on known
- * bytes, exact-boundary reads, reads one byte short, zero lengths, lengths
- * near SIZE_MAX, the sticky error, rd_sub and rd_peek_u8.  Buffers are
+ * src/util/rd.h, the one bounds-checked reader: every public rd_* accessor on
+ * known bytes, exact-boundary reads, reads one byte short, zero lengths,
+ * lengths and offsets near SIZE_MAX, the sticky error, rd_sub, and the random
+ * access ones (rd_peek_u8, rd_peek_be16, rd_at, rd_window).  QUIC varints
+ * moved to decode/quic_wire.h (tests/unit/test_quic_wire.c).  Buffers are
  * malloc'd at their exact size so that a read past the end is caught by
  * AddressSanitizer (the suite runs under ASan+UBSan in CI: make check-asan).
  */
@@ -69,39 +71,6 @@ static void test_values(void)
         CHECK_EQ_U(rd_le16(&r), 0xffff);
         free(f);
         free(b);
-}
-
-/* RFC 9000 A.1's examples, then every encoded length cut one byte short. */
-static void test_quic_varint(void)
-{
-        static const struct {
-                uint8_t bytes[8];
-                size_t len;
-                uint64_t value;
-        } v[] = {
-            {{0xc2, 0x19, 0x7c, 0x5e, 0xff, 0x14, 0xe8, 0x8c}, 8, 151288809941952652ull},
-            {{0x9d, 0x7f, 0x3e, 0x7d}, 4, 494878333},
-            {{0x7b, 0xbd}, 2, 15293},
-            {{0x25}, 1, 37},
-            {{0x40, 0x25}, 2, 37},
-            {{0x3f}, 1, 63},
-            {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 8, (1ull << 62) - 1},
-        };
-        for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-                uint8_t *b = exact(v[i].bytes, v[i].len);
-                struct rd r = rd_init(b, v[i].len);
-                CHECK_EQ_U(rd_quic_varint(&r), v[i].value);
-                CHECK(!r.err);
-                CHECK_EQ_U(rd_left(&r), 0);
-                free(b);
-                /* one byte short: error, nothing read past the end */
-                b = exact(v[i].bytes, v[i].len - 1);
-                r = rd_init(b, v[i].len - 1);
-                (void)rd_quic_varint(&r);
-                CHECK(r.err);
-                CHECK_EQ_U(rd_left(&r), 0);
-                free(b);
-        }
 }
 
 /*
@@ -302,6 +271,64 @@ static void test_peek(void)
         free(b);
 }
 
+/* rd_at, rd_peek_be16 and rd_window: absolute offsets from the reader's start, never moving it. */
+static void test_random_access(void)
+{
+        uint8_t *b = exact(BYTES, 10);
+        struct rd r = rd_init(b, 10);
+        rd_skip(&r, 7);
+        CHECK(rd_at(&r, 0, 10) == b);      /* the whole region, wherever the position is */
+        CHECK(rd_at(&r, 10, 0) == b + 10); /* zero bytes at the end */
+        CHECK(rd_at(&r, 9, 2) == NULL);
+        CHECK(rd_at(&r, 11, 0) == NULL);
+        CHECK(!r.err); /* rd_at sets no error */
+        CHECK_EQ_U(r.off, 7);
+        CHECK_EQ_U(rd_peek_be16(&r, 0), 0x0123);
+        CHECK_EQ_U(rd_peek_be16(&r, 8), 0xfedc); /* the last two bytes exactly */
+        CHECK(!r.err);
+        CHECK_EQ_U(rd_peek_be16(&r, 9), 0); /* one byte short */
+        CHECK(r.err);
+        CHECK_EQ_U(rd_peek_be16(&r, 0), 0); /* sticky */
+        CHECK(rd_at(&r, 0, 1) == NULL);
+
+        r = rd_init(b, 10);
+        struct rd w = rd_window(&r, 2, 4);
+        CHECK(!w.err && !r.err);
+        CHECK_EQ_U(r.off, 0);
+        CHECK_EQ_U(rd_left(&w), 4);
+        CHECK_EQ_U(rd_be32(&w), 0x456789ab);
+        CHECK_EQ_U(rd_u8(&w), 0); /* the window ends at its own end */
+        CHECK(w.err && !r.err);
+        w = rd_window(&r, 10, 0);
+        CHECK(!w.err);
+        CHECK_EQ_U(rd_left(&w), 0);
+        w = rd_window(&r, 4, 7); /* one byte past the end */
+        CHECK(w.err);
+        CHECK(w.p == NULL);
+        CHECK_EQ_U(rd_left(&w), 0);
+        CHECK(!r.err); /* a failed window leaves its parent alone */
+
+        const size_t huge[] = {SIZE_MAX, SIZE_MAX - 1, SIZE_MAX - 9, SIZE_MAX / 2 + 1, 11};
+        for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+                r = rd_init(b, 10);
+                CHECK(rd_at(&r, huge[i], 0) == NULL);
+                CHECK(rd_at(&r, 1, huge[i]) == NULL); /* at + n must not wrap */
+                CHECK(rd_at(&r, huge[i], huge[i]) == NULL);
+                w = rd_window(&r, 1, huge[i]);
+                CHECK(w.err);
+                w = rd_window(&r, huge[i], 1);
+                CHECK(w.err);
+                CHECK_EQ_U(rd_peek_be16(&r, huge[i]), 0);
+                CHECK(r.err);
+        }
+        /* a window of a reader in error is in error */
+        r = rd_init(b, 10);
+        rd_skip(&r, 11);
+        w = rd_window(&r, 0, 1);
+        CHECK(w.err);
+        free(b);
+}
+
 static void test_sub(void)
 {
         uint8_t *b = exact(BYTES, 10);
@@ -342,13 +369,13 @@ static void test_sub(void)
 int main(void)
 {
         test_values();
-        test_quic_varint();
         test_boundaries();
         test_sticky();
         test_zero_length();
         test_huge();
         test_skip_ptr();
         test_peek();
+        test_random_access();
         test_sub();
         return check_summary("test_rd");
 }

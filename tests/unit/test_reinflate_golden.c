@@ -13,7 +13,6 @@
 #include "check.h"
 #include "testlist.h"
 #include "reinflate/reinflate.h"
-#include "plain_load.h"
 #include "util/rd.h"
 
 struct blob {
