@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "capture_run.h"
+#include "capture_report.h"
 #include "commands.h"
 
 static void capture_usage(FILE *out)
@@ -44,7 +44,8 @@ static void capture_usage(FILE *out)
             "  -s SNAPLEN keep at most SNAPLEN bytes of every packet (0 = 262144)\n"
             "  -p         do not put the interface into promiscuous mode\n"
             "  -B KiB     kernel buffer (ring) size\n"
-            "  -r FILE    read a classic PCAP file instead of an interface (filter applied in\n"
+            "  -r FILE    read a PCAP or PCAPNG file (\"-\" = stdin) instead of an interface "
+            "(filter in\n"
             "             user space), e.g. -r in.pcap -w out.pcap 'tcp port 443'\n"
             "  -C MB      start a new file when the current one would exceed MB x 1,000,000\n"
             "             bytes (suffix k/m/g: KiB/MiB/GiB); files FILE, FILE1, FILE2 ...\n"
@@ -111,78 +112,71 @@ static void job_capture_opts(struct capture_job *job)
         job->copts.block_timeout_ms = c->block_timeout_ms ? c->block_timeout_ms : 1;
 }
 
-/*
- * Open the source, the output and the engine, run, close.  `what` prefixes
- * errors in compat mode ("Live capture error" / "Offline feed error").
- */
-struct run_env {
-        cst_capture *cap;
-        cst_dumper *dump;
-        cst_engine *eng;
-};
-
-/* Counters for the ISB of a file closed by rotation. */
-static int dump_kernel_stats(void *ctx, struct cst_capture_stats *ks, char *err)
+/* The capture handle the command line names: AFPacket feed, -r file or interface. */
+static int open_capture(const struct capture_job *job, cst_pipeline **p, char *err)
 {
-        return cst_capture_stats(ctx, ks, err);
+        cst_capture *cap;
+        int rc = job->offline_input ? cst_capture_open_feed(&cap, job->offline_input, err)
+                 : job->read_file
+                     ? cst_capture_open_file(&cap, job->read_file, job->copts.filter, err)
+                     : cst_capture_open(&cap, &job->copts, err);
+        if (rc < 0)
+                return rc;
+        return cst_pipeline_open_capture(p, cap, err);
 }
 
-static int open_output(const struct capture_job *job, struct run_env *env, char *err)
+static int open_output(const struct capture_job *job, cst_pipeline *p, char *err)
 {
         if (!job->output)
                 return CST_OK;
         struct cst_dump_opts d;
         char appl[64];
+        bool file_input = job->offline_input || job->read_file;
         snprintf(appl, sizeof(appl), "%s %s", CST_PROGRAM_NAME, cst_version());
         memset(&d, 0, sizeof(d));
         d.format = job->format;
         d.nsec = job->nsec;
-        d.linktype = cst_capture_linktype(env->cap);
         d.snaplen = file_snaplen(&job->cfg);
-        d.ifname = job->offline_input || job->read_file ? NULL : cst_capture_ifname(env->cap);
+        d.ifname = file_input ? NULL : cst_capture_ifname(cst_pipeline_capture(p));
         d.userappl = appl;
         d.rotate_bytes = job->rotate_bytes;
         d.rotate_sec = job->rotate_sec;
         d.rotate_files = job->rotate_files;
-        d.per_interface = !job->read_file && !job->offline_input &&
-                          cst_capture_ifindex(env->cap) == 0 && d.linktype == CST_LINK_LINUX_SLL2;
-        d.stats = job->read_file || job->offline_input ? NULL : dump_kernel_stats;
-        d.stats_ctx = env->cap;
-        return cst_dump_open(&env->dump, job->output, &d, err);
+        return cst_pipeline_output_dump(p, job->output, &d, err);
 }
 
-static int open_all(const struct capture_job *job, struct run_env *env, char *err)
+/* Source, output, engine (in this order: the errors a user meets first come first). */
+static int open_all(const struct capture_job *job, cst_pipeline **p, char *err)
 {
-        int rc = job->offline_input ? cst_capture_open_feed(&env->cap, job->offline_input, err)
-                 : job->read_file
-                     ? cst_capture_open_file(&env->cap, job->read_file, job->copts.filter, err)
-                     : cst_capture_open(&env->cap, &job->copts, err);
+        int rc = open_capture(job, p, err);
         if (rc < 0)
                 return rc;
-        if (open_output(job, env, err) < 0)
+        if (open_output(job, *p, err) < 0)
                 return CST_EFATAL;
-        env->eng = cst_engine_new(&job->cfg, err);
-        return env->eng ? CST_OK : CST_EFATAL;
+        return cst_pipeline_set_engine(*p, &job->cfg, err);
 }
 
-static int close_all(struct run_env *env, const struct capture_result *res, char *err)
-{
-        int rc = CST_OK;
-        if (env->dump)
-                rc = cst_dump_close(env->dump, res ? &res->ks : NULL, err);
-        cst_engine_free(env->eng);
-        cst_capture_close(env->cap);
-        memset(env, 0, sizeof(*env));
-        return rc;
-}
-
-/* Run, then close everything; the first error wins. */
-static int run_and_close(const struct capture_job *job, struct run_env *env,
-                         struct capture_result *res, char *err)
+/* Run, then close everything; the first error wins.  res: the counters. */
+static int run_and_close(const struct capture_job *job, cst_pipeline *p,
+                         struct cst_pipeline_stats *res, char *err)
 {
         char cerr[CST_ERRBUF];
-        int rc = capture_run(job, env->cap, env->dump, env->eng, res, err);
-        if (close_all(env, res, cerr) < 0 && rc == CST_OK) {
+        struct cst_run_opts ro;
+        memset(&ro, 0, sizeof(ro));
+        ro.keep_rule = CST_KEEP_SNAPLEN;
+        ro.max_packets = job->cfg.max_packets;
+        ro.duration_sec = job->cfg.duration_sec;
+        ro.flush_ms = job->packet_buffered ? 0 : 1000;
+        ro.flush_each_batch = job->packet_buffered;
+        if (!job->output) {
+                ro.on_packet = capture_print_packet;
+                setvbuf(stdout, NULL, _IOLBF, 0); /* each line as it comes */
+        }
+        capture_signals_attach(p);
+        int rc = cst_pipeline_run(p, &ro, err);
+        cst_pipeline_get_stats(p, res);
+        capture_signals_attach(NULL);
+        if (cst_pipeline_close(p, cerr) < 0 && rc == CST_OK) {
                 rc = CST_EFATAL;
                 memcpy(err, cerr, CST_ERRBUF);
         }
@@ -192,22 +186,22 @@ static int run_and_close(const struct capture_job *job, struct run_env *env,
 static int compat_run(struct capture_job *job)
 {
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
-        struct run_env env = {0};
-        static struct capture_result res;
+        cst_pipeline *p = NULL;
+        static struct cst_pipeline_stats res;
         const char *what = job->offline_input ? "Offline feed error" : "Live capture error";
         if (!job->offline_input && job->cfg.interface[0] == '\0') {
                 fprintf(stderr, "Configuration error: capture.interface is required for live "
                                 "capture.\n");
                 return 1;
         }
-        if (open_all(job, &env, err) < 0) {
-                close_all(&env, NULL, cerr);
+        if (open_all(job, &p, err) < 0) {
+                cst_pipeline_close(p, cerr);
                 fprintf(stderr, "%s: %s\n", what, err);
                 return 1;
         }
         if (!job->offline_input)
                 compat_banner(&job->cfg);
-        if (run_and_close(job, &env, &res, err) < 0) {
+        if (run_and_close(job, p, &res, err) < 0) {
                 fprintf(stderr, "%s: %s\n", what, err);
                 fprintf(stderr, "Partial stats:\n");
                 capture_print_compat_stats(stderr, &res);
@@ -545,7 +539,7 @@ static const char *link_name(uint32_t lt)
  * give that file to USER and become USER (supplementary groups, gid, uid);
  * files opened by rotation are then created as USER.
  */
-static int drop_privileges(const struct capture_job *job, const struct run_env *env, char *err)
+static int drop_privileges(const struct capture_job *job, cst_pipeline *p, char *err)
 {
         errno = 0;
         struct passwd *pw = getpwnam(job->user);
@@ -553,7 +547,7 @@ static int drop_privileges(const struct capture_job *job, const struct run_env *
                 snprintf(err, CST_ERRBUF, "unknown user '%.100s' for -Z", job->user);
                 return CST_EFATAL;
         }
-        const char *path = env->dump ? cst_dump_path(env->dump) : NULL;
+        const char *path = cst_pipeline_output_path(p);
         if (path && strcmp(path, "-") != 0 && chown(path, pw->pw_uid, pw->pw_gid) < 0) {
                 snprintf(err, CST_ERRBUF, "cannot give %.300s to user %.100s: %s", path, job->user,
                          strerror(errno));
@@ -571,25 +565,25 @@ static int drop_privileges(const struct capture_job *job, const struct run_env *
 static int td_run(struct capture_job *job)
 {
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
-        struct run_env env = {0};
-        static struct capture_result res;
-        if (open_all(job, &env, err) < 0 || (job->user && drop_privileges(job, &env, err) < 0)) {
-                close_all(&env, NULL, cerr);
+        cst_pipeline *p = NULL;
+        static struct cst_pipeline_stats res;
+        if (open_all(job, &p, err) < 0 || (job->user && drop_privileges(job, p, err) < 0)) {
+                cst_pipeline_close(p, cerr);
                 return fail_line(err);
         }
+        uint32_t lt = cst_pipeline_linktype(p);
         if (job->read_file)
                 fprintf(stderr, "%s: reading from file %s, link-type %s, snapshot length %u\n",
-                        CST_PROGRAM_NAME, job->read_file, link_name(cst_capture_linktype(env.cap)),
-                        file_snaplen(&job->cfg));
+                        CST_PROGRAM_NAME, job->read_file, link_name(lt), file_snaplen(&job->cfg));
         else
                 fprintf(stderr, "%s: listening on %s, link-type %s, snapshot length %u bytes\n",
-                        CST_PROGRAM_NAME, cst_capture_ifname(env.cap),
-                        link_name(cst_capture_linktype(env.cap)), file_snaplen(&job->cfg));
-        int rc = run_and_close(job, &env, &res, err);
+                        CST_PROGRAM_NAME, cst_capture_ifname(cst_pipeline_capture(p)),
+                        link_name(lt), file_snaplen(&job->cfg));
+        int rc = run_and_close(job, p, &res, err);
         fflush(stdout);
         if (rc < 0)
                 fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
-        else if (res.stop == STOP_FILE_LIMIT)
+        else if (res.stop == CST_STOP_FILE_LIMIT)
                 fprintf(stderr, "%s capture: stopped after %u files (-W)\n", CST_PROGRAM_NAME,
                         job->rotate_files);
         capture_print_tcpdump_stats(stderr, &res);
@@ -625,15 +619,41 @@ static int cmd_capture_tcpdump(int argc, char **argv)
         return td_run(&job);
 }
 
-/* The AFPacket form has only --config and --offline-input (SPEC 3.4). */
-static bool is_compat_form(int argc, char **argv)
+/*
+ * The AFPacket form has only --config and --offline-input (SPEC 3.4), each
+ * once, as "--opt value" or "--opt=value"; anything else is the
+ * tcpdump-style form.
+ */
+static bool is_compat_form(int argc, char **argv, const char **config, const char **offline)
 {
-        if (argc == 3 && strcmp(argv[1], "--config") == 0)
-                return true;
-        if (argc != 5)
+        static const struct option compat_long[] = {
+            {"config", required_argument, NULL, 'c'},
+            {"offline-input", required_argument, NULL, 'f'},
+            {NULL, 0, NULL, 0},
+        };
+        int opt, n_config = 0, n_offline = 0;
+        *config = *offline = NULL;
+        if (argc != 3 && argc != 5 && argc != 2 && argc != 4)
                 return false;
-        return (strcmp(argv[1], "--config") == 0 && strcmp(argv[3], "--offline-input") == 0) ||
-               (strcmp(argv[1], "--offline-input") == 0 && strcmp(argv[3], "--config") == 0);
+        optind = 0;
+        opterr = 0;
+        while ((opt = getopt_long(argc, argv, "-:", compat_long, NULL)) != -1) {
+                if (opt == 'c') {
+                        *config = optarg;
+                        n_config++;
+                } else if (opt == 'f') {
+                        *offline = optarg;
+                        n_offline++;
+                } else {
+                        return false;
+                }
+        }
+        /* every word used, spelled out (no abbreviations), --config once */
+        for (int i = 1; i < argc; i++)
+                if (strncmp(argv[i], "--", 2) == 0 && strncmp(argv[i], "--config", 8) != 0 &&
+                    strncmp(argv[i], "--offline-input", 15) != 0)
+                        return false;
+        return optind == argc && n_config == 1 && n_offline <= 1;
 }
 
 int cmd_capture(int argc, char **argv)
@@ -642,12 +662,9 @@ int cmd_capture(int argc, char **argv)
                 capture_usage(stdout);
                 return 0;
         }
-        if (is_compat_form(argc, argv)) {
-                bool cfg_first = strcmp(argv[1], "--config") == 0;
-                const char *config = cfg_first ? argv[2] : argv[4];
-                const char *offline = argc == 5 ? (cfg_first ? argv[4] : argv[2]) : NULL;
+        const char *config, *offline;
+        if (is_compat_form(argc, argv, &config, &offline))
                 return cmd_capture_compat(config, offline);
-        }
         if (argc < 2) {
                 capture_usage(stderr);
                 return 1;

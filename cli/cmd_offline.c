@@ -3,13 +3,11 @@
  * SPEC 2.1 (config -> decision-log check -> same-file check -> format
  * detection -> pipeline), result reporting and stats printing.
  */
-#include <limits.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <constrictor/constrictor.h>
 #include "commands.h"
 
@@ -25,39 +23,52 @@ struct offline_opts {
         enum cst_tls_policy policy;
 };
 
-/* An option taking a value: SPEC 2.1 names what was missing. */
-struct valued_option {
-        const char *name;
-        const char *missing; /* message when the value is absent */
+enum { OPT_STATS = 256, OPT_CONFIG, OPT_DECISION_LOG, OPT_POLICY, OPT_STATS_FORMAT };
+
+static const struct option long_options[] = {
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"output", required_argument, NULL, 'o'},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"decision-log", required_argument, NULL, OPT_DECISION_LOG},
+    {"policy", required_argument, NULL, OPT_POLICY},
+    {"stats-format", required_argument, NULL, OPT_STATS_FORMAT},
+    {NULL, 0, NULL, 0},
 };
 
-static const struct valued_option valued_options[] = {
-    {"-o", "missing output path after -o"},
-    {"--output", "missing output path after --output"},
-    {"--config", "missing config path after --config"},
-    {"--decision-log", "missing path after --decision-log"},
-    {"--policy", "missing policy name after --policy"},
-    {"--stats-format", "missing format after --stats-format"},
-};
-
-static const struct valued_option *find_valued(const char *arg)
+/* SPEC 2.1 names what was missing after an option taking a value. */
+static const char *missing_text(const char *opt)
 {
-        for (size_t i = 0; i < sizeof(valued_options) / sizeof(valued_options[0]); i++)
-                if (strcmp(arg, valued_options[i].name) == 0)
-                        return &valued_options[i];
+        static const char *const table[][2] = {
+            {"-o", "missing output path after -o"},
+            {"--output", "missing output path after --output"},
+            {"--config", "missing config path after --config"},
+            {"--decision-log", "missing path after --decision-log"},
+            {"--policy", "missing policy name after --policy"},
+            {"--stats-format", "missing format after --stats-format"},
+        };
+        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+                if (strcmp(opt, table[i][0]) == 0)
+                        return table[i][1];
         return NULL;
 }
 
-/* Store the value of a valued option; 0, or -1 with msg filled. */
-static int set_valued(struct offline_opts *o, const char *name, const char *val, char *msg)
+/* Store one option's value; 0, or -1 with msg filled. */
+static int set_option(struct offline_opts *o, int opt, const char *val, char *msg)
 {
-        if (strcmp(name, "-o") == 0 || strcmp(name, "--output") == 0) {
+        switch (opt) {
+        case OPT_STATS:
+                o->stats = true;
+                return 0;
+        case 'o':
                 o->output = val;
-        } else if (strcmp(name, "--config") == 0) {
+                return 0;
+        case OPT_CONFIG:
                 o->config = val;
-        } else if (strcmp(name, "--decision-log") == 0) {
+                return 0;
+        case OPT_DECISION_LOG:
                 o->decision_log = val;
-        } else if (strcmp(name, "--policy") == 0) {
+                return 0;
+        case OPT_POLICY:
                 if (cst_tls_policy_parse(val, &o->policy) != 0) {
                         snprintf(msg, CST_ERRBUF,
                                  "invalid value for --policy; expected final_only, stream, "
@@ -65,7 +76,8 @@ static int set_valued(struct offline_opts *o, const char *name, const char *val,
                         return -1;
                 }
                 o->policy_set = true;
-        } else {
+                return 0;
+        default: /* OPT_STATS_FORMAT */
                 if (strcmp(val, "text") != 0 && strcmp(val, "json") != 0) {
                         snprintf(msg, CST_ERRBUF,
                                  "invalid value for --stats-format; expected text or json");
@@ -73,37 +85,90 @@ static int set_valued(struct offline_opts *o, const char *name, const char *val,
                 }
                 o->stats = true;
                 o->stats_json = val[0] == 'j';
+                return 0;
         }
+}
+
+static int set_positional(struct offline_opts *o, const char *arg, char *msg)
+{
+        if (!o->input) {
+                o->input = arg;
+                return 0;
+        }
+        snprintf(msg, CST_ERRBUF, "unexpected extra positional argument: %.400s", arg);
+        return -1;
+}
+
+/*
+ * A long option must be spelled out (SPEC 2.1 knows no abbreviations):
+ * "--out" is an unknown option, not --output.
+ */
+static bool spelled_out(const char *arg, int longindex)
+{
+        if (longindex < 0)
+                return true;
+        const char *name = long_options[longindex].name;
+        size_t n = strcspn(arg + 2, "=");
+        return strncmp(arg, "--", 2) == 0 && strlen(name) == n && strncmp(arg + 2, name, n) == 0;
+}
+
+/* The text of an option as typed, without "=value". */
+static void option_text(const char *arg, char *out, size_t cap)
+{
+        snprintf(out, cap, "%.*s", (int)strcspn(arg, "="), arg);
+}
+
+/*
+ * getopt_long over argv (argv[0] is the command name), left to right as
+ * SPEC 2.1 step 4 asks ("-" first in optstring: positionals come back in
+ * order, as option 1).  "--opt value" and "--opt=value" both work; a lone
+ * "-" is a path (standard input, or standard output after -o).
+ */
+static int parse_options(int argc, char **argv, struct offline_opts *o, char *msg)
+{
+        int opt, longindex;
+        optind = 0; /* full re-initialisation of getopt */
+        opterr = 0;
+        for (;;) {
+                int cur = optind ? optind : 1;
+                longindex = -1;
+                opt = getopt_long(argc, argv, "-:o:", long_options, &longindex);
+                if (opt == -1)
+                        break;
+                const char *arg = cur < argc ? argv[cur] : "";
+                if (opt == 1) {
+                        if (set_positional(o, optarg, msg) != 0)
+                                return -1;
+                        continue;
+                }
+                if (opt == ':') {
+                        char text[64];
+                        option_text(arg, text, sizeof(text));
+                        const char *m = missing_text(text);
+                        if (m) {
+                                snprintf(msg, CST_ERRBUF, "%s", m);
+                                return -1;
+                        }
+                        opt = '?';
+                }
+                if (opt == '?' || !spelled_out(arg, longindex)) {
+                        snprintf(msg, CST_ERRBUF, "unknown option: %.400s", arg);
+                        return -1;
+                }
+                if (set_option(o, opt, optarg, msg) != 0)
+                        return -1;
+        }
+        for (int i = optind; i < argc; i++) /* after "--": paths */
+                if (set_positional(o, argv[i], msg) != 0)
+                        return -1;
         return 0;
 }
 
-/* SPEC 2.1 step 4-5; argv[0] is the command name. */
+/* SPEC 2.1 steps 4-5; argv[0] is the command name. */
 static int parse_args(int argc, char **argv, struct offline_opts *o, char *msg)
 {
-        for (int i = 1; i < argc; i++) {
-                const char *arg = argv[i];
-                const struct valued_option *vo = find_valued(arg);
-
-                if (strcmp(arg, "--stats") == 0) {
-                        o->stats = true;
-                } else if (vo) {
-                        if (i + 1 >= argc) {
-                                snprintf(msg, CST_ERRBUF, "%s", vo->missing);
-                                return -1;
-                        }
-                        if (set_valued(o, vo->name, argv[++i], msg) != 0)
-                                return -1;
-                } else if (arg[0] == '-') {
-                        snprintf(msg, CST_ERRBUF, "unknown option: %.400s", arg);
-                        return -1;
-                } else if (!o->input) {
-                        o->input = arg;
-                } else {
-                        snprintf(msg, CST_ERRBUF, "unexpected extra positional argument: %.400s",
-                                 arg);
-                        return -1;
-                }
-        }
+        if (parse_options(argc, argv, o, msg) != 0)
+                return -1;
         if (!o->input) {
                 snprintf(msg, CST_ERRBUF, "missing input path");
                 return -1;
@@ -136,51 +201,13 @@ static int print_stats(const struct offline_opts *o, const struct cst_stats *st,
         return 0;
 }
 
-/* "<resolved parent directory>/<name>" of path, false if the parent does not resolve. */
-static bool parent_of(const char *path, char out[PATH_MAX])
-{
-        char tmp[PATH_MAX], dir[PATH_MAX];
-        const char *slash = strrchr(path, '/');
-        const char *name = slash ? slash + 1 : path;
-        size_t dlen = slash ? (size_t)(slash - path) : 0;
-
-        if (dlen >= sizeof(tmp))
-                return false;
-        if (slash) {
-                memcpy(tmp, path, dlen);
-                tmp[dlen] = '\0';
-        }
-        if (!realpath(slash ? (dlen ? tmp : "/") : ".", dir))
-                return false;
-        return snprintf(out, PATH_MAX, "%s/%s", dir, name) < PATH_MAX;
-}
-
 /*
- * True when `log` names the same file as `other` ("-" = stdout), also when
- * neither exists yet: compare the resolved parent directory and the name.
- * Writing the decision log over the input or into the output would destroy
- * captured data.
+ * Everything before the pipeline: config, decision-log mode, same file.  The
+ * format is detected by the pipeline from its first read (pipes work).
  */
-static bool log_collides(const char *log, const char *other)
-{
-        struct stat sl, so;
-        char dl[PATH_MAX], dov[PATH_MAX];
-
-        if (strcmp(other, "-") == 0)
-                return stat(log, &sl) == 0 && fstat(STDOUT_FILENO, &so) == 0 &&
-                       sl.st_dev == so.st_dev && sl.st_ino == so.st_ino;
-        if (stat(log, &sl) == 0 && stat(other, &so) == 0)
-                return sl.st_dev == so.st_dev && sl.st_ino == so.st_ino;
-        if (!parent_of(log, dl) || !parent_of(other, dov))
-                return false;
-        return strcmp(dl, dov) == 0;
-}
-
-/* Everything before the pipeline: config, decision-log mode, same file, format. */
 static int prepare(const struct offline_opts *o, struct cst_config *cfg)
 {
         char err[CST_ERRBUF];
-        enum cst_file_format fmt;
 
         cst_config_defaults(cfg);
         if (o->config && cst_config_load(cfg, o->config, CST_DIALECT_OFFLINE, err) != 0)
@@ -189,15 +216,13 @@ static int prepare(const struct offline_opts *o, struct cst_config *cfg)
                 cst_config_set_policy(cfg, o->policy);
         if (o->decision_log && !o->constrict)
                 return fatal("--decision-log is supported only with constrict mode");
-        /* cst_same_file also compares "-" (stdout) with the input. */
-        if (cst_same_file(o->input, o->output) == 1)
+        /* cli_same_file also compares "-" (stdout) with the input. */
+        if (cli_same_file(o->input, o->output))
                 return fatal("input and output paths refer to the same file");
-        if (o->decision_log && log_collides(o->decision_log, o->input))
+        if (o->decision_log && cli_log_collides(o->decision_log, o->input))
                 return fatal("decision log and input paths refer to the same file");
-        if (o->decision_log && log_collides(o->decision_log, o->output))
+        if (o->decision_log && cli_log_collides(o->decision_log, o->output))
                 return fatal("decision log and output paths refer to the same file");
-        if (cst_detect_format(o->input, &fmt, err) != 0)
-                return fatal(err);
         return 0;
 }
 

@@ -6,6 +6,7 @@
 #ifndef CST_CLI_COMMANDS_H
 #define CST_CLI_COMMANDS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* constrict | reinflate | restore (SPEC 2.1): cli/cmd_offline.c */
@@ -19,5 +20,13 @@ int cmd_audit(int argc, char **argv);
 void cli_print_usage(FILE *out);
 /* "error: <msg>\n\n<usage>" on stderr; returns the exit status 1. */
 int cli_usage_error(const char *msg);
+
+/* cli/paths.c: true if both paths exist and are one file ("-": stdin first, stdout second). */
+bool cli_same_file(const char *a, const char *b);
+/*
+ * True when the decision log `log` names the same file as `other` ("-" =
+ * stdout), also when neither exists yet (same resolved parent and name).
+ */
+bool cli_log_collides(const char *log, const char *other);
 
 #endif

@@ -84,18 +84,20 @@ const char *cst_capture_backend_name(enum cst_backend b);
 /*
  * Offline feed (the AFPacket recorder's --offline-input): a classic PCAP file
  * of Ethernet frames read as if it came from the wire, through the same
- * next_batch calls.  next_batch returns CST_CAPTURE_EOF at the end of the
- * file and CST_EFATAL (with a message) on a truncated record.  Errors of
- * open: "pcapng is not supported by this offline feed mode", "unsupported
- * linktype N; only Ethernet (DLT_EN10MB/1) is supported".
+ * next_batch calls and the project's PCAP reader.  next_batch returns
+ * CST_CAPTURE_EOF at the end of the file and CST_EFATAL (with a message) on
+ * a truncated record.  Errors of open: "pcapng is not supported by this
+ * offline feed mode", "unsupported linktype N; only Ethernet (DLT_EN10MB/1)
+ * is supported".
  */
-#define CST_CAPTURE_EOF (-4)
 int cst_capture_open_feed(cst_capture **out, const char *path, char *err);
 
 /*
- * `capture -r FILE` (as tcpdump -r): the same reader for a classic PCAP file
- * of any link type, with a tcpdump expression (NULL/"" = none) applied in
- * user space; records it rejects are skipped.  PCAPNG is refused.
+ * `capture -r FILE` (as tcpdump -r): a classic PCAP or PCAPNG file of any
+ * link type ("-" = standard input, pipes work), with a tcpdump expression
+ * (NULL/"" = none) applied in user space; records it rejects are skipped.
+ * PCAPNG: packets only (other blocks are skipped); the link type is the
+ * first interface's, and packets of other link types are skipped.
  */
 int cst_capture_open_file(cst_capture **out, const char *path, const char *filter, char *err);
 
@@ -127,9 +129,6 @@ struct cst_dump_opts {
         int (*stats)(void *ctx, struct cst_capture_stats *ks, char *err);
         void *stats_ctx;
 };
-
-/* cst_dump_packet(): -G with -W wrote its last file; the packet was not written. */
-#define CST_DUMP_FILE_LIMIT 1
 
 typedef struct cst_dumper cst_dumper;
 

@@ -20,6 +20,8 @@ enum cst_status {
         CST_EFATAL = -1, /* error message in errbuf, stop */
         CST_ETAIL = -2,  /* input ended with an incomplete record (SPEC 2.3) */
         CST_ENOMEM = -3,
+        CST_CAPTURE_EOF = -4,    /* a feed or capture file ended (cst_capture_next_batch) */
+        CST_DUMP_FILE_LIMIT = 1, /* cst_dump_packet: -G with -W wrote its last file */
 };
 
 #include <constrictor/packet.h>
@@ -28,6 +30,7 @@ enum cst_status {
 #include <constrictor/engine.h>
 #include <constrictor/offline.h>
 #include <constrictor/capture.h>
+#include <constrictor/pipeline.h>
 #include <constrictor/audit.h>
 
 const char *cst_version(void);

@@ -14,14 +14,14 @@ enum cst_file_format {
 };
 
 /*
- * Detect the format of `path` from its first four bytes.  Errors (exact):
+ * Detect the format of `path` from its first four bytes, without consuming
+ * them (a regular file, or stdin redirected from one; a pipe on stdin gives
+ * *fmt = 0).  The pipeline (pipeline.h) detects from its first read instead,
+ * which works on any pipe.  Errors (exact):
  * "failed to open input file", "input file is too small to detect capture
  * format", "unsupported input capture format".
  */
 int cst_detect_format(const char *path, enum cst_file_format *fmt, char *err);
-
-/* 1 if both paths exist and are the same file (same device and inode). */
-int cst_same_file(const char *a, const char *b);
 
 /*
  * Constrict `in` into `out`.  Returns CST_OK, CST_ETAIL (output complete up

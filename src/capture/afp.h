@@ -1,6 +1,6 @@
 /*
  * afp — the AF_PACKET capture handle shared by the backends (recvmsg.c,
- * tpacket_v3.c) and the offline feed (feed.c).  The generic part (socket,
+ * tpacket_v3.c) and the capture-file backend (file.c).  The generic part (socket,
  * filter, bind, promiscuous membership, kernel counters) lives in capture.c;
  * each backend supplies a small operations table and keeps its own state
  * behind `priv` (as libpcap's struct pcap does).
@@ -51,7 +51,9 @@ struct cst_capture {
 
 extern const struct afp_backend_ops afp_recvmsg_ops;
 extern const struct afp_backend_ops afp_tpacket_v3_ops;
-extern const struct afp_backend_ops afp_feed_ops;
+extern const struct afp_backend_ops afp_file_ops;
+/* file.c: true for a capture file read as a capture (feed, -r). */
+bool afp_is_file(const struct cst_capture *c);
 
 /*
  * tpacket_v3.c, for tests: walk a ring the caller built in memory (block_size

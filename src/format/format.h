@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <constrictor/constrictor.h>
+#include <constrictor/capture.h>
 
 /*
  * What an incomplete input tail left unread (SPEC 2.3 / 2.4 tail counters).
@@ -31,6 +32,16 @@ struct cst_source_ops {
         int (*next_batch)(void *priv, struct cst_packet *recs, unsigned max, char *err);
         void (*close)(void *priv);
         void (*tail)(void *priv, struct cst_source_tail *t); /* may be NULL */
+        /*
+         * Capture sources only (NULL otherwise): wait at most timeout_ms;
+         * returns >0 records, 0 when none came (timeout or a signal),
+         * CST_CAPTURE_EOF at the end of a feed, or an error.
+         */
+        int (*wait_batch)(void *priv, struct cst_packet *recs, unsigned max, int timeout_ms,
+                          char *err);
+        void (*release)(void *priv); /* give the last batch's views back; may be NULL */
+        /* Kernel and receive counters (accumulated); may be NULL. */
+        int (*stats)(void *priv, struct cst_capture_stats *ks, char *err);
 };
 
 struct cst_source {
@@ -46,15 +57,35 @@ struct cst_source {
 };
 
 struct cst_sink_ops {
-        /* Write a packet keeping its first keep_len bytes (or a raw block). */
+        /*
+         * Write a packet keeping its first keep_len bytes (or a raw block).
+         * CST_DUMP_FILE_LIMIT: a rotating sink wrote its last file; the
+         * packet was not written.
+         */
         int (*write)(void *priv, const struct cst_packet *pkt, uint32_t keep_len, char *err);
         int (*flush)(void *priv, char *err);
-        int (*close)(void *priv, char *err); /* flushes; frees priv in every case */
+        int (*close)(void *priv, char *err);  /* flushes; frees priv in every case */
+        int (*rotate)(void *priv, char *err); /* start the next file now; may be NULL */
+        const char *(*path)(void *priv);      /* file being written; may be NULL */
 };
 
 struct cst_sink {
         const struct cst_sink_ops *ops;
         void *priv;
 };
+
+struct input;
+
+/*
+ * Open the reader matching the first four bytes of `path` ("-" = stdin;
+ * pipes and FIFOs work): classic PCAP or PCAPNG.  Errors (SPEC 2.1):
+ * "failed to open input file", "input file is too small to detect capture
+ * format", "unsupported input capture format", then the reader's own.
+ */
+int format_source_open(struct cst_source *src, const char *path, char *err);
+/* The same over an input already opened (ownership moves to the source, also on error). */
+int format_source_open_input(struct cst_source *src, struct input *in, char *err);
+/* Capture format from the first four bytes of a file; CST_EFATAL if unknown. */
+int format_from_magic(const uint8_t m[4], enum cst_file_format *fmt);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * Format detection and the same-file check of the offline commands
- * (SPEC 2.1 run sequence, steps 3 and 4).
+ * Format detection of a file by name without consuming it (pread: regular
+ * files and stdin redirected from one).  The commands no longer call it:
+ * the pipeline detects the format from its first read, which works on pipes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,21 +13,7 @@
 #include <constrictor/constrictor.h>
 
 #include "format/pcap.h"
-#include "offline/offline_int.h"
-
-int offline_format_from_magic(const uint8_t m[4], enum cst_file_format *fmt)
-{
-        bool be, nsec;
-        if (memcmp(m, "\x0A\x0D\x0D\x0A", 4) == 0) {
-                *fmt = CST_FORMAT_PCAPNG;
-                return CST_OK;
-        }
-        if (pcap_parse_magic(m, &be, &nsec) == 0) {
-                *fmt = CST_FORMAT_PCAP;
-                return CST_OK;
-        }
-        return CST_EFATAL;
-}
+#include "format/format.h"
 
 /* Read up to 4 bytes at offset 0 without moving a shared stdin (pread). */
 static ssize_t read_magic(int fd, uint8_t m[4])
@@ -69,25 +56,9 @@ int cst_detect_format(const char *path, enum cst_file_format *fmt, char *err)
                 snprintf(err, CST_ERRBUF, "input file is too small to detect capture format");
                 return CST_EFATAL;
         }
-        if (offline_format_from_magic(m, fmt) != CST_OK) {
+        if (format_from_magic(m, fmt) != CST_OK) {
                 snprintf(err, CST_ERRBUF, "unsupported input capture format");
                 return CST_EFATAL;
         }
         return CST_OK;
-}
-
-/* "-" is stdin as the first path, stdout as the second. */
-static int stat_path(const char *path, int std_fd, struct stat *st)
-{
-        return strcmp(path, "-") == 0 ? fstat(std_fd, st) : stat(path, st);
-}
-
-int cst_same_file(const char *a, const char *b)
-{
-        struct stat sa, sb;
-        if (stat_path(a, STDIN_FILENO, &sa) != 0 || stat_path(b, STDOUT_FILENO, &sb) != 0)
-                return 0;
-        if (!S_ISREG(sa.st_mode) && !S_ISBLK(sa.st_mode))
-                return 0; /* two ends of one pipe or terminal are not "the same file" */
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }

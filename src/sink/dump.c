@@ -29,6 +29,7 @@
 #include "format/pcapng.h"
 #include "sink/pcapng_blocks.h"
 #include "sink/rotate.h"
+#include "sink/dump_sink.h"
 
 #define DUMP_MAX_IFS 256 /* interfaces of one "any" pcapng file */
 
@@ -383,4 +384,12 @@ int cst_dump_close(cst_dumper *d, const struct cst_capture_stats *ks, char *err)
         int rc = dump_failed(d, dump_file_close(d, &d->f, ks, err), err);
         free(d);
         return rc;
+}
+
+int dump_rotate_now(cst_dumper *d, char *err)
+{
+        if (!d->rotating)
+                return cst_dump_flush(d, err);
+        rot_force(&d->rot);
+        return dump_rotate(d, err);
 }

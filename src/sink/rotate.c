@@ -76,3 +76,10 @@ int rot_name(const struct rot_state *r, char *out, size_t cap)
                 w = snprintf(out, cap, "%s%0*u", base, (int)r->width, r->count);
         return w < 0 || (size_t)w >= cap ? -1 : 0;
 }
+
+void rot_force(struct rot_state *r)
+{
+        r->count++;
+        if (r->pol.size_limit && r->pol.max_files && r->count >= r->pol.max_files)
+                r->count = 0;
+}

@@ -48,6 +48,8 @@ void rot_init(struct rot_state *r, const char *pattern, const struct rot_policy 
  */
 enum rot_action rot_check(struct rot_state *r, uint64_t file_bytes, uint32_t rec_len,
                           bool has_packets, int64_t now);
+/* Move to the next name now (a rotation asked for, not due): the -C counter advances. */
+void rot_force(struct rot_state *r);
 /* Name of the current file: 0, or -1 when it does not fit in cap. */
 int rot_name(const struct rot_state *r, char *out, size_t cap);
 

@@ -54,8 +54,14 @@ int input_open(struct input *in, const char *path, char *err)
         }
         if (try_map(in))
                 return CST_OK;
-        /* Empty regular files: size 0 is final, no buffer needed. */
         struct stat st;
+        if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+                input_close(in);
+                errno = EISDIR;
+                set_err(err, "failed to open input file");
+                return CST_EFATAL;
+        }
+        /* Empty regular files: size 0 is final, no buffer needed. */
         if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
                 in->eof = true;
                 return CST_OK;
@@ -70,9 +76,19 @@ int input_open(struct input *in, const char *path, char *err)
         return CST_OK;
 }
 
+void input_open_memory(struct input *in, const uint8_t *data, size_t len)
+{
+        memset(in, 0, sizeof(*in));
+        in->fd = -1;
+        in->map = data;
+        in->size = len;
+        in->mapped = true;
+        in->borrowed = true;
+}
+
 void input_close(struct input *in)
 {
-        if (in->mapped)
+        if (in->mapped && !in->borrowed)
                 munmap((void *)in->map, (size_t)in->size);
         free(in->buf);
         if (in->own_fd && in->fd >= 0)
@@ -170,7 +186,7 @@ void input_release(struct input *in, uint64_t off)
 {
         if (off > in->released)
                 in->released = off;
-        if (!in->mapped)
+        if (!in->mapped || in->borrowed)
                 return;
         /* Give resident pages behind the reader back (the page cache keeps them). */
         uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);

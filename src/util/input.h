@@ -34,11 +34,14 @@ struct input {
         bool eof;       /* stream: read() returned 0 (size is final) */
         bool own_fd;    /* close fd on input_close */
         bool read_fail; /* stream: read() failed */
+        bool borrowed;  /* map is the caller's memory (input_open_memory): never unmapped */
 };
 
 /* Open `path` ("-" = stdin).  Error: "failed to open input file". */
 int input_open(struct input *in, const char *path, char *err);
 void input_close(struct input *in);
+/* A file image in memory (not copied; must outlive the input): read as a mapped file. */
+void input_open_memory(struct input *in, const uint8_t *data, size_t len);
 
 /*
  * Bytes [off, off+n) in memory, or NULL when fewer are available; *avail is

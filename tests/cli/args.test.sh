@@ -84,7 +84,13 @@ expect_usage_error "missing --output value" "missing output path after --output"
 expect_usage_error "missing --config value" "missing config path after --config" reinflate in -o out --config
 expect_usage_error "missing --decision-log value" "missing path after --decision-log" constrict in -o out --decision-log
 expect_usage_error "unknown option" "unknown option: --stat" constrict in -o out --stat
-expect_usage_error "lone dash" "unknown option: -" constrict - -o out
+# A lone "-" is standard input now (issue 17 item 4; SPEC 2.1 called it an unknown option).
+expect_usage_error "lone dash twice" "unexpected extra positional argument: -" constrict - - -o out
+# Long options are spelled out: no abbreviations (SPEC 2.1 knows none).
+expect_usage_error "abbreviated option" "unknown option: --out" constrict in --out x
+expect_usage_error "abbreviated option=value" "unknown option: --pol=track" constrict in -o x --pol=track
+expect_usage_error "flag with a value" "unknown option: --stats=1" constrict in -o x --stats=1
+expect_usage_error "bad --policy=" "invalid value for --policy; expected final_only, stream, bulk, or track" constrict in -o out --policy=Track
 expect_usage_error "unknown short option" "unknown option: -O" restore in -O out
 expect_usage_error "extra positional" "unexpected extra positional argument: b" constrict a b -o out
 expect_usage_error "missing input" "missing input path" constrict -o out --stats

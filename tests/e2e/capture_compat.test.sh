@@ -43,6 +43,11 @@ for c in tls_test_2:65535 quic_test_2:262144; do
 done
 expect_eq "tls_test_2 feed: saved bytes" "$(grep '^bytes_saved:' "$T/tls_test_2.out")" "bytes_saved: 4643"
 expect_eq "quic_test_2 feed: saved bytes" "$(grep '^bytes_saved:' "$T/quic_test_2.out")" "bytes_saved: 16281"
+# --opt=value spells the same command line (getopt_long)
+"$CST_BIN" capture --offline-input="$FIX/tls_test_2/input.pcap" --config="$T/tls_test_2.ini" >"$T/eq.out" 2>&1
+expect_eq "feed with --opt=value: exit status" "$?" 0
+same_bytes "feed with --opt=value: same output" "$T/tls_test_2.pcap" "$FIX/tls_test_2/constricted.pcap"
+expect_eq "feed with --opt=value: first line" "$(head -1 "$T/eq.out")" "Offline feed completed."
 
 # feed refusals
 golden_ini 65535 "$T/x.pcap" >"$T/x.ini"

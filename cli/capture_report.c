@@ -1,0 +1,136 @@
+/*
+ * capture_report — signals and the texts of `constrictor capture` (see
+ * capture_report.h).  The loop is the library's (src/pipeline/run.c).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "capture_report.h"
+
+static volatile sig_atomic_t stop_signal;
+static cst_pipeline *volatile signal_pipe;
+
+static void on_stop_signal(int sig)
+{
+        stop_signal = sig;
+        if (signal_pipe)
+                cst_pipeline_stop(signal_pipe);
+}
+
+void capture_install_signals(void)
+{
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = 0; /* no SA_RESTART: a blocking wait returns EINTR and the loop stops */
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN); /* a closed reader becomes a write error, not a silent death */
+}
+
+void capture_signals_attach(cst_pipeline *p)
+{
+        signal_pipe = p;
+        if (p && stop_signal)
+                cst_pipeline_stop(p);
+}
+
+int capture_print_packet(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v)
+{
+        time_t sec = (time_t)(pkt->ts_ns / 1000000000u);
+        struct tm tm;
+        (void)ctx;
+        localtime_r(&sec, &tm);
+        printf("%02d:%02d:%02d.%09" PRIu64 " %s len %u kept %u\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+               pkt->ts_ns % 1000000000u,
+               pkt->direction == CST_DIR_OUTBOUND  ? "Out"
+               : pkt->direction == CST_DIR_INBOUND ? "In "
+                                                   : "   ",
+               pkt->origlen, v->keep_len);
+        return 0;
+}
+
+const char *capture_stop_text(enum cst_stop_reason s)
+{
+        switch (s) {
+        case CST_STOP_REQUEST:
+                return "signal received";
+        case CST_STOP_MAX_PACKETS:
+                return "max_packets limit reached";
+        case CST_STOP_DURATION:
+                return "duration_sec limit reached";
+        case CST_STOP_FILE_LIMIT:
+                return "file count limit (-W) reached";
+        case CST_STOP_END_OF_INPUT:
+        case CST_STOP_CALLBACK:
+        case CST_STOP_NONE:
+        default:
+                return "stopped";
+        }
+}
+
+static uint64_t sum_reasons(const struct cst_pipeline_stats *res, const unsigned *list, size_t n)
+{
+        uint64_t s = 0;
+        for (size_t i = 0; i < n; i++)
+                s += res->reasons[list[i]];
+        return s;
+}
+
+static const unsigned tls_cut[] = {CST_R_TRUNCATE_TLS_APP_DATA_START,
+                                   CST_R_TRUNCATE_TLS_FINAL_CONTINUATION,
+                                   CST_R_TRUNCATE_TLS_STREAM_CONTINUATION,
+                                   CST_R_TRUNCATE_TLS_BULK_CONTINUATION, CST_R_TRUNCATE_TLS_TRACK};
+static const unsigned tls_fallback[] = {CST_R_KEEP_MALFORMED_TLS_RECORD,
+                                        CST_R_KEEP_APP_DATA_CONTINUATION_WITH_EXTRA_BYTES};
+static const unsigned quic_fallback[] = {CST_R_KEEP_QUIC_UNCERTAIN, CST_R_KEEP_QUIC_DCID_MISMATCH,
+                                         CST_R_KEEP_QUIC_UNKNOWN_FLOW};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+void capture_print_compat_stats(FILE *out, const struct cst_pipeline_stats *res)
+{
+        fprintf(out, "packets_total: %" PRIu64 "\n", res->packets_total);
+        fprintf(out, "packets_written: %" PRIu64 "\n", res->packets_written);
+        fprintf(out, "bytes_input: %" PRIu64 "\n", res->bytes_input);
+        fprintf(out, "bytes_output: %" PRIu64 "\n", res->bytes_output);
+        fprintf(out, "bytes_saved: %" PRIu64 "\n", res->bytes_input - res->bytes_output);
+        fprintf(out, "receive_errors: %" PRIu64 "\n", res->ks.receive_errors);
+        if (res->ks.have_kernel) {
+                fprintf(out, "kernel_packets: %" PRIu64 "\n", res->ks.kernel_packets);
+                fprintf(out, "kernel_drops: %" PRIu64 "\n", res->ks.kernel_drops);
+        }
+        fprintf(out, "tls_appdata_constricted: %" PRIu64 "\n",
+                sum_reasons(res, tls_cut, NELEM(tls_cut)));
+        fprintf(out, "tls_fallback: %" PRIu64 "\n",
+                sum_reasons(res, tls_fallback, NELEM(tls_fallback)));
+        fprintf(out, "quic_long_header: %" PRIu64 "\n", res->reasons[CST_R_KEEP_QUIC_LONG_HEADER]);
+        fprintf(out, "quic_short_matched: %" PRIu64 "\n", res->quic_short_kept);
+        fprintf(out, "quic_short_constricted: %" PRIu64 "\n",
+                res->reasons[CST_R_TRUNCATE_QUIC_SHORT_HEADER]);
+        fprintf(out, "quic_fallback: %" PRIu64 "\n",
+                sum_reasons(res, quic_fallback, NELEM(quic_fallback)));
+}
+
+void capture_print_tcpdump_stats(FILE *out, const struct cst_pipeline_stats *res)
+{
+        uint64_t saved = res->bytes_input - res->bytes_output;
+        fprintf(out, "%" PRIu64 " packets captured\n", res->packets_written);
+        fprintf(out, "%" PRIu64 " packets received by filter\n", res->ks.kernel_packets);
+        fprintf(out, "%" PRIu64 " packets dropped by kernel\n", res->ks.kernel_drops);
+        fprintf(out,
+                "%" PRIu64 " bytes captured, %" PRIu64 " bytes written, %" PRIu64
+                " bytes saved (%.1f%%)\n",
+                res->bytes_input, res->bytes_output, saved,
+                res->bytes_input ? 100.0 * (double)saved / (double)res->bytes_input : 0.0);
+        fprintf(out,
+                "%" PRIu64 " TLS packets cut, %" PRIu64 " QUIC packets cut, %" PRIu64
+                " packets cut to the snaplen, %" PRIu64 " receive errors\n",
+                sum_reasons(res, tls_cut, NELEM(tls_cut)),
+                res->reasons[CST_R_TRUNCATE_QUIC_SHORT_HEADER], res->cut_by_snaplen,
+                res->ks.receive_errors);
+}

@@ -1,0 +1,51 @@
+/*
+ * capture_report — what `constrictor capture` prints about a run (the
+ * AFPacket stats block of SPEC 3.4, tcpdump's counter lines, the stop
+ * reason, one text line per packet without -w) and its signal handlers.
+ * The run itself is the library's pipeline (include/constrictor/pipeline.h).
+ */
+#ifndef CST_CLI_CAPTURE_REPORT_H
+#define CST_CLI_CAPTURE_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <constrictor/constrictor.h>
+
+/* What the command line asked for (both command-line forms). */
+struct capture_job {
+        struct cst_config cfg; /* policy and [capture] values */
+        struct cst_capture_opts copts;
+        const char *output;        /* file, "-" for stdout, NULL = one text line per packet */
+        const char *offline_input; /* AFPacket offline feed */
+        const char *read_file;     /* -r: a capture file instead of an interface */
+        const char *user;      /* -Z: run as this user once the socket and first file are open */
+        uint64_t rotate_bytes; /* -C, -G, -W (see cst_dump_opts) */
+        uint32_t rotate_sec;
+        uint32_t rotate_files;
+        bool packet_buffered; /* -U: flush the output after every batch */
+        int format;           /* CST_FORMAT_PCAP / CST_FORMAT_PCAPNG */
+        bool nsec;
+        bool compat; /* AFPacket texts (banner, stop reason, stats block) */
+        bool quiet;  /* tcpdump mode: no "listening on" line */
+};
+
+/*
+ * SIGINT/SIGTERM ask the pipeline to stop (handlers only set flags; no
+ * SA_RESTART, so a blocking wait returns at once); SIGPIPE is ignored (a
+ * closed reader becomes a write error).  capture_signals_attach() names the
+ * pipeline once it exists; a signal before that is remembered.
+ */
+void capture_install_signals(void);
+void capture_signals_attach(cst_pipeline *p);
+
+/* One line per packet (no -w): time, direction, wire length, kept length. */
+int capture_print_packet(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v);
+
+/* SPEC 3.4 stats block ("name: value" lines). */
+void capture_print_compat_stats(FILE *out, const struct cst_pipeline_stats *res);
+/* tcpdump's three lines plus constrictor's counters, on stderr. */
+void capture_print_tcpdump_stats(FILE *out, const struct cst_pipeline_stats *res);
+const char *capture_stop_text(enum cst_stop_reason s);
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * The pipeline: one source -> the engine -> one sink, the way every front of
+ * constrictor runs (offline constrict, `capture -i`, `capture -r`, the
+ * AFPacket config mode) and the way an embedding program runs it too.
+ * Think of it as libpcap's pcap_t and pcap_dumper_t in one handle:
+ *
+ *   cst_pipeline *p;
+ *   cst_pipeline_open_file(&p, "in.pcap", err);     // or _open_live / _open_memory
+ *   cst_pipeline_set_engine(p, &cfg, err);
+ *   cst_pipeline_output_file(p, "out.pcap", err);   // or _output_dump (rotation, live headers)
+ *   cst_pipeline_run(p, &run_opts, err);            // until the end, a limit or a stop request
+ *   cst_pipeline_close(p, err);
+ *
+ * Sources: a PCAP or PCAPNG file, standard input, a FIFO or any pipe (the
+ * format is detected from the first bytes read, nothing is read twice), an
+ * AF_PACKET capture (TPACKET_V3 or recvmsg), a capture file read as if it
+ * came from the wire (cst_capture_open_file / _open_feed), or a capture file
+ * image in memory, optionally replayed several times at a given rate.
+ * Sinks: a file in the input's own format (constrict: headers and raw
+ * PCAPNG blocks copied), or the live dumper (synthesized headers, PCAPNG
+ * direction flags and ISB, rotation as tcpdump -C/-G/-W); none at all is
+ * fine (a per-packet callback can be the output).
+ *
+ * The loop works in batches; nothing is allocated and no system call is made
+ * per packet.  Stop, flush, rotate and report requests are flags checked at
+ * batch boundaries: cst_pipeline_request() is async-signal-safe, so a signal
+ * handler may call it.
+ */
+#ifndef CONSTRICTOR_PIPELINE_H
+#define CONSTRICTOR_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <constrictor/packet.h>
+#include <constrictor/config.h>
+#include <constrictor/engine.h>
+#include <constrictor/capture.h>
+#include <constrictor/stats.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cst_pipeline cst_pipeline;
+
+/* ---- sources ------------------------------------------------------------ */
+
+/*
+ * A PCAP or PCAPNG file; "-" is standard input.  Pipes and FIFOs work: the
+ * format comes from the first four bytes read.  Errors (SPEC 2.1):
+ * "failed to open input file", "input file is too small to detect capture
+ * format", "unsupported input capture format", or the reader's header error.
+ */
+int cst_pipeline_open_file(cst_pipeline **out, const char *path, char *err);
+
+/* A live AF_PACKET capture (cst_capture_open with these options). */
+int cst_pipeline_open_live(cst_pipeline **out, const struct cst_capture_opts *o, char *err);
+
+/*
+ * Any capture handle (live, cst_capture_open_file, cst_capture_open_feed);
+ * the pipeline owns it from now on, also when this call fails.
+ */
+int cst_pipeline_open_capture(cst_pipeline **out, cst_capture *cap, char *err);
+
+/* An in-memory PCAP or PCAPNG file image (tests, benchmarks, embedders). */
+struct cst_memory_opts {
+        const uint8_t *data; /* not copied: must stay valid until cst_pipeline_close */
+        size_t len;
+        uint64_t loops;    /* passes over the records; 0 = 1, UINT64_MAX = until stopped */
+        uint64_t rate_pps; /* packets per second; 0 = as fast as possible */
+};
+/*
+ * Each pass after the first shifts ts_ns by the span of the records (plus
+ * 1 µs), so flow state sees time move on; the stored timestamp halves
+ * (ts_hi/ts_lo, written by the same-format sink) repeat.
+ */
+int cst_pipeline_open_memory(cst_pipeline **out, const struct cst_memory_opts *m, char *err);
+
+/* The capture handle behind a live/feed source (NULL for files and memory). */
+cst_capture *cst_pipeline_capture(cst_pipeline *p);
+
+/* Link type of the source (the first interface's for PCAPNG; 0 when not yet known). */
+uint32_t cst_pipeline_linktype(const cst_pipeline *p);
+
+/* ---- engine ------------------------------------------------------------- */
+
+/* Create the engine from cfg (copied).  Without an engine every packet is kept whole. */
+int cst_pipeline_set_engine(cst_pipeline *p, const struct cst_config *cfg, char *err);
+/* The engine (decision log, stats, compat mode), or NULL. */
+cst_engine *cst_pipeline_engine(cst_pipeline *p);
+
+/* ---- sinks -------------------------------------------------------------- */
+
+/*
+ * A file in the input's format ("-" = standard output): the classic global
+ * header as read, PCAPNG blocks other than packets copied verbatim, packets
+ * cut to their verdict.  File sources only.
+ */
+int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err);
+
+/*
+ * The live dumper (cst_dump_open).  Zero linktype/snaplen take the source's;
+ * the kernel counters for PCAPNG ISBs come from the source; on an "any"
+ * capture written as PCAPNG every interface gets its own IDB.
+ */
+int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst_dump_opts *o,
+                             char *err);
+
+/* Name of the file being written (rotation changes it), or NULL. */
+const char *cst_pipeline_output_path(const cst_pipeline *p);
+
+/* ---- running ------------------------------------------------------------ */
+
+/* How a packet's kept length is settled. */
+enum cst_keep_rule {
+        /* The engine's verdict, at most the captured length (offline constrict, SPEC 2.5). */
+        CST_KEEP_VERDICT = 0,
+        /*
+         * The live recorder's rule (SPEC 3.2): base = min(caplen, origlen,
+         * default_snaplen, max_capture_len); keep min(verdict, base); a cut
+         * saving less than min_saved_bytes_per_packet against base is undone.
+         */
+        CST_KEEP_SNAPLEN = 1,
+};
+
+/*
+ * Called for every packet after it was written: the final verdict
+ * (keep_len after the keep rule, the reason as counted).  A non-zero return
+ * stops the run (CST_STOP_CALLBACK) after this packet.
+ */
+typedef int (*cst_packet_cb)(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v);
+
+struct cst_run_opts {
+        enum cst_keep_rule keep_rule;
+        uint64_t max_packets;  /* stop after this many packets written; 0 = no limit */
+        uint64_t duration_sec; /* stop after this long (monotonic clock); 0 = no limit */
+        uint32_t flush_ms;     /* flush the sink at least this often; 0 = only at the end */
+        bool flush_each_batch; /* -U: flush after every batch that had packets */
+        cst_packet_cb on_packet;
+        void *ctx;
+};
+
+enum cst_stop_reason {
+        CST_STOP_NONE = 0,
+        CST_STOP_REQUEST,      /* cst_pipeline_request(CST_REQ_STOP), e.g. from a signal */
+        CST_STOP_MAX_PACKETS,  /* max_packets written */
+        CST_STOP_DURATION,     /* duration_sec elapsed */
+        CST_STOP_END_OF_INPUT, /* the file, feed or memory image ended */
+        CST_STOP_FILE_LIMIT,   /* -G with -W: the last file is complete */
+        CST_STOP_CALLBACK,     /* on_packet returned non-zero */
+};
+
+/*
+ * Run until the input ends, a limit, a stop request or an error.  Returns
+ * CST_OK, CST_ETAIL (file input ended with an incomplete record: everything
+ * before it was written; err holds the reader's message) or CST_EFATAL with
+ * err set.  May be called again after a stop request to go on.
+ */
+int cst_pipeline_run(cst_pipeline *p, const struct cst_run_opts *o, char *err);
+
+/* Requests, handled at the next batch boundary (async-signal-safe). */
+enum cst_request {
+        CST_REQ_STOP = 1,   /* end the run (flushes, closes nothing) */
+        CST_REQ_FLUSH = 2,  /* hand buffered records to the kernel */
+        CST_REQ_ROTATE = 4, /* dump sink: start the next file now */
+        CST_REQ_REPORT = 8, /* call the report callback with the current counters */
+};
+void cst_pipeline_request(cst_pipeline *p, unsigned what);
+/* Same as cst_pipeline_request(p, CST_REQ_STOP). */
+void cst_pipeline_stop(cst_pipeline *p);
+
+/* Counters of the run(s) so far. */
+struct cst_pipeline_stats {
+        enum cst_stop_reason stop;
+        uint64_t packets_total;   /* packets read from the source */
+        uint64_t packets_written; /* packets handed to the sink (or callback) */
+        uint64_t bytes_input;     /* captured bytes read */
+        uint64_t bytes_input_wire;
+        uint64_t bytes_output;    /* kept bytes written */
+        uint64_t cut_by_snaplen;  /* CST_KEEP_SNAPLEN: packets cut only by the snaplen */
+        uint64_t quic_short_kept; /* CST_KEEP_SNAPLEN: QUIC short-header cut undone by min_saved */
+        uint64_t reasons[CST_R_COUNT]; /* packets per final reason (the engine's) */
+        struct cst_capture_stats ks;   /* kernel / receive counters of a capture source */
+};
+void cst_pipeline_get_stats(cst_pipeline *p, struct cst_pipeline_stats *st);
+
+/*
+ * The engine's counters with the offline totals of a file source filled in
+ * (SPEC 2.10: what `constrict --stats` prints).  Valid until close.
+ */
+struct cst_stats *cst_pipeline_file_stats(cst_pipeline *p);
+
+/* CST_REQ_REPORT: called from cst_pipeline_run at a batch boundary. */
+typedef void (*cst_report_cb)(void *ctx, const struct cst_pipeline_stats *st);
+void cst_pipeline_set_report(cst_pipeline *p, cst_report_cb cb, void *ctx);
+
+/*
+ * Flush and close the sink (PCAPNG dump: an ISB with the kernel counters),
+ * then the source and the engine.  Frees p; the sink's error, if any, is
+ * returned.  NULL is fine.
+ */
+int cst_pipeline_close(cst_pipeline *p, char *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,243 @@
+/*
+ * pipeline — opening and closing the pieces of a pipeline handle: the source
+ * (file, pipe, capture, memory image), the engine, the sink (a file in the
+ * input's format, or the live dumper), and the counters.  The loop is in
+ * run.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <constrictor/constrictor.h>
+
+#include "capture/source.h"
+#include "format/memory.h"
+#include "format/pcap.h"
+#include "format/pcapng.h"
+#include "pipeline/pipeline_int.h"
+#include "sink/dump_sink.h"
+
+static struct cst_pipeline *pipe_alloc(char *err)
+{
+        struct cst_pipeline *p = calloc(1, sizeof(*p));
+        if (!p) {
+                snprintf(err, CST_ERRBUF, "out of memory");
+                return NULL;
+        }
+        p->est = &p->own_stats;
+        p->snap_cap = 262144;
+        return p;
+}
+
+/* The input description of a file source goes into the offline stats (SPEC 2.10). */
+static void describe_input(struct cst_pipeline *p)
+{
+        struct cst_stats *st = p->est;
+        st->input_pcapng = p->src.format == CST_FORMAT_PCAPNG;
+        st->input_nsec = p->src.nsec;
+        st->input_big_endian = p->src.big_endian;
+        st->input_linktype = p->src.linktype;
+        st->input_snaplen = p->src.snaplen;
+}
+
+static int pipe_opened(cst_pipeline **out, struct cst_pipeline *p, bool file_source)
+{
+        p->have_src = true;
+        p->file_source = file_source;
+        if (file_source)
+                describe_input(p);
+        *out = p;
+        return CST_OK;
+}
+
+int cst_pipeline_open_file(cst_pipeline **out, const char *path, char *err)
+{
+        *out = NULL;
+        struct cst_pipeline *p = pipe_alloc(err);
+        if (!p)
+                return CST_ENOMEM;
+        int rc = format_source_open(&p->src, path, err);
+        if (rc != CST_OK) {
+                free(p);
+                return rc;
+        }
+        return pipe_opened(out, p, true);
+}
+
+int cst_pipeline_open_memory(cst_pipeline **out, const struct cst_memory_opts *m, char *err)
+{
+        *out = NULL;
+        struct cst_pipeline *p = pipe_alloc(err);
+        if (!p)
+                return CST_ENOMEM;
+        int rc = memory_source_open(&p->src, m, err);
+        if (rc != CST_OK) {
+                free(p);
+                return rc;
+        }
+        return pipe_opened(out, p, true);
+}
+
+int cst_pipeline_open_capture(cst_pipeline **out, cst_capture *cap, char *err)
+{
+        *out = NULL;
+        struct cst_pipeline *p = pipe_alloc(err);
+        if (!p) {
+                cst_capture_close(cap);
+                return CST_ENOMEM;
+        }
+        capture_source_init(&p->src, cap);
+        p->cap = cap;
+        return pipe_opened(out, p, false);
+}
+
+int cst_pipeline_open_live(cst_pipeline **out, const struct cst_capture_opts *o, char *err)
+{
+        cst_capture *cap;
+        *out = NULL;
+        int rc = cst_capture_open(&cap, o, err);
+        if (rc != CST_OK)
+                return rc;
+        return cst_pipeline_open_capture(out, cap, err);
+}
+
+cst_capture *cst_pipeline_capture(cst_pipeline *p)
+{
+        return p->cap;
+}
+
+uint32_t cst_pipeline_linktype(const cst_pipeline *p)
+{
+        return p->cap ? cst_capture_linktype(p->cap) : p->src.linktype;
+}
+
+int cst_pipeline_set_engine(cst_pipeline *p, const struct cst_config *cfg, char *err)
+{
+        cst_engine *eng = cst_engine_new(cfg, err);
+        if (!eng)
+                return CST_EFATAL;
+        cst_engine_free(p->eng);
+        p->eng = eng;
+        struct cst_stats *est = cst_engine_stats(eng);
+        /* counters of a run before the engine was set carry over */
+        *est = *p->est;
+        p->est = est;
+        est->tls_policy = (int)cfg->tls_policy;
+        p->snap_cap = cfg->default_snaplen < cfg->max_capture_len ? cfg->default_snaplen
+                                                                  : cfg->max_capture_len;
+        return CST_OK;
+}
+
+void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx)
+{
+        p->xform = fn;
+        p->xform_ctx = ctx;
+        p->in_off = p->src.format == CST_FORMAT_PCAP ? PCAP_GLOBAL_HEADER_LEN : 0;
+}
+
+cst_engine *cst_pipeline_engine(cst_pipeline *p)
+{
+        return p->eng;
+}
+
+int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err)
+{
+        int rc;
+        if (!p->file_source) {
+                snprintf(err, CST_ERRBUF, "a same-format output needs a file source");
+                return CST_EFATAL;
+        }
+        if (p->src.format == CST_FORMAT_PCAP)
+                rc = pcap_sink_open(&p->sink, path, p->src.pcap_header, err);
+        else
+                rc = pcapng_sink_open(&p->sink, path, err);
+        if (rc == CST_OK)
+                p->have_sink = true;
+        return rc;
+}
+
+/* Counters for the ISBs of the dumper: the source's. */
+static int source_stats(void *ctx, struct cst_capture_stats *ks, char *err)
+{
+        struct cst_pipeline *p = ctx;
+        if (!p->src.ops->stats)
+                return CST_EFATAL;
+        return p->src.ops->stats(p->src.priv, ks, err);
+}
+
+int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst_dump_opts *o,
+                             char *err)
+{
+        struct cst_dump_opts d = *o;
+        bool live = p->cap && capture_source_is_live(p->cap);
+        if (!d.linktype)
+                d.linktype = cst_pipeline_linktype(p);
+        if (!d.snaplen)
+                d.snaplen = p->snap_cap;
+        d.per_interface =
+            live && cst_capture_ifindex(p->cap) == 0 && d.linktype == CST_LINK_LINUX_SLL2;
+        d.stats = live ? source_stats : NULL;
+        d.stats_ctx = p;
+        int rc = dump_sink_open(&p->sink, path, &d, err);
+        if (rc == CST_OK)
+                p->have_sink = true;
+        return rc;
+}
+
+const char *cst_pipeline_output_path(const cst_pipeline *p)
+{
+        if (!p->have_sink || !p->sink.ops->path)
+                return NULL;
+        return p->sink.ops->path(p->sink.priv);
+}
+
+void cst_pipeline_request(cst_pipeline *p, unsigned what)
+{
+        /* only stores to volatile sig_atomic_t: safe in a signal handler */
+        if (what & CST_REQ_STOP)
+                p->req_stop = 1;
+        if (what & CST_REQ_FLUSH)
+                p->req_flush = 1;
+        if (what & CST_REQ_ROTATE)
+                p->req_rotate = 1;
+        if (what & CST_REQ_REPORT)
+                p->req_report = 1;
+}
+
+void cst_pipeline_stop(cst_pipeline *p)
+{
+        p->req_stop = 1;
+}
+
+void cst_pipeline_get_stats(cst_pipeline *p, struct cst_pipeline_stats *st)
+{
+        *st = p->st;
+        if (!p->eng)
+                return;
+        /* the verdict counters are the engine's (it settles every packet) */
+        const struct cst_stats *est = cst_engine_stats(p->eng);
+        for (unsigned r = 0; r < CST_R_COUNT; r++)
+                st->reasons[r] = est->reason_packets[r];
+        st->cut_by_snaplen = est->snaplen_capped_packets;
+        st->quic_short_kept = est->quic_short_kept_snaplen;
+}
+
+void cst_pipeline_set_report(cst_pipeline *p, cst_report_cb cb, void *ctx)
+{
+        p->report = cb;
+        p->report_ctx = ctx;
+}
+
+int cst_pipeline_close(cst_pipeline *p, char *err)
+{
+        int rc = CST_OK;
+        if (!p)
+                return CST_OK;
+        if (p->have_sink) /* first: a dumper's last ISB asks the source for its counters */
+                rc = p->sink.ops->close(p->sink.priv, err);
+        if (p->have_src)
+                p->src.ops->close(p->src.priv);
+        cst_engine_free(p->eng);
+        free(p);
+        return rc;
+}

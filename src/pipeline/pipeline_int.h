@@ -1,0 +1,53 @@
+/*
+ * The pipeline handle (include/constrictor/pipeline.h): one source, the
+ * engine, one sink, the counters and the request flags a signal handler may
+ * set.  Batch arrays live in the handle, so a run allocates nothing.
+ */
+#ifndef CST_PIPELINE_INT_H
+#define CST_PIPELINE_INT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <constrictor/constrictor.h>
+
+#include "format/format.h"
+
+#define PIPE_BATCH 256
+
+/*
+ * A per-packet transform in place of the engine (reinflate): *out is the
+ * record to write whole (its bytes may point into the transform's buffer,
+ * valid until the next call).  `index` counts packets from 0, `in_off` is
+ * the input offset of the record (messages name it).
+ */
+typedef int (*pipe_xform_fn)(void *ctx, const struct cst_packet *in, uint64_t index,
+                             uint64_t in_off, struct cst_packet *out, char *err);
+
+struct cst_pipeline {
+        /* hot members first */
+        struct cst_source src;
+        struct cst_sink sink;
+        cst_engine *eng;
+        struct cst_stats *est; /* the engine's counters (offline stats), or a local copy */
+        struct cst_pipeline_stats st;
+        volatile sig_atomic_t req_stop, req_flush, req_rotate, req_report;
+        uint32_t snap_cap; /* min(default_snaplen, max_capture_len) of the engine's config */
+        bool have_src, have_sink;
+        bool file_source; /* a file/memory reader: input description, tail, raw blocks */
+        bool saw_shb;
+        cst_capture *cap; /* behind src when the source is a capture */
+        pipe_xform_fn xform;
+        void *xform_ctx;
+        uint64_t in_off; /* with a transform: input offset of the next record */
+        cst_report_cb report;
+        void *report_ctx;
+        struct cst_stats own_stats;  /* counters when no engine is set */
+        unsigned batch_n, batch_pos; /* records of recs[] read / handled */
+        struct cst_packet recs[PIPE_BATCH];
+        struct cst_verdict v[PIPE_BATCH];
+};
+
+void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx);
+
+#endif
