@@ -145,7 +145,8 @@ for d, _, fs in os.walk(os.path.join(build_dir, "CMakeFiles")):
         continue
     room = mm.group(1) or "cli"
     for f in sorted(fs):
-        if f.endswith(".o"):
+        source = os.path.join(src_dir, "cli" if room == "cli" else os.path.join("src", room), f[:-2])
+        if f.endswith(".o") and os.path.exists(source):  # not a stale object of a removed file
             objs.setdefault((room, re.sub(r"\.(c|cc)\.o$", "", f)), os.path.join(d, f))
 if not objs:
     say("SKIP", "no object files under %s/CMakeFiles: calls between rooms not checked" % build_dir)
