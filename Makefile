@@ -2,10 +2,12 @@
 # commands of the README; both install missing Debian packages first.
 BUILD     ?= build
 BUILD_SAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS      ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo check check-fast check-asan bench format clean
+.PHONY: all deps build demo check check-fast check-asan check-fuzz bench format clean
 
 all: build
 
@@ -19,8 +21,9 @@ build: deps
 demo: build
 	@./scripts/demo.sh $(BUILD)
 
-# The whole suite, then once more under AddressSanitizer + UBSan.
-check: check-fast check-asan
+# The whole suite, then once more under AddressSanitizer + UBSan, then every
+# libFuzzer target for FUZZ_SECONDS from its committed corpus.
+check: check-fast check-asan check-fuzz
 
 check-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -31,6 +34,13 @@ check-asan: deps
 	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		CST_SANITIZED=1 ctest --output-on-failure -j $(JOBS)
 
+# clang + libFuzzer + ASan/UBSan; only the fuzz binaries are built.  Two
+# targets run at a time; a crash prints its reproducer (tests/fuzz/run_ci.sh).
+check-fuzz: deps
+	CC=clang cmake -S . -B $(BUILD_FUZZ) -DCST_WERROR=ON -DCST_FUZZ=ON -DCST_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz-all
+	./tests/fuzz/run_ci.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) 2
+
 bench: build
 	@./bench/run-all.sh $(BUILD)
 
@@ -38,4 +48,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)

@@ -33,7 +33,9 @@ static void file_free(struct aud_file *f)
 static int append(struct aud_file *f, const struct pcap_pkthdr *h, const uint8_t *data)
 {
         if (!util_grow((void **)&f->pkts, &f->cap, f->n + 1, sizeof(*f->pkts), 1024) ||
-            !util_grow((void **)&f->arena, &f->size, f->used + h->caplen, 1, 1024))
+            /* + 1: the arena exists even when every record is empty (arena + 0
+             * on NULL is undefined; fuzz_audit found it) */
+            !util_grow((void **)&f->arena, &f->size, f->used + h->caplen + 1, 1, 1024))
                 return CST_ENOMEM;
         struct cst_packet *p = &f->pkts[f->n++];
         memset(p, 0, sizeof(*p));

@@ -33,7 +33,7 @@ struct pkt_ctx {
         struct rd pl;      /* PKT_KEYED: the transport payload, d.payload_len bytes */
         struct flow_key k; /* PKT_KEYED: canonical key ... */
         uint64_t hash;     /* ... its hash ... */
-        uint32_t now;      /* packet time in seconds (the flow table's clock) */
+        uint32_t now;      /* decoded TCP/UDP: packet time in seconds (table clock) */
         uint32_t entry;    /* batch: index entry peeked for the key, FT_NIL if none */
         uint8_t dir;       /* ... and the packet's direction in the flow */
         uint8_t kind;      /* PKT_* */

@@ -71,7 +71,9 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
                 return NULL;
         }
         e->cfg = *cfg;
-        if (ft_init(&e->ft, cfg->max_flows, cfg->flow_idle_timeout_sec, err) != 0) {
+        bool tracking = cfg->tls_policy == CST_TLS_TRACK || cfg->learn_all_long_headers;
+        size_t state = tracking ? TRK_STATE_BYTES : sizeof(((struct flow *)0)->u);
+        if (ft_init_state(&e->ft, cfg->max_flows, cfg->flow_idle_timeout_sec, state, err) != 0) {
                 free(e);
                 return NULL;
         }
@@ -87,13 +89,14 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
             .allow_unknown_dcid = cfg->allow_short_header_without_known_dcid,
             .strict = true,
         };
-        if (cfg->tls_policy == CST_TLS_TRACK || cfg->learn_all_long_headers) {
+        if (tracking) {
                 e->trk = track_new(cfg, err);
                 if (!e->trk) {
                         ft_free(&e->ft);
                         free(e);
                         return NULL;
                 }
+                track_attach(e->trk, &e->ft);
         }
         e->env = (struct an_env){&e->ft, &e->vs.st};
         e->lim = (struct vr_limits){.min_saved = cfg->min_saved_bytes_per_packet};
@@ -162,13 +165,15 @@ engine_prepare(const cst_engine *e, const struct cst_packet *pkt, struct pkt_ctx
         c->pkt = pkt;
         c->kind = PKT_NONE;
         c->entry = FT_NIL;
-        c->now = (uint32_t)(pkt->ts_ns / 1000000000u);
         if ((pkt->flags & CST_PKT_UNKNOWN_IF) || pkt->caplen != pkt->origlen)
                 return;
         struct decoded *d = &c->d;
         decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, d);
         c->kind = PKT_DECODED;
-        if (d->status != DEC_OK || !wants_flow(e, d))
+        if (d->status != DEC_OK)
+                return;
+        c->now = (uint32_t)(pkt->ts_ns / 1000000000u); /* the flow table's clock */
+        if (!wants_flow(e, d))
                 return;
         struct rd frame = rd_init(pkt->data, pkt->caplen);
         c->pl = rd_window(&frame, d->payload_off, d->payload_len);

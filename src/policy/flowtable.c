@@ -182,7 +182,17 @@ static uint32_t slots_for(uint32_t flows)
 
 int ft_init(struct flowtable *ft, uint32_t max_flows, uint32_t idle_timeout_sec, char *err)
 {
+        return ft_init_state(ft, max_flows, idle_timeout_sec, sizeof(((struct flow *)0)->u), err);
+}
+
+int ft_init_state(struct flowtable *ft, uint32_t max_flows, uint32_t idle_timeout_sec,
+                  size_t state_bytes, char *err)
+{
         memset(ft, 0, sizeof(*ft));
+        size_t stride = offsetof(struct flow, u) + state_bytes;
+        if (stride < sizeof(struct flow))
+                stride = sizeof(struct flow);
+        ft->stride = (uint32_t)((stride + 7u) & ~(size_t)7u);
         ft->max_flows = max_flows ? max_flows : 1;
         if (ft->max_flows > FT_MAX_FLOWS)
                 ft->max_flows = FT_MAX_FLOWS;
@@ -190,7 +200,7 @@ int ft_init(struct flowtable *ft, uint32_t max_flows, uint32_t idle_timeout_sec,
         ft->flows_cap = ft->max_flows < FT_INITIAL_FLOWS ? ft->max_flows : FT_INITIAL_FLOWS;
         uint32_t nslots = slots_for(ft->flows_cap);
         ft->slot_mask = nslots - 1;
-        ft->flows = map_alloc((size_t)ft->flows_cap * sizeof(struct flow));
+        ft->flows = map_alloc((size_t)ft->flows_cap * ft->stride);
         ft->slots = map_alloc((size_t)nslots * sizeof(uint64_t)); /* zero-filled */
         if (!ft->flows || !ft->slots) {
                 ft_free(ft);
@@ -203,7 +213,7 @@ int ft_init(struct flowtable *ft, uint32_t max_flows, uint32_t idle_timeout_sec,
 
 void ft_free(struct flowtable *ft)
 {
-        map_free(ft->flows, (size_t)ft->flows_cap * sizeof(struct flow));
+        map_free(ft->flows, (size_t)ft->flows_cap * ft->stride);
         map_free(ft->slots, ((size_t)ft->slot_mask + 1) * sizeof(uint64_t));
         ft->flows = NULL;
         ft->slots = NULL;
@@ -245,8 +255,8 @@ static int ft_grow(struct flowtable *ft)
                 ft->slots = ns;
                 ft->slot_mask = nslots - 1;
         }
-        struct flow *nf = map_grow(ft->flows, (size_t)ft->flows_cap * sizeof(struct flow),
-                                   (size_t)ncap * sizeof(struct flow));
+        struct flow *nf =
+            map_grow(ft->flows, (size_t)ft->flows_cap * ft->stride, (size_t)ncap * ft->stride);
         if (!nf)
                 return -1;
         ft->flows = nf;
@@ -256,24 +266,24 @@ static int ft_grow(struct flowtable *ft)
 
 static void lru_unlink(struct flowtable *ft, uint32_t e)
 {
-        struct flow *f = &ft->flows[e];
+        struct flow *f = ft_at(ft, e);
         if (f->lru_prev != FT_NIL)
-                ft->flows[f->lru_prev].lru_next = f->lru_next;
+                ft_at(ft, f->lru_prev)->lru_next = f->lru_next;
         else
                 ft->lru_head = f->lru_next;
         if (f->lru_next != FT_NIL)
-                ft->flows[f->lru_next].lru_prev = f->lru_prev;
+                ft_at(ft, f->lru_next)->lru_prev = f->lru_prev;
         else
                 ft->lru_tail = f->lru_prev;
 }
 
 static void lru_push_head(struct flowtable *ft, uint32_t e)
 {
-        struct flow *f = &ft->flows[e];
+        struct flow *f = ft_at(ft, e);
         f->lru_prev = FT_NIL;
         f->lru_next = ft->lru_head;
         if (ft->lru_head != FT_NIL)
-                ft->flows[ft->lru_head].lru_prev = e;
+                ft_at(ft, ft->lru_head)->lru_prev = e;
         else
                 ft->lru_tail = e;
         ft->lru_head = e;
@@ -289,7 +299,7 @@ struct flow *ft_lookup(struct flowtable *ft, const struct flow_key *k, uint64_t 
                         return NULL;
                 if (slot_tag(s) == tag) {
                         uint32_t e = slot_entry(s);
-                        struct flow *f = &ft->flows[e];
+                        struct flow *f = ft_at(ft, e);
                         if (key_equal(&f->key, k)) {
                                 f->last_seen = now;
                                 if (ft->lru_head != e) {
@@ -332,8 +342,10 @@ void ft_remove(struct flowtable *ft, struct flow *f)
 
 void ft_remove_hashed(struct flowtable *ft, struct flow *f, uint64_t hash)
 {
-        uint32_t e = (uint32_t)(f - ft->flows);
+        uint32_t e = ft_index(ft, f);
         uint32_t tag = (uint32_t)(hash >> 32);
+        if (ft->on_drop)
+                ft->on_drop(ft->drop_ctx, f);
         uint32_t i = tag & ft->slot_mask;
         while (ft->slots[i] && slot_entry(ft->slots[i]) != e)
                 i = (i + 1) & ft->slot_mask;
@@ -348,7 +360,7 @@ void ft_remove_hashed(struct flowtable *ft, struct flow *f, uint64_t hash)
 struct flow *ft_insert(struct flowtable *ft, const struct flow_key *k, uint64_t hash, uint32_t now)
 {
         if (ft->used >= ft->max_flows) {
-                ft_remove(ft, &ft->flows[ft->lru_tail]);
+                ft_remove(ft, ft_at(ft, ft->lru_tail));
                 ft->evicted++;
         } else if (ft->free_head == FT_NIL && ft->high_water >= ft->flows_cap) {
                 if (ft_grow(ft) != 0)
@@ -357,12 +369,12 @@ struct flow *ft_insert(struct flowtable *ft, const struct flow_key *k, uint64_t 
         uint32_t e;
         if (ft->free_head != FT_NIL) {
                 e = ft->free_head;
-                ft->free_head = ft->flows[e].lru_next;
+                ft->free_head = ft_at(ft, e)->lru_next;
         } else {
                 e = ft->high_water++;
         }
-        struct flow *f = &ft->flows[e];
-        memset(f, 0, sizeof(*f));
+        struct flow *f = ft_at(ft, e);
+        memset(f, 0, ft->stride); /* the owner's state too (its drop hook has run) */
         f->key = *k;
         f->last_seen = now;
         index_put(ft->slots, ft->slot_mask, (uint32_t)(hash >> 32), e);
@@ -376,7 +388,7 @@ void ft_expire(struct flowtable *ft, uint32_t now)
         if (!ft->idle_timeout)
                 return;
         while (ft->lru_tail != FT_NIL) {
-                struct flow *f = &ft->flows[ft->lru_tail];
+                struct flow *f = ft_at(ft, ft->lru_tail);
                 /* Timestamps may step back: an entry "from the future" is not idle. */
                 if (now <= f->last_seen || now - f->last_seen <= ft->idle_timeout)
                         return;

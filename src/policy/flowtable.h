@@ -18,12 +18,15 @@
  * of index (two 8-byte slots per entry at the maximal load of 1/2): 112 bytes,
  * i.e. 28 MiB at the default cap of 262,144 flows (src/config/config.c), chosen so
  * that `constrict` at default settings peaks below 64 MiB of RSS whatever the
- * input (docs/compatibility.md).
+ * input (docs/compatibility.md).  An analyser with more per-flow state keeps it
+ * in the entry (ft_init_state: `track` uses 144-byte entries, 160 bytes a flow)
+ * and is told through on_drop when an entry leaves, so it owns nothing on the side.
  */
 #ifndef CST_POLICY_FLOWTABLE_H
 #define CST_POLICY_FLOWTABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "decode/quic_wire.h"
@@ -81,7 +84,8 @@ struct flow {
 #define FT_NIL UINT32_MAX
 
 struct flowtable {
-        struct flow *flows;  /* entry array, `flows_cap` entries allocated */
+        struct flow *flows;  /* entry array, `flows_cap` entries of `stride` bytes */
+        uint32_t stride;     /* bytes per entry: struct flow, or its head + the owner's state */
         uint64_t *slots;     /* index: tag << 32 | (entry + 1); 0 = empty */
         uint32_t slot_mask;  /* slots - 1 */
         uint32_t flows_cap;  /* allocated entries */
@@ -95,9 +99,37 @@ struct flowtable {
         uint64_t evicted;
         uint64_t timed_out;
         uint64_t closed;
+        /* Called before an entry leaves (evicted, timed out, removed): its owner's state goes. */
+        void (*on_drop)(void *ctx, struct flow *f);
+        void *drop_ctx;
 };
 
 int ft_init(struct flowtable *ft, uint32_t max_flows, uint32_t idle_timeout_sec, char *err);
+/*
+ * The same with `state_bytes` of per-flow state from offsetof(struct flow,
+ * u) on (at least the union u): an analyser whose state is larger than u
+ * keeps it in the entry itself (ft_state) instead of a side array, so a flow
+ * costs one entry and one index pair, nothing more.
+ */
+int ft_init_state(struct flowtable *ft, uint32_t max_flows, uint32_t idle_timeout_sec,
+                  size_t state_bytes, char *err);
+
+/* Entry number e (< flows_cap) and back. */
+static inline struct flow *ft_at(const struct flowtable *ft, uint32_t e)
+{
+        return (struct flow *)(void *)((char *)ft->flows + (size_t)e * ft->stride);
+}
+
+static inline uint32_t ft_index(const struct flowtable *ft, const struct flow *f)
+{
+        return (uint32_t)(((const char *)f - (const char *)ft->flows) / ft->stride);
+}
+
+/* The per-flow state area of an entry (the union u, or more: ft_init_state). */
+static inline void *ft_state(struct flow *f)
+{
+        return (char *)f + offsetof(struct flow, u);
+}
 void ft_free(struct flowtable *ft);
 
 /*
@@ -150,9 +182,11 @@ static inline uint32_t ft_peek_entry(const struct flowtable *ft, uint64_t hash)
 /* Fetch entry `ent` (peeked above) for writing: the lookup will touch all of it. */
 static inline void ft_prefetch_entry(const struct flowtable *ft, uint32_t ent)
 {
-        const struct flow *f = &ft->flows[ent];
+        const char *f = (const char *)ft_at(ft, ent);
         __builtin_prefetch(f, 1);
-        __builtin_prefetch((const char *)(f + 1) - 1, 1);
+        if (ft->stride > 128) /* an entry with an analyser's state spans three lines */
+                __builtin_prefetch(f + 64, 1);
+        __builtin_prefetch(f + ft->stride - 1, 1);
 }
 
 /* Fetch the LRU neighbours of entry `ent`: a lookup hit moves it to the head. */
@@ -160,11 +194,11 @@ static inline void ft_prefetch_lru(const struct flowtable *ft, uint32_t ent)
 {
         if (ent >= ft->flows_cap || ent == ft->lru_head)
                 return;
-        const struct flow *f = &ft->flows[ent];
+        const struct flow *f = ft_at(ft, ent);
         if (f->lru_prev < ft->flows_cap)
-                __builtin_prefetch(&ft->flows[f->lru_prev].lru_next, 1);
+                __builtin_prefetch(&ft_at(ft, f->lru_prev)->lru_next, 1);
         if (f->lru_next < ft->flows_cap)
-                __builtin_prefetch(&ft->flows[f->lru_next].lru_prev, 1);
+                __builtin_prefetch(&ft_at(ft, f->lru_next)->lru_prev, 1);
 }
 
 static inline uint32_t ft_active(const struct flowtable *ft)

@@ -125,8 +125,7 @@ static struct ql_flow *flow_get(struct qctx *x, bool create)
         bool fresh = !f;
         if (!f && (!create || !(f = ft_insert(x->ft, &pk->k, pk->hash, pk->now))))
                 return NULL;
-        union trk_slot *s =
-            fresh ? trk_slot_fresh(x->t, x->ft, f, TRK_KIND_QUIC) : trk_slot_of(x->t, x->ft, f);
+        union trk_slot *s = fresh ? trk_slot_fresh(f, TRK_KIND_QUIC) : trk_slot_of(f);
         return s ? &s->quic : NULL;
 }
 
@@ -331,14 +330,8 @@ static void quic_learn_packet(void *self, const struct an_env *env, const struct
         }
 }
 
-static void quic_learn_prefetch(const void *self, uint32_t ent, const struct pkt_ctx *x)
-{
-        track_prefetch(self, ent, false, x->dir);
-}
-
 const struct analyser_ops quic_learn_ops = {
     .name = "quic_learn",
     .packet = quic_learn_packet,
-    .prefetch = quic_learn_prefetch,
     .row_per_packet = true,
 };

@@ -17,7 +17,11 @@
  *     candidate, or when a reordered segment fills the gap that held the lost
  *     header.
  * The packet keeps everything up to its last needed byte; it is cut only
- * once the connection is proven TLS (tls_proof.c): non-TLS data is never cut.
+ * once the connection is proven TLS: by a hello (decode/tls_wire.c) or, for
+ * a connection already open when the capture started (issue 21), by three
+ * chained AppData candidates of either direction, placed by sequence number
+ * so that gaps and late headers (old bytes) do not break the chain.
+ * Non-TLS data is never cut.
  */
 #include "policy/tls_track_int.h"
 
@@ -226,7 +230,10 @@ static uint32_t walk_synced(struct seg *g)
                 uint32_t have = hdr_bytes(g, q, h);
                 if (!tls_rec_prefix_plausible(h, have)) {
                         lose_sync(g, q);
-                        return q + 1;
+                        /* a header begun in an earlier segment: scan from this
+                         * one's start (scan() reads only this segment's bytes;
+                         * fuzz_engine found the out-of-segment read) */
+                        return seq_max(q + 1, g->s);
                 }
                 if (have < 5) { /* split header: keep its bytes, finish it next segment */
                         need(g, q, g->e);
@@ -240,7 +247,83 @@ static uint32_t walk_synced(struct seg *g)
         return g->e;
 }
 
-/* A full candidate header at q: keep it, chain it; true when sync returned. */
+/*
+ * Candidates are placed by sequence number, whatever order their bytes came
+ * in (issue 21): after an insertion the chains of the (at most TRK_CANDS)
+ * candidates are recomputed, so a header that arrives late (a retransmission
+ * filling a gap, a reordered segment) links the candidates before and after
+ * it, and a gap inside a record body never breaks a chain.  trk_cand.chain:
+ * bits 0-3 the headers chained up to this one, bits 4-7 how many of them in
+ * a row are strict AppData (0: this one is not).  Returns the chain byte of
+ * the candidate at q and the longest AppData run in *max_ad.
+ */
+static uint8_t relink(struct trk_ext *x, uint32_t q, unsigned *max_ad)
+{
+        unsigned n = x->cand_n;
+        for (unsigned i = 0; i < n; i++) /* each alone: one header, strict AppData or not */
+                x->cand[i].chain = (uint8_t)(1u | (x->cand[i].chain >> 4 ? 1u << 4 : 0u));
+        for (unsigned pass = 1; pass < n; pass++) /* a chain grows by one link per pass */
+                for (unsigned i = 0; i < n; i++)
+                        for (unsigned j = 0; j < n; j++) {
+                                const struct trk_cand *p = &x->cand[j];
+                                struct trk_cand *k = &x->cand[i];
+                                if (p->seq + 5u + p->len != k->seq)
+                                        continue;
+                                unsigned c = (p->chain & 15u) + 1u;
+                                unsigned a = k->chain >> 4 ? (p->chain >> 4) + 1u : 0u;
+                                k->chain = (uint8_t)((c < 15 ? c : 15) | (a < 15 ? a : 15) << 4);
+                        }
+        uint8_t at = 1;
+        *max_ad = 0;
+        for (unsigned i = 0; i < n; i++) {
+                if ((unsigned)(x->cand[i].chain >> 4) > *max_ad)
+                        *max_ad = x->cand[i].chain >> 4;
+                if (x->cand[i].seq == q)
+                        at = x->cand[i].chain;
+        }
+        return at;
+}
+
+/* Remember the header at q among the candidates (once): its chain byte (see relink). */
+static uint8_t remember(struct seg *g, uint32_t q, const uint8_t h[5], unsigned *max_ad)
+{
+        struct trk_dir *D = g->D;
+        struct tls_rec_hdr rh;
+        unsigned ad = tls_wire_record_bytes(h, &rh) == WIRE_OK && tls_rec_strict(&rh) &&
+                      rh.type == REC_APPDATA;
+        struct trk_cand k = {q, hdr_len(h), h[0], (uint8_t)(1u | ad << 4)};
+        /* The first candidate stays inline: one-packet flows take no pool entry. */
+        struct trk_ext *x = ext_get(g, D, (D->flags & TD_CAND1) || D->ext);
+        if (!x) {
+                if (!(D->flags & TD_CAND1) && !D->ext) {
+                        D->cand1 = k;
+                        D->flags |= TD_CAND1;
+                }
+                *max_ad = ad;
+                return k.chain;
+        }
+        bool known = false;
+        for (unsigned i = 0; i < x->cand_n; i++)
+                known |= x->cand[i].seq == q;
+        if (!known) {
+                x->cand[x->cand_head] = k;
+                x->cand_head = (uint8_t)((x->cand_head + 1) % TRK_CANDS);
+                if (x->cand_n < TRK_CANDS)
+                        x->cand_n++;
+        }
+        return relink(x, q, max_ad);
+}
+
+/* Three chained AppData headers of one direction prove the connection (both directions). */
+static void chain_proof(struct seg *g, unsigned max_ad)
+{
+        if (!(g->c->flags & TC_PROVEN) && max_ad >= 3) {
+                g->st->tls_track_proven_chain++;
+                prove(g);
+        }
+}
+
+/* A full candidate header at q in new bytes: keep it, chain it; true when sync returned. */
 static bool candidate(struct seg *g, uint32_t q, const uint8_t h[5])
 {
         struct trk_dir *D = g->D;
@@ -250,37 +333,11 @@ static bool candidate(struct seg *g, uint32_t q, const uint8_t h[5])
         D->keep_to = seq_max(D->keep_to, end);
         if (h[0] == REC_APPDATA)
                 D->flags |= TD_APP_SEEN;
-        /* The first candidate stays inline: one-packet flows take no pool entry. */
-        struct trk_ext *x = ext_get(g, D, (D->flags & TD_CAND1) || D->ext);
-        struct tls_rec_hdr rh;
-        unsigned chain = 1;
-        unsigned ad = tls_wire_record_bytes(h, &rh) == WIRE_OK && tls_rec_strict(&rh) &&
-                      rh.type == REC_APPDATA;
-        unsigned n = x ? x->cand_n : 0;
-        for (unsigned i = 0; i < n; i++) {
-                const struct trk_cand *k = &x->cand[i];
-                if (k->seq + 5u + k->len != q)
-                        continue;
-                unsigned kc = k->chain & 15u, ka = k->chain >> 4;
-                chain = kc < 15 ? kc + 1 : 15;
-                ad = ad ? (ka < 15 ? ka + 1 : 15) : 0;
-                break;
-        }
-        struct trk_cand k = {q, len, h[0], (uint8_t)(chain | ad << 4)};
-        if (x) {
-                x->cand[x->cand_head] = k;
-                x->cand_head = (uint8_t)((x->cand_head + 1) % TRK_CANDS);
-                if (x->cand_n < TRK_CANDS)
-                        x->cand_n++;
-        } else if (!(D->flags & TD_CAND1) && !D->ext) {
-                D->cand1 = k;
-                D->flags |= TD_CAND1;
-        }
-        if (!(g->c->flags & TC_PROVEN) && ad >= 3) {
-                g->st->tls_track_proven_chain++;
-                prove(g);
-        }
-        if ((g->c->flags & TC_PROVEN) && chain >= 2) {
+        unsigned max_ad;
+        uint8_t chain = remember(g, q, h, &max_ad);
+        chain_proof(g, max_ad);
+        /* Proven: the header before this one is known, so this one is a boundary. */
+        if ((g->c->flags & TC_PROVEN) && (chain & 15u) >= 2) {
                 resync(g, q, h);
                 return true;
         }
@@ -310,6 +367,11 @@ static bool scan_at(struct seg *g, uint32_t q, bool fresh, bool *partial_kept)
                 uint32_t end = q + rec_need(g->t, h[0], hdr_len(h), false);
                 need(g, q, end);
                 D->keep_to = seq_max(D->keep_to, end);
+                if (!(g->c->flags & TC_PROVEN)) { /* old bytes may complete a proving chain */
+                        unsigned max_ad;
+                        remember(g, q, h, &max_ad);
+                        chain_proof(g, max_ad);
+                }
                 return false;
         }
         need(g, q, g->e);
@@ -349,8 +411,8 @@ static void walk(struct seg *g, uint32_t from)
         uint32_t q = from;
         while (seq_lt(q, g->e)) {
                 if (!(g->D->flags & TD_SYNCED) && !(g->c->flags & TC_PROVEN) &&
-                    g->s - g->D->first_seq > TRK_PROOF_WINDOW)
-                        return; /* not TLS so far: kept whole, not scanned any more */
+                    (q - g->D->scan_base) % TRK_SCAN_PERIOD >= TRK_SCAN_WINDOW)
+                        return; /* not TLS so far, outside the budget: kept whole unread */
                 if (g->D->flags & TD_SYNCED)
                         q = walk_synced(g);
                 else
@@ -430,6 +492,8 @@ static void classify_new(struct seg *g, uint32_t from)
                 if (g->c->flags & TC_PROVEN)
                         g->st->tls_track_gaps++;
                 D->flags &= (uint16_t)~TD_FIRST;
+                if (!(g->c->flags & TC_PROVEN)) /* a fresh scanning budget after each gap */
+                        D->scan_base = from;
                 if ((D->flags & TD_SYNCED) && seq_lt(D->next_hdr, from)) {
                         struct trk_ext *x = ext_get(g, D, true);
                         if (x) { /* remembered: a reordered segment may bring it back */
@@ -461,7 +525,7 @@ static void start_midstream(struct seg *g)
 {
         struct trk_dir *D = g->D;
         D->flags |= TD_STARTED;
-        D->high = D->first_seq = g->s;
+        D->high = D->scan_base = g->s;
         D->keep_to = g->s;
         struct rd r = *g->pl;
         if (tls_wire_hello(&r) != TLS_HELLO_NONE) {

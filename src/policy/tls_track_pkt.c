@@ -54,7 +54,7 @@ static void on_syn(struct track *t, struct trk_conn *c, unsigned dir, const stru
         trk_ext_release(t, D);
         memset(D, 0, sizeof(*D));
         D->flags = TD_STARTED | TD_SYN | TD_SYNCED | TD_FIRST;
-        D->next_hdr = D->high = D->keep_to = D->first_seq = d->seq + 1u;
+        D->next_hdr = D->high = D->keep_to = D->scan_base = d->seq + 1u;
         if (!(c->flags & TC_CLIENT_KNOWN)) {
                 c->flags |= TC_CLIENT_KNOWN;
                 c->client_dir = (uint8_t)(ack ? dir ^ 1u : dir);
@@ -83,18 +83,13 @@ static void propose(const struct seg *g, const struct pkt_ctx *x, struct proposa
 }
 
 /* Find or create the flow of a TCP packet; NULL when the table cannot grow. */
-static struct trk_conn *conn_of(struct track *t, struct flowtable *ft, const struct pkt_ctx *x,
-                                struct flow **fp)
+static struct trk_conn *conn_of(struct flowtable *ft, const struct pkt_ctx *x, struct flow **fp)
 {
         struct flow *f = ft_lookup(ft, &x->k, x->hash, x->now);
         bool fresh = !f;
         if (!f && !(f = ft_insert(ft, &x->k, x->hash, x->now)))
                 return NULL;
-        union trk_slot *s = fresh ? trk_slot_fresh(t, ft, f, TRK_KIND_TCP) : trk_slot_of(t, ft, f);
-        if (!s) {
-                ft_remove(ft, f);
-                return NULL;
-        }
+        union trk_slot *s = fresh ? trk_slot_fresh(f, TRK_KIND_TCP) : trk_slot_of(f);
         *fp = f;
         return &s->tcp;
 }
@@ -105,14 +100,11 @@ static uint32_t remaining(const struct trk_dir *D)
 }
 
 /* Both directions sent a FIN: the connection and its pool entries go. */
-static void on_fin(struct track *t, struct flowtable *ft, struct trk_conn *c, struct flow *f,
-                   unsigned dir)
+static void on_fin(struct flowtable *ft, struct trk_conn *c, struct flow *f, unsigned dir)
 {
         c->flags |= (uint8_t)(dir ? TC_FIN1 : TC_FIN0);
         if ((c->flags & (TC_FIN0 | TC_FIN1)) == (TC_FIN0 | TC_FIN1)) {
-                trk_ext_release(t, &c->d[0]);
-                trk_ext_release(t, &c->d[1]);
-                ft_remove(ft, f);
+                ft_remove(ft, f); /* the drop hook returns the pool entries */
                 ft->closed++;
         }
 }
@@ -125,7 +117,7 @@ static void tls_track_packet(void *self, const struct an_env *env, const struct 
         unsigned dir = x->dir;
         struct flow *f = NULL;
         p->why = CST_R_KEEP_NO_PAYLOAD;
-        struct trk_conn *c = conn_of(t, env->ft, x, &f);
+        struct trk_conn *c = conn_of(env->ft, x, &f);
         if (!c) {
                 p->why = CST_R_KEEP_NOT_ANALYSED;
                 if (tr)
@@ -158,16 +150,10 @@ static void tls_track_packet(void *self, const struct an_env *env, const struct 
                 }
         }
         if (d->tcp_flags & TCP_FIN)
-                on_fin(t, env->ft, c, f, dir);
-}
-
-static void tls_track_prefetch(const void *self, uint32_t ent, const struct pkt_ctx *x)
-{
-        track_prefetch(self, ent, true, x->dir);
+                on_fin(env->ft, c, f, dir);
 }
 
 const struct analyser_ops tls_track_ops = {
     .name = "tls_track",
     .packet = tls_track_packet,
-    .prefetch = tls_track_prefetch,
 };

@@ -1,10 +1,11 @@
 /*
  * track — the context of the `track` policy and of the learning QUIC
- * analyser: parameters, the side array of per-flow state parallel to the
- * flow table's entries, and the QUIC server endpoints.
+ * analyser: parameters, the pool of boundary windows (struct trk_ext) and
+ * the QUIC server endpoints.  Per-flow state lives in the flow table's
+ * entries (track.h).
  *
- * The side array grows (doubling, like the table) only when the table has
- * grown; no allocation happens per packet.
+ * The pool grows by doubling; no allocation happens per packet once it has
+ * the size the busiest moment needed.
  */
 #include "policy/track.h"
 
@@ -38,45 +39,25 @@ void track_free(struct track *t)
 {
         if (!t)
                 return;
-        free(t->slots);
         free(t->ext);
         free(t);
 }
 
-union trk_slot *trk_slot_of(struct track *t, const struct flowtable *ft, const struct flow *f)
+/* A flow leaves the table: a `track` TCP flow's pool entries go back to the pool. */
+static void track_on_drop(void *ctx, struct flow *f)
 {
-        uint32_t idx = (uint32_t)(f - ft->flows);
-        if (idx >= t->slots_cap) {
-                uint32_t cap = ft->flows_cap > idx ? ft->flows_cap : idx + 1;
-                union trk_slot *n = realloc(t->slots, (size_t)cap * sizeof(*n));
-                if (!n)
-                        return NULL;
-                memset(n + t->slots_cap, 0, (size_t)(cap - t->slots_cap) * sizeof(*n));
-                t->slots = n;
-                t->slots_cap = cap;
-        }
-        return &t->slots[idx];
-}
-
-/* Release the pool entries of a slot's previous owner (a TCP flow). */
-static void slot_release(struct track *t, union trk_slot *s)
-{
-        if (s->kind != TRK_KIND_TCP)
-                return;
+        struct track *t = ctx;
+        if (!t->p.tls_track || f->key.proto != 6)
+                return; /* QUIC state has no pool entries; compatible TLS flows have none */
+        union trk_slot *s = trk_slot_of(f);
         trk_ext_release(t, &s->tcp.d[0]);
         trk_ext_release(t, &s->tcp.d[1]);
 }
 
-union trk_slot *trk_slot_fresh(struct track *t, const struct flowtable *ft, const struct flow *f,
-                               uint8_t kind)
+void track_attach(struct track *t, struct flowtable *ft)
 {
-        union trk_slot *s = trk_slot_of(t, ft, f);
-        if (!s)
-                return NULL;
-        slot_release(t, s);
-        memset(s, 0, sizeof(*s));
-        s->kind = kind;
-        return s;
+        ft->on_drop = track_on_drop;
+        ft->drop_ctx = t;
 }
 
 struct trk_ext *trk_ext_of(struct track *t, struct trk_dir *D, bool create)

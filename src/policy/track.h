@@ -3,12 +3,13 @@
  * analyser (`track` or [quic] learn_all_long_headers), kept apart from the
  * SPEC-exact analysers of tls.c / quic.c so those stay byte for byte.
  *
- * State lives in a side array parallel to the flow table's entry array
- * (index = entry number), grown when the table grows, reset when this code
- * inserts an entry.  Sizes (docs/policies.md): struct trk_dir 40 bytes per
- * TCP direction; union trk_slot 88 bytes per flow; a direction's boundary
- * window (16 x 8 bytes) and candidates live in a 176-byte struct trk_ext
- * taken from a pool on its second record, second candidate or first gap.
+ * State lives in the flow's own flow-table entry (ft_init_state: the
+ * table's entries are then 144 bytes instead of 96), zeroed when the entry
+ * is inserted; the table's drop hook returns a dropped flow's pool entries.
+ * Sizes (docs/policies.md): struct trk_dir 40 bytes per TCP direction;
+ * union trk_slot 88 bytes per flow; a direction's boundary window (16 x 8
+ * bytes) and candidates live in a 176-byte struct trk_ext taken from a pool
+ * on its second record, second candidate or first gap.
  */
 #ifndef CST_POLICY_TRACK_H
 #define CST_POLICY_TRACK_H
@@ -27,8 +28,14 @@
 
 #define TRK_WIN   16 /* record boundaries remembered per direction */
 #define TRK_CANDS 4  /* candidate headers remembered while unsynchronised */
-/* An unproven direction is scanned for a proving chain over its first bytes only. */
-#define TRK_PROOF_WINDOW (96u * 1024u)
+/*
+ * An unproven direction is scanned for a proving chain over the first
+ * TRK_SCAN_WINDOW bytes of every TRK_SCAN_PERIOD counted from scan_base (its
+ * first byte, moved to the end of each gap): the proof is looked for all the
+ * flow's life, at a bounded cost on data that never proves (issue 21).
+ */
+#define TRK_SCAN_WINDOW (64u * 1024u)
+#define TRK_SCAN_PERIOD (1024u * 1024u)
 
 /* One record whose header the direction saw (window entry). */
 struct trk_rec {
@@ -78,7 +85,7 @@ struct trk_dir {
         uint32_t high;      /* one past the highest payload byte seen */
         uint32_t keep_to;   /* payload below this sequence number is needed (record spill-over) */
         uint32_t part_seq;  /* TD_PARTIAL: where the split header starts */
-        uint32_t first_seq; /* first payload sequence number of the direction */
+        uint32_t scan_base; /* unproven: scan budget start (first byte, end of last gap) */
         uint32_t ext;       /* 1-based index of the direction's struct trk_ext, 0 = none */
         struct trk_cand cand1; /* TD_CAND1: a first candidate kept without a pool entry */
         uint16_t flags;
@@ -155,8 +162,6 @@ struct trk_params {
 
 struct track {
         struct trk_params p;
-        union trk_slot *slots;
-        uint32_t slots_cap;
         struct trk_ext *ext; /* pool; free entries chain through win_lo (1-based, 0 = end) */
         uint32_t ext_cap, ext_used, ext_free;
         struct ql_server servers[QL_SERVERS];
@@ -165,26 +170,26 @@ struct track {
 struct track *track_new(const struct cst_config *cfg, char *err);
 void track_free(struct track *t);
 
-/*
- * Batch pipeline: fetch the state of flow-table entry `ent` (the slot, and
- * for TCP the direction the packet will update).  Only reads.
- */
-static inline void track_prefetch(const struct track *t, uint32_t ent, bool tcp, unsigned dir)
+/* Bytes of per-flow state the flow table keeps for the tracking analysers (ft_init_state). */
+#define TRK_STATE_BYTES sizeof(union trk_slot)
+
+/* Register the pool's release with the flow table: a dropped flow frees its entries. */
+void track_attach(struct track *t, struct flowtable *ft);
+
+/* The state of a flow, in its flow-table entry. */
+static inline union trk_slot *trk_slot_of(struct flow *f)
 {
-        if (ent >= t->slots_cap)
-                return;
-        const char *ts = (const char *)&t->slots[ent];
-        const char *td = tcp ? (const char *)&t->slots[ent].tcp.d[dir] : ts;
-        __builtin_prefetch(ts, 1);
-        __builtin_prefetch(td, 1);
-        __builtin_prefetch(td + 64, 1);
+        return ft_state(f);
 }
 
-/* Internal: the slot of a flow, grown to the table's size (NULL on OOM). */
-union trk_slot *trk_slot_of(struct track *t, const struct flowtable *ft, const struct flow *f);
-/* A fresh slot for a newly inserted flow (the previous owner's pool entries are released). */
-union trk_slot *trk_slot_fresh(struct track *t, const struct flowtable *ft, const struct flow *f,
-                               uint8_t kind);
+/* The state of a flow this code has just inserted (zeroed by ft_insert). */
+static inline union trk_slot *trk_slot_fresh(struct flow *f, uint8_t kind)
+{
+        union trk_slot *s = ft_state(f);
+        s->kind = kind;
+        return s;
+}
+
 /* The direction's pool entry; created when `create` (NULL if absent or out of memory). */
 struct trk_ext *trk_ext_of(struct track *t, struct trk_dir *D, bool create);
 void trk_ext_release(struct track *t, struct trk_dir *D);

@@ -176,8 +176,8 @@ static inline uint16_t rd_peek_be16(struct rd *r, size_t at)
 /* Reader over bytes [at, at + n) of r, from its start (err set if outside). */
 static inline struct rd rd_window(const struct rd *r, size_t at, size_t n)
 {
-        const uint8_t *q = rd_at(r, at, n);
-        struct rd s = {q, q ? n : 0, 0, q == NULL};
+        bool ok = !r->err && at <= r->len && n <= r->len - at;
+        struct rd s = {ok ? r->p + at : NULL, ok ? n : 0, 0, !ok};
         return s;
 }
 

@@ -132,6 +132,8 @@ make_certs() {
 	head -c $((768 * KIB)) /dev/urandom >"$WORK/www/big.bin"
 	head -c $((256 * KIB)) /dev/urandom >"$WORK/www/mid.bin"
 	head -c $((64 * KIB)) /dev/urandom >"$WORK/www/small.bin"
+	head -c $((1950 * KIB)) /dev/urandom >"$WORK/www/long.bin"
+	head -c $((160 * KIB)) /dev/urandom >"$WORK/www/short.bin"
 	chmod -R a+rX "$WORK"
 }
 
@@ -316,6 +318,49 @@ case_vlan() {
 	finish_case https-h2-vlan-capture-loss
 }
 
+# Connections already open when the recording starts (issue 21), through the
+# relay (drop 1 data frame in DROP, swap 1 in SWAP), captured on the client
+# side: a long rate-limited download (LONG_TLS, 1950 KiB at 400 KiB/s; the
+# capture starts once 300 KiB have arrived, so about 1.6 MB are recorded), a
+# short one (the other TLS version, 160 KiB at 32 KiB/s, about 100 KB
+# recorded), and a chatty echo session (`openssl s_server -rev`: one ~150-byte
+# record per line each way, every 40 ms), all three started before tcpdump.
+# Each file stays under 2 MiB.
+#   midstream_case NAME DROP SWAP LONG_TLS(1.2|1.3) CHAT_TLS(-tls1_2|-tls1_3)
+midstream_case() {
+	local name=$1 drop=$2 swap=$3 long=$4 chat=$5 short=1.2
+	[ "$long" = 1.2 ] && short=1.3
+	topo_relay --drop "$drop" --swap "$swap"
+	start_nginx
+	start_s_server -rev -naccept 1
+	# a small receive buffer: the wire follows curl's rate limit, not a window of megabytes
+	in_c sysctl -qw net.ipv4.tcp_rmem="4096 16384 32768"
+	local bg=()
+	rm -f "$WORK/long.out"
+	in_c env SSLKEYLOGFILE="$WORK/keys" "${CURL[@]}" --http1.1 --tlsv$long --tls-max $long \
+		--limit-rate 400k "https://$S4/long.bin" -o "$WORK/long.out" &
+	bg+=($!)
+	in_c env SSLKEYLOGFILE="$WORK/keys" "${CURL[@]}" --http1.1 --tlsv$short --tls-max $short \
+		--limit-rate 32k "https://$S4/short.bin" -o /dev/null &
+	bg+=($!)
+	"$PY" -c 'import sys, time
+for i in range(130):
+    sys.stdout.write("%04d %s\n" % (i, "chatty small records, one line per record, " * 3))
+    sys.stdout.flush()
+    time.sleep(0.04)
+time.sleep(1)' | in_c timeout 7 openssl s_client -connect $S4:4443 -quiet $chat \
+		-keylogfile "$WORK/keys.chat" >/dev/null 2>&1 &
+	bg+=($!)
+	wait_for '[ "$(stat -c %s "$WORK/long.out" 2>/dev/null || echo 0)" -ge $((300 * 1024)) ]'
+	capture_start "$NS_C" c0 "$WORK/cap.pcap"
+	wait "${bg[@]}" || true
+	cat "$WORK/keys.chat" >>"$WORK/keys" 2>/dev/null || true
+	rm -f "$WORK/keys.chat" "$WORK/long.out"
+	finish_case "$name"
+}
+case_midstream_loss1() { midstream_case midstream-loss1 100 97 1.2 -tls1_3; }
+case_midstream_loss5() { midstream_case midstream-loss5 20 19 1.3 -tls1_2; }
+
 # Not TLS, on port 443: HTTP, bytes that start like a TLS record, random UDP.
 case_non_tls() {
 	topo_direct
@@ -349,7 +394,8 @@ main() {
 	make_certs
 	local cases=(case_https_h1 case_https_h2 case_https_ipv6 case_openssl_small_records
 		case_openssl_keyupdate case_openssl_renegotiation case_openssl_resumption case_quic
-		case_quic_rebinding_loss case_loss_reorder case_vlan case_non_tls)
+		case_quic_rebinding_loss case_loss_reorder case_vlan case_non_tls case_midstream_loss1
+		case_midstream_loss5)
 	if [ -n "${CST_CORPUS_ONLY:-}" ]; then cases=($CST_CORPUS_ONLY); fi
 	for c in "${cases[@]}"; do
 		log "running $c"
