@@ -10,33 +10,78 @@
 #include <time.h>
 #include "capture_report.h"
 
-static volatile sig_atomic_t stop_signal;
+/*
+ * Signals of a capture (issue 17 item 1; docs/reliability.md): every signal
+ * that would end the process either has a meaning or stops the capture at
+ * the next batch boundary with everything flushed and the files closed:
+ *   SIGINT SIGTERM SIGQUIT SIGALRM SIGVTALRM SIGPROF SIGXCPU SIGPWR SIGIO
+ *   SIGSTKFLT and the real-time signals: stop (stats printed, exit 0);
+ *   SIGHUP: start the next file now (with -C/-G), or reopen the -w name if
+ *   it was moved away (logrotate), else flush;
+ *   SIGUSR1: print the counters to stderr, go on;
+ *   SIGUSR2: flush the output now, go on;
+ *   SIGPIPE, SIGXFSZ: ignored, so a closed reader or a size limit is a write
+ *   error with its cause.
+ * Handlers only set the pipeline's flags (async-signal-safe); no
+ * SA_RESTART, so a blocking wait returns at once.
+ */
+static volatile sig_atomic_t pending_stop;
 static cst_pipeline *volatile signal_pipe;
 
-static void on_stop_signal(int sig)
+static unsigned request_of(int sig)
 {
-        stop_signal = sig;
+        switch (sig) {
+        case SIGHUP:
+                return CST_REQ_ROTATE;
+        case SIGUSR1:
+                return CST_REQ_REPORT;
+        case SIGUSR2:
+                return CST_REQ_FLUSH;
+        default:
+                return CST_REQ_STOP;
+        }
+}
+
+static void on_signal(int sig)
+{
+        unsigned req = request_of(sig);
+        if (req == CST_REQ_STOP)
+                pending_stop = sig; /* remembered until the pipeline exists */
         if (signal_pipe)
-                cst_pipeline_stop(signal_pipe);
+                cst_pipeline_request(signal_pipe, req);
 }
 
 void capture_install_signals(void)
 {
+        static const int handled[] = {SIGINT,  SIGTERM, SIGQUIT, SIGALRM, SIGVTALRM,
+                                      SIGPROF, SIGXCPU, SIGPWR,  SIGIO,   SIGSTKFLT,
+                                      SIGHUP,  SIGUSR1, SIGUSR2};
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_stop_signal;
+        sa.sa_handler = on_signal;
         sigemptyset(&sa.sa_mask);
-        sa.sa_flags = 0; /* no SA_RESTART: a blocking wait returns EINTR and the loop stops */
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        sa.sa_flags = 0; /* no SA_RESTART: a blocking wait returns EINTR and the loop looks */
+        for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+                sigaction(handled[i], &sa, NULL);
+        for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+                sigaction(sig, &sa, NULL);
         signal(SIGPIPE, SIG_IGN); /* a closed reader becomes a write error, not a silent death */
+        signal(SIGXFSZ, SIG_IGN); /* a file-size limit too (EFBIG) */
 }
 
 void capture_signals_attach(cst_pipeline *p)
 {
         signal_pipe = p;
-        if (p && stop_signal)
+        if (p && pending_stop)
                 cst_pipeline_stop(p);
+}
+
+/* SIGUSR1: tcpdump's counter lines (and ours) on stderr, the capture goes on. */
+void capture_report(void *ctx, const struct cst_pipeline_stats *st)
+{
+        (void)ctx;
+        capture_print_tcpdump_stats(stderr, st);
+        fflush(stderr);
 }
 
 int capture_print_packet(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v)

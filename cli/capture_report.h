@@ -31,13 +31,14 @@ struct capture_job {
 };
 
 /*
- * SIGINT/SIGTERM ask the pipeline to stop (handlers only set flags; no
- * SA_RESTART, so a blocking wait returns at once); SIGPIPE is ignored (a
- * closed reader becomes a write error).  capture_signals_attach() names the
+ * Signal handlers (see capture_report.c for each signal's meaning); they only
+ * set the pipeline's request flags.  capture_signals_attach() names the
  * pipeline once it exists; a signal before that is remembered.
  */
 void capture_install_signals(void);
 void capture_signals_attach(cst_pipeline *p);
+/* The SIGUSR1 report (cst_report_cb): the counters on stderr. */
+void capture_report(void *ctx, const struct cst_pipeline_stats *st);
 
 /* One line per packet (no -w): time, direction, wire length, kept length. */
 int capture_print_packet(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v);

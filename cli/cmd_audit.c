@@ -29,6 +29,7 @@ static void audit_usage(FILE *f)
         fprintf(f,
                 "usage: constrictor audit ORIGINAL CONSTRICTED [--json] [--keep-record-bytes N]\n"
                 "                         [--quic-short-keep N] [--no-encrypted-handshake]\n"
+                "                         [--max-memory MIB]\n"
                 "  Checks that CONSTRICTED is a faithful constriction of ORIGINAL and reports\n"
                 "  which needed bytes (headers, TLS record headers and handshakes, the first\n"
                 "  N bytes of each AppData record, QUIC long headers, ...) it kept or lost.\n"
@@ -38,6 +39,8 @@ static void audit_usage(FILE *f)
                 "                         (default: first byte + DCID)\n"
                 "  --no-encrypted-handshake  the TLS 1.3 encrypted handshake flight is not\n"
                 "                         wanted (judges keep_encrypted_handshake = false)\n"
+                "  --max-memory MIB       TCP payload held while connections wait to be\n"
+                "                         classified (default 64; past it, in chunks)\n"
                 "  --json                 print one JSON object\n"
                 "  exit status: 0 nothing needed lost, 1 a needed byte lost or an invariant\n"
                 "  broken, 2 usage or file error; the TLS 1.3 encrypted handshake is wanted,\n"
@@ -80,8 +83,10 @@ static void print_text_classes(const struct cst_audit_report *r)
                r->tls_proven_by_chain, r->tls_records, r->tls_resyncs, r->tcp_retransmitted_bytes,
                r->tcp_hole_bytes);
         printf("quic: server endpoints %" PRIu64 ", long-header packets %" PRIu64
-               ", short-header packets %" PRIu64 "\n",
-               r->quic_server_endpoints, r->quic_long_packets, r->quic_short_packets);
+               ", short-header packets %" PRIu64 ", client initials proven %" PRIu64
+               ", initial look-alikes (not proven) %" PRIu64 "\n",
+               r->quic_server_endpoints, r->quic_long_packets, r->quic_short_packets,
+               r->quic_initials_proven, r->quic_initials_unproven);
 }
 
 static void print_text(const char *a, const char *b, const struct cst_audit_report *r)
@@ -191,11 +196,13 @@ static void print_json(const char *a, const char *b, const struct cst_audit_repo
                ",\"tls_records\":%" PRIu64 ",\"tls_resyncs\":%" PRIu64
                ",\"tcp_retransmitted_bytes\":%" PRIu64 ",\"tcp_missing_bytes\":%" PRIu64
                ",\"quic_server_endpoints\":%" PRIu64 ",\"quic_long_packets\":%" PRIu64
-               ",\"quic_short_packets\":%" PRIu64 ",\"tls13_connections\":%" PRIu64 "}",
+               ",\"quic_short_packets\":%" PRIu64 ",\"quic_initials_proven\":%" PRIu64
+               ",\"quic_initials_unproven\":%" PRIu64 ",\"tls13_connections\":%" PRIu64 "}",
                r->tcp_connections, r->tls_connections, r->tls_proven_by_hello,
                r->tls_proven_by_chain, r->tls_records, r->tls_resyncs, r->tcp_retransmitted_bytes,
                r->tcp_hole_bytes, r->quic_server_endpoints, r->quic_long_packets,
-               r->quic_short_packets, r->tls13_connections);
+               r->quic_short_packets, r->quic_initials_proven, r->quic_initials_unproven,
+               r->tls13_connections);
         print_json_lists(r);
         printf(",\"original_tail\":");
         json_string(r->original_tail);
@@ -211,6 +218,7 @@ int cmd_audit(int argc, char **argv)
             {"keep-record-bytes", required_argument, NULL, 'k'},
             {"quic-short-keep", required_argument, NULL, 'q'},
             {"no-encrypted-handshake", no_argument, NULL, 'e'},
+            {"max-memory", required_argument, NULL, 'm'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -237,6 +245,11 @@ int cmd_audit(int argc, char **argv)
                         break;
                 case 'e':
                         opt.no_encrypted_handshake = true;
+                        break;
+                case 'm':
+                        if (parse_u32("--max-memory", optarg, 1, &v))
+                                return AUDIT_EXIT_USAGE;
+                        opt.memory_budget = (uint64_t)v << 20;
                         break;
                 case 'h':
                         audit_usage(stdout);

@@ -4,12 +4,16 @@
  * detection -> pipeline), result reporting and stats printing.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <constrictor/constrictor.h>
 #include "commands.h"
+
+/* run_pipeline(): a signal stopped the run (not a library status). */
+#define CST_EINTERRUPTED (-100)
 
 struct offline_opts {
         bool constrict; /* else reinflate/restore */
@@ -226,23 +230,154 @@ static int prepare(const struct offline_opts *o, struct cst_config *cfg)
         return 0;
 }
 
+/*
+ * Signals of an offline run (issue 17 item 1): SIGINT, SIGTERM and SIGHUP
+ * ask the pipeline to stop at the next batch boundary; the records written
+ * so far are flushed and end on a whole record.  SIGPIPE and SIGXFSZ are
+ * ignored: a closed reader or a file-size limit becomes a write error with
+ * its cause.  Handlers only set flags.
+ */
+static cst_pipeline *volatile run_pipe;
+static volatile sig_atomic_t run_signal;
+
+static void on_run_signal(int sig)
+{
+        run_signal = sig;
+        if (run_pipe)
+                cst_pipeline_stop(run_pipe);
+}
+
+static void install_run_signals(void)
+{
+        static const int stop[] = {SIGINT, SIGTERM, SIGHUP};
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_run_signal;
+        sigemptyset(&sa.sa_mask);
+        for (size_t i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
+                sigaction(stop[i], &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        signal(SIGXFSZ, SIG_IGN);
+}
+
+/* Source, engine or reinflater, output, decision log: in SPEC 2.1's order of errors. */
+static int open_run(const struct offline_opts *o, const struct cst_config *cfg, cst_pipeline **p,
+                    char *err)
+{
+        int rc = cst_pipeline_open_file(p, o->input, err);
+        if (rc == CST_OK)
+                rc = o->constrict ? cst_pipeline_set_engine(*p, cfg, err)
+                                  : cst_pipeline_set_reinflate(*p, cfg, err);
+        if (rc == CST_OK)
+                rc = cst_pipeline_output_file(*p, o->output, err);
+        if (rc == CST_OK && o->decision_log)
+                rc = cst_engine_open_decision_log(cst_pipeline_engine(*p), o->decision_log, err);
+        return rc;
+}
+
+static int close_log(const struct offline_opts *o, cst_pipeline *p, int rc, char *err)
+{
+        char lerr[CST_ERRBUF];
+        if (!o->decision_log || rc == CST_EFATAL || rc == CST_ENOMEM)
+                return rc;
+        if (cst_engine_close_decision_log(cst_pipeline_engine(p), lerr) != CST_OK) {
+                memcpy(err, lerr, CST_ERRBUF);
+                return CST_EFATAL;
+        }
+        return rc;
+}
+
+/*
+ * Open, run, close.  The output is committed (renamed over its name) when
+ * the run ends or stops at an incomplete tail; an error or a signal leaves
+ * any earlier output untouched, and what was written is kept under its
+ * temporary name (named in `kept`) unless writing itself failed.
+ */
+static int run_pipeline(const struct offline_opts *o, const struct cst_config *cfg,
+                        struct cst_stats *st, char *err, char *kept, size_t kept_len)
+{
+        cst_pipeline *p = NULL;
+        struct cst_run_opts ro;
+        struct cst_pipeline_stats ps = {0};
+        memset(&ro, 0, sizeof(ro));
+        kept[0] = '\0';
+        int rc = open_run(o, cfg, &p, err);
+        if (rc == CST_OK) {
+                const char *tmp = cst_pipeline_output_path(p);
+                if (tmp && strcmp(tmp, o->output) != 0)
+                        cli_set_cleanup_path(tmp); /* a temporary name: SIGBUS removes it */
+                run_pipe = p;
+                if (run_signal)
+                        cst_pipeline_stop(p);
+                rc = cst_pipeline_run(p, &ro, err);
+                run_pipe = NULL;
+                cli_set_cleanup_path(NULL);
+                rc = close_log(o, p, rc, err);
+        }
+        if (p) {
+                *st = *cst_pipeline_file_stats(p);
+                cst_pipeline_get_stats(p, &ps);
+                /* a signal: also when the input ended meanwhile (a pipe's writer got it too) */
+                if ((ps.stop == CST_STOP_REQUEST || run_signal) && rc == CST_OK)
+                        rc = CST_EINTERRUPTED;
+        }
+        if (rc != CST_OK && rc != CST_ETAIL) {
+                /* interrupted: what was written is kept; an error leaves nothing behind */
+                bool keep = rc == CST_EINTERRUPTED && ps.packets_written > 0;
+                cst_pipeline_abort(p, keep ? kept : NULL, keep ? kept_len : 0);
+                return rc;
+        }
+        char cerr[CST_ERRBUF];
+        if (cst_pipeline_close(p, cerr) != CST_OK) {
+                memcpy(err, cerr, CST_ERRBUF);
+                return CST_EFATAL;
+        }
+        return rc;
+}
+
+static const char *signal_name(int sig)
+{
+        return sig == SIGINT    ? "SIGINT"
+               : sig == SIGTERM ? "SIGTERM"
+               : sig == SIGHUP  ? "SIGHUP"
+                                : "a signal";
+}
+
+/* The error line: the message, then where the partial output is if it was kept. */
+static int report_failure(const struct offline_opts *o, int rc, const struct cst_stats *st,
+                          const char *err, const char *kept)
+{
+        if (rc == CST_EINTERRUPTED) {
+                int sig = run_signal ? run_signal : SIGINT;
+                if (kept[0])
+                        fprintf(stderr,
+                                "error: interrupted by %s after %llu packets; the output so far "
+                                "(whole records) is in %s\n",
+                                signal_name(sig), (unsigned long long)st->total_packets, kept);
+                else
+                        fprintf(stderr, "error: interrupted by %s after %llu packets\n",
+                                signal_name(sig), (unsigned long long)st->total_packets);
+                return 128 + sig;
+        }
+        (void)o;
+        return fatal(err[0] ? err : "out of memory");
+}
+
 static int run(const struct offline_opts *o)
 {
         struct cst_config cfg;
         struct cst_stats st;
-        char err[CST_ERRBUF] = "";
+        char err[CST_ERRBUF] = "", kept[4200];
         int rc, status;
 
         if (prepare(o, &cfg) != 0)
                 return 1;
         memset(&st, 0, sizeof(st));
-        if (o->constrict)
-                rc = cst_constrict_file(o->input, o->output, &cfg, o->decision_log, &st, err);
-        else
-                rc = cst_reinflate_file(o->input, o->output, &cfg, &st, err);
+        install_run_signals();
+        rc = run_pipeline(o, &cfg, &st, err, kept, sizeof(kept));
         st.tls_policy = (int)cfg.tls_policy;
         if (rc != CST_OK && rc != CST_ETAIL)
-                return fatal(err[0] ? err : "out of memory");
+                return report_failure(o, rc, &st, err, kept);
         status = rc == CST_OK ? 0 : 1;
         if (rc == CST_ETAIL) {
                 fprintf(stderr, "Warning: %s\n", err);

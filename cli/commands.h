@@ -29,4 +29,7 @@ bool cli_same_file(const char *a, const char *b);
  */
 bool cli_log_collides(const char *log, const char *other);
 
+/* cli/main.c: the temporary output the SIGBUS handler removes (NULL: none). */
+void cli_set_cleanup_path(const char *path);
+
 #endif

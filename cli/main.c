@@ -12,12 +12,24 @@
 /*
  * Regular input files are memory-mapped; if one shrinks while it is read
  * (another program truncates it), the kernel raises SIGBUS.  Turn that into
- * a one-line error instead of a crash.  Only async-signal-safe calls here.
+ * a one-line error instead of a crash, and remove the run's temporary
+ * output.  Only async-signal-safe calls here.
  */
+static char cleanup_path[4200]; /* a temporary output to remove on SIGBUS */
+
+void cli_set_cleanup_path(const char *path)
+{
+        cleanup_path[0] = '\0';
+        if (path && strlen(path) < sizeof(cleanup_path))
+                memcpy(cleanup_path, path, strlen(path) + 1);
+}
+
 static void on_sigbus(int sig)
 {
         static const char msg[] = "error: input file shrank while it was being read\n";
         (void)sig;
+        if (cleanup_path[0])
+                unlink(cleanup_path); /* async-signal-safe: no partial output left behind */
         if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
                 /* nothing more can be done in a signal handler */
         }
@@ -54,9 +66,9 @@ int main(int argc, char **argv)
         int rc;
 
         guard_sigbus();
-        if (argc < 2) {
-                cli_print_usage(stdout);
-                return 0;
+        if (argc < 2) { /* a usage error (docs/compatibility.md: SPEC 2.1 exited 0) */
+                cli_print_usage(stderr);
+                return 2;
         }
         /* The newer commands parse their own options (and their own --help). */
         if (strcmp(argv[1], "capture") == 0)

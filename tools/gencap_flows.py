@@ -205,11 +205,11 @@ def quic_flow(rng, noise):
 
     for _ in range(rng.choice((1, 1, 2))):  # client Initial(s), some Chrome-style zero padded
         if rng.random() < 0.3:
-            pkt = w.quic_long(rng, noise, 0, odcid, cscid, rng.randrange(280, 560))
+            pkt = w.quic_client_initial(rng, noise, odcid, cscid, rng.randrange(280, 560))
             pkt += b"\x00" * (mtu - len(pkt))
         else:
             pkt = w.quic_long(rng, noise, 0, odcid, cscid, 0)
-            pkt = w.quic_long(rng, noise, 0, odcid, cscid, mtu - len(pkt) - 1)
+            pkt = w.quic_client_initial(rng, noise, odcid, cscid, mtu - len(pkt) - 1)
         yield 15, dgram(True, pkt)
     sini = w.quic_long(rng, noise, 0, cscid, sscid, rng.randrange(90, 130))
     hs_room = mtu - len(sini) - len(w.quic_long(rng, noise, 2, cscid, sscid, 0)) - 1

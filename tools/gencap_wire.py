@@ -236,6 +236,61 @@ def quic_long(rng, noise, ptype, dcid, scid, payload_len):
     return hdr + varint(rest) + noise.take(rng, rest)
 
 
+QUIC_V1_SALT = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
+
+
+def _hkdf_expand_label(secret, label, length):
+    """RFC 8446 §7.1 HKDF-Expand-Label (SHA-256, empty context)."""
+    import hashlib
+    import hmac
+    full = b"tls13 " + label
+    info = _U16.pack(length) + bytes([len(full)]) + full + b"\x00"
+    out, t, i = b"", b"", 1
+    while len(out) < length:
+        t = hmac.new(secret, t + info + bytes([i]), hashlib.sha256).digest()
+        out += t
+        i += 1
+    return out[:length]
+
+
+def quic_client_initial(rng, noise, dcid, scid, payload_len):
+    """A QUIC v1 client Initial of the same size as quic_long(..., 0, ...)
+    whose packet protection removes with the keys derived from its DCID
+    (RFC 9001 §5.2-5.4), so that a reader that proves Initials (as Wireshark,
+    `constrictor audit` and `track` do) takes it for one.  The plaintext is
+    the same noise quic_long would have written (the rng is drawn the same
+    way, the bytes are not used): one PING frame and PADDING (RFC 9000 §19.1,
+    §19.2), frames a dissector that decrypts it reads cleanly.  Needs
+    python3-cryptography."""
+    import hashlib
+    import hmac
+    try:
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    except ImportError as e:
+        raise SystemExit("gencap: QUIC Initials need python3-cryptography (%s)" % e)
+    plain_pkt = quic_long(rng, noise, 0, dcid, scid, payload_len)
+    if payload_len < 20:
+        return plain_pkt  # too short to protect: stays a look-alike
+    initial = hmac.new(QUIC_V1_SALT, dcid, hashlib.sha256).digest()
+    secret = _hkdf_expand_label(initial, b"client in", 32)
+    key = _hkdf_expand_label(secret, b"quic key", 16)
+    iv = _hkdf_expand_label(secret, b"quic iv", 12)
+    hp = _hkdf_expand_label(secret, b"quic hp", 16)
+    rest = 2 + payload_len
+    pn_off = len(plain_pkt) - rest
+    pn = int.from_bytes(plain_pkt[pn_off:pn_off + 2], "big")
+    header = plain_pkt[:pn_off + 2]
+    nonce = bytes(a ^ b for a, b in zip(iv, pn.to_bytes(12, "big")))
+    frames = b"\x01" + bytes(payload_len - 16 - 1)
+    sealed = AESGCM(key).encrypt(nonce, frames, header)
+    enc = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+    mask = enc.update(sealed[2:18]) + enc.finalize()
+    first = bytes([header[0] ^ (mask[0] & 0x0F)])
+    pn_prot = bytes(b ^ m for b, m in zip(header[pn_off:], mask[1:3]))
+    return first + header[1:pn_off] + pn_prot + sealed
+
+
 def quic_short(rng, noise, dcid, size):
     body = max(size - 1 - len(dcid), 20)
     return bytes([0x40 | rng.randrange(0x40)]) + dcid + noise.take(rng, body)

@@ -56,7 +56,14 @@ struct cst_audit_options {
         /* true: the TLS 1.3 encrypted handshake is not wanted (judges a policy
          * with keep_encrypted_handshake = false); those bytes are AppData body */
         bool no_encrypted_handshake;
+        /* bytes of TCP payload (with their segment records) held while
+         * connections wait to be classified; 0 = CST_AUDIT_DEFAULT_MEMORY.
+         * Past it the connection holding most is classified up to its last
+         * CST_AUDIT_LOOKAHEAD bytes per direction (docs/audit.md). */
+        uint64_t memory_budget;
 };
+
+#define CST_AUDIT_DEFAULT_MEMORY (64ull << 20)
 
 struct cst_audit_class_stats {
         uint64_t needed; /* needed bytes of this class in the original */
@@ -99,6 +106,10 @@ struct cst_audit_report {
         uint64_t tcp_connections, tls_connections, tls_proven_by_hello, tls_proven_by_chain;
         uint64_t tls_records, tls_resyncs, tcp_retransmitted_bytes, tcp_hole_bytes;
         uint64_t quic_server_endpoints, quic_short_packets, quic_long_packets;
+        /* datagrams of >= 1200 bytes starting with an Initial-typed long
+         * header to an unknown server: proven (a client Initial whose packet
+         * protection removes, RFC 9001 §5.2) or not (a look-alike) */
+        uint64_t quic_initials_proven, quic_initials_unproven;
         uint64_t tls13_connections; /* ServerHello selected TLS 1.3 */
 
         /* packets that lost bytes of a wanted (not required) class:
@@ -119,7 +130,8 @@ struct cst_audit_report {
 
 void cst_audit_options_default(struct cst_audit_options *opt);
 
-/* Audit two capture files (pcap or pcapng, read through libpcap).  Returns 0
+/* Audit two capture files (pcap or pcapng, read through src/format, both
+ * streamed: memory is bounded by opt->memory_budget).  Returns 0
  * with `rep` filled (then check cst_audit_passed()), or CST_EFATAL /
  * CST_ENOMEM with a one-line message in err[CST_ERRBUF]. */
 int cst_audit_files(const char *original, const char *constricted,

@@ -60,6 +60,11 @@ struct cst_config {
         bool require_dcid_match;
         bool allow_short_header_without_known_dcid;
         bool learn_all_long_headers;
+        /* a QUIC flow is cut only once its client Initial is proven (RFC 9001
+         * §5.2 keys of its DCID, issue 17 item 5); default: true under
+         * `track`, false for the compatible policies unless named in a file */
+        bool quic_require_initial_proof;
+        bool quic_require_initial_proof_set;
 
         /* [reinflate] */
         bool fill_random;

@@ -45,6 +45,9 @@ enum cst_reason {
         CST_R_KEEP_TLS_TRACK_NEEDED,             /* every payload byte is needed */
         CST_R_TRUNCATE_TLS_TRACK_UNSYNCHRONIZED, /* cut after the last candidate header */
         CST_R_KEEP_QUIC_VERSION_NEGOTIATION,
+        /* a QUIC flow whose client Initial was not proven (issue 17 item 5):
+         * [quic] require_initial_proof, the default under `track` */
+        CST_R_KEEP_QUIC_NOT_PROVEN,
         CST_R_COUNT
 };
 

@@ -63,12 +63,19 @@ int cst_pipeline_open_live(cst_pipeline **out, const struct cst_capture_opts *o,
  */
 int cst_pipeline_open_capture(cst_pipeline **out, cst_capture *cap, char *err);
 
-/* An in-memory PCAP or PCAPNG file image (tests, benchmarks, embedders). */
+/*
+ * Records in memory (tests, benchmarks, embedders): a PCAP or PCAPNG file
+ * image, or (packets != NULL) an array of packet views of kind
+ * CST_REC_PACKET, e.g. frames a program received itself.
+ */
 struct cst_memory_opts {
         const uint8_t *data; /* not copied: must stay valid until cst_pipeline_close */
         size_t len;
         uint64_t loops;    /* passes over the records; 0 = 1, UINT64_MAX = until stopped */
         uint64_t rate_pps; /* packets per second; 0 = as fast as possible */
+        /* Packet views instead of a file image (then data/len are unused; no same-format sink). */
+        const struct cst_packet *packets;
+        size_t n_packets;
 };
 /*
  * Each pass after the first shifts ts_ns by the span of the records (plus
@@ -90,12 +97,22 @@ int cst_pipeline_set_engine(cst_pipeline *p, const struct cst_config *cfg, char 
 /* The engine (decision log, stats, compat mode), or NULL. */
 cst_engine *cst_pipeline_engine(cst_pipeline *p);
 
+/*
+ * Instead of the engine: reinflate every packet (SPEC 2.9: pad to the
+ * original length, checksums preserved or recomputed by cfg).
+ */
+int cst_pipeline_set_reinflate(cst_pipeline *p, const struct cst_config *cfg, char *err);
+
 /* ---- sinks -------------------------------------------------------------- */
 
 /*
  * A file in the input's format ("-" = standard output): the classic global
  * header as read, PCAPNG blocks other than packets copied verbatim, packets
- * cut to their verdict.  File sources only.
+ * cut to their verdict.  File sources only.  The file is written under a
+ * temporary name in the same directory (PATH.XXXXXX.part, mode 0600) and
+ * renamed to PATH by cst_pipeline_close(): an earlier PATH stays untouched
+ * until the run succeeded (see cst_pipeline_abort).  Standard output,
+ * devices and FIFOs are written directly.
  */
 int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err);
 
@@ -117,7 +134,8 @@ enum cst_keep_rule {
         /* The engine's verdict, at most the captured length (offline constrict, SPEC 2.5). */
         CST_KEEP_VERDICT = 0,
         /*
-         * The live recorder's rule (SPEC 3.2): base = min(caplen, origlen,
+         * The live recorder's rule (SPEC 3.2), settled by the engine
+         * (cst_engine_set_snaplen_cap): base = min(caplen, origlen,
          * default_snaplen, max_capture_len); keep min(verdict, base); a cut
          * saving less than min_saved_bytes_per_packet against base is undone.
          */
@@ -201,6 +219,20 @@ void cst_pipeline_set_report(cst_pipeline *p, cst_report_cb cb, void *ctx);
  * returned.  NULL is fine.
  */
 int cst_pipeline_close(cst_pipeline *p, char *err);
+
+/*
+ * Close after an interrupted or failed run: nothing is committed.  A file
+ * output keeps the records flushed so far (it ends on a whole record) under
+ * its temporary name, which is copied into kept; after a write error
+ * (a full disk ...), or with kept NULL, the temporary file is removed and
+ * kept is "".  Live
+ * dump files are closed as by cst_pipeline_close (they are never
+ * temporary).  Frees p; NULL is fine.
+ */
+void cst_pipeline_abort(cst_pipeline *p, char *kept, size_t kept_len);
+
+/* True when the sink failed (write, flush, rotation): the output is incomplete. */
+bool cst_pipeline_sink_failed(const cst_pipeline *p);
 
 #ifdef __cplusplus
 }

@@ -99,6 +99,13 @@ struct cst_stats {
         uint64_t tls_encrypted_handshake_bytes_kept; /* TLS 1.3 flight kept beyond KR */
         uint64_t quic_version_negotiation;
         uint64_t quic_migrations_adopted;
+        /* [quic] require_initial_proof: client Initials whose packet
+         * protection removed with the keys of their DCID (RFC 9001 §5.2),
+         * Initial-typed datagrams of >= 1200 bytes that failed the proof, and
+         * packets kept whole because their flow's Initial was not proven */
+        uint64_t quic_initials_proven;
+        uint64_t quic_initials_not_proven;
+        uint64_t quic_kept_not_proven;
 
         /*
          * The settled verdicts (engine): packets per final reason (index:

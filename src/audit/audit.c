@@ -11,12 +11,15 @@
 #include <string.h>
 
 #include "audit/audit_int.h"
+#include "audit/audit_load.h"
+#include "decode/quic_initial.h"
 
 void cst_audit_options_default(struct cst_audit_options *opt)
 {
         opt->keep_record_bytes = 8;
         opt->quic_short_keep = -1;
         opt->no_encrypted_handshake = false;
+        opt->memory_budget = 0;
 }
 
 const char *cst_audit_class_name(enum cst_audit_class c)
@@ -56,9 +59,9 @@ bool cst_audit_passed(const struct cst_audit_report *rep)
         return rep->invariant_violations == 0 && rep->loss_packets == 0;
 }
 
-void aud_mark(struct aud_ctx *c, size_t i, uint32_t off, uint32_t len, enum cst_audit_class cls)
+void aud_mark(struct aud_ctx *c, struct aud_pkt *p, uint32_t off, uint32_t len,
+              enum cst_audit_class cls)
 {
-        struct aud_pkt *p = &c->pk[i];
         if (len == 0 || p->whole)
                 return;
         uint32_t end = off + len;
@@ -83,18 +86,43 @@ void aud_mark(struct aud_ctx *c, size_t i, uint32_t off, uint32_t len, enum cst_
         }
 }
 
+/* Packets finish out of order (TCP waits for its connection): the list keeps
+ * the CST_AUDIT_MAX_REPORTED lowest packet numbers, in order. */
+static void add_loss(struct cst_audit_report *rep, const struct aud_pkt *p)
+{
+        uint32_t n = rep->n_loss, at = n;
+        while (at > 0 && rep->loss[at - 1].packet > p->index)
+                at--;
+        if (at >= CST_AUDIT_MAX_REPORTED)
+                return;
+        if (n == CST_AUDIT_MAX_REPORTED)
+                n--; /* the highest falls off */
+        memmove(&rep->loss[at + 1], &rep->loss[at], (n - at) * sizeof(rep->loss[0]));
+        rep->n_loss = n + 1;
+        rep->loss[at] = (struct cst_audit_loss){p->index,      p->lost_cls,   p->first_lost,
+                                                p->oracle_end, p->out_caplen, p->lost_bytes};
+}
+
+void aud_finish_packet(struct aud_ctx *c, const struct aud_pkt *p)
+{
+        struct cst_audit_report *rep = c->rep;
+        rep->caplen_original += p->caplen;
+        rep->caplen_oracle += p->oracle_end;
+        rep->wanted_loss_packets += p->wanted_lost;
+        if (!p->lost_bytes)
+                return;
+        rep->loss_packets++;
+        add_loss(rep, p);
+}
+
 static void add_invariant(struct cst_audit_report *rep, uint64_t pkt, enum cst_audit_invariant k,
                           uint64_t got, uint64_t want, uint32_t offset)
 {
         rep->invariant_violations++;
         if (rep->n_invariant >= CST_AUDIT_MAX_REPORTED)
                 return;
-        struct cst_audit_invariant_violation *v = &rep->invariant[rep->n_invariant++];
-        v->packet = pkt;
-        v->kind = k;
-        v->got = got;
-        v->want = want;
-        v->offset = offset;
+        rep->invariant[rep->n_invariant++] =
+            (struct cst_audit_invariant_violation){pkt, k, offset, got, want};
 }
 
 /* First differing byte of the output against the input, or -1. */
@@ -107,41 +135,114 @@ static long first_difference(const struct cst_packet *a, const struct cst_packet
         return b->caplen > a->caplen ? (long)a->caplen : -1;
 }
 
-static void check_invariants(struct aud_ctx *c, const struct cst_packet *out, size_t n_out)
+/* The invariants of packet i; returns how many of its bytes the output kept
+ * trustworthily (b NULL: the output has no packet i). */
+static uint32_t check_pair(struct aud_ctx *c, uint64_t i, const struct cst_packet *a,
+                           const struct cst_packet *b, bool *linktype_reported)
 {
         struct cst_audit_report *rep = c->rep;
-        if (n_out != c->n)
-                add_invariant(rep, n_out < c->n ? n_out : c->n, CST_AI_PACKET_COUNT, n_out, c->n,
-                              0);
-        for (size_t i = 0; i < c->n && i < n_out; i++) {
-                const struct cst_packet *a = &c->in[i], *b = &out[i];
-                if (a->ts_ns != b->ts_ns)
-                        add_invariant(rep, i, CST_AI_TIMESTAMP, b->ts_ns, a->ts_ns, 0);
-                if (a->origlen != b->origlen)
-                        add_invariant(rep, i, CST_AI_ORIGLEN, b->origlen, a->origlen, 0);
-                long d = first_difference(a, b);
-                if (d >= 0)
-                        add_invariant(rep, i, CST_AI_NOT_PREFIX, b->caplen, a->caplen, (uint32_t)d);
-                /* a longer or different output keeps nothing trustworthy beyond d */
-                uint32_t keep = b->caplen < a->caplen ? b->caplen : a->caplen;
-                c->pk[i].out_caplen = d >= 0 && (uint32_t)d < keep ? (uint32_t)d : keep;
-                rep->caplen_constricted += b->caplen;
+        if (!b)
+                return 0;
+        rep->caplen_constricted += b->caplen;
+        if (a->ts_ns != b->ts_ns)
+                add_invariant(rep, i, CST_AI_TIMESTAMP, b->ts_ns, a->ts_ns, 0);
+        if (a->origlen != b->origlen)
+                add_invariant(rep, i, CST_AI_ORIGLEN, b->origlen, a->origlen, 0);
+        long d = first_difference(a, b);
+        if (d >= 0)
+                add_invariant(rep, i, CST_AI_NOT_PREFIX, b->caplen, a->caplen, (uint32_t)d);
+        if (a->linktype != b->linktype && !*linktype_reported) {
+                add_invariant(rep, i, CST_AI_LINKTYPE, b->linktype, a->linktype, 0);
+                *linktype_reported = true;
         }
-        for (size_t i = c->n; i < n_out; i++)
-                rep->caplen_constricted += out[i].caplen;
+        /* a longer or different output keeps nothing trustworthy beyond d */
+        uint32_t keep = b->caplen < a->caplen ? b->caplen : a->caplen;
+        return d >= 0 && (uint32_t)d < keep ? (uint32_t)d : keep;
 }
 
-static void mark_packet_frame(struct aud_ctx *c, size_t i)
+/* The packet count is known last but reported first, as it explains the rest. */
+static void count_invariant(struct cst_audit_report *rep)
 {
-        const struct aud_layers *l = &c->lay[i];
-        uint32_t caplen = c->in[i].caplen;
-        if (l->kind == AUD_WHOLE || l->truncated) {
-                aud_mark(c, i, 0, caplen, CST_AC_WHOLE_PACKET);
-                c->pk[i].whole = 1;
+        uint64_t a = rep->packets_original, b = rep->packets_constricted;
+        if (a == b)
                 return;
+        rep->invariant_violations++;
+        uint32_t n = rep->n_invariant < CST_AUDIT_MAX_REPORTED ? rep->n_invariant
+                                                               : CST_AUDIT_MAX_REPORTED - 1;
+        memmove(&rep->invariant[1], &rep->invariant[0], n * sizeof(rep->invariant[0]));
+        rep->invariant[0] =
+            (struct cst_audit_invariant_violation){b < a ? b : a, CST_AI_PACKET_COUNT, 0, b, a};
+        rep->n_invariant = n + 1;
+}
+
+/* One original packet: its frame, then the classifier of its transport. */
+static int classify_packet(struct aud_ctx *c, const struct cst_packet *a, struct aud_pkt *p)
+{
+        struct aud_layers l;
+        aud_decode(a->linktype, a->data, a->caplen, a->origlen, &l);
+        if (l.kind == AUD_WHOLE || l.truncated) {
+                aud_mark(c, p, 0, a->caplen, CST_AC_WHOLE_PACKET);
+                p->whole = 1;
+                aud_finish_packet(c, p);
+                return 0;
         }
-        aud_mark(c, i, 0, l->payload_off, CST_AC_HEADERS);
-        c->rep->trailer_bytes += caplen - l->ip_end;
+        aud_mark(c, p, 0, l.payload_off, CST_AC_HEADERS);
+        c->rep->trailer_bytes += a->caplen - l.ip_end;
+        if (l.kind == AUD_UDP) {
+                if (l.payload_len)
+                        aud_quic_classify(c, &l, a->data, p);
+                aud_finish_packet(c, p);
+                return 0;
+        }
+        c->now = a->ts_ns;
+        return aud_tcp_packet(c, &l, a->data, p);
+}
+
+/* First pass over the original: the QUIC servers. */
+static int learn_quic(struct aud_ctx *c, struct aud_input *orig)
+{
+        const struct cst_packet *a;
+        int rc;
+        while ((rc = aud_input_next(orig, &a, c->err)) == 1) {
+                struct aud_layers l;
+                aud_decode(a->linktype, a->data, a->caplen, a->origlen, &l);
+                if (l.kind == AUD_UDP && !l.truncated && l.payload_len &&
+                    aud_quic_learn(c, &l, a->data) != 0)
+                        return CST_ENOMEM;
+        }
+        return rc < 0 ? rc : aud_input_rewind(orig, c->err);
+}
+
+/* Second pass: both inputs in step. */
+static int audit_pass(struct aud_ctx *c, struct aud_input *orig, struct aud_input *out)
+{
+        const struct cst_packet *a, *b;
+        bool linktype_reported = false, out_done = false;
+        int rc, rb = 0;
+        uint64_t i = 0;
+        while ((rc = aud_input_next(orig, &a, c->err)) == 1) {
+                b = NULL;
+                if (!out_done && (rb = aud_input_next(out, &b, c->err)) != 1) {
+                        if (rb < 0)
+                                return rb;
+                        out_done = true;
+                        b = NULL;
+                }
+                struct aud_pkt p = {.index = i, .caplen = a->caplen, .first_lost = UINT32_MAX};
+                p.out_caplen = check_pair(c, i, a, b, &linktype_reported);
+                if ((rc = classify_packet(c, a, &p)) != 0)
+                        return rc;
+                i++;
+        }
+        if (rc < 0)
+                return rc;
+        c->rep->packets_original = i;
+        while (!out_done && (rb = aud_input_next(out, &b, c->err)) == 1)
+                c->rep->caplen_constricted += b->caplen;
+        if (rb < 0)
+                return rb;
+        c->rep->packets_constricted = out->count;
+        return aud_tcp_finish(c);
 }
 
 static double pct(uint64_t part, uint64_t whole)
@@ -149,26 +250,9 @@ static double pct(uint64_t part, uint64_t whole)
         return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-static void summarise(struct aud_ctx *c)
+static void summarise(struct cst_audit_report *rep)
 {
-        struct cst_audit_report *rep = c->rep;
-        for (size_t i = 0; i < c->n; i++) {
-                struct aud_pkt *p = &c->pk[i];
-                rep->caplen_original += c->in[i].caplen;
-                rep->caplen_oracle += p->oracle_end;
-                rep->wanted_loss_packets += p->wanted_lost;
-                if (!p->lost_bytes)
-                        continue;
-                if (rep->loss_packets++ >= CST_AUDIT_MAX_REPORTED)
-                        continue;
-                struct cst_audit_loss *x = &rep->loss[rep->n_loss++];
-                x->packet = i;
-                x->cls = p->lost_cls;
-                x->offset = p->first_lost;
-                x->last = p->oracle_end;
-                x->caplen_out = p->out_caplen;
-                x->lost_bytes = p->lost_bytes;
-        }
+        count_invariant(rep);
         uint64_t in = rep->caplen_original;
         rep->saved_pct = in ? 100.0 - pct(rep->caplen_constricted, in) : 0.0;
         rep->oracle_saved_pct = in ? 100.0 - pct(rep->caplen_oracle, in) : 0.0;
@@ -177,9 +261,9 @@ static void summarise(struct aud_ctx *c)
         rep->efficiency_pct = oracle_saving ? 100.0 * saving / (double)oracle_saving : -1.0;
 }
 
-int cst_audit_packets(uint32_t linktype, const struct cst_packet *orig, size_t n_orig,
-                      const struct cst_packet *out, size_t n_out,
-                      const struct cst_audit_options *opt, struct cst_audit_report *rep, char *err)
+static int audit_inputs(struct aud_input *orig, struct aud_input *out,
+                        const struct cst_audit_options *opt, struct cst_audit_report *rep,
+                        char *err)
 {
         struct cst_audit_options defaults;
         if (!opt) {
@@ -192,30 +276,54 @@ int cst_audit_packets(uint32_t linktype, const struct cst_packet *orig, size_t n
                 return CST_EFATAL;
         }
         memset(rep, 0, sizeof(*rep));
-        rep->packets_original = n_orig;
-        rep->packets_constricted = n_out;
-        struct aud_ctx c = {opt, linktype, orig, n_orig, NULL, NULL, rep, err};
-        c.lay = calloc(n_orig ? n_orig : 1, sizeof(*c.lay));
-        c.pk = calloc(n_orig ? n_orig : 1, sizeof(*c.pk));
-        int rc = CST_ENOMEM;
-        if (!c.lay || !c.pk) {
-                snprintf(err, CST_ERRBUF, "out of memory for %zu packets", n_orig);
-                goto out_free;
-        }
-        for (size_t i = 0; i < n_orig; i++) {
-                c.pk[i].first_lost = UINT32_MAX;
-                aud_decode(linktype, orig[i].data, orig[i].caplen, orig[i].origlen, &c.lay[i]);
-        }
-        check_invariants(&c, out, n_out);
-        for (size_t i = 0; i < n_orig; i++)
-                mark_packet_frame(&c, i);
-        rc = aud_tcp_classify(&c);
+        struct aud_ctx c = {.opt = opt, .rep = rep, .err = err};
+        c.mem_budget = opt->memory_budget ? opt->memory_budget : CST_AUDIT_DEFAULT_MEMORY;
+        c.qi = quic_initial_new(err);
+        if (!c.qi)
+                return CST_EFATAL;
+        int rc = aud_quic_new(&c);
         if (rc == 0)
-                rc = aud_quic_classify(&c);
+                rc = aud_tcp_new(&c);
         if (rc == 0)
-                summarise(&c);
-out_free:
-        free(c.lay);
-        free(c.pk);
+                rc = learn_quic(&c, orig);
+        if (rc == 0)
+                rc = audit_pass(&c, orig, out);
+        if (rc == 0)
+                summarise(rep);
+        if (rc == CST_ENOMEM && !err[0])
+                snprintf(err, CST_ERRBUF, "out of memory");
+        aud_tcp_free(&c);
+        aud_quic_free(&c);
+        quic_initial_free(c.qi);
+        return rc;
+}
+
+int cst_audit_packets(uint32_t linktype, const struct cst_packet *orig, size_t n_orig,
+                      const struct cst_packet *out, size_t n_out,
+                      const struct cst_audit_options *opt, struct cst_audit_report *rep, char *err)
+{
+        struct aud_input a, b;
+        aud_input_open_mem(&a, linktype, orig, n_orig);
+        aud_input_open_mem(&b, linktype, out, n_out);
+        return audit_inputs(&a, &b, opt, rep, err);
+}
+
+int cst_audit_files(const char *original, const char *constricted,
+                    const struct cst_audit_options *opt, struct cst_audit_report *rep, char *err)
+{
+        struct aud_input a, b;
+        int rc = aud_input_open_file(&a, original, err);
+        if (rc != 0)
+                return rc;
+        rc = aud_input_open_file(&b, constricted, err);
+        if (rc == 0) {
+                rc = audit_inputs(&a, &b, opt, rep, err);
+                aud_input_close(&b);
+        }
+        aud_input_close(&a);
+        if (rc == 0) {
+                snprintf(rep->original_tail, sizeof(rep->original_tail), "%s", a.tail);
+                snprintf(rep->constricted_tail, sizeof(rep->constricted_tail), "%s", b.tail);
+        }
         return rc;
 }

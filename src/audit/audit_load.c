@@ -1,116 +1,141 @@
 /*
- * audit_load — read both captures for the audit through libpcap
- * (pcap_open_offline, nanosecond timestamps), so that the files are read by
- * a reader independent of constrictor's own src/format.
- *
- * Both files are loaded whole into memory: the TCP reassembly needs random
- * access to the original, and an audit is an offline, after-the-fact check.
+ * audit_load — the audit's packet inputs: a capture file read through the
+ * project's own readers (format/pcap_read.c, format/pcapng_read.c: one
+ * reader per format, so a fix in one reaches every command), or packets in
+ * memory (cst_audit_packets).  Packets are handed out one at a time; a file
+ * packet stays valid until the next call, and the reader keeps only its
+ * window of the file, so memory does not grow with the file.
  */
-#include <pcap/pcap.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "util/grow.h"
-#include "audit/audit_int.h"
+#include "audit/audit_load.h"
+#include "format/pcap.h"
+#include "format/pcapng.h"
+#include "util/input.h"
 
-struct aud_file {
-        struct cst_packet *pkts;
-        size_t n, cap;
-        uint8_t *arena;
-        size_t used, size;
-        uint32_t linktype;
-        char tail[200]; /* what ended the file early, if it did */
-};
-
-static void file_free(struct aud_file *f)
+/* "PATH: cause", once: the readers' messages may already name the path. */
+static void name_path(const char *path, const char *msg, char *err)
 {
-        free(f->pkts);
-        free(f->arena);
-        memset(f, 0, sizeof(*f));
+        char tmp[CST_ERRBUF];
+        snprintf(tmp, sizeof(tmp), "%s", msg);
+        if (strstr(tmp, path)) {
+                memcpy(err, tmp, CST_ERRBUF);
+        } else {
+                snprintf(err, CST_ERRBUF, "%.200s: %.300s", path, tmp);
+        }
 }
 
-static int append(struct aud_file *f, const struct pcap_pkthdr *h, const uint8_t *data)
+static int open_source(struct aud_input *in, char *err)
 {
-        if (!util_grow((void **)&f->pkts, &f->cap, f->n + 1, sizeof(*f->pkts), 1024) ||
-            /* + 1: the arena exists even when every record is empty (arena + 0
-             * on NULL is undefined; fuzz_audit found it) */
-            !util_grow((void **)&f->arena, &f->size, f->used + h->caplen + 1, 1, 1024))
-                return CST_ENOMEM;
-        struct cst_packet *p = &f->pkts[f->n++];
-        memset(p, 0, sizeof(*p));
-        memcpy(f->arena + f->used, data, h->caplen);
-        p->data = (const uint8_t *)(uintptr_t)f->used; /* made a pointer once loaded */
-        p->caplen = h->caplen;
-        p->origlen = h->len;
-        p->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
-        p->linktype = f->linktype;
-        f->used += h->caplen;
-        return 0;
-}
-
-static int load(const char *path, struct aud_file *f, char *err)
-{
-        char perr[PCAP_ERRBUF_SIZE] = "";
-        pcap_t *pc =
-            pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
-        if (!pc) {
-                snprintf(err, CST_ERRBUF, "%s: %s", path, perr);
+        struct input raw;
+        struct stat st;
+        char e[CST_ERRBUF] = "";
+        int fd = open(in->path, O_RDONLY | O_CLOEXEC); /* the cause, for the message */
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+                close(fd);
+                fd = -1;
+                errno = EISDIR;
+        }
+        if (fd < 0) {
+                snprintf(err, CST_ERRBUF, "%s: cannot open: %s", in->path, strerror(errno));
                 return CST_EFATAL;
         }
-        f->linktype = (uint32_t)pcap_datalink(pc);
-        struct pcap_pkthdr *h;
-        const u_char *data;
-        int r, rc = 0;
-        while ((r = pcap_next_ex(pc, &h, &data)) == 1) {
-                if ((rc = append(f, h, data)) != 0) {
-                        snprintf(err, CST_ERRBUF, "%s: out of memory after %zu packets", path,
-                                 f->n);
-                        break;
-                }
+        close(fd);
+        int rc = input_open(&raw, in->path, e);
+        if (rc == CST_OK) /* the format from its first bytes (format/open.c) */
+                rc = format_source_open_input(&in->src, &raw, e);
+        if (rc != CST_OK) {
+                name_path(in->path, e, err);
+                return rc == CST_ENOMEM ? CST_ENOMEM : CST_EFATAL;
         }
-        if (rc == 0 && r == PCAP_ERROR) {
-                /* an incomplete last record (a capture cut short): audit what
-                 * was read, as constrict does; anything else is fatal */
-                const char *msg = pcap_geterr(pc);
-                if (f->n > 0 && strstr(msg, "truncated") != NULL)
-                        snprintf(f->tail, sizeof(f->tail), "packet %zu: %s", f->n, msg);
-                else {
-                        snprintf(err, CST_ERRBUF, "%s: packet %zu: %s", path, f->n, msg);
-                        rc = CST_EFATAL;
-                }
-        }
-        pcap_close(pc);
-        for (size_t i = 0; rc == 0 && i < f->n; i++)
-                f->pkts[i].data = f->arena + (size_t)(uintptr_t)f->pkts[i].data;
-        return rc;
+        in->open = true;
+        return CST_OK;
 }
 
-int cst_audit_files(const char *original, const char *constricted,
-                    const struct cst_audit_options *opt, struct cst_audit_report *rep, char *err)
+int aud_input_open_file(struct aud_input *in, const char *path, char *err)
 {
-        struct aud_file a = {0}, b = {0};
-        int rc = load(original, &a, err);
-        if (rc == 0)
-                rc = load(constricted, &b, err);
-        if (rc == 0)
-                rc = cst_audit_packets(a.linktype, a.pkts, a.n, b.pkts, b.n, opt, rep, err);
-        if (rc == 0) {
-                snprintf(rep->original_tail, sizeof(rep->original_tail), "%s", a.tail);
-                snprintf(rep->constricted_tail, sizeof(rep->constricted_tail), "%s", b.tail);
+        memset(in, 0, sizeof(*in));
+        in->path = path;
+        return open_source(in, err);
+}
+
+void aud_input_open_mem(struct aud_input *in, uint32_t linktype, const struct cst_packet *p,
+                        size_t n)
+{
+        memset(in, 0, sizeof(*in));
+        in->arr = p;
+        in->n = n;
+        in->linktype = linktype;
+}
+
+/* The next batch of packet records (raw pcapng blocks are skipped). */
+static int refill(struct aud_input *in, char *err)
+{
+        char e[CST_ERRBUF] = "";
+        in->bpos = in->bn = 0;
+        int rc = in->src.ops->next_batch(in->src.priv, in->batch, AUD_INPUT_BATCH, e);
+        if (rc > 0) {
+                in->bn = (unsigned)rc;
+                return 1;
         }
-        if (rc == 0 && a.linktype != b.linktype) {
-                rep->invariant_violations++;
-                if (rep->n_invariant < CST_AUDIT_MAX_REPORTED) {
-                        struct cst_audit_invariant_violation *v =
-                            &rep->invariant[rep->n_invariant++];
-                        memset(v, 0, sizeof(*v));
-                        v->kind = CST_AI_LINKTYPE;
-                        v->got = b.linktype;
-                        v->want = a.linktype;
+        in->done = true;
+        if (rc == 0)
+                return 0;
+        if (rc == CST_ETAIL && in->count > 0) { /* audit what came before, as constrict does */
+                snprintf(in->tail, sizeof(in->tail), "%s", e);
+                return 0;
+        }
+        name_path(in->path, e, err);
+        return rc == CST_ENOMEM ? CST_ENOMEM : CST_EFATAL;
+}
+
+int aud_input_next(struct aud_input *in, const struct cst_packet **p, char *err)
+{
+        if (!in->path) {
+                if (in->pos >= in->n)
+                        return 0;
+                in->cur = in->arr[in->pos++];
+                in->cur.linktype = in->linktype;
+                in->count++;
+                *p = &in->cur;
+                return 1;
+        }
+        for (;;) {
+                while (in->bpos < in->bn) {
+                        const struct cst_packet *q = &in->batch[in->bpos++];
+                        if (q->kind != CST_REC_PACKET || (q->flags & CST_PKT_UNKNOWN_IF))
+                                continue;
+                        in->count++;
+                        *p = q;
+                        return 1;
                 }
+                if (in->done)
+                        return 0;
+                int rc = refill(in, err);
+                if (rc <= 0)
+                        return rc;
         }
-        file_free(&a);
-        file_free(&b);
-        return rc;
+}
+
+int aud_input_rewind(struct aud_input *in, char *err)
+{
+        if (!in->path) {
+                in->pos = 0;
+                in->count = 0;
+                return CST_OK;
+        }
+        aud_input_close(in);
+        return aud_input_open_file(in, in->path, err);
+}
+
+void aud_input_close(struct aud_input *in)
+{
+        if (in->open)
+                in->src.ops->close(in->src.priv);
+        in->open = false;
 }

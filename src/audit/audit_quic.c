@@ -2,10 +2,14 @@
  * audit_quic — QUIC datagrams (RFC 9000 §17, RFC 9369 for v2 type codes,
  * RFC 8999 invariants for unknown versions).
  *
- * Pass 1 learns QUIC servers: the destination of a client Initial (a full
- * datagram of at least 1200 bytes, RFC 9000 §14.1, whose first packet parses
- * as a v1/v2 Initial) is a server endpoint (address, port); the CID lengths
- * each side announces in its long headers are remembered per server.
+ * Pass 1 learns QUIC servers: the destination of a proven client Initial (a
+ * full datagram of at least 1200 bytes, RFC 9000 §14.1, whose first packet
+ * is a v1/v2 client Initial whose packet protection removes with the keys
+ * derived from its DCID, RFC 9001 §5.2, decode/quic_initial.c) is a server
+ * endpoint (address, port); the CID lengths each side announces in its long
+ * headers are remembered per server.  A datagram that merely looks like an
+ * Initial (a stranger's valid long header with random contents) proves
+ * nothing, so the UDP it belongs to stays "other UDP", all needed.
  * Pass 2 classifies every UDP datagram: to or from a known server endpoint
  * (whatever the client's address, so migration and NAT rebinding are
  * covered) it is QUIC — long-header packets whole, a short-header packet's
@@ -17,6 +21,7 @@
 
 #include "util/grow.h"
 #include "audit/audit_int.h"
+#include "decode/quic_initial.h"
 #include "util/rd.h"
 
 #define QUIC_V1 0x00000001u
@@ -91,25 +96,90 @@ static bool parse_long(const uint8_t *p, size_t len, struct long_header *h)
         return true;
 }
 
-static struct server *find_server(struct servers *s, const struct aud_endpoint *ep)
+/* The servers, found by (address, port) through an open-addressing index:
+ * a capture may hold thousands of QUIC servers and every datagram asks. */
+struct aud_quic {
+        struct servers sv;
+        uint32_t *index; /* 1 + position in sv.v; 0 = empty */
+        size_t index_cap;
+};
+
+static uint32_t ep_hash(const struct aud_endpoint *e)
 {
-        for (size_t k = 0; k < s->n; k++)
-                if (aud_endpoint_cmp(&s->v[k].ep, ep) == 0)
-                        return &s->v[k];
-        return NULL;
+        uint32_t h = 2166136261u;
+        for (unsigned i = 0; i < e->len; i++)
+                h = (h ^ e->addr[i]) * 16777619u;
+        return (h ^ e->port) * 16777619u;
 }
 
-static int add_server(struct servers *s, const struct aud_endpoint *ep, uint8_t client_cid_len)
+/* The index slot of ep: its server's, or the empty one where it would go. */
+static size_t slot_of(const struct aud_quic *q, const struct aud_endpoint *ep)
 {
-        if (!util_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v), 16))
+        size_t i = ep_hash(ep) & (q->index_cap - 1);
+        while (q->index[i] && aud_endpoint_cmp(&q->sv.v[q->index[i] - 1].ep, ep) != 0)
+                i = (i + 1) & (q->index_cap - 1);
+        return i;
+}
+
+static struct server *find_server(struct aud_quic *q, const struct aud_endpoint *ep)
+{
+        if (!q->index_cap)
+                return NULL;
+        uint32_t k = q->index[slot_of(q, ep)];
+        return k ? &q->sv.v[k - 1] : NULL;
+}
+
+static int index_grow(struct aud_quic *q)
+{
+        size_t cap = q->index_cap ? q->index_cap * 2 : 64;
+        uint32_t *fresh = calloc(cap, sizeof(*fresh));
+        if (!fresh)
                 return CST_ENOMEM;
-        s->v[s->n++] = (struct server){*ep, 0, client_cid_len};
+        free(q->index);
+        q->index = fresh;
+        q->index_cap = cap;
+        for (size_t k = 0; k < q->sv.n; k++)
+                q->index[slot_of(q, &q->sv.v[k].ep)] = (uint32_t)k + 1;
         return 0;
 }
 
-/* Pass 1 for one datagram: learn a server or the CID lengths of its peers. */
-static int learn(struct servers *sv, const struct aud_layers *l, const uint8_t *pl)
+static int add_server(struct aud_quic *q, const struct aud_endpoint *ep, uint8_t client_cid_len)
 {
+        struct servers *s = &q->sv;
+        if (s->n >= UINT32_MAX - 1 ||
+            !util_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v), 16) ||
+            (2 * (s->n + 1) > q->index_cap && index_grow(q)))
+                return CST_ENOMEM;
+        s->v[s->n++] = (struct server){*ep, 0, client_cid_len};
+        q->index[slot_of(q, ep)] = (uint32_t)s->n;
+        return 0;
+}
+
+int aud_quic_new(struct aud_ctx *c)
+{
+        c->quic = calloc(1, sizeof(*c->quic));
+        if (!c->quic) {
+                snprintf(c->err, CST_ERRBUF, "out of memory for the QUIC servers");
+                return CST_ENOMEM;
+        }
+        return 0;
+}
+
+void aud_quic_free(struct aud_ctx *c)
+{
+        if (c->quic) {
+                free(c->quic->sv.v);
+                free(c->quic->index);
+        }
+        free(c->quic);
+        c->quic = NULL;
+}
+
+/* Pass 1 for one datagram: learn a server or the CID lengths of its peers. */
+int aud_quic_learn(struct aud_ctx *c, const struct aud_layers *l, const uint8_t *pkt)
+{
+        struct aud_quic *sv = c->quic;
+        const uint8_t *pl = pkt + l->payload_off;
         struct long_header h;
         if (l->payload_len == 0 || !parse_long(pl, l->payload_len, &h) || h.version == 0)
                 return 0;
@@ -120,8 +190,17 @@ static int learn(struct servers *sv, const struct aud_layers *l, const uint8_t *
                 from->server_cid_len = h.scid_len;
         } else if (to) {
                 to->client_cid_len = h.scid_len;
-        } else if (h.type == LH_INITIAL && l->payload_len >= 1200 && h.version != 0) {
-                return add_server(sv, &dst, h.scid_len);
+        } else if (h.type == LH_INITIAL && l->payload_len >= 1200) {
+                if (quic_initial_prove(c->qi, pl, l->payload_len, NULL, NULL, 0) != QI_PROVEN) {
+                        c->rep->quic_initials_unproven++; /* a look-alike proves nothing */
+                        return 0;
+                }
+                c->rep->quic_initials_proven++;
+                c->rep->quic_server_endpoints++;
+                if (add_server(sv, &dst, h.scid_len)) {
+                        snprintf(c->err, CST_ERRBUF, "out of memory learning QUIC servers");
+                        return CST_ENOMEM;
+                }
         }
         return 0;
 }
@@ -142,10 +221,9 @@ static size_t next_segment(const uint8_t *pl, size_t from, size_t len, const uin
 }
 
 /* Short-header packets from pos to the end of the datagram. */
-static void classify_short(struct aud_ctx *c, size_t i, size_t pos, size_t dlen)
+static void classify_short(struct aud_ctx *c, const struct aud_layers *l, const uint8_t *pl,
+                           struct aud_pkt *p, size_t pos, size_t dlen)
 {
-        const struct aud_layers *l = &c->lay[i];
-        const uint8_t *pl = c->in[i].data + l->payload_off;
         size_t len = l->payload_len;
         size_t need = c->opt->quic_short_keep >= 0 ? (size_t)c->opt->quic_short_keep : 1 + dlen;
         const uint8_t *dcid = pl + pos + 1;
@@ -154,7 +232,7 @@ static void classify_short(struct aud_ctx *c, size_t i, size_t pos, size_t dlen)
         for (size_t start = pos; start < len;) {
                 size_t next = next_segment(pl, start + 1 + dlen, len, dcid, dlen);
                 size_t n = need < next - start ? need : next - start;
-                aud_mark(c, i, l->payload_off + (uint32_t)start, (uint32_t)n,
+                aud_mark(c, p, l->payload_off + (uint32_t)start, (uint32_t)n,
                          CST_AC_QUIC_SHORT_FIRST);
                 c->rep->quic_short_packets++;
                 c->rep->quic_short_body_bytes += next - start - n;
@@ -162,47 +240,31 @@ static void classify_short(struct aud_ctx *c, size_t i, size_t pos, size_t dlen)
         }
 }
 
-static void classify_quic(struct aud_ctx *c, size_t i, const struct server *s, bool to_server)
+static void classify_quic(struct aud_ctx *c, const struct aud_layers *l, const uint8_t *pl,
+                          struct aud_pkt *p, const struct server *s, bool to_server)
 {
-        const struct aud_layers *l = &c->lay[i];
-        const uint8_t *pl = c->in[i].data + l->payload_off;
         size_t pos = 0, len = l->payload_len;
         struct long_header h;
         while (pos < len && (pl[pos] & 0x80)) {
                 if (!parse_long(pl + pos, len - pos, &h))
                         h.total = len - pos; /* unparsable: keep the rest */
-                aud_mark(c, i, l->payload_off + (uint32_t)pos, (uint32_t)h.total, CST_AC_QUIC_LONG);
+                aud_mark(c, p, l->payload_off + (uint32_t)pos, (uint32_t)h.total, CST_AC_QUIC_LONG);
                 c->rep->quic_long_packets++;
                 pos += h.total;
         }
         if (pos < len)
-                classify_short(c, i, pos, to_server ? s->server_cid_len : s->client_cid_len);
+                classify_short(c, l, pl, p, pos, to_server ? s->server_cid_len : s->client_cid_len);
 }
 
-int aud_quic_classify(struct aud_ctx *c)
+void aud_quic_classify(struct aud_ctx *c, const struct aud_layers *l, const uint8_t *pkt,
+                       struct aud_pkt *p)
 {
-        struct servers sv = {0};
-        for (size_t i = 0; i < c->n; i++) {
-                if (c->lay[i].kind == AUD_UDP &&
-                    learn(&sv, &c->lay[i], c->in[i].data + c->lay[i].payload_off)) {
-                        free(sv.v);
-                        snprintf(c->err, CST_ERRBUF, "out of memory learning QUIC servers");
-                        return CST_ENOMEM;
-                }
-        }
-        c->rep->quic_server_endpoints = sv.n;
-        for (size_t i = 0; i < c->n; i++) {
-                const struct aud_layers *l = &c->lay[i];
-                if (l->kind != AUD_UDP || l->payload_len == 0)
-                        continue;
-                struct aud_endpoint src, dst;
-                aud_endpoints(l, &src, &dst);
-                const struct server *to = find_server(&sv, &dst), *from = find_server(&sv, &src);
-                if (to || from)
-                        classify_quic(c, i, to ? to : from, to != NULL);
-                else
-                        aud_mark(c, i, l->payload_off, l->payload_len, CST_AC_OTHER_UDP);
-        }
-        free(sv.v);
-        return 0;
+        struct aud_quic *sv = c->quic;
+        struct aud_endpoint src, dst;
+        aud_endpoints(l, &src, &dst);
+        const struct server *to = find_server(sv, &dst), *from = find_server(sv, &src);
+        if (to || from)
+                classify_quic(c, l, pkt + l->payload_off, p, to ? to : from, to != NULL);
+        else
+                aud_mark(c, p, l->payload_off, l->payload_len, CST_AC_OTHER_UDP);
 }

@@ -7,8 +7,11 @@
  * Where the chain is lost (a hole swallowed a header, or a captured
  * connection starts mid-record) the parser re-synchronises on the first
  * position from which a chain of strictly valid headers follows: three in a
- * row, or fewer that land exactly on the end of the captured data.  The
- * bytes in between are "unsynced": not needed, reported separately.
+ * row in a direction that proved the connection TLS itself, two (a header
+ * whose length points at the next one) in its peer (issue 21 item 3: the
+ * proof is per connection, the peer only has to find its record
+ * boundaries), or fewer that land exactly on the end of the captured data.
+ * The bytes in between are "unsynced": not needed, reported separately.
  */
 #include "audit/audit_int.h"
 #include "audit/audit_stream.h"
@@ -18,7 +21,8 @@
 #define TLS_CCS          0x14u
 #define TLS_APPDATA      0x17u
 #define TLS_HEARTBEAT    0x18u
-#define CHAIN_CONFIRMING 3
+#define CHAIN_CONFIRMING 3 /* headers that prove a direction TLS by itself */
+#define CHAIN_PEER       2 /* the peer of a proven direction: one header to the next */
 
 /* A header as written by a real stack: the check used to find sync. */
 static bool strict_header(const uint8_t h[5])
@@ -42,9 +46,10 @@ static bool lands_on_run_end(struct aud_stream *s, uint64_t q)
         return q > 0 && stream_get(s, q - 1, &b, 1) && !stream_get(s, q, &b, 1);
 }
 
-/* A chain of valid headers starts at p.  `appdata_only` with `exact` false
- * is the "connection already open" proof: three AppData headers in a row. */
-static bool chain_at(struct aud_stream *s, uint64_t p, bool appdata_only, bool exact)
+/* A chain of `confirm` valid headers starts at p.  `appdata_only` with
+ * `exact` false is the "connection already open" proof: three AppData
+ * headers in a row. */
+static bool chain_at(struct aud_stream *s, uint64_t p, bool appdata_only, bool exact, int confirm)
 {
         uint64_t q = p;
         for (int count = 0;; count++) {
@@ -53,14 +58,15 @@ static bool chain_at(struct aud_stream *s, uint64_t p, bool appdata_only, bool e
                         return exact && count >= 1 && lands_on_run_end(s, q);
                 if (!strict_header(h) || (appdata_only && h[0] != TLS_APPDATA))
                         return false;
-                if (count + 1 >= CHAIN_CONFIRMING)
+                if (count + 1 >= confirm)
                         return true;
                 q += 5u + (uint16_t)(h[3] << 8 | h[4]);
         }
 }
 
 /* First position >= pos where a chain starts, or s->end. */
-static uint64_t scan_for_chain(struct aud_stream *s, uint64_t pos, bool appdata_only, bool exact)
+static uint64_t scan_for_chain(struct aud_stream *s, uint64_t pos, bool appdata_only, bool exact,
+                               int confirm)
 {
         uint64_t p = stream_next_present(s, pos);
         while (p < s->end) {
@@ -71,7 +77,7 @@ static uint64_t scan_for_chain(struct aud_stream *s, uint64_t pos, bool appdata_
                                 break;
                         if (run_end - p >= 3 && (h[0] < TLS_CCS || h[0] > TLS_APPDATA || h[1] != 3))
                                 continue;
-                        if (chain_at(s, p, appdata_only, exact))
+                        if (chain_at(s, p, appdata_only, exact, confirm))
                                 return p;
                 }
                 p = stream_next_present(s, run_end);
@@ -98,7 +104,7 @@ bool tls_stream_starts_with_hello(struct aud_stream *s)
 
 bool tls_stream_has_appdata_chain(struct aud_stream *s)
 {
-        return scan_for_chain(s, s->begin, true, false) < s->end;
+        return scan_for_chain(s, s->begin, true, false, CHAIN_CONFIRMING) < s->end;
 }
 
 /* A header position whose 5 bytes are not all present: mark what is there. */
@@ -130,21 +136,23 @@ static int emit_record(const uint8_t h[5], uint64_t pos, uint32_t kr, struct aud
         return rc;
 }
 
-int tls_stream_parse(struct aud_stream *s, uint32_t keep_record_bytes, struct aud_ivals *out,
-                     struct tls_parse_stats *st)
+int tls_stream_parse(struct aud_stream *s, uint32_t keep_record_bytes, bool peer_proven,
+                     struct aud_ivals *out, struct tls_parse_stats *st)
 {
-        uint64_t pos = s->begin;
-        bool synced = s->known_start; /* ISN + 1 is a record boundary */
-        while (pos < s->end) {
+        int confirm = peer_proven ? CHAIN_PEER : CHAIN_CONFIRMING;
+        /* ISN + 1 is a record boundary; a later chunk resumes the chain */
+        uint64_t pos = s->resume ? s->resume_pos : s->begin;
+        bool synced = s->resume ? s->resume_synced : s->known_start;
+        int rc = 0;
+        while (pos < s->end && pos < s->limit && rc == 0) {
                 if (!synced) {
-                        pos = scan_for_chain(s, pos, false, true);
-                        if (pos >= s->end)
+                        pos = scan_for_chain(s, pos, false, true, confirm);
+                        if (pos >= s->end || pos >= s->limit)
                                 break;
                         st->resyncs++;
                         synced = true;
                 }
                 uint8_t h[5];
-                int rc = 0;
                 if (!stream_get(s, pos, h, 5)) {
                         rc = mark_partial_header(s, pos, out);
                         synced = false;
@@ -161,8 +169,10 @@ int tls_stream_parse(struct aud_stream *s, uint32_t keep_record_bytes, struct au
                         }
                         pos += 5u + (uint16_t)(h[3] << 8 | h[4]);
                 }
-                if (rc)
-                        return rc;
         }
-        return 0;
+        /* unsynchronised: the next chunk scans again from the limit, where
+         * this one's decisions end */
+        s->resume_synced = synced;
+        s->resume_pos = synced || pos < s->limit ? pos : s->limit;
+        return rc;
 }

@@ -90,7 +90,7 @@ bool tls13_stream_selects_tls13(struct aud_stream *server)
 }
 
 /* Lowest packet index among the segments that carry stream byte pos. */
-static uint32_t first_packet_at(const struct aud_stream *s, uint64_t pos, uint32_t max_len)
+static uint64_t first_packet_at(const struct aud_stream *s, uint64_t pos, uint32_t max_len)
 {
         size_t lo = 0, hi = s->n_segs;
         while (lo < hi) { /* first segment starting after pos */
@@ -100,10 +100,10 @@ static uint32_t first_packet_at(const struct aud_stream *s, uint64_t pos, uint32
                 else
                         hi = mid;
         }
-        uint32_t best = UINT32_MAX;
+        uint64_t best = UINT64_MAX;
         for (size_t k = lo; k-- > 0 && s->segs[k].start + max_len > pos;)
-                if (pos < s->segs[k].start + s->segs[k].len && s->segs[k].pkt < best)
-                        best = s->segs[k].pkt;
+                if (pos < s->segs[k].start + s->segs[k].len && s->segs[k].pkt.index < best)
+                        best = s->segs[k].pkt.index;
         return best;
 }
 
@@ -117,38 +117,50 @@ static uint32_t longest_segment(const struct aud_stream *s)
 }
 
 /* One past the highest stream byte carried by a packet before `before`. */
-static uint64_t sent_end_before(const struct aud_stream *s, uint32_t before)
+static uint64_t sent_end_before(const struct aud_stream *s, uint64_t before)
 {
         uint64_t end = 0;
         for (size_t k = 0; k < s->n_segs; k++)
-                if (s->segs[k].pkt < before && s->segs[k].start + s->segs[k].len > end)
+                if (s->segs[k].pkt.index < before && s->segs[k].start + s->segs[k].len > end)
                         end = s->segs[k].start + s->segs[k].len;
         return end;
 }
 
+void tls13_flight_more(struct aud_stream *server, struct aud_ivals *siv, uint32_t keep_record_bytes,
+                       struct tls13_flight *fl)
+{
+        uint64_t sent_end = sent_end_before(server, fl->turn);
+        uint32_t max_len = longest_segment(server);
+        for (size_t k = 0; k < siv->n; k++) {
+                struct aud_ival *v = &siv->v[k];
+                uint64_t rec = v->start - keep_record_bytes;
+                if (rec >= sent_end || fl->bytes >= FLIGHT_MAX) {
+                        fl->done = true;
+                        return;
+                }
+                if (v->cls != AUD_IV_APPDATA_BODY ||
+                    first_packet_at(server, rec, max_len) >= fl->turn)
+                        continue;
+                v->cls = CST_AC_TLS13_ENC_HANDSHAKE;
+                fl->bytes += v->end - rec;
+        }
+        /* the intervals ran out first: a later chunk may hold more of it */
+        fl->done = sent_end == 0;
+}
+
 void tls13_mark_flight(struct aud_stream *client, struct aud_ivals *civ,
                        const struct tls_parse_stats *cst, struct aud_stream *server,
-                       struct aud_ivals *siv, uint32_t keep_record_bytes)
+                       struct aud_ivals *siv, uint32_t keep_record_bytes, struct tls13_flight *fl)
 {
-        uint32_t client_pkt = UINT32_MAX; /* no client AppData: the whole flight */
+        fl->turn = UINT64_MAX; /* no client AppData: the whole flight */
+        fl->bytes = 0;
+        fl->done = false;
         if (cst->have_appdata) {
                 uint64_t body = cst->first_appdata + keep_record_bytes;
-                client_pkt = first_packet_at(client, cst->first_appdata, longest_segment(client));
+                fl->turn = first_packet_at(client, cst->first_appdata, longest_segment(client));
                 for (size_t k = 0; k < civ->n && civ->v[k].start <= body; k++)
                         if (civ->v[k].start == body && civ->v[k].cls == AUD_IV_APPDATA_BODY)
                                 civ->v[k].cls = CST_AC_TLS13_ENC_HANDSHAKE;
         }
-        uint64_t sent_end = sent_end_before(server, client_pkt), flight = 0;
-        uint32_t max_len = longest_segment(server);
-        for (size_t k = 0; k < siv->n && flight < FLIGHT_MAX; k++) {
-                struct aud_ival *v = &siv->v[k];
-                uint64_t rec = v->start - keep_record_bytes;
-                if (rec >= sent_end)
-                        break;
-                if (v->cls != AUD_IV_APPDATA_BODY ||
-                    first_packet_at(server, rec, max_len) >= client_pkt)
-                        continue;
-                v->cls = CST_AC_TLS13_ENC_HANDSHAKE;
-                flight += v->end - rec;
-        }
+        tls13_flight_more(server, siv, keep_record_bytes, fl);
 }

@@ -82,6 +82,13 @@ int afp_filter_attach(int fd, const char *expr, uint32_t linktype, uint32_t snap
 void afp_vnet_read(const uint8_t *vnet, struct cst_packet *pkt);
 uint8_t afp_direction(uint8_t sll_pkttype);
 /*
+ * True for the outgoing copy of a packet on a loopback device: the kernel
+ * hands every loopback packet to packet sockets twice (sent, then
+ * received); libpcap keeps only the received one, and so do we (on "any"
+ * as well).
+ */
+bool afp_loopback_outgoing(const struct sockaddr_ll *sll);
+/*
  * Put a VLAN tag the kernel stripped back after the two MAC addresses.
  * `data` must have AFP_VLAN_TAG_LEN writable bytes in front of it; returns the
  * new start of the frame (data - 4) and grows caplen/origlen, or `data`

@@ -114,8 +114,8 @@ static int file_open(cst_capture **out, const char *path, bool feed, char *err)
         p->feed = feed;
         snprintf(c->ifname, sizeof(c->ifname), "file");
         if (format_source_open(&p->src, path, err) < 0) {
-                if (strcmp(err, "failed to open input file") == 0)
-                        snprintf(err, CST_ERRBUF, "cannot open %s: %s", path, strerror(errno));
+                if (strncmp(err, "failed to open input file", 25) == 0)
+                        snprintf(err, CST_ERRBUF, "cannot open %.400s: %s", path, strerror(errno));
                 free(p);
                 cst_capture_close(c);
                 return CST_EFATAL;
@@ -170,8 +170,8 @@ static int file_truncated(struct file_priv *p, char *err)
         struct cst_source_tail t = {0};
         if (p->src.ops->tail)
                 p->src.ops->tail(p->src.priv, &t);
-        if (p->src.format != CST_FORMAT_PCAP || !t.present)
-                return CST_EFATAL; /* PCAPNG: the reader's message says where */
+        if (p->src.format != CST_FORMAT_PCAP || !t.present || t.oversized)
+                return CST_EFATAL; /* PCAPNG, damaged record: the reader's message says where */
         bool header = t.missing_bytes == 0;
         snprintf(err, CST_ERRBUF,
                  "packet %llu at offset %llu: truncated %s: need %llu bytes, have %llu",

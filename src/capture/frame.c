@@ -10,10 +10,16 @@
  */
 #include <string.h>
 #include <linux/if_ether.h>
+#include <net/if_arp.h>
 #include "capture/afp.h"
 #include "util/rd.h"
 
 #define MAC_ADDRS_LEN 12 /* destination + source MAC */
+
+bool afp_loopback_outgoing(const struct sockaddr_ll *sll)
+{
+        return sll->sll_pkttype == PACKET_OUTGOING && sll->sll_hatype == ARPHRD_LOOPBACK;
+}
 
 uint8_t afp_direction(uint8_t sll_pkttype)
 {

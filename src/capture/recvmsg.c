@@ -189,9 +189,11 @@ static int rm_next_batch(struct cst_capture *c, struct cst_packet *pkts, unsigne
                 snprintf(err, CST_ERRBUF, "receive on %s failed: %s", c->ifname, strerror(errno));
                 return CST_EFATAL;
         }
+        int out = 0;
         for (int i = 0; i < got; i++)
-                rm_fill(c, p, (unsigned)i, &pkts[i]);
-        return got;
+                if (!afp_loopback_outgoing(&p->from[i]))
+                        rm_fill(c, p, (unsigned)i, &pkts[out++]);
+        return out;
 }
 
 static void rm_teardown(struct cst_capture *c)

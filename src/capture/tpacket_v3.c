@@ -213,19 +213,25 @@ static uint8_t *tp_fixup_frame(struct cst_capture *c, const struct tpacket3_hdr 
         return data;
 }
 
-/* Turn the packet at p->off into a view; false when the block must be abandoned. */
-static bool tp_take_packet(struct cst_capture *c, struct tp_priv *p, struct cst_packet *pkt)
+/*
+ * Turn the packet at p->off into a view: TP_TAKEN, TP_SKIPPED (the outgoing
+ * copy of a loopback packet) or TP_ABANDON (the block must be abandoned).
+ */
+enum { TP_ABANDON = -1, TP_SKIPPED = 0, TP_TAKEN = 1 };
+static int tp_take_packet(struct cst_capture *c, struct tp_priv *p, struct cst_packet *pkt)
 {
         uint8_t *blk = (uint8_t *)tp_block(p, p->cur);
         struct tpacket3_hdr h;
         struct sockaddr_ll sll;
         size_t sll_off = (size_t)p->off + TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
         if (sll_off + sizeof(sll) > p->block_size)
-                return false;
+                return TP_ABANDON;
         memcpy(&h, blk + p->off, sizeof(h));
         if ((uint64_t)p->off + h.tp_mac + h.tp_snaplen > p->block_size || h.tp_snaplen > h.tp_len)
-                return false;
+                return TP_ABANDON;
         memcpy(&sll, blk + sll_off, sizeof(sll));
+        if (afp_loopback_outgoing(&sll))
+                return TP_SKIPPED;
         uint32_t caplen = h.tp_snaplen, origlen = h.tp_len;
         if (caplen > c->snaplen)
                 caplen = c->snaplen;
@@ -249,7 +255,7 @@ static bool tp_take_packet(struct cst_capture *c, struct tp_priv *p, struct cst_
         if (h.tp_status & TP_STATUS_VLAN_VALID || h.hv1.tp_vlan_tci)
                 pkt->vlan_tci = (uint16_t)h.hv1.tp_vlan_tci;
         pkt->kind = CST_REC_PACKET;
-        return true;
+        return TP_TAKEN;
 }
 
 /* Step to the next packet header of the block (tp_next_offset). */
@@ -280,11 +286,12 @@ static int tp_next_batch(struct cst_capture *c, struct cst_packet *pkts, unsigne
         while (n < max && p->pkts_left > 0) {
                 uint32_t next;
                 memcpy(&next, (uint8_t *)tp_block(p, p->cur) + p->off, sizeof(next));
-                if (!tp_take_packet(c, p, &pkts[n])) {
+                int rc = tp_take_packet(c, p, &pkts[n]);
+                if (rc == TP_ABANDON) {
                         tp_discard_rest(c, p);
                         break;
                 }
-                n++;
+                n += (unsigned)rc;
                 if (!tp_advance(p, next))
                         tp_discard_rest(c, p);
         }

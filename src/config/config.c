@@ -97,6 +97,8 @@ void cst_config_set_policy(struct cst_config *cfg, enum cst_tls_policy p)
         cfg->tls_policy = p;
         if (!cfg->keep_encrypted_handshake_set)
                 cfg->keep_encrypted_handshake = p == CST_TLS_TRACK;
+        if (!cfg->quic_require_initial_proof_set)
+                cfg->quic_require_initial_proof = p == CST_TLS_TRACK;
 }
 
 int cst_config_validate(const struct cst_config *c, char *err)

@@ -5,7 +5,7 @@
  * [reinflate] are those of the offline tool (SPEC 2.2); [capture] and
  * [stats] are the live recorder's (SPEC 3.1); ports/enabled/max_flows/
  * flow_idle_timeout_sec/keep_encrypted_handshake/learn_all_long_headers/
- * seed are constrictor's own.  A new key is one row here.
+ * require_initial_proof/seed are constrictor's own.  A new key is one row here.
  */
 #include <stddef.h>
 #include <string.h>
@@ -71,6 +71,16 @@ static int set_policy(const struct cfg_key *k, const char *v, enum cst_config_di
         if (cst_tls_policy_parse(v, &p) != 0)
                 return -1;
         c->tls_policy = p;
+        return 0;
+}
+
+/* Remember that the file chose it, so the policy does not override the choice. */
+static int set_require_initial_proof(const struct cfg_key *k, const char *v,
+                                     enum cst_config_dialect d, struct cst_config *c)
+{
+        if (cfg_set_bool(k, v, d, c) != 0)
+                return -1;
+        c->quic_require_initial_proof_set = true;
         return 0;
 }
 
@@ -171,6 +181,8 @@ const struct cfg_key cfg_keys[] = {
      BOOL_MSG("quic", "allow_short_header_without_known_dcid"), NULL},
     {"quic", "learn_all_long_headers", cfg_set_bool, FIELD(learn_all_long_headers), 0, 0,
      BOOL_MSG("quic", "learn_all_long_headers"), NULL},
+    {"quic", "require_initial_proof", set_require_initial_proof, FIELD(quic_require_initial_proof),
+     0, 0, BOOL_MSG("quic", "require_initial_proof"), NULL},
 
     {"reinflate", "fill_byte", set_fill_byte, FIELD(fill_byte), 0, 0,
      "invalid value for reinflate.fill_byte; expected byte value 0..255 or random", NULL},

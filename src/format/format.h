@@ -21,6 +21,7 @@ struct cst_source_tail {
         bool packet_record;
         uint64_t trailing_bytes; /* bytes that could not be processed */
         uint64_t missing_bytes;  /* classic payload case: caplen - available */
+        bool oversized;          /* a record bigger than the snapshot length ended the input */
 };
 
 /*
@@ -66,7 +67,14 @@ struct cst_sink_ops {
         int (*flush)(void *priv, char *err);
         int (*close)(void *priv, char *err);  /* flushes; frees priv in every case */
         int (*rotate)(void *priv, char *err); /* start the next file now; may be NULL */
-        const char *(*path)(void *priv);      /* file being written; may be NULL */
+        /*
+         * Close without committing (an interrupted or failed run): what was
+         * flushed stays, ending on a whole record, under path() -- an atomic
+         * file keeps its temporary name -- or, with remove, a temporary file
+         * is deleted.  Frees priv.  May be NULL (then close is used).
+         */
+        void (*abort)(void *priv, bool remove);
+        const char *(*path)(void *priv); /* file being written; may be NULL */
 };
 
 struct cst_sink {

@@ -1,9 +1,9 @@
 /*
  * memory — a source over a capture file image in memory (PCAP or PCAPNG),
- * for tests, benchmarks and programs that embed the library (as slimcap's
- * mock and replay sources).  The records are read by the format readers over
- * the caller's buffer (no copy).  The image may be replayed several times:
- * each pass reopens the reader and moves ts_ns on by the span of the image,
+ * or over an array of packet views, for tests, benchmarks and programs that
+ * embed the library (as slimcap's mock and replay sources).  The records are
+ * read by the format readers over the caller's buffer (no copy of the bytes).  The image may be
+ * replayed several times: each pass reopens the reader and moves ts_ns on by the span of the image,
  * so the engine sees time advance as in one long capture.  A packet rate
  * paces the batches (one clock read per batch, a sleep when ahead).
  */
@@ -18,9 +18,11 @@
 #include "util/input.h"
 
 struct mem_source {
-        struct cst_source rd; /* the format reader of the current pass */
+        struct cst_source rd; /* the format (or views) reader of the current pass */
         const uint8_t *data;
         size_t len;
+        const struct cst_packet *views; /* packet views instead of a file image */
+        size_t n_views;
         uint64_t loops_left; /* passes after the current one */
         uint64_t rate_pps;
         uint64_t ts_shift; /* added to ts_ns in this pass */
@@ -38,8 +40,48 @@ static uint64_t mono_ns(void)
         return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A pass over the caller's packet views: copies of the views, in order. */
+struct views_reader {
+        const struct cst_packet *pkts;
+        size_t n, pos;
+};
+
+static int views_next_batch(void *priv, struct cst_packet *recs, unsigned max, char *err)
+{
+        struct views_reader *v = priv;
+        unsigned n = 0;
+        (void)err;
+        while (n < max && v->pos < v->n)
+                recs[n++] = v->pkts[v->pos++];
+        return (int)n;
+}
+
+static void views_close(void *priv)
+{
+        free(priv);
+}
+
+static const struct cst_source_ops views_ops = {
+    .next_batch = views_next_batch,
+    .close = views_close,
+};
+
 static int open_pass(struct mem_source *m, char *err)
 {
+        if (m->views) {
+                struct views_reader *v = calloc(1, sizeof(*v));
+                if (!v) {
+                        snprintf(err, CST_ERRBUF, "out of memory");
+                        return CST_ENOMEM;
+                }
+                v->pkts = m->views;
+                v->n = m->n_views;
+                memset(&m->rd, 0, sizeof(m->rd));
+                m->rd.ops = &views_ops;
+                m->rd.priv = v;
+                m->rd.linktype = m->n_views ? m->views[0].linktype : 0;
+                return CST_OK;
+        }
         struct input in;
         input_open_memory(&in, m->data, m->len);
         return format_source_open_input(&m->rd, &in, err);
@@ -150,6 +192,8 @@ int memory_source_open(struct cst_source *src, const struct cst_memory_opts *o, 
         }
         m->data = o->data;
         m->len = o->len;
+        m->views = o->packets;
+        m->n_views = o->n_packets;
         m->loops_left = o->loops == 0 ? 0 : o->loops == UINT64_MAX ? UINT64_MAX : o->loops - 1;
         m->rate_pps = o->rate_pps;
         int rc = open_pass(m, err);

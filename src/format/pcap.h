@@ -17,6 +17,13 @@
 #define PCAP_GLOBAL_HEADER_LEN 24
 #define PCAP_RECORD_HEADER_LEN 16
 #define PCAP_BATCH             256 /* records per next_batch() the pipeline asks for */
+/*
+ * Largest record any libpcap-based writer produces (its MAXIMUM_SNAPLEN).
+ * A record bigger than this and than the file's snaplen is damage, not a
+ * packet: the input ends there, as at an incomplete tail (libpcap refuses
+ * it too), and no buffer is grown for it.
+ */
+#define PCAP_MAX_SNAPLEN 262144u
 
 struct input;
 
@@ -43,6 +50,10 @@ int pcap_source_open_input(struct cst_source *src, struct input *in, char *err);
  * "failed to close output file".
  */
 int pcap_sink_open(struct cst_sink *sink, const char *path, const uint8_t header[24], char *err);
+
+/* The same with output flags (util/output.h: OUTPUT_ATOMIC, OUTPUT_NOFOLLOW). */
+int pcap_sink_open_flags(struct cst_sink *sink, const char *path, const uint8_t header[24],
+                         unsigned flags, char *err);
 
 /* A little-endian global header for a new capture (version 2.4, thiszone 0, sigfigs 0). */
 void pcap_make_header(uint8_t header[24], bool nsec, uint32_t snaplen, uint32_t linktype);

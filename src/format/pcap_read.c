@@ -16,6 +16,7 @@ struct pcap_reader {
         uint64_t off;   /* file offset of the next record */
         uint64_t index; /* 0-based index of the next record */
         uint32_t linktype;
+        uint32_t max_caplen; /* max(snaplen, PCAP_MAX_SNAPLEN) */
         bool big_endian;
         bool nsec;
         struct cst_source_tail tail;
@@ -53,7 +54,7 @@ static int tail_header(struct pcap_reader *r, uint64_t avail, char *err)
                  "file offset %llu: unexpected EOF while reading packet header; %llu trailing "
                  "byte(s) could not be processed",
                  (unsigned long long)r->off, (unsigned long long)avail);
-        r->tail = (struct cst_source_tail){true, true, avail, 0};
+        r->tail = (struct cst_source_tail){true, true, avail, 0, false};
         return CST_ETAIL;
 }
 
@@ -62,9 +63,23 @@ static int tail_payload(struct pcap_reader *r, uint32_t caplen, uint64_t avail, 
         snprintf(err, CST_ERRBUF,
                  "packet %llu at file offset %llu: unexpected EOF while reading packet payload; "
                  "expected %u byte(s), available %llu byte(s), missing %llu byte(s)",
-                 (unsigned long long)r->index, (unsigned long long)r->off, caplen,
+                 (unsigned long long)r->index + 1, (unsigned long long)r->off, caplen,
                  (unsigned long long)avail, (unsigned long long)(caplen - avail));
-        r->tail = (struct cst_source_tail){true, true, avail, caplen - avail};
+        r->tail = (struct cst_source_tail){true, true, avail, caplen - avail, false};
+        return CST_ETAIL;
+}
+
+/* A record bigger than the snapshot length: the input ends here (issue 17 item 3). */
+static int tail_oversized(struct pcap_reader *r, uint32_t caplen, char *err)
+{
+        uint64_t avail = r->in.mapped && r->in.size > r->off ? r->in.size - r->off : 0;
+        snprintf(err, CST_ERRBUF,
+                 "packet %llu at file offset %llu: captured length %u is bigger than the snapshot "
+                 "length (at most %u); the file is damaged here and %llu trailing byte(s) could "
+                 "not be processed",
+                 (unsigned long long)r->index + 1, (unsigned long long)r->off, caplen,
+                 r->max_caplen, (unsigned long long)avail);
+        r->tail = (struct cst_source_tail){true, true, avail, 0, true};
         return CST_ETAIL;
 }
 
@@ -98,6 +113,11 @@ static int read_record(struct pcap_reader *r, struct cst_packet *p, bool first, 
                 return avail == 0 ? 0 : tail_header(r, avail, err);
         }
         fill_record(r, hdr, p);
+        if (p->caplen > r->max_caplen) {
+                if (!first)
+                        return 2; /* the records before it go out first */
+                return tail_oversized(r, p->caplen, err);
+        }
         const uint8_t *data =
             input_peek(&r->in, r->off + PCAP_RECORD_HEADER_LEN, p->caplen, first, &avail);
         if (!data) {
@@ -202,6 +222,7 @@ int pcap_source_open_input(struct cst_source *src, struct input *in, char *err)
         }
         r->in = *in;
         r->off = PCAP_GLOBAL_HEADER_LEN;
+        r->max_caplen = src->snaplen > PCAP_MAX_SNAPLEN ? src->snaplen : PCAP_MAX_SNAPLEN;
         r->linktype = src->linktype;
         r->big_endian = src->big_endian;
         r->nsec = src->nsec;

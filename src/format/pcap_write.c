@@ -5,6 +5,7 @@
  */
 #include "format/pcap.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,19 +33,17 @@ static int pcap_write(void *priv, const struct cst_packet *pkt, uint32_t keep_le
                 return CST_OK; /* raw pcapng blocks have no classic form */
         if (keep_len > pkt->caplen)
                 keep_len = pkt->caplen;
+        output_record_begin(&w->out);
         uint8_t *h = output_reserve(&w->out, PCAP_RECORD_HEADER_LEN);
-        if (!h) {
-                snprintf(err, CST_ERRBUF, "failed to write packet header");
-                return CST_EFATAL;
-        }
+        if (!h)
+                return output_error_msg(&w->out, "failed to write packet header", err);
         put32(h, pkt->ts_hi, w->big_endian);
         put32(h + 4, pkt->ts_lo, w->big_endian);
         put32(h + 8, keep_len, w->big_endian);
         put32(h + 12, pkt->origlen, w->big_endian);
-        if (output_append(&w->out, pkt->data, keep_len) != 0) {
-                snprintf(err, CST_ERRBUF, "failed to write packet data");
-                return CST_EFATAL;
-        }
+        if (output_append(&w->out, pkt->data, keep_len) != 0)
+                return output_error_msg(&w->out, "failed to write packet data", err);
+        output_record_end(&w->out);
         return CST_OK;
 }
 
@@ -62,13 +61,33 @@ static int pcap_close_sink(void *priv, char *err)
         return rc;
 }
 
+static void pcap_abort_sink(void *priv, bool remove)
+{
+        struct pcap_writer *w = priv;
+        output_abandon_keep(&w->out, !remove, remove);
+        free(w);
+}
+
+static const char *pcap_sink_path(void *priv)
+{
+        return output_path(&((struct pcap_writer *)priv)->out);
+}
+
 static const struct cst_sink_ops pcap_sink_ops = {
     .write = pcap_write,
     .flush = pcap_flush,
     .close = pcap_close_sink,
+    .abort = pcap_abort_sink,
+    .path = pcap_sink_path,
 };
 
 int pcap_sink_open(struct cst_sink *sink, const char *path, const uint8_t header[24], char *err)
+{
+        return pcap_sink_open_flags(sink, path, header, 0, err);
+}
+
+int pcap_sink_open_flags(struct cst_sink *sink, const char *path, const uint8_t header[24],
+                         unsigned flags, char *err)
 {
         bool nsec;
         struct pcap_writer *w = calloc(1, sizeof(*w));
@@ -78,16 +97,17 @@ int pcap_sink_open(struct cst_sink *sink, const char *path, const uint8_t header
         }
         if (pcap_parse_magic(header, &w->big_endian, &nsec) != 0)
                 w->big_endian = false; /* caller's own header: write it as given */
-        if (output_open(&w->out, path) != 0) {
+        if (output_open_flags(&w->out, path, flags) != 0) {
+                snprintf(err, CST_ERRBUF, "failed to open output file: %.400s: %s", path,
+                         strerror(errno));
                 free(w);
-                snprintf(err, CST_ERRBUF, "failed to open output file");
                 return CST_EFATAL;
         }
         if (output_append(&w->out, header, PCAP_GLOBAL_HEADER_LEN) != 0 ||
             output_flush(&w->out) != 0) {
+                output_error_msg(&w->out, "failed to write PCAP global header", err);
                 output_abandon(&w->out);
                 free(w);
-                snprintf(err, CST_ERRBUF, "failed to write PCAP global header");
                 return CST_EFATAL;
         }
         sink->ops = &pcap_sink_ops;

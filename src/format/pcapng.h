@@ -31,6 +31,8 @@
 #define PCAPNG_BT_DSB 0x0Au
 
 #define PCAPNG_BATCH 256
+/* Largest block read (64 MiB): a longer one is damage; the input ends there. */
+#define PCAPNG_MAX_BLOCK (64u << 20)
 
 struct input;
 
@@ -49,6 +51,9 @@ int pcapng_source_open_input(struct cst_source *src, struct input *in, char *err
  * "failed to close output file".
  */
 int pcapng_sink_open(struct cst_sink *sink, const char *path, char *err);
+
+/* The same with output flags (util/output.h: OUTPUT_ATOMIC, OUTPUT_NOFOLLOW). */
+int pcapng_sink_open_flags(struct cst_sink *sink, const char *path, unsigned flags, char *err);
 
 /* Builders for a new little-endian capture; return the block length (0 if cap is too small). */
 size_t pcapng_make_shb(uint8_t *buf, size_t cap);

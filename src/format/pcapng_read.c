@@ -61,7 +61,7 @@ static int block_err(struct pcapng_reader *r, char *err, const char *msg)
 
 static int tail(struct pcapng_reader *r, uint64_t trailing, char *err)
 {
-        r->tail = (struct cst_source_tail){true, false, trailing, 0};
+        r->tail = (struct cst_source_tail){true, false, trailing, 0, false};
         (void)err;
         return CST_ETAIL;
 }
@@ -174,6 +174,18 @@ static int take_block(struct pcapng_reader *r, uint32_t type, const uint8_t *b, 
         return CST_OK;
 }
 
+/* A block longer than PCAPNG_MAX_BLOCK is damage: no buffer is grown for it; the input ends. */
+static int tail_oversized(struct pcapng_reader *r, uint32_t total, char *err)
+{
+        uint64_t avail = r->in.mapped && r->in.size > r->off ? r->in.size - r->off : 0;
+        snprintf(err, CST_ERRBUF,
+                 "file offset %llu: PCAPNG block length %u is bigger than the %u-byte limit; the "
+                 "file is damaged here and %llu trailing byte(s) could not be processed",
+                 (unsigned long long)r->off, total, PCAPNG_MAX_BLOCK, (unsigned long long)avail);
+        r->tail = (struct cst_source_tail){true, false, avail, 0, true};
+        return CST_ETAIL;
+}
+
 /* Type and total length of the block at r->off (header in h, 12 bytes). */
 static int block_header(struct pcapng_reader *r, const uint8_t *h, uint32_t *type, uint32_t *total,
                         char *err)
@@ -219,6 +231,8 @@ static int read_block(struct pcapng_reader *r, struct cst_packet *p, bool first,
         int rc = block_header(r, h, &type, &total, err);
         if (rc != CST_OK)
                 return rc;
+        if (total > PCAPNG_MAX_BLOCK)
+                return first ? tail_oversized(r, total, err) : 2;
         const uint8_t *b = input_peek(&r->in, r->off, total, first, &avail);
         if (!b) {
                 r->big_endian = was_be; /* the SHB is read again on the next call */

@@ -5,6 +5,7 @@
  */
 #include "format/pcapng.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +42,10 @@ static int write_block(struct pcapng_writer *w, const struct cst_packet *pkt, ch
                 struct rd c = rd_init(pkt->data + 8, 4);
                 w->big_endian = rd_be32(&c) == 0x1A2B3C4Du;
         }
-        if (output_append(&w->out, pkt->data, pkt->caplen) != 0) {
-                snprintf(err, CST_ERRBUF, "failed to write PCAPNG block");
-                return CST_EFATAL;
-        }
+        output_record_begin(&w->out);
+        if (output_append(&w->out, pkt->data, pkt->caplen) != 0)
+                return output_error_msg(&w->out, "failed to write PCAPNG block", err);
+        output_record_end(&w->out);
         return CST_OK;
 }
 
@@ -55,6 +56,7 @@ static int write_epb(struct pcapng_writer *w, const struct cst_packet *pkt, uint
         uint32_t padded = (keep + 3u) & ~3u;
         uint32_t total = 32 + padded + pkt->opts_len;
         bool be = w->big_endian;
+        output_record_begin(&w->out);
         uint8_t *h = output_reserve(&w->out, 28);
         if (!h)
                 goto header_failed;
@@ -73,13 +75,12 @@ static int write_epb(struct pcapng_writer *w, const struct cst_packet *pkt, uint
         if (!t)
                 goto data_failed;
         put32(t, total, be);
+        output_record_end(&w->out);
         return CST_OK;
 header_failed:
-        snprintf(err, CST_ERRBUF, "failed to write packet header");
-        return CST_EFATAL;
+        return output_error_msg(&w->out, "failed to write packet header", err);
 data_failed:
-        snprintf(err, CST_ERRBUF, "failed to write packet data");
-        return CST_EFATAL;
+        return output_error_msg(&w->out, "failed to write packet data", err);
 }
 
 static int pcapng_write(void *priv, const struct cst_packet *pkt, uint32_t keep_len, char *err)
@@ -106,22 +107,42 @@ static int pcapng_close_sink(void *priv, char *err)
         return rc;
 }
 
+static void pcapng_abort_sink(void *priv, bool remove)
+{
+        struct pcapng_writer *w = priv;
+        output_abandon_keep(&w->out, !remove, remove);
+        free(w);
+}
+
+static const char *pcapng_sink_path(void *priv)
+{
+        return output_path(&((struct pcapng_writer *)priv)->out);
+}
+
 static const struct cst_sink_ops pcapng_sink_ops = {
     .write = pcapng_write,
     .flush = pcapng_flush,
     .close = pcapng_close_sink,
+    .abort = pcapng_abort_sink,
+    .path = pcapng_sink_path,
 };
 
 int pcapng_sink_open(struct cst_sink *sink, const char *path, char *err)
+{
+        return pcapng_sink_open_flags(sink, path, 0, err);
+}
+
+int pcapng_sink_open_flags(struct cst_sink *sink, const char *path, unsigned flags, char *err)
 {
         struct pcapng_writer *w = calloc(1, sizeof(*w));
         if (!w) {
                 snprintf(err, CST_ERRBUF, "out of memory");
                 return CST_ENOMEM;
         }
-        if (output_open(&w->out, path) != 0) {
+        if (output_open_flags(&w->out, path, flags) != 0) {
+                snprintf(err, CST_ERRBUF, "failed to open output file: %.400s: %s", path,
+                         strerror(errno));
                 free(w);
-                snprintf(err, CST_ERRBUF, "failed to open output file");
                 return CST_EFATAL;
         }
         sink->ops = &pcapng_sink_ops;

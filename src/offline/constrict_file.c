@@ -34,7 +34,11 @@ int cst_constrict_file(const char *in, const char *out, const struct cst_config 
                 *st = *cst_pipeline_file_stats(p);
                 st->tls_policy = (int)cfg->tls_policy;
         }
-        if (cst_pipeline_close(p, cerr) != CST_OK && rc != CST_EFATAL && rc != CST_ENOMEM) {
+        if (rc != CST_OK && rc != CST_ETAIL) {
+                cst_pipeline_abort(p, NULL, 0); /* an earlier output file stays as it was */
+                return rc;
+        }
+        if (cst_pipeline_close(p, cerr) != CST_OK) {
                 memcpy(err, cerr, CST_ERRBUF);
                 rc = CST_EFATAL;
         }

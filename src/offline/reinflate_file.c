@@ -5,6 +5,7 @@
  * unchanged, and counts them).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <constrictor/constrictor.h>
@@ -17,7 +18,8 @@ struct reinflate_job {
         struct cst_stats *st;
 };
 
-/* "packet <i>: msg" from reinflate_packet → "packet <i> at file offset <o>: msg". */
+/* "packet <n>: msg" from reinflate_packet (n counted from 1) → "packet <i> at file offset <o>:
+ * msg". */
 static void add_offset(char *err, uint64_t off)
 {
         const char *colon = strchr(err, ':');
@@ -36,7 +38,7 @@ static int reinflate_xform(void *ctx, const struct cst_packet *in, uint64_t inde
         const uint8_t *data;
         uint32_t len;
         /* reinflate_packet owns the per-packet counters (unknown interface, caplen > origlen). */
-        int rc = reinflate_packet(&j->rf, in, index, &data, &len, j->st, err);
+        int rc = reinflate_packet(&j->rf, in, index + 1, &data, &len, j->st, err); /* from 1 */
         if (rc != CST_OK) {
                 add_offset(err, in_off);
                 return rc;
@@ -47,32 +49,60 @@ static int reinflate_xform(void *ctx, const struct cst_packet *in, uint64_t inde
         return CST_OK;
 }
 
+static void reinflate_job_free(void *ctx)
+{
+        struct reinflate_job *j = ctx;
+        reinflate_free(&j->rf);
+        free(j);
+}
+
+int cst_pipeline_set_reinflate(cst_pipeline *p, const struct cst_config *cfg, char *err)
+{
+        struct reinflate_job *j = calloc(1, sizeof(*j));
+        if (!j) {
+                snprintf(err, CST_ERRBUF, "out of memory");
+                return CST_ENOMEM;
+        }
+        int rc = reinflate_init(&j->rf, cfg, err);
+        if (rc != CST_OK) {
+                free(j);
+                return rc;
+        }
+        j->st = cst_pipeline_file_stats(p);
+        j->st->tls_policy = (int)cfg->tls_policy;
+        pipe_set_xform(p, reinflate_xform, j, reinflate_job_free);
+        return CST_OK;
+}
+
 int cst_reinflate_file(const char *in, const char *out, const struct cst_config *cfg,
                        struct cst_stats *st, char *err)
 {
-        struct reinflate_job j;
         cst_pipeline *p = NULL;
         struct cst_run_opts ro = {0};
+        struct reinflater check;
         char cerr[CST_ERRBUF];
         memset(st, 0, sizeof(*st));
-        int rc = reinflate_init(&j.rf, cfg, err);
+        /* the reinflate settings are checked before any file is opened */
+        int rc = reinflate_init(&check, cfg, err);
         if (rc != CST_OK)
                 return rc;
+        reinflate_free(&check);
         rc = cst_pipeline_open_file(&p, in, err);
-        if (rc == CST_OK) {
-                j.st = cst_pipeline_file_stats(p);
-                j.st->tls_policy = (int)cfg->tls_policy;
-                pipe_set_xform(p, reinflate_xform, &j);
+        if (rc == CST_OK)
+                rc = cst_pipeline_set_reinflate(p, cfg, err);
+        if (rc == CST_OK)
                 rc = cst_pipeline_output_file(p, out, err);
-        }
         if (rc == CST_OK)
                 rc = cst_pipeline_run(p, &ro, err);
         if (p)
                 *st = *cst_pipeline_file_stats(p);
-        if (cst_pipeline_close(p, cerr) != CST_OK && rc != CST_EFATAL && rc != CST_ENOMEM) {
+        if (rc != CST_OK && rc != CST_ETAIL) {
+                cst_pipeline_abort(p, NULL, 0);
+                return rc;
+        }
+        if (cst_pipeline_close(p, cerr) != CST_OK) {
                 memcpy(err, cerr, CST_ERRBUF);
                 rc = CST_EFATAL;
         }
-        reinflate_free(&j.rf);
         return rc;
 }

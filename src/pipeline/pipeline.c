@@ -16,6 +16,7 @@
 #include "format/pcapng.h"
 #include "pipeline/pipeline_int.h"
 #include "sink/dump_sink.h"
+#include "util/output.h"
 
 static struct cst_pipeline *pipe_alloc(char *err)
 {
@@ -75,7 +76,7 @@ int cst_pipeline_open_memory(cst_pipeline **out, const struct cst_memory_opts *m
                 free(p);
                 return rc;
         }
-        return pipe_opened(out, p, true);
+        return pipe_opened(out, p, m->packets == NULL); /* views have no file format */
 }
 
 int cst_pipeline_open_capture(cst_pipeline **out, cst_capture *cap, char *err)
@@ -118,20 +119,22 @@ int cst_pipeline_set_engine(cst_pipeline *p, const struct cst_config *cfg, char 
                 return CST_EFATAL;
         cst_engine_free(p->eng);
         p->eng = eng;
-        struct cst_stats *est = cst_engine_stats(eng);
-        /* counters of a run before the engine was set carry over */
-        *est = *p->est;
-        p->est = est;
-        est->tls_policy = (int)cfg->tls_policy;
+        p->est = cst_engine_stats(eng);
+        if (p->file_source)
+                describe_input(p); /* the input description goes with the counters */
+        p->est->tls_policy = (int)cfg->tls_policy;
         p->snap_cap = cfg->default_snaplen < cfg->max_capture_len ? cfg->default_snaplen
                                                                   : cfg->max_capture_len;
         return CST_OK;
 }
 
-void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx)
+void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx, void (*free_ctx)(void *))
 {
+        if (p->xform_free)
+                p->xform_free(p->xform_ctx);
         p->xform = fn;
         p->xform_ctx = ctx;
+        p->xform_free = free_ctx;
         p->in_off = p->src.format == CST_FORMAT_PCAP ? PCAP_GLOBAL_HEADER_LEN : 0;
 }
 
@@ -148,9 +151,9 @@ int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err)
                 return CST_EFATAL;
         }
         if (p->src.format == CST_FORMAT_PCAP)
-                rc = pcap_sink_open(&p->sink, path, p->src.pcap_header, err);
+                rc = pcap_sink_open_flags(&p->sink, path, p->src.pcap_header, OUTPUT_ATOMIC, err);
         else
-                rc = pcapng_sink_open(&p->sink, path, err);
+                rc = pcapng_sink_open_flags(&p->sink, path, OUTPUT_ATOMIC, err);
         if (rc == CST_OK)
                 p->have_sink = true;
         return rc;
@@ -228,6 +231,16 @@ void cst_pipeline_set_report(cst_pipeline *p, cst_report_cb cb, void *ctx)
         p->report_ctx = ctx;
 }
 
+static void pipe_free(struct cst_pipeline *p)
+{
+        if (p->have_src)
+                p->src.ops->close(p->src.priv);
+        if (p->xform_free)
+                p->xform_free(p->xform_ctx);
+        cst_engine_free(p->eng);
+        free(p);
+}
+
 int cst_pipeline_close(cst_pipeline *p, char *err)
 {
         int rc = CST_OK;
@@ -235,9 +248,33 @@ int cst_pipeline_close(cst_pipeline *p, char *err)
                 return CST_OK;
         if (p->have_sink) /* first: a dumper's last ISB asks the source for its counters */
                 rc = p->sink.ops->close(p->sink.priv, err);
-        if (p->have_src)
-                p->src.ops->close(p->src.priv);
-        cst_engine_free(p->eng);
-        free(p);
+        pipe_free(p);
         return rc;
+}
+
+void cst_pipeline_abort(cst_pipeline *p, char *kept, size_t kept_len)
+{
+        char cerr[CST_ERRBUF];
+        if (kept_len)
+                kept[0] = '\0';
+        if (!p)
+                return;
+        if (p->have_sink && p->sink.ops->abort) {
+                const char *path = p->sink.ops->path ? p->sink.ops->path(p->sink.priv) : NULL;
+                bool keep = kept_len && !p->sink_failed;
+                if (keep && path && strcmp(path, "-") != 0)
+                        snprintf(kept, kept_len, "%s", path);
+                p->sink.ops->abort(p->sink.priv, !keep);
+        } else if (p->have_sink) {
+                const char *path = cst_pipeline_output_path(p);
+                if (path && strcmp(path, "-") != 0 && kept_len)
+                        snprintf(kept, kept_len, "%s", path);
+                p->sink.ops->close(p->sink.priv, cerr);
+        }
+        pipe_free(p);
+}
+
+bool cst_pipeline_sink_failed(const cst_pipeline *p)
+{
+        return p->sink_failed;
 }

@@ -39,6 +39,8 @@ struct cst_pipeline {
         cst_capture *cap; /* behind src when the source is a capture */
         pipe_xform_fn xform;
         void *xform_ctx;
+        void (*xform_free)(void *ctx);
+        bool sink_failed;
         uint64_t in_off; /* with a transform: input offset of the next record */
         cst_report_cb report;
         void *report_ctx;
@@ -48,6 +50,7 @@ struct cst_pipeline {
         struct cst_verdict v[PIPE_BATCH];
 };
 
-void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx);
+/* Use fn in place of the engine; free_ctx (may be NULL) is called on ctx at close. */
+void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx, void (*free_ctx)(void *));
 
 #endif

@@ -67,7 +67,38 @@ static int write_block(struct cst_pipeline *p, const struct cst_packet *b, char 
         count_block(p, b);
         if (!p->have_sink)
                 return CST_OK;
-        return p->sink.ops->write(p->sink.priv, b, b->caplen, err);
+        int rc = p->sink.ops->write(p->sink.priv, b, b->caplen, err);
+        if (rc != CST_OK)
+                p->sink_failed = true;
+        return rc;
+}
+
+/* Without an engine every packet is kept whole (SPEC 3.2: within the snaplen cap). */
+static uint32_t no_engine_keep(const struct cst_pipeline *p, const struct cst_run_opts *o,
+                               const struct cst_packet *pkt)
+{
+        uint32_t keep = pkt->caplen;
+        if (o->keep_rule == CST_KEEP_SNAPLEN) {
+                if (keep > pkt->origlen)
+                        keep = pkt->origlen;
+                if (keep > p->snap_cap)
+                        keep = p->snap_cap;
+        }
+        return keep;
+}
+
+/*
+ * The verdict counters the engine settled (per final reason, the snaplen
+ * cap of CST_KEEP_SNAPLEN), copied into the pipeline's counters.
+ */
+static void read_engine_counters(struct cst_pipeline *p)
+{
+        if (!p->eng)
+                return;
+        for (unsigned r = 0; r < CST_R_COUNT; r++)
+                p->st.reasons[r] = p->est->reason_packets[r];
+        p->st.cut_by_snaplen = p->est->snaplen_capped_packets;
+        p->st.quic_short_kept = p->est->quic_short_kept_snaplen;
 }
 
 /* Sink, then callback; CST_DUMP_FILE_LIMIT / a callback's stop end the run. */
@@ -80,8 +111,10 @@ static int emit(struct cst_pipeline *p, const struct cst_run_opts *o, const stru
                         p->st.stop = CST_STOP_FILE_LIMIT;
                         return PIPE_STOPPED;
                 }
-                if (rc != CST_OK)
+                if (rc != CST_OK) {
+                        p->sink_failed = true;
                         return rc;
+                }
         }
         p->st.packets_written++;
         p->st.bytes_output += v->keep_len;
@@ -144,7 +177,8 @@ static int run_batch(struct cst_pipeline *p, const struct cst_run_opts *o, char 
                         continue;
                 }
                 if (!p->eng)
-                        v[i] = (struct cst_verdict){pkt->caplen, CST_R_KEEP_NOT_ANALYSED};
+                        v[i] = (struct cst_verdict){no_engine_keep(p, o, pkt),
+                                                    CST_R_KEEP_NOT_ANALYSED};
                 else if (v[i].keep_len > pkt->caplen)
                         v[i].keep_len = pkt->caplen;
                 p->st.packets_total++;
@@ -160,12 +194,8 @@ static int run_batch(struct cst_pipeline *p, const struct cst_run_opts *o, char 
 /* A new batch of n records: the engine's verdicts for all of them, then the records. */
 static int new_batch(struct cst_pipeline *p, const struct cst_run_opts *o, int n, char *err)
 {
-        if (p->eng && n > 0) {
-                /* SPEC 3.2: the engine settles the live keep rule, cap included */
-                cst_engine_set_snaplen_cap(p->eng,
-                                           o->keep_rule == CST_KEEP_SNAPLEN ? p->snap_cap : 0);
+        if (p->eng && n > 0)
                 cst_engine_process_batch(p->eng, p->recs, (unsigned)n, p->v);
-        }
         p->batch_n = (unsigned)n;
         p->batch_pos = 0;
         return run_batch(p, o, err);
@@ -231,13 +261,17 @@ static int between_batches(struct cst_pipeline *p, struct run_state *rs, int n, 
         if (p->req_rotate) {
                 p->req_rotate = 0;
                 if (p->have_sink && p->sink.ops->rotate &&
-                    p->sink.ops->rotate(p->sink.priv, err) != CST_OK)
+                    p->sink.ops->rotate(p->sink.priv, err) != CST_OK) {
+                        p->sink_failed = true;
                         return CST_EFATAL;
+                }
         }
         if (flush) {
                 p->req_flush = 0;
-                if (p->have_sink && p->sink.ops->flush(p->sink.priv, err) != CST_OK)
+                if (p->have_sink && p->sink.ops->flush(p->sink.priv, err) != CST_OK) {
+                        p->sink_failed = true;
                         return CST_EFATAL;
+                }
                 rs->last_flush = now;
         }
         if (p->req_report) {
@@ -245,6 +279,7 @@ static int between_batches(struct cst_pipeline *p, struct run_state *rs, int n, 
                 if (p->report) {
                         if (p->src.ops->stats)
                                 p->src.ops->stats(p->src.priv, &p->st.ks, err);
+                        read_engine_counters(p);
                         p->report(p->report_ctx, &p->st);
                 }
         }
@@ -262,6 +297,7 @@ static void run_end(struct cst_pipeline *p)
                 p->src.ops->release(p->src.priv);
         if (p->src.ops->stats)
                 p->src.ops->stats(p->src.priv, &p->st.ks, kerr);
+        read_engine_counters(p);
 }
 
 static int run_loop(struct cst_pipeline *p, struct run_state *rs, char *err)
@@ -301,6 +337,10 @@ int cst_pipeline_run(cst_pipeline *p, const struct cst_run_opts *o, char *err)
         rs.clock = o->duration_sec || o->flush_ms;
         if (rs.clock)
                 rs.start = rs.last_flush = mono_ns();
+        /* SPEC 3.2: the engine settles the snaplen cap with the policy's cut (0 = none) */
+        if (p->eng)
+                cst_engine_set_snaplen_cap(p->eng,
+                                           o->keep_rule == CST_KEEP_SNAPLEN ? p->snap_cap : 0);
         p->st.stop = CST_STOP_NONE;
         int rc = run_loop(p, &rs, err);
         if (p->st.stop == CST_STOP_REQUEST)

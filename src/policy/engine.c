@@ -20,6 +20,7 @@
 #include <constrictor/constrictor.h>
 
 #include "decode/decode.h"
+#include "decode/quic_initial.h"
 #include "policy/analyser.h"
 #include "policy/decision_log.h"
 #include "policy/flowtable.h"
@@ -88,10 +89,17 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
             .require_dcid_match = cfg->require_dcid_match,
             .allow_unknown_dcid = cfg->allow_short_header_without_known_dcid,
             .strict = true,
+            .require_initial_proof = cfg->quic_require_initial_proof && !tracking,
         };
+        if (e->quic.require_initial_proof && !(e->quic.qi = quic_initial_new(err))) {
+                ft_free(&e->ft);
+                free(e);
+                return NULL;
+        }
         if (tracking) {
                 e->trk = track_new(cfg, err);
                 if (!e->trk) {
+                        quic_initial_free(e->quic.qi);
                         ft_free(&e->ft);
                         free(e);
                         return NULL;
@@ -116,6 +124,7 @@ void cst_engine_free(cst_engine *e)
         }
         ft_free(&e->ft);
         track_free(e->trk);
+        quic_initial_free(e->quic.qi);
         free(e);
 }
 

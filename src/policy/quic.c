@@ -15,6 +15,7 @@
 
 #include <constrictor/engine.h>
 
+#include "decode/quic_initial.h"
 #include "policy/analyser.h"
 #include "policy/verdict.h"
 
@@ -122,6 +123,24 @@ static void short_header(const struct quic_params *p, const struct quic_conn *c,
         out->why = CST_R_TRUNCATE_QUIC_SHORT_HEADER;
 }
 
+/* require_initial_proof: an Initial teaches only a connection that exists
+ * (created by a proven Initial) or a datagram that starts with a client
+ * Initial that decrypts; every other Initial-typed header teaches nothing. */
+static bool initial_teaches(const struct quic_params *p, const struct quic_flow_ref *fr,
+                            const struct an_env *env, const struct pkt_ctx *x, uint32_t pos)
+{
+        if (!p->require_initial_proof || flow_of(fr))
+                return true;
+        uint32_t len = x->d.payload_len;
+        const uint8_t *b = pos == 0 ? rd_at(&x->pl, 0, len) : NULL;
+        if (b && quic_initial_prove(p->qi, b, len, NULL, NULL, 0) == QI_PROVEN) {
+                env->st->quic_initials_proven++;
+                return true;
+        }
+        env->st->quic_initials_not_proven++;
+        return false;
+}
+
 /* The first long header's version decides whether the datagram counts as QUIC (strict). */
 static bool counts_as_quic(const struct quic_params *p, const struct rd *pl)
 {
@@ -150,7 +169,7 @@ static void quic_compat_packet(void *self, const struct an_env *env, const struc
                         return;
                 }
                 saw_long = true;
-                if (h.type == QUIC_LH_INITIAL && counted)
+                if (h.type == QUIC_LH_INITIAL && counted && initial_teaches(p, &fr, env, x, pos))
                         learn_initial(&fr, &h);
                 pos += h.total;
         }

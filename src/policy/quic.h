@@ -27,6 +27,15 @@ struct quic_params {
          * bit set, ...) is not QUIC: no "uncertain" count, no connection.
          */
         bool strict;
+        /*
+         * [quic] require_initial_proof (off by default here: the compatible
+         * policies stay byte for byte): a connection is created only by a
+         * client Initial whose packet protection removes with the keys of
+         * its DCID (RFC 9001 §5.2, decode/quic_initial.c), so a stranger's
+         * look-alike makes nothing cuttable.  qi: its libcrypto contexts.
+         */
+        bool require_initial_proof;
+        struct quic_initial *qi;
 };
 
 /*

@@ -11,6 +11,13 @@
  *    least 1200 bytes (RFC 9000 §14.1) or Handshake packets in both
  *    directions were seen; UDP that is not (DNS on 443, random data) is
  *    never cut;
+ *  - with [quic] require_initial_proof (the default under `track`, issue 17
+ *    item 5) only a client Initial whose packet protection removes with the
+ *    keys of its DCID (RFC 9001 §5.2, decode/quic_initial.c) proves a flow:
+ *    a stranger's look-alike long headers (valid header, random contents)
+ *    prove nothing, and its later datagrams are kept whole
+ *    (keep.quic_not_proven).  The proof runs once per flow (at most
+ *    QL_PROOF_TRIES failed tries), its result kept in the flow's flags;
  *  - a short header on a known flow: DCID = the peer's learned SCID; a
  *    zero-length SCID is matched by the 4-tuple; the fixed bit may be
  *    greased (RFC 9287 §3);
@@ -23,6 +30,7 @@
 
 #include <string.h>
 
+#include "decode/quic_initial.h"
 #include "policy/verdict.h"
 #include "util/rd.h"
 
@@ -66,11 +74,24 @@ static struct ql_server *server_find(struct track *t, const uint8_t *addr, uint8
         return victim;
 }
 
-/* Handshake packets went both ways: the server endpoint is known. */
+struct qctx {
+        struct track *t;
+        struct flowtable *ft;
+        const struct pkt_ctx *pk;
+        struct cst_stats *st;
+        unsigned dir;
+        struct ql_flow *q; /* NULL: no flow */
+        const char *event;
+};
+
+/* Handshake packets went both ways: the server endpoint is known.  Under
+ * require_initial_proof they prove nothing (anyone can write long headers):
+ * only the proven Initial did, and only then is the server registered. */
 static void handshake_done(struct track *t, const struct pkt_ctx *pk, struct ql_flow *q,
                            unsigned dir)
 {
-        q->flags |= QL_PROVEN;
+        if (!t->p.require_initial_proof)
+                q->flags |= QL_PROVEN;
         unsigned cdir; /* direction the client sends in */
         if (q->flags & QL_INITIAL0)
                 cdir = 0;
@@ -87,10 +108,37 @@ static void handshake_done(struct track *t, const struct pkt_ctx *pk, struct ql_
         s->last_seen = pk->now;
 }
 
-/* A long header of a known version: learn its sender's SCID. */
-static void learn(struct track *t, const struct pkt_ctx *pk, struct ql_flow *q, unsigned dir,
-                  const struct quic_long_hdr *h, uint32_t dgram_len)
+/* Does the datagram start with a client Initial that decrypts?  Always yes
+ * without require_initial_proof; else tried at most QL_PROOF_TRIES times per
+ * flow (the flow's flags keep a success, proof_failures the failures). */
+static bool initial_proven(struct qctx *x, uint32_t pos)
 {
+        struct track *t = x->t;
+        if (!t->p.require_initial_proof)
+                return true;
+        if (pos != 0 || x->q->proof_failures >= QL_PROOF_TRIES)
+                return false;
+        uint32_t len = x->pk->d.payload_len;
+        const uint8_t *p = rd_at(&x->pk->pl, 0, len);
+        struct quic_initial *qi = track_proof(t);
+        if (p && qi && quic_initial_prove(qi, p, len, NULL, NULL, 0) == QI_PROVEN) {
+                x->st->quic_initials_proven++;
+                return true;
+        }
+        x->q->proof_failures++;
+        x->st->quic_initials_not_proven++;
+        x->event = "quic_initial_not_proven";
+        return false;
+}
+
+/* A long header of a known version at pos: learn its sender's SCID. */
+static void learn(struct qctx *x, const struct quic_long_hdr *h, uint32_t pos)
+{
+        struct track *t = x->t;
+        const struct pkt_ctx *pk = x->pk;
+        struct ql_flow *q = x->q;
+        unsigned dir = x->dir;
+        uint32_t dgram_len = pk->d.payload_len;
         if (h->type != QUIC_LH_RETRY || !(q->flags & (dir ? QL_LEARNED1 : QL_LEARNED0)) ||
             h->scid_len) {
                 q->scid_len[dir] = h->scid_len;
@@ -99,7 +147,7 @@ static void learn(struct track *t, const struct pkt_ctx *pk, struct ql_flow *q, 
                 q->flags |= (uint8_t)(dir ? QL_LEARNED1 : QL_LEARNED0);
         }
         if (h->type == QUIC_LH_INITIAL && dgram_len >= 1200 &&
-            !(q->flags & (QL_INITIAL0 | QL_INITIAL1)))
+            !(q->flags & (QL_INITIAL0 | QL_INITIAL1)) && initial_proven(x, pos))
                 q->flags |= (uint8_t)(QL_PROVEN | (dir ? QL_INITIAL1 : QL_INITIAL0));
         if (h->type == QUIC_LH_HANDSHAKE) {
                 q->flags |= (uint8_t)(dir ? QL_HS1 : QL_HS0);
@@ -107,16 +155,6 @@ static void learn(struct track *t, const struct pkt_ctx *pk, struct ql_flow *q, 
                         handshake_done(t, pk, q, dir);
         }
 }
-
-struct qctx {
-        struct track *t;
-        struct flowtable *ft;
-        const struct pkt_ctx *pk;
-        struct cst_stats *st;
-        unsigned dir;
-        struct ql_flow *q; /* NULL: no flow */
-        const char *event;
-};
 
 static struct ql_flow *flow_get(struct qctx *x, bool create)
 {
@@ -269,11 +307,11 @@ static uint32_t walk_long(struct qctx *x, struct proposal *v)
                 }
                 if (!x->q)
                         x->q = flow_get(x, true);
+                x->event = "quic_long_header";
                 if (x->q)
-                        learn(x->t, x->pk, x->q, x->dir, &h, len);
+                        learn(x, &h, pos);
                 pos += h.total;
                 v->why = CST_R_KEEP_QUIC_LONG_HEADER;
-                x->event = "quic_long_header";
         }
         return pos;
 }
@@ -294,13 +332,20 @@ static void after_long(struct qctx *x, uint32_t pos, struct proposal *v)
         struct rd r = x->pk->pl;
         uint8_t b = rd_peek_u8(&r, pos);
         bool known = x->q && (x->q->flags & QL_PROVEN);
+        /* long headers were seen, but no Initial proved the flow */
+        bool unproven = !known && x->t->p.require_initial_proof && x->q &&
+                        (x->q->flags & (QL_LEARNED0 | QL_LEARNED1));
         if (!known && pos == 0)
                 known = (x->q = migrated(x, !(b & 0x40u))) != NULL;
         else if (known && !(b & 0x40u) && !x->q->grease_noted)
                 note_grease(x);
         if (!known) {
-                v->why = pos ? VR_QUIC_UNCERTAIN_QUIET : CST_R_KEEP_QUIC_UNKNOWN_FLOW;
-                x->event = pos ? "quic_uncertain" : "quic_unknown_flow";
+                v->why = pos        ? VR_QUIC_UNCERTAIN_QUIET
+                         : unproven ? CST_R_KEEP_QUIC_NOT_PROVEN
+                                    : CST_R_KEEP_QUIC_UNKNOWN_FLOW;
+                x->event = pos        ? "quic_uncertain"
+                           : unproven ? "quic_not_proven"
+                                      : "quic_unknown_flow";
                 return;
         }
         if (!*x->event || pos)

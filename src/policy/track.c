@@ -15,6 +15,8 @@
 
 #include <constrictor/constrictor.h>
 
+#include "decode/quic_initial.h"
+
 struct track *track_new(const struct cst_config *cfg, char *err)
 {
         struct track *t = calloc(1, sizeof(*t));
@@ -29,10 +31,21 @@ struct track *track_new(const struct cst_config *cfg, char *err)
             .short_keep = cfg->short_header_keep_packet_bytes,
             .require_dcid_match = cfg->require_dcid_match,
             .allow_unknown_dcid = cfg->allow_short_header_without_known_dcid,
+            .require_initial_proof = cfg->quic_require_initial_proof,
         };
         if (t->p.keep_record < 5)
                 t->p.keep_record = 5;
         return t;
+}
+
+struct quic_initial *track_proof(struct track *t)
+{
+        if (!t->qi && !t->qi_failed) {
+                char err[CST_ERRBUF];
+                t->qi = quic_initial_new(err);
+                t->qi_failed = t->qi == NULL; /* nothing is proven: kept whole */
+        }
+        return t->qi;
 }
 
 void track_free(struct track *t)
@@ -40,6 +53,7 @@ void track_free(struct track *t)
         if (!t)
                 return;
         free(t->ext);
+        quic_initial_free(t->qi);
         free(t);
 }
 

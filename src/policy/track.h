@@ -129,7 +129,14 @@ struct ql_flow {
         uint8_t scid_len[2]; /* SCID announced by the sender of direction d */
         uint8_t scid[2][QUIC_CID_MAX];
         uint8_t grease_noted; /* the server endpoint knows this flow greases the fixed bit */
+        /* [quic] require_initial_proof: Initials of this flow whose proof
+         * failed; after QL_PROOF_TRIES the flow is not tried again, so a
+         * flood of look-alikes costs a few decryptions per flow, not one per
+         * packet */
+        uint8_t proof_failures;
 };
+
+#define QL_PROOF_TRIES 4
 
 enum { TRK_KIND_NONE = 0, TRK_KIND_TCP, TRK_KIND_QUIC };
 
@@ -158,16 +165,27 @@ struct trk_params {
         uint32_t short_keep;
         bool require_dcid_match;
         bool allow_unknown_dcid;
+        bool require_initial_proof; /* [quic] require_initial_proof */
 };
+
+struct quic_initial;
 
 struct track {
         struct trk_params p;
         struct trk_ext *ext; /* pool; free entries chain through win_lo (1-based, 0 = end) */
         uint32_t ext_cap, ext_used, ext_free;
         struct ql_server servers[QL_SERVERS];
+        /* the client Initial proof (require_initial_proof): its libcrypto
+         * contexts, made at the first Initial that needs them (loading
+         * libcrypto costs ~2 MB of RSS that a capture without QUIC need not
+         * pay), then reused: a proof allocates nothing */
+        struct quic_initial *qi;
+        bool qi_failed;
 };
 
 struct track *track_new(const struct cst_config *cfg, char *err);
+/* The proof's contexts, made on first use; NULL if libcrypto failed. */
+struct quic_initial *track_proof(struct track *t);
 void track_free(struct track *t);
 
 /* Bytes of per-flow state the flow table keeps for the tracking analysers (ft_init_state). */

@@ -107,6 +107,9 @@ const struct vr_row vr_table[VR_COUNT] = {
     [CST_R_KEEP_QUIC_VERSION_NEGOTIATION] = {.reason = CST_R_KEEP_QUIC_VERSION_NEGOTIATION,
                                              .name = "keep.quic_version_negotiation",
                                              .count = {C(quic_version_negotiation)}},
+    [CST_R_KEEP_QUIC_NOT_PROVEN] = {.reason = CST_R_KEEP_QUIC_NOT_PROVEN,
+                                    .name = "keep.quic_not_proven",
+                                    .count = {C(quic_kept_not_proven)}},
     /* aliases: .reason names the public reason */
     [VR_NO_CANDIDATE_QUIET] = {.reason = CST_R_KEEP_NO_CANDIDATE},
     [VR_TCP_SEQ_MISMATCH_UNCERTAIN] = {.reason = CST_R_KEEP_TCP_SEQ_MISMATCH,

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <constrictor/constrictor.h>
 #include <constrictor/capture.h>
@@ -29,6 +30,7 @@
 #include "format/pcapng.h"
 #include "sink/pcapng_blocks.h"
 #include "sink/rotate.h"
+#include "util/output.h"
 #include "sink/dump_sink.h"
 
 #define DUMP_MAX_IFS 256 /* interfaces of one "any" pcapng file */
@@ -43,6 +45,8 @@ struct dump_file {
         uint32_t n_ifs;            /* per-interface mode: IDBs written */
         int32_t ifs[DUMP_MAX_IFS]; /* ifindex of each IDB */
         uint32_t last_ifindex, last_ifid;
+        dev_t dev; /* the file as opened: SIGHUP reopens the name when it changed */
+        ino_t ino;
 };
 
 struct cst_dumper {
@@ -108,12 +112,14 @@ static int dump_file_open(const struct cst_dumper *d, struct dump_file *f, const
         int rc;
         memset(f, 0, sizeof(*f));
         errno = 0;
+        /* names made up by rotation: no symbolic link followed, created exclusively */
+        unsigned flags = d->rotating ? OUTPUT_NOFOLLOW : 0;
         if (d->pcapng) {
-                rc = pcapng_sink_open(&f->sink, path, err);
+                rc = pcapng_sink_open_flags(&f->sink, path, flags, err);
         } else {
                 uint8_t hdr[PCAP_GLOBAL_HEADER_LEN];
                 pcap_make_header(hdr, d->nsec, d->o.snaplen, d->o.linktype);
-                rc = pcap_sink_open(&f->sink, path, hdr, err);
+                rc = pcap_sink_open_flags(&f->sink, path, hdr, flags, err);
                 f->bytes = PCAP_GLOBAL_HEADER_LEN;
         }
         if (rc < 0) {
@@ -121,6 +127,11 @@ static int dump_file_open(const struct cst_dumper *d, struct dump_file *f, const
                         snprintf(err, CST_ERRBUF, "cannot open output file %.300s: %s", path,
                                  strerror(errno));
                 return CST_EFATAL;
+        }
+        struct stat st;
+        if (stat(path, &st) == 0) {
+                f->dev = st.st_dev;
+                f->ino = st.st_ino;
         }
         rc = d->pcapng ? dump_pcapng_header(d, f, err) : CST_OK;
         if (rc == CST_OK)
@@ -236,7 +247,8 @@ static int dump_failed(const cst_dumper *d, int rc, char *err)
 {
         int e = errno;
         if (rc < 0 && e)
-                snprintf(err, CST_ERRBUF, "cannot write %.300s: %s", d->path, strerror(e));
+                snprintf(err, CST_ERRBUF, "cannot write %.300s: %s",
+                         strcmp(d->path, "-") == 0 ? "standard output" : d->path, strerror(e));
         return rc;
 }
 
@@ -386,10 +398,36 @@ int cst_dump_close(cst_dumper *d, const struct cst_capture_stats *ks, char *err)
         return rc;
 }
 
+/* True when the name still leads to the file being written. */
+static bool dump_name_is_ours(const struct cst_dumper *d)
+{
+        struct stat st;
+        return stat(d->path, &st) == 0 && st.st_dev == d->f.dev && st.st_ino == d->f.ino;
+}
+
+/*
+ * SIGHUP: with -C/-G the next file starts now.  Without, the -w name is
+ * reopened when it no longer leads to our file (logrotate moved or removed
+ * it): a new file with its own header, the old one closed complete.
+ * Otherwise (or on standard output) the buffer is flushed.
+ */
 int dump_rotate_now(cst_dumper *d, char *err)
 {
-        if (!d->rotating)
+        if (d->rotating) {
+                rot_force(&d->rot);
+                return dump_rotate(d, err);
+        }
+        if (strcmp(d->path, "-") == 0 || dump_name_is_ours(d))
                 return cst_dump_flush(d, err);
-        rot_force(&d->rot);
-        return dump_rotate(d, err);
+        struct dump_file nf;
+        struct cst_capture_stats ks = {0};
+        char serr[CST_ERRBUF];
+        if (dump_file_open(d, &nf, d->path, err) < 0)
+                return CST_EFATAL;
+        if (d->o.stats && d->o.stats(d->o.stats_ctx, &ks, serr) < 0)
+                ks.have_kernel = false;
+        int rc = dump_file_close(d, &d->f, &ks, err);
+        d->f = nf;
+        d->bytes_total += d->f.bytes;
+        return rc;
 }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,6 +21,14 @@ static void set_err(char *err, const char *msg)
 {
         if (err)
                 snprintf(err, CST_ERRBUF, "%s", msg);
+}
+
+/* SPEC 2.1's wording first (scripts match it), then the path and the cause. */
+static void open_err(char *err, const char *path, int e)
+{
+        if (err)
+                snprintf(err, CST_ERRBUF, "failed to open input file: %.400s: %s", path,
+                         strerror(e));
 }
 
 static bool try_map(struct input *in)
@@ -47,7 +56,7 @@ int input_open(struct input *in, const char *path, char *err)
         } else {
                 in->fd = open(path, O_RDONLY | O_CLOEXEC);
                 if (in->fd < 0) {
-                        set_err(err, "failed to open input file");
+                        open_err(err, path, errno);
                         return CST_EFATAL;
                 }
                 in->own_fd = true;
@@ -57,8 +66,8 @@ int input_open(struct input *in, const char *path, char *err)
         struct stat st;
         if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
                 input_close(in);
+                open_err(err, path, EISDIR);
                 errno = EISDIR;
-                set_err(err, "failed to open input file");
                 return CST_EFATAL;
         }
         /* Empty regular files: size 0 is final, no buffer needed. */

@@ -6,11 +6,77 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-int output_open(struct output *o, const char *path)
+/* A rotated name: no symbolic link followed; created exclusively, or an existing regular file. */
+static int open_nofollow(const char *path)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, OUTPUT_MODE);
+        if (fd >= 0 || errno != EEXIST)
+                return fd;
+        fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+                close(fd);
+                errno = EEXIST; /* not a file of ours: leave it alone */
+                return -1;
+        }
+        if (fd >= 0 && ftruncate(fd, 0) != 0) {
+                int e = errno;
+                close(fd);
+                errno = e;
+                return -1;
+        }
+        return fd;
+}
+
+/*
+ * Atomic: NAME.XXXXXX.part beside the final name (a symbolic link is
+ * followed to its target, which the rename then replaces).  Devices, FIFOs
+ * and other non-files are written directly.
+ */
+static int open_atomic(struct output *o, const char *path)
+{
+        struct stat st;
+        char resolved[PATH_MAX];
+        const char *final = path;
+        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, resolved))
+                final = resolved;
+        if (stat(final, &st) == 0 && !S_ISREG(st.st_mode))
+                return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, OUTPUT_MODE);
+        size_t n = strlen(final);
+        char *tmp = malloc(n + 13);
+        o->final_path = strdup(final);
+        if (!tmp || !o->final_path) {
+                free(tmp);
+                errno = ENOMEM;
+                return -1;
+        }
+        memcpy(tmp, final, n);
+        memcpy(tmp + n, ".XXXXXX.part", 13);
+        int fd = mkostemps(tmp, 5, O_CLOEXEC);
+        if (fd < 0) {
+                free(tmp);
+                return -1;
+        }
+        o->path = tmp;
+        return fd;
+}
+
+static void output_free(struct output *o)
+{
+        free(o->buf);
+        free(o->path);
+        free(o->final_path);
+        memset(o, 0, sizeof(*o));
+        o->fd = -1;
+}
+
+int output_open_flags(struct output *o, const char *path, unsigned flags)
 {
         memset(o, 0, sizeof(*o));
         o->buf = malloc(OUTPUT_BUF_SIZE);
@@ -21,16 +87,29 @@ int output_open(struct output *o, const char *path)
                 o->fd = STDOUT_FILENO;
                 return 0;
         }
-        o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (flags & OUTPUT_ATOMIC)
+                o->fd = open_atomic(o, path);
+        else if (flags & OUTPUT_NOFOLLOW)
+                o->fd = open_nofollow(path);
+        else
+                o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, OUTPUT_MODE);
         if (o->fd < 0) {
                 int e = errno;
-                free(o->buf);
-                o->buf = NULL;
+                output_free(o);
                 errno = e;
                 return -1;
         }
+        if (!o->path)
+                o->path = strdup(path);
+        struct stat st;
+        o->regular = fstat(o->fd, &st) == 0 && S_ISREG(st.st_mode);
         o->own_fd = true;
         return 0;
+}
+
+int output_open(struct output *o, const char *path)
+{
+        return output_open_flags(o, path, 0);
 }
 
 int output_write_all(int fd, const uint8_t *p, size_t n)
@@ -52,13 +131,41 @@ int output_write_all(int fd, const uint8_t *p, size_t n)
         return 0;
 }
 
+/*
+ * A write failed: remember why, and cut a regular file back to the last
+ * record boundary the kernel had in full, so it ends on a whole record.
+ * The failure is sticky: nothing more is written.
+ */
+static int output_fail(struct output *o)
+{
+        int e = errno ? errno : EIO;
+        if (!o->err)
+                o->err = e;
+        if (o->regular && o->own_fd && ftruncate(o->fd, (off_t)o->safe) != 0) {
+                /* the file keeps the partial record; the error is reported anyway */
+        }
+        errno = o->err;
+        return -1;
+}
+
+/* The kernel has everything up to o->written: the last whole record ends there or at mark. */
+static void output_advance(struct output *o, uint64_t n)
+{
+        o->written += n;
+        o->safe = o->in_record ? o->mark : o->written;
+}
+
 int output_flush(struct output *o)
 {
+        if (o->err) {
+                errno = o->err;
+                return -1;
+        }
         if (o->len == 0)
                 return 0;
         if (output_write_all(o->fd, o->buf, o->len) != 0)
-                return -1;
-        o->written += o->len;
+                return output_fail(o);
+        output_advance(o, o->len);
         o->len = 0;
         return 0;
 }
@@ -69,8 +176,8 @@ int output_append_slow(struct output *o, const uint8_t *p, size_t n)
                 return -1;
         if (n >= o->cap / 2) { /* large data: straight to the kernel */
                 if (output_write_all(o->fd, p, n) != 0)
-                        return -1;
-                o->written += n;
+                        return output_fail(o);
+                output_advance(o, n);
                 return 0;
         }
         memcpy(o->buf, p, n);
@@ -81,35 +188,82 @@ int output_append_slow(struct output *o, const uint8_t *p, size_t n)
 int output_close(struct output *o)
 {
         int rc = output_flush(o);
-        if (o->own_fd && close(o->fd) != 0)
+        if (o->own_fd && close(o->fd) != 0 && rc == 0) {
                 rc = -1;
-        free(o->buf);
-        memset(o, 0, sizeof(*o));
-        o->fd = -1;
+                o->err = errno;
+        }
+        o->own_fd = false;
+        if (o->final_path) {
+                if (rc == 0 && rename(o->path, o->final_path) != 0) {
+                        rc = -1;
+                        o->err = errno;
+                }
+                if (rc != 0)
+                        unlink(o->path); /* a failed commit leaves no temporary file */
+        }
+        int e = o->err;
+        output_free(o);
+        errno = e;
         return rc;
+}
+
+int output_commit(struct output *o)
+{
+        return output_close(o);
+}
+
+void output_abandon_keep(struct output *o, bool flush, bool remove)
+{
+        if (flush)
+                output_flush(o);
+        if (o->own_fd && o->fd >= 0)
+                close(o->fd);
+        if (o->final_path && remove)
+                unlink(o->path);
+        output_free(o);
 }
 
 void output_abandon(struct output *o)
 {
-        if (o->own_fd && o->fd >= 0)
-                close(o->fd);
-        free(o->buf);
-        memset(o, 0, sizeof(*o));
-        o->fd = -1;
+        output_abandon_keep(o, false, true);
+}
+
+/* "<what>: <path>: <cause>" (SPEC's wording first: scripts may match it). */
+static int output_msg(const struct output *o, const char *what, char *err)
+{
+        int e = o->err ? o->err : errno;
+        const char *path = o->final_path ? o->final_path : output_path(o);
+        if (strcmp(path, "-") == 0)
+                path = "standard output";
+        snprintf(err, CST_ERRBUF, "%s: %.400s: %s", what, path, strerror(e ? e : EIO));
+        return CST_EFATAL;
 }
 
 int output_flush_msg(struct output *o, char *err)
 {
         if (output_flush(o) == 0)
                 return CST_OK;
-        snprintf(err, CST_ERRBUF, "failed to write packet data");
-        return CST_EFATAL;
+        return output_msg(o, "failed to write packet data", err);
 }
 
 int output_close_msg(struct output *o, char *err)
 {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s",
+                 o->final_path                      ? o->final_path
+                 : strcmp(output_path(o), "-") == 0 ? "standard output"
+                                                    : output_path(o));
+        bool wrote_ok = o->err == 0;
         if (output_close(o) == 0)
                 return CST_OK;
-        snprintf(err, CST_ERRBUF, "failed to close output file");
+        int e = errno ? errno : EIO;
+        snprintf(err, CST_ERRBUF, "%s: %.400s: %s",
+                 wrote_ok ? "failed to close output file" : "failed to write packet data", path,
+                 strerror(e));
         return CST_EFATAL;
+}
+
+int output_error_msg(const struct output *o, const char *what, char *err)
+{
+        return output_msg(o, what, err);
 }

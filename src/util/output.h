@@ -4,7 +4,20 @@
  * Records are assembled in one large buffer and leave it in a few big
  * write() calls (short writes and EINTR are retried).  Data larger than the
  * buffer bypasses it.  The writer never prints; callers turn a failure into
- * their own message.
+ * their own message (output_errno() says why).
+ *
+ * Whole records only (issue 17 item 2): the format writers bracket every
+ * record with output_record_begin()/output_record_end(), so the writer knows
+ * the last record boundary the kernel has in full.  When a write fails (a
+ * full disk, EFBIG, EIO), a regular file is truncated back to that boundary
+ * and stays readable.
+ *
+ * Atomic files (OUTPUT_ATOMIC, the offline commands): the records go to a
+ * temporary file in the same directory (NAME.XXXXXX.part, mode 0600) that
+ * output_commit() renames over NAME; an earlier NAME is untouched until
+ * then.  Standard output, devices and FIFOs are written directly.
+ *
+ * New files are created mode 0600 (less what the umask takes away).
  */
 #ifndef CST_UTIL_OUTPUT_H
 #define CST_UTIL_OUTPUT_H
@@ -15,6 +28,17 @@
 #include <string.h>
 
 #define OUTPUT_BUF_SIZE (2u << 20)
+#define OUTPUT_MODE     0600
+
+enum output_flags {
+        OUTPUT_ATOMIC = 1, /* temporary name, renamed by output_commit() */
+        /*
+         * A name the program makes up (rotation): never follow a symbolic link
+         * there; create the file with O_EXCL, or truncate an existing regular
+         * file of ours (a -W ring reuses its names).
+         */
+        OUTPUT_NOFOLLOW = 2,
+};
 
 struct output {
         uint8_t *buf;
@@ -22,11 +46,19 @@ struct output {
         size_t cap;
         int fd;
         bool own_fd;
+        bool in_record;   /* between output_record_begin and _end */
+        bool regular;     /* fd is a regular file: it can be truncated */
+        int err;          /* errno of the first failure, 0 if none */
         uint64_t written; /* bytes handed to the kernel */
+        uint64_t mark;    /* file offset of the record being assembled */
+        uint64_t safe;    /* file offset of the last record boundary the kernel has in full */
+        char *path;       /* name being written (the temporary one when atomic) */
+        char *final_path; /* atomic: the name output_commit() gives it */
 };
 
 /* Open `path` for writing (truncate; "-" = stdout).  0 or -1 (errno set). */
 int output_open(struct output *o, const char *path);
+int output_open_flags(struct output *o, const char *path, unsigned flags);
 /* write() until everything is out; 0 or -1. */
 int output_write_all(int fd, const uint8_t *p, size_t n);
 /* Write the buffer out; 0 or -1. */
@@ -35,11 +67,42 @@ int output_flush(struct output *o);
 int output_append_slow(struct output *o, const uint8_t *p, size_t n);
 /* Flush, close the descriptor (not stdout's), free the buffer; 0 or -1. */
 int output_close(struct output *o);
+/* Atomic: flush, close and rename over the final name; 0 or -1.  Otherwise output_close. */
+int output_commit(struct output *o);
+/*
+ * Close without committing: the records flushed so far stay (ending on a
+ * whole record) under output_path(); with remove, an atomic temporary file
+ * is deleted instead.  Frees everything.
+ */
+void output_abandon_keep(struct output *o, bool flush, bool remove);
 /* The same, with the writers' messages (SPEC 2.3) in err on failure. */
 int output_flush_msg(struct output *o, char *err);
 int output_close_msg(struct output *o, char *err);
-/* Free everything without writing (error paths). */
+/* "<what>: <path>: <strerror>" of the first failure into err; returns CST_EFATAL. */
+int output_error_msg(const struct output *o, const char *what, char *err);
+/* Free everything without writing (error paths); an atomic temporary file is removed. */
 void output_abandon(struct output *o);
+/* Name of the file being written ("-" for stdout). */
+static inline const char *output_path(const struct output *o)
+{
+        return o->path ? o->path : "-";
+}
+/* errno of the first failure (0: none). */
+static inline int output_errno(const struct output *o)
+{
+        return o->err;
+}
+
+static inline void output_record_begin(struct output *o)
+{
+        o->mark = o->written + o->len;
+        o->in_record = true;
+}
+
+static inline void output_record_end(struct output *o)
+{
+        o->in_record = false;
+}
 
 /* Room for n (<= cap) bytes at the end of the buffer, or NULL on a failed flush. */
 static inline uint8_t *output_reserve(struct output *o, size_t n)

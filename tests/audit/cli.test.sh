@@ -73,6 +73,17 @@ audit_rc "no arguments" 2
 audit_rc "one argument" 2 "$IN"
 audit_rc "missing file" 2 "$IN" "$T/does-not-exist.pcap"
 grep -q 'does-not-exist.pcap' "$T/err.txt" && pass "missing file named" || fail "error was: $(cat "$T/err.txt")"
+# issue 17 item 3: one line, the path once, the cause
+expect_eq "missing file: one line" "$(wc -l <"$T/err.txt")" 1
+expect_eq "missing file: path once" "$(grep -o 'does-not-exist.pcap' "$T/err.txt" | wc -l)" 1
+grep -q 'No such file or directory' "$T/err.txt" && pass "missing file: cause" || fail "no cause in: $(cat "$T/err.txt")"
+printf 'not a capture file at all\n' >"$T/text.pcap"
+audit_rc "not a capture" 2 "$T/text.pcap" "$IN"
+expect_eq "not a capture: one line, path once" \
+	"$(wc -l <"$T/err.txt") $(grep -o 'text.pcap' "$T/err.txt" | wc -l)" "1 1"
+grep -q 'capture format' "$T/err.txt" && pass "not a capture: cause" || fail "no cause in: $(cat "$T/err.txt")"
+audit_rc "a directory" 2 "$T" "$IN"
+grep -q 'Is a directory' "$T/err.txt" && pass "a directory: cause" || fail "no cause in: $(cat "$T/err.txt")"
 audit_rc "keep-record-bytes below 5" 2 "$IN" "$IN" --keep-record-bytes 4
 audit_rc "unknown option" 2 "$IN" "$IN" --bogus
 audit_rc "keep-record-bytes 5" 0 "$IN" "$IN" --keep-record-bytes 5 --quic-short-keep 0

@@ -40,11 +40,12 @@ grep -q 'constrictor capture ' "$T/usage" && grep -q 'constrictor audit ' "$T/us
 	pass "usage names capture and audit" || fail "usage lacks capture/audit"
 [ "$(tail -c 1 "$T/usage" | od -An -c | tr -d ' ')" = '\n' ] && pass "usage ends with a newline" || fail "usage does not end with newline"
 
-# 1. no arguments: usage on stdout, exit 0
+# 1. no arguments: usage on stderr, exit 2 (issue 17 item 3; SPEC 2.1 printed it
+#    on stdout with exit 0, docs/compatibility.md)
 "$CST_BIN" >"$T/o" 2>"$T/e"
-expect_eq "no args exit" "$?" 0
-same_bytes "no args prints usage" "$T/o" "$T/usage"
-expect_eq "no args stderr" "$(cat "$T/e")" ""
+expect_eq "no args exit" "$?" 2
+same_bytes "no args prints usage on stderr" "$T/e" "$T/usage"
+expect_eq "no args stdout" "$(cat "$T/o")" ""
 
 # 2. -h / --help / --version anywhere, first one wins, even as an option value
 for args in "-h" "--help" "constrict -h" "bogus --help" "constrict in -o --help" "reinflate --config -h" "x y z -h --version"; do

@@ -38,6 +38,6 @@ CASES
 # Accepted: the constrictor keys, track, and comments anywhere.
 printf '[general]\nmax_flows = 10 ; note\n[tls]\napp_data_continuation_policy = track#x\nports = 443, 8443\n[reinflate]\nfill_byte = random\nseed = 7\n' >"$T/ok.ini"
 "$CST_BIN" constrict "$T/missing.pcap" -o "$T/o.pcap" --config "$T/ok.ini" >"$T/out" 2>"$T/err"
-expect_eq "valid config reaches the input check" "$(cat "$T/err")" "error: failed to open input file"
+expect_eq "valid config reaches the input check" "$(cat "$T/err")" "error: failed to open input file: $T/missing.pcap: No such file or directory"
 
 finish

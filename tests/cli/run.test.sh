@@ -42,14 +42,14 @@ same_bytes "same-file errors leave the input alone" "$T/in.pcap" "$TLS1"
 same_bytes "same-file error (stdout) leaves the input alone" "$T/append.pcap" "$TLS1"
 
 # Format detection (after the same-file check).
-expect_run_error "missing input" "failed to open input file" constrict "$T/missing.pcap" -o "$T/o.pcap"
+expect_run_error "missing input" "failed to open input file: $T/missing.pcap: No such file or directory" constrict "$T/missing.pcap" -o "$T/o.pcap"
 : >"$T/empty.pcap"
 expect_run_error "empty input" "input file is too small to detect capture format" constrict "$T/empty.pcap" -o "$T/o.pcap"
 printf '\xd4\xc3\xb2' >"$T/tiny.pcap"
 expect_run_error "3-byte input" "input file is too small to detect capture format" reinflate "$T/tiny.pcap" -o "$T/o.pcap"
 printf 'GIF89a garbage that is not a capture' >"$T/garbage.pcap"
 expect_run_error "garbage input" "unsupported input capture format" restore "$T/garbage.pcap" -o "$T/o.pcap"
-expect_run_error "directory input" "failed to open input file" constrict "$T/sub" -o "$T/o.pcap"
+expect_run_error "directory input" "failed to open input file: $T/sub: Is a directory" constrict "$T/sub" -o "$T/o.pcap"
 [ ! -e "$T/o.pcap" ] && pass "detection errors create no output" || fail "detection error created the output"
 # Order: decision-log mode before same file, same file before detection.
 expect_run_error "decision-log before same-file" "--decision-log is supported only with constrict mode" \
@@ -113,7 +113,7 @@ expect_eq "-o - stats on stderr" "$(head -n 1 "$T/err")" "input format: pcap"
 # Incomplete tail: warnings on stderr, stats on stdout, exit 1 (SPEC 2.3).
 run constrict "$TAIL" -o "$T/tail.pcap" --stats
 expect_eq "tail exit" "$RC" 1
-expect_eq "tail stderr" "$ERR" "Warning: packet 3 at file offset 2750: unexpected EOF while reading packet payload; expected 4438 byte(s), available 1774 byte(s), missing 2664 byte(s)
+expect_eq "tail stderr" "$ERR" "Warning: packet 4 at file offset 2750: unexpected EOF while reading packet payload; expected 4438 byte(s), available 1774 byte(s), missing 2664 byte(s)
 Warning: output contains only packets successfully processed before the incomplete tail."
 expect_eq "tail stats incomplete" "$(grep -E '^input (incomplete|trailing|missing)' "$T/out" | tr '\n' '|')" \
 	"input incomplete tail: 1|input incomplete packet records: 1|input trailing unprocessed bytes: 1774|input missing packet payload bytes: 2664|"

@@ -19,6 +19,9 @@ one_line_error "unknown interface" "no such interface: nosuch0" "$CST_BIN" captu
 one_line_error "bad option value" "invalid value for -c" "$CST_BIN" capture -i lo -c abc
 one_line_error "bad backend" "unknown --backend" "$CST_BIN" capture -i lo --backend foo
 one_line_error "unknown option" "unknown or incomplete option" "$CST_BIN" capture -i lo --bogus
+# joined option values and --opt=value (getopt_long; the AFPacket-form scan must not leave state behind)
+one_line_error "joined -iIFACE" "no such interface: nosuch0" "$CST_BIN" capture -inosuch0 -c 1
+one_line_error "--backend=value" "unknown --backend 'foo'" "$CST_BIN" capture -i lo --backend=foo
 
 printf '[capture]\nbackend = recvmsg\n' >"$T/noif.ini"
 one_line_error "config without interface" "^Configuration error: capture.interface is required for live capture.$" \

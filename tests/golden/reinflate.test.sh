@@ -104,7 +104,7 @@ py_check bigorig "$T/big.pcap"
 "$CST_BIN" reinflate "$T/big.pcap" -o "$T/big.out.pcap" --stats >"$T/big.stdout" 2>"$T/big.err"
 expect_eq "origlen 300000: exit" "$?" 1
 expect_eq "origlen 300000: message" "$(cat "$T/big.err")" \
-	"error: packet 1 at file offset 100: original length 300000 exceeds the maximum of 262144 bytes"
+	"error: packet 2 at file offset 100: original length 300000 exceeds the maximum of 262144 bytes"
 expect_eq "origlen 300000: no stats after a fatal error" "$(cat "$T/big.stdout")" ""
 
 # --- 5. recompute on generated traffic, checked by tshark --------------------

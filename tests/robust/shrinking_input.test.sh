@@ -1,5 +1,6 @@
 # An input truncated while constrict reads it (mmap'ed) must end with a
-# one-line error and exit 1, never a SIGBUS crash.
+# one-line error and exit 1, never a SIGBUS crash, and leave no temporary
+# output behind.
 source "$CST_SRC/tests/lib.sh"
 need_fixtures
 make_big() {
@@ -16,13 +17,18 @@ for i in 1 2 3; do
 	make_big
 	"$CST_BIN" constrict "$T/big.pcap" -o "$T/out.pcap" 2>"$T/err" &
 	pid=$!
-	for _ in $(seq 200); do [ -e "$T/out.pcap" ] && break; sleep 0.01; done
+	# the run writes OUT.XXXXXX.part until it succeeds
+	for _ in $(seq 200); do ls "$T"/out.pcap.*.part >/dev/null 2>&1 && break; sleep 0.01; done
 	truncate -s 1000000 "$T/big.pcap"
 	wait "$pid"
 	rc=$?
 	if [ "$rc" -le 1 ]; then pass "run $i: exit $rc"; else fail "run $i: exit $rc ($(head -c 200 "$T/err"))"; fi
 	if [ "$rc" = 1 ]; then
 		expect_eq "run $i: one error line" "$(grep -c '^error: \|^Warning: ' "$T/err")" "$(wc -l <"$T/err")"
+	fi
+	if grep -q "shrank" "$T/err"; then
+		expect_eq "run $i: SIGBUS leaves no temporary output" "$(ls "$T" | grep -c '\.part$')" 0
+		[ ! -e "$T/out.pcap" ] && pass "run $i: no output" || fail "run $i: an output was left"
 	fi
 	rm -f "$T/out.pcap"
 done

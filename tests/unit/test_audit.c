@@ -220,6 +220,35 @@ static void test_mid_connection(void)
         CHECK_EQ_U(rep.cls[CST_AC_NON_TLS_TCP].needed, 0);
 }
 
+/* Issue 21 item 3: the proof is per connection.  The server direction of a
+ * connection already open proves it by its AppData chain; the client sends
+ * two records between non-record bytes (no chain of three, and not landing
+ * on the end of its data): its two record headers are found all the same. */
+static void test_peer_of_proven_direction(void)
+{
+        in.n = 0;
+        for (size_t off = 2000; off < S_LEN; off += MSS) {
+                size_t n = S_LEN - off < MSS ? S_LEN - off : MSS;
+                tcp(&in, 1, 77777 + (uint32_t)off, 0x18, server_stream + off, n);
+        }
+        uint8_t cl[73];
+        memset(cl, 0x42, 7); /* the tail of a record before the capture */
+        size_t n = 7 + tls_record(cl + 7, 0x17, 20);
+        n += tls_record(cl + n, 0x17, 30);
+        memset(cl + n, 0x00, 6); /* not a header */
+        size_t pkt = tcp(&in, 0, 5000, 0x18, cl, sizeof(cl));
+        copy_cap(out, &in);
+        CHECK(run_audit(&in, out, in.n, &rep) == 0);
+        CHECK_EQ_U(rep.tls_connections, 1);
+        CHECK_EQ_U(rep.tls_proven_by_chain, 1);
+        CHECK_EQ_U(rep.tls_records, 5 + 2);
+        CHECK_EQ_U(rep.tls_resyncs, 2);
+        CHECK_EQ_U(rep.tls_unsynced_bytes, 1110 + 7 + 6);
+        /* the client's headers and first KR bytes are needed */
+        expect_loss(pkt, TCP_PAYLOAD + 7 + 25 + 2, CST_AC_TLS_RECORD_HEADER,
+                    TCP_PAYLOAD + 7 + 25 + 2, 3 + 3);
+}
+
 static void test_non_tls(void)
 {
         in.n = 0;
@@ -251,6 +280,7 @@ int main(void)
         test_hole_swallows_headers();
         test_wraparound_and_reordering();
         test_mid_connection();
+        test_peer_of_proven_direction();
         test_non_tls();
         return check_summary("test_audit");
 }

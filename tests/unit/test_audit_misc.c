@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "check.h"
+#include "quic_seal.h"
 #include "test_audit_build.h"
 
 static struct cap in;
@@ -29,6 +30,26 @@ static size_t quic_long(uint8_t *b, uint8_t type, uint8_t dcid_len, uint8_t scid
         b[o++] = (uint8_t)rest;
         memset(b + o, 0x33, rest);
         return total;
+}
+
+static struct quic_initial *qi;
+static bool fake_initial; /* the client Initial is a look-alike: random contents */
+
+/* A v1 client Initial of `total` bytes whose protection removes (RFC 9001
+ * §5.2), or with fake_initial a valid long header with random contents. */
+static size_t quic_client_initial(uint8_t *b, uint8_t dcid_len, uint8_t scid_len, size_t total)
+{
+        uint8_t dcid[20], scid[20], crypto[] = {0x06, 0x00, 0x04, 0x01, 0x00, 0x00, 0x00};
+        memset(dcid, 0xD1, sizeof(dcid));
+        memset(scid, 0x5C, sizeof(scid));
+        if (!fake_initial)
+                return quic_seal_initial(qi, QUIC_VERSION_1, dcid, dcid_len, scid, scid_len, 7,
+                                         crypto, sizeof(crypto), total, b);
+        size_t n = quic_long(b, 0, dcid_len, scid_len, total),
+               hdr = 1 + 4 + 2 + dcid_len + scid_len + 1 + 2;
+        for (size_t k = hdr; k < n; k++)
+                b[k] = (uint8_t)(k * 131u + 7u);
+        return n;
 }
 
 static size_t quic_short(uint8_t *b, size_t total)
@@ -61,7 +82,7 @@ static struct quic_idx build_quic(void)
         uint8_t b[1500];
         struct quic_idx x;
         in.n = 0;
-        x.initial = udp(&in, 1, 50000, 2, 443, b, quic_long(b, 0, 8, 5, 1200));
+        x.initial = udp(&in, 1, 50000, 2, 443, b, quic_client_initial(b, 8, 5, 1200));
         /* server Initial + Handshake coalesced */
         size_t n = quic_long(b, 0, 5, 6, 300);
         n += quic_long(b + n, 2, 5, 6, 200);
@@ -123,6 +144,29 @@ static void test_quic_classes(void)
         CHECK(run_audit(&in, out, in.n, &rep) == 0);
         CHECK(cst_audit_passed(&rep));
         CHECK(rep.efficiency_pct > 99.999 && rep.efficiency_pct < 100.001);
+}
+
+/* Issue 17 item 5: the same datagrams after a look-alike Initial (a valid
+ * long header, random contents) are not QUIC: every payload byte needed. */
+static void test_quic_fake_initial(void)
+{
+        fake_initial = true;
+        struct quic_idx x = build_quic();
+        fake_initial = false;
+        CHECK(run_audit(&in, out, in.n, &rep) == 0);
+        CHECK_EQ_U(rep.quic_server_endpoints, 0);
+        CHECK_EQ_U(rep.quic_initials_proven, 0);
+        CHECK_EQ_U(rep.quic_initials_unproven, 1);
+        CHECK_EQ_U(rep.quic_long_packets, 0);
+        CHECK_EQ_U(rep.quic_short_packets, 0);
+        CHECK_EQ_U(rep.cls[CST_AC_OTHER_UDP].needed, 1200 + 500 + 100 + 1000 + 100 + 40);
+        CHECK_EQ_U(rep.oracle_saved_pct, 0);
+        expect_loss(x.c_short, UDP_PAYLOAD + 7, CST_AC_OTHER_UDP, UDP_PAYLOAD + 7, 93);
+        /* the proven capture has the counters the other way round */
+        build_quic();
+        CHECK(run_audit(&in, out, in.n, &rep) == 0);
+        CHECK_EQ_U(rep.quic_initials_proven, 1);
+        CHECK_EQ_U(rep.quic_initials_unproven, 0);
 }
 
 /* A UDP GSO super-frame: three short-header datagrams captured as one. */
@@ -299,11 +343,19 @@ static void test_files(void)
 
 int main(void)
 {
+        char err[CST_ERRBUF];
+        qi = quic_initial_new(err);
+        if (!qi) {
+                fprintf(stderr, "%s\n", err);
+                return 1;
+        }
         test_quic_classes();
+        test_quic_fake_initial();
         test_quic_gso_super_frame();
         test_quic_short_keep_option();
         test_invariants();
         test_layers();
         test_files();
+        quic_initial_free(qi);
         return check_summary("test_audit_misc");
 }

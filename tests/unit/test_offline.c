@@ -44,7 +44,7 @@ static void test_pcap_tail(void)
         const char *in = tmp_path("tail.pcap"), *out = tmp_path("tail_out.pcap");
         write_file(in, b.p, full + 16 + 123);
         CHECK(cst_constrict_file(in, out, &cfg, NULL, &st, err) == CST_ETAIL);
-        CHECK_STR(err, "packet 3 at file offset 242: unexpected EOF while reading packet payload; "
+        CHECK_STR(err, "packet 4 at file offset 242: unexpected EOF while reading packet payload; "
                        "expected 500 byte(s), available 123 byte(s), missing 377 byte(s)");
         CHECK_EQ_U(st.total_packets, 3);
         CHECK_EQ_U(st.total_captured_bytes_read, 170);
@@ -139,23 +139,27 @@ static void test_pcapng(void)
                 CHECK_EQ_U(st.input_incomplete_tail, 1);
                 CHECK_EQ_U(st.input_incomplete_packet_records, 0);
                 CHECK_EQ_U(st.input_trailing_unprocessed_bytes, 7);
-                /* a fatal block error leaves the output created, with the prefix written */
+                /*
+                 * a fatal block error leaves the earlier output untouched (the
+                 * run wrote a temporary file, removed on the error)
+                 */
+                size_t before_n = 0;
+                uint8_t *before = read_file(out, &before_n);
                 b.p[92 + 12] ^= 0xFF; /* NRB closing length */
                 write_file(in, b.p, b.len);
                 CHECK(cst_constrict_file(in, out, &cfg, NULL, &st, err) == CST_EFATAL);
                 CHECK_STR(err, "file offset 92: PCAPNG block closing length does not match "
                                "opening length");
                 o = read_file(out, &n);
-                CHECK(o && n == 92 && memcmp(o, b.p, 92) == 0);
+                CHECK(o && before && n == before_n && memcmp(o, before, n) == 0);
                 free(o);
+                free(before);
                 b.p[8] ^= 0xFF; /* byte-order magic */
                 write_file(in, b.p, b.len);
                 unlink(out);
                 CHECK(cst_constrict_file(in, out, &cfg, NULL, &st, err) == CST_EFATAL);
                 CHECK_STR(err, "file offset 0: invalid PCAPNG byte-order magic");
-                o = read_file(out, &n);
-                CHECK(o && n == 0);
-                free(o);
+                CHECK(access(out, F_OK) != 0); /* no output, no temporary file */
                 free(b.p);
         }
 }
@@ -217,7 +221,7 @@ static void test_reinflate(void)
         pcap_record(&b, 4, 300000);
         write_file(in, b.p, b.len);
         CHECK(cst_reinflate_file(in, out, &cfg, &st, err) == CST_EFATAL);
-        CHECK_STR(err, "packet 2 at file offset 78: original length 300000 exceeds the maximum of "
+        CHECK_STR(err, "packet 3 at file offset 78: original length 300000 exceeds the maximum of "
                        "262144 bytes");
         /* pcapng: EPB on an unknown interface is re-written unchanged */
         struct bbuf g = {0};

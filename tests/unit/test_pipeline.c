@@ -5,6 +5,9 @@
  * rule, and capture files (PCAP and PCAPNG) read through the format readers
  * behind the capture handle.
  */
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <constrictor/constrictor.h>
 
@@ -95,7 +98,7 @@ static cst_pipeline *open_mem(const struct bbuf *b, uint64_t loops, uint64_t rat
 {
         char err[CST_ERRBUF];
         cst_pipeline *p = NULL;
-        struct cst_memory_opts m = {b->p, b->len, loops, rate};
+        struct cst_memory_opts m = {.data = b->p, .len = b->len, .loops = loops, .rate_pps = rate};
         if (cst_pipeline_open_memory(&p, &m, err) != CST_OK) {
                 fprintf(stderr, "open_memory: %s\n", err);
                 return NULL;
@@ -165,6 +168,46 @@ static void test_limits_and_stop(void)
         CHECK_EQ_U(s.n, NPKT);
         cst_pipeline_close(p, err);
         free(b.p);
+}
+
+/* Packet views instead of a file image: replayed, time moving on, into a dump sink. */
+static void test_views(void)
+{
+        char err[CST_ERRBUF];
+        static uint8_t frame[3][100];
+        struct cst_packet pkts[3];
+        struct cst_pipeline_stats st;
+        for (int i = 0; i < 3; i++) {
+                memset(frame[i], 0x11 * (i + 1), sizeof(frame[i]));
+                pkts[i] = (struct cst_packet){.data = frame[i],
+                                              .caplen = 100,
+                                              .origlen = 100,
+                                              .ts_ns = 1000000000ull * (10 + i),
+                                              .linktype = CST_LINK_ETHERNET,
+                                              .kind = CST_REC_PACKET};
+        }
+        cst_pipeline *p = NULL;
+        struct cst_memory_opts m = {.loops = 2, .packets = pkts, .n_packets = 3};
+        CHECK(cst_pipeline_open_memory(&p, &m, err) == CST_OK);
+        CHECK_EQ_U(cst_pipeline_linktype(p), CST_LINK_ETHERNET);
+        CHECK(cst_pipeline_output_file(p, tmp_path("views.pcap"), err) == CST_EFATAL);
+        const char *out = tmp_path("views_dump.pcap");
+        struct cst_dump_opts d = {.format = CST_FORMAT_PCAP, .nsec = true};
+        CHECK(cst_pipeline_output_dump(p, out, &d, err) == CST_OK);
+        struct seen s = {.ts_increasing = true};
+        struct cst_run_opts ro = {.on_packet = on_packet, .ctx = &s};
+        CHECK(cst_pipeline_run(p, &ro, err) == CST_OK);
+        cst_pipeline_get_stats(p, &st);
+        CHECK_EQ_U(s.n, 6);
+        CHECK(s.ts_increasing);
+        CHECK_EQ_U(st.bytes_output, 600);
+        CHECK(cst_pipeline_close(p, err) == CST_OK);
+        size_t n = 0;
+        uint8_t *f = read_file(out, &n);
+        CHECK_EQ_U(n, 24 + 6 * (16 + 100));
+        CHECK(f && f[24 + 16] == 0x11 && f[24 + 3 * 116 + 16] == 0x11); /* second pass */
+        free(f);
+        unlink(out);
 }
 
 static double now_s(void)
@@ -240,7 +283,8 @@ static void test_sinks(void)
 
         /* a same-format sink needs a file source */
         CHECK(cst_pipeline_open_file(&p, "/nonexistent/in.pcap", err) == CST_EFATAL);
-        CHECK_STR(err, "failed to open input file");
+        CHECK_STR(err,
+                  "failed to open input file: /nonexistent/in.pcap: No such file or directory");
         free(b.p);
         free(ng.p);
 }
@@ -349,13 +393,69 @@ static void test_capture_files(void)
         free(ng.p);
 }
 
+static uint32_t le32_at(const uint8_t *f, size_t off)
+{
+        return f[off] | f[off + 1] << 8 | f[off + 2] << 16 | (uint32_t)f[off + 3] << 24;
+}
+
+/*
+ * A write that fails part-way (a file-size limit: EFBIG, as a full disk)
+ * leaves the live file cut back to its last whole record (PCAPNG: block).
+ */
+static void write_error_truncates(int format)
+{
+        const char *out = tmp_path("efbig.cap");
+        unlink(out);
+        pid_t pid = fork();
+        if (pid == 0) {
+                char err[CST_ERRBUF];
+                struct bbuf b;
+                struct rlimit rl = {5000, 5000};
+                signal(SIGXFSZ, SIG_IGN);
+                setrlimit(RLIMIT_FSIZE, &rl);
+                build_pcap(&b, 65535);
+                cst_pipeline *p = open_mem(&b, 100, 0);
+                struct cst_dump_opts d = {.format = format, .nsec = false};
+                struct cst_run_opts ro = {.flush_each_batch = true};
+                if (cst_pipeline_output_dump(p, out, &d, err) != CST_OK)
+                        _exit(3);
+                int rc = cst_pipeline_run(p, &ro, err);
+                bool failed = cst_pipeline_sink_failed(p);
+                cst_pipeline_close(p, err);
+                _exit(rc == CST_EFATAL && failed && strstr(err, "File too large") ? 0 : 4);
+        }
+        int status = 0;
+        waitpid(pid, &status, 0);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        size_t n = 0;
+        uint8_t *f = read_file(out, &n);
+        CHECK(f != NULL && n > 24 && n <= 5000);
+        /* walk the records: the file ends exactly on a record (block) boundary */
+        size_t off = format == CST_FORMAT_PCAP ? 24 : 0;
+        while (f && format == CST_FORMAT_PCAP && off + 16 <= n)
+                off += 16 + (size_t)le32_at(f, off + 8);
+        while (f && format == CST_FORMAT_PCAPNG && off + 12 <= n && le32_at(f, off + 4) >= 12)
+                off += le32_at(f, off + 4);
+        CHECK_EQ_U(off, n);
+        free(f);
+        unlink(out);
+}
+
+static void test_write_error_truncates(void)
+{
+        write_error_truncates(CST_FORMAT_PCAP);
+        write_error_truncates(CST_FORMAT_PCAPNG);
+}
+
 int main(void)
 {
         test_memory_loops();
         test_limits_and_stop();
         test_rate();
+        test_views();
         test_sinks();
         test_keep_snaplen();
         test_capture_files();
+        test_write_error_truncates();
         return check_summary("test_pipeline");
 }

@@ -4,10 +4,15 @@
  * codes (RFC 9369), a greased fixed bit (RFC 9287), Version Negotiation,
  * zero-length CIDs, migration to a new 4-tuple (also greased), UDP GSO
  * super-frames, DNS and random data on 443
- * never cut, and decision-log rows for QUIC datagrams.
+ * never cut, and decision-log rows for QUIC datagrams.  Issue 17 item 5:
+ * under `track` a flow is proven only by a client Initial whose protection
+ * removes with its DCID's keys (quic_seal.h builds them); look-alikes are
+ * kept whole (keep.quic_not_proven), tried at most QL_PROOF_TRIES times.
  */
 #include "check.h"
 #include "flow_build.h"
+#include "policy/track.h"
+#include "quic_seal.h"
 
 #include <unistd.h>
 
@@ -15,12 +20,18 @@
 #define V2 0x6b3343cfu
 
 static uint8_t dg[4000];
+static struct quic_initial *qi;
 
-static cst_engine *engine_quic(bool track, bool learn)
+/* proof: -1 the policy's default, 0/1 [quic] require_initial_proof named */
+static cst_engine *engine_proof(bool track, bool learn, int proof)
 {
         struct cst_config c;
         char err[CST_ERRBUF];
         cst_config_defaults(&c);
+        if (proof >= 0) {
+                c.quic_require_initial_proof = proof;
+                c.quic_require_initial_proof_set = true;
+        }
         if (track)
                 cst_config_set_policy(&c, CST_TLS_TRACK);
         c.learn_all_long_headers = learn;
@@ -30,6 +41,11 @@ static cst_engine *engine_quic(bool track, bool learn)
                 exit(1);
         }
         return e;
+}
+
+static cst_engine *engine_quic(bool track, bool learn)
+{
+        return engine_proof(track, learn, -1);
 }
 
 /* Long header of logical type lt (0 Initial, 2 Handshake) in version v. */
@@ -68,10 +84,16 @@ static uint32_t short_hdr(uint8_t *b, uint8_t first, const uint8_t *dcid, uint8_
 static const uint8_t CCID[8] = {1, 2, 3, 4, 5, 6, 7, 8}, SCID[8] = {9, 9, 8, 8, 7, 7, 6, 6},
                      ODCID[8] = {0xaa, 0xbb, 0xcc, 0xdd, 1, 1, 1, 1};
 
-/* Client Initial (1200 bytes), server Initial+Handshake, client Handshake. */
-static void quic_open(struct tflow *f, uint32_t v, uint8_t ccid_len)
+/* Client Initial (1200 bytes, sealed with ODCID's keys unless `fake`),
+ * server Initial+Handshake, client Handshake. */
+static void quic_open_as(struct tflow *f, uint32_t v, uint8_t ccid_len, bool fake)
 {
-        uint32_t n = long_hdr(dg, v, 0, ODCID, 8, CCID, ccid_len, 1180);
+        static const uint8_t ping[1] = {0x01};
+        /* 1206 bytes whatever the CID length: a client pads to >= 1200 (RFC 9000 §14.1) */
+        uint32_t n = long_hdr(dg, v, 0, ODCID, 8, CCID, ccid_len, 1188u - ccid_len);
+        if (!fake)
+                CHECK_EQ_U(quic_seal_initial(qi, v, ODCID, 8, CCID, ccid_len, 0, ping, 1, n, dg),
+                           n);
         CHECK_EQ_U(tf_udp(f, 0, dg, n), n);
         CHECK_EQ_U(f->v.reason, CST_R_KEEP_QUIC_LONG_HEADER);
         n = long_hdr(dg, v, 0, CCID, ccid_len, SCID, 8, 100);
@@ -79,6 +101,65 @@ static void quic_open(struct tflow *f, uint32_t v, uint8_t ccid_len)
         CHECK_EQ_U(tf_udp(f, 1, dg, n), n);
         n = long_hdr(dg, v, 2, SCID, 8, CCID, ccid_len, 60);
         CHECK_EQ_U(tf_udp(f, 0, dg, n), n);
+}
+
+static void quic_open(struct tflow *f, uint32_t v, uint8_t ccid_len)
+{
+        quic_open_as(f, v, ccid_len, false);
+}
+
+/* Issue 17 item 5: look-alike Initials (valid long headers, contents that
+ * decrypt to nothing) and Handshake packets both ways prove nothing under
+ * `track`: the flow's datagrams are kept whole, no server is learned for
+ * migration.  With require_initial_proof = false, the old rule cuts them. */
+static void test_initial_proof(void)
+{
+        for (int proof = 0; proof < 2; proof++) {
+                struct tflow *f = calloc(1, sizeof(*f));
+                tf_init(f, engine_proof(true, false, proof ? -1 : 0), false, 50010);
+                quic_open_as(f, V1, 8, true);
+                uint32_t n = short_hdr(dg, 0x41, SCID, 8, 1000);
+                CHECK_EQ_U(tf_udp(f, 0, dg, n), proof ? n : 32);
+                CHECK_EQ_U(f->v.reason,
+                           proof ? CST_R_KEEP_QUIC_NOT_PROVEN : CST_R_TRUNCATE_QUIC_SHORT_HEADER);
+                n = short_hdr(dg, 0x41, CCID, 8, 1000);
+                CHECK_EQ_U(tf_udp(f, 1, dg, n), proof ? n : 32);
+                f->cport = 50998; /* a new path next to that "server" */
+                n = short_hdr(dg, 0x41, SCID, 8, 1000);
+                CHECK_EQ_U(tf_udp(f, 0, dg, n), proof ? n : 32);
+                struct cst_stats *st = cst_engine_stats(f->eng);
+                CHECK_EQ_U(st->quic_initials_not_proven, proof ? 1 : 0);
+                CHECK_EQ_U(st->quic_initials_proven, 0);
+                CHECK_EQ_U(st->quic_kept_not_proven, proof ? 2 : 0);
+                CHECK_EQ_U(st->quic_migrations_adopted, proof ? 0 : 1);
+                CHECK_EQ_U(st->quic_truncated, proof ? 0 : 3);
+                cst_engine_free(f->eng);
+                free(f);
+        }
+        /* a flood of look-alikes on one flow: tried QL_PROOF_TRIES times, not per packet */
+        struct tflow *f = calloc(1, sizeof(*f));
+        tf_init(f, engine_quic(true, false), false, 50011);
+        for (int k = 0; k < 20; k++) {
+                uint32_t n = long_hdr(dg, V1, 0, ODCID, 8, CCID, 8, 1180);
+                CHECK_EQ_U(tf_udp(f, 0, dg, n), n);
+        }
+        CHECK_EQ_U(cst_engine_stats(f->eng)->quic_initials_not_proven, QL_PROOF_TRIES);
+        /* the real Initial of that flow after the tries: kept, never cut */
+        quic_open(f, V1, 8);
+        uint32_t n = short_hdr(dg, 0x41, SCID, 8, 1000);
+        CHECK_EQ_U(tf_udp(f, 0, dg, n), n);
+        cst_engine_free(f->eng);
+        free(f);
+        /* the sealed Initial is proven once, and its flow is cut */
+        f = calloc(1, sizeof(*f));
+        tf_init(f, engine_quic(true, false), true, 50012);
+        quic_open(f, V2, 8);
+        n = short_hdr(dg, 0x41, SCID, 8, 1000);
+        CHECK_EQ_U(tf_udp(f, 0, dg, n), 32);
+        CHECK_EQ_U(cst_engine_stats(f->eng)->quic_initials_proven, 1);
+        CHECK_EQ_U(cst_engine_stats(f->eng)->quic_initials_not_proven, 0);
+        cst_engine_free(f->eng);
+        free(f);
 }
 
 static void test_v1_v2(void)
@@ -272,8 +353,46 @@ static void test_decision_log(void)
         free(f);
 }
 
+/* The compatible analyser (final_only/stream/bulk) with the proof as an
+ * option: off by default (byte for byte as before), on: look-alikes teach
+ * nothing, a sealed Initial does. */
+static void test_compat_option(void)
+{
+        for (int mode = 0; mode < 3; mode++) { /* default, proof on + fake, proof on + sealed */
+                struct tflow *f = calloc(1, sizeof(*f));
+                tf_init(f, engine_proof(false, false, mode ? 1 : -1), false, 50020);
+                uint32_t n = long_hdr(dg, V1, 0, ODCID, 8, CCID, 8, 1180);
+                if (mode == 2) {
+                        static const uint8_t ping[1] = {0x01};
+                        CHECK_EQ_U(quic_seal_initial(qi, V1, ODCID, 8, CCID, 8, 0, ping, 1, n, dg),
+                                   n);
+                }
+                tf_udp(f, 0, dg, n);
+                n = long_hdr(dg, V1, 0, CCID, 8, SCID, 8, 100);
+                tf_udp(f, 1, dg, n);
+                n = short_hdr(dg, 0x41, SCID, 8, 1000);
+                bool cut = mode != 1;
+                CHECK_EQ_U(tf_udp(f, 0, dg, n), cut ? 32 : n);
+                CHECK_EQ_U(f->v.reason,
+                           cut ? CST_R_TRUNCATE_QUIC_SHORT_HEADER : CST_R_KEEP_QUIC_UNKNOWN_FLOW);
+                struct cst_stats *st = cst_engine_stats(f->eng);
+                CHECK_EQ_U(st->quic_initials_proven, mode == 2);
+                CHECK_EQ_U(st->quic_initials_not_proven, mode == 1 ? 2 : 0);
+                cst_engine_free(f->eng);
+                free(f);
+        }
+}
+
 int main(void)
 {
+        char err[CST_ERRBUF];
+        qi = quic_initial_new(err);
+        if (!qi) {
+                fprintf(stderr, "%s\n", err);
+                return 1;
+        }
+        test_initial_proof();
+        test_compat_option();
         test_v1_v2();
         test_learn_all_without_track();
         test_version_negotiation();
@@ -283,5 +402,6 @@ int main(void)
         test_gso_super_frame();
         test_not_quic();
         test_decision_log();
+        quic_initial_free(qi);
         return check_summary("test_track_quic");
 }

@@ -1,8 +1,5 @@
 #!/bin/bash
-# PENDING (issue 17, privileges): not a CTest case until the `pipeline` branch
-# creates capture files 0600 (less whatever the umask removes) and lands on
-# main; then rename this file to capture_filemode.test.sh (CTest picks up
-# every *.test.sh).  On main 6eb4818 files are created 0644 & ~umask.
+# Issue 17, privileges (files were 0644 & ~umask on main 6eb4818).
 #
 # A live capture's files hold other people's traffic: they are created 0600
 # (open(2) mode 0600, so the umask can only remove bits), whatever the umask

@@ -1,0 +1,322 @@
+/*
+ * capture_args — the tcpdump-style command line of `constrictor capture`
+ * (getopt_long: "-w FILE", "--format=pcapng", "--format pcapng"), turned
+ * into a capture job: the config (defaults, --config, --policy), the capture
+ * options, the output and rotation, limits.  Messages name the option.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "capture_args.h"
+
+void capture_job_opts(struct capture_job *job)
+{
+        const struct cst_config *c = &job->cfg;
+        cst_capture_opts_init(&job->copts);
+        job->copts.backend = c->backend;
+        job->copts.interface = c->interface;
+        job->copts.promiscuous = c->promiscuous;
+        job->copts.block_size = c->ring_block_size;
+        job->copts.block_count = c->ring_block_count;
+        job->copts.frame_size = c->ring_frame_size;
+        job->copts.block_timeout_ms = c->block_timeout_ms ? c->block_timeout_ms : 1;
+}
+
+struct td_args {
+        const char *iface, *output, *config, *policy, *backend, *format, *precision;
+        const char *count, *snaplen, *buffer, *duration;
+        const char *read, *rot_size, *rot_sec, *rot_files, *user;
+        bool no_promisc, packet_buffered, no_vnet;
+        char filter[4096];
+};
+
+enum {
+        OPT_DURATION = 256,
+        OPT_BACKEND,
+        OPT_FORMAT,
+        OPT_PRECISION,
+        OPT_CONFIG,
+        OPT_POLICY,
+        OPT_NO_VNET,
+        OPT_HELP
+};
+
+static const struct option td_long[] = {
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"time-precision", required_argument, NULL, OPT_PRECISION},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"policy", required_argument, NULL, OPT_POLICY},
+    {"no-vnet-hdr", no_argument, NULL, OPT_NO_VNET},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static int td_store(struct td_args *a, int opt, const char *v)
+{
+        switch (opt) {
+        case 'i':
+                a->iface = v;
+                break;
+        case 'w':
+                a->output = v;
+                break;
+        case 'c':
+                a->count = v;
+                break;
+        case 's':
+                a->snaplen = v;
+                break;
+        case 'B':
+                a->buffer = v;
+                break;
+        case 'p':
+                a->no_promisc = true;
+                break;
+        case 'r':
+                a->read = v;
+                break;
+        case 'C':
+                a->rot_size = v;
+                break;
+        case 'G':
+                a->rot_sec = v;
+                break;
+        case 'W':
+                a->rot_files = v;
+                break;
+        case 'Z':
+                a->user = v;
+                break;
+        case 'U':
+                a->packet_buffered = true;
+                break;
+        case 'n': /* no name resolution is ever done */
+                break;
+        case OPT_DURATION:
+                a->duration = v;
+                break;
+        case OPT_BACKEND:
+                a->backend = v;
+                break;
+        case OPT_FORMAT:
+                a->format = v;
+                break;
+        case OPT_PRECISION:
+                a->precision = v;
+                break;
+        case OPT_CONFIG:
+                a->config = v;
+                break;
+        case OPT_POLICY:
+                a->policy = v;
+                break;
+        case OPT_NO_VNET:
+                a->no_vnet = true;
+                break;
+        default:
+                return -1;
+        }
+        return 0;
+}
+
+/* Join the trailing words into one filter expression, as tcpdump does. */
+static int td_filter(struct td_args *a, int argc, char **argv, int first)
+{
+        size_t used = 0;
+        for (int i = first; i < argc; i++) {
+                size_t n = strlen(argv[i]);
+                if (used + n + 2 > sizeof(a->filter))
+                        return -1;
+                if (used)
+                        a->filter[used++] = ' ';
+                memcpy(a->filter + used, argv[i], n + 1);
+                used += n;
+        }
+        return 0;
+}
+
+/* Decimal unsigned number with an upper bound; false with a message otherwise. */
+static bool td_number(const char *opt, const char *v, unsigned long long max,
+                      unsigned long long *out, char *err)
+{
+        char *end;
+        if (!v)
+                return true;
+        unsigned long long x = strtoull(v, &end, 10);
+        if (*v == '\0' || *v == '-' || *end != '\0' || x > max) {
+                snprintf(err, CST_ERRBUF, "invalid value for %s: '%s'", opt, v);
+                return false;
+        }
+        *out = x;
+        return true;
+}
+
+static int td_numbers(const struct td_args *a, struct capture_job *job, char *err)
+{
+        struct cst_config *c = &job->cfg;
+        unsigned long long snap = c->default_snaplen, count = c->max_packets;
+        unsigned long long dur = c->duration_sec, kib = 0;
+        if (!td_number("-s", a->snaplen, 262144, &snap, err) ||
+            !td_number("-c", a->count, UINT64_MAX, &count, err) ||
+            !td_number("--duration", a->duration, 100ull * 365 * 86400, &dur, err) ||
+            !td_number("-B", a->buffer, 16ull * 1024 * 1024, &kib, err))
+                return CST_EFATAL;
+        if (a->snaplen) {
+                c->default_snaplen = snap ? (uint32_t)snap : 262144;
+                if (c->max_capture_len < c->default_snaplen)
+                        c->max_capture_len = c->default_snaplen;
+        }
+        if (a->count && count == 0) {
+                snprintf(err, CST_ERRBUF, "invalid value for -c: '%s'", a->count);
+                return CST_EFATAL;
+        }
+        c->max_packets = count;
+        c->duration_sec = dur;
+        job->copts.buffer_kib = (uint32_t)kib;
+        return CST_OK;
+}
+
+/* -C MB: millions of bytes, or KiB/MiB/GiB with a k/m/g suffix (as tcpdump). */
+static int td_rot_size(const char *v, uint64_t *out, char *err)
+{
+        char *end;
+        if (!v)
+                return CST_OK;
+        unsigned long long x = strtoull(v, &end, 10);
+        uint64_t unit = 1000000;
+        if (*end && end[1] == '\0') {
+                unit = (*end == 'k' || *end == 'K')   ? 1024u
+                       : (*end == 'm' || *end == 'M') ? 1048576u
+                       : (*end == 'g' || *end == 'G') ? 1073741824u
+                                                      : 0;
+                end++;
+        }
+        if (*v < '0' || *v > '9' || *end || unit == 0 || x == 0 || x > (1ull << 40)) {
+                snprintf(err, CST_ERRBUF, "invalid value for -C: '%s'", v);
+                return CST_EFATAL;
+        }
+        *out = x * unit;
+        return CST_OK;
+}
+
+static int td_rotation(const struct td_args *a, struct capture_job *job, char *err)
+{
+        unsigned long long sec = 0, files = 0;
+        if (td_rot_size(a->rot_size, &job->rotate_bytes, err) < 0 ||
+            !td_number("-G", a->rot_sec, UINT32_MAX, &sec, err) ||
+            !td_number("-W", a->rot_files, UINT32_MAX, &files, err))
+                return CST_EFATAL;
+        if ((a->rot_sec && sec == 0) || (a->rot_files && files == 0)) {
+                snprintf(err, CST_ERRBUF, "invalid value for %s: '%s'", sec ? "-W" : "-G",
+                         sec ? a->rot_files : a->rot_sec);
+                return CST_EFATAL;
+        }
+        if (files && !job->rotate_bytes && !sec) {
+                snprintf(err, CST_ERRBUF, "-W needs -C or -G");
+                return CST_EFATAL;
+        }
+        if ((job->rotate_bytes || sec) && (!a->output || strcmp(a->output, "-") == 0)) {
+                snprintf(err, CST_ERRBUF, "-C and -G need an output file (-w FILE)");
+                return CST_EFATAL;
+        }
+        job->rotate_sec = (uint32_t)sec;
+        job->rotate_files = (uint32_t)files;
+        return CST_OK;
+}
+
+static int td_words(const struct td_args *a, struct capture_job *job, char *err)
+{
+        struct cst_config *c = &job->cfg;
+        enum cst_tls_policy pol;
+        if (a->backend && strcmp(a->backend, "recvmsg") == 0)
+                c->backend = CST_BACKEND_RECVMSG;
+        else if (a->backend && strcmp(a->backend, "tpacket_v3") == 0)
+                c->backend = CST_BACKEND_TPACKET_V3;
+        else if (a->backend)
+                return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3)",
+                                a->backend),
+                       CST_EFATAL;
+        job->format = CST_FORMAT_PCAP;
+        if (a->format && strcmp(a->format, "pcapng") == 0)
+                job->format = CST_FORMAT_PCAPNG;
+        else if (a->format && strcmp(a->format, "pcap") != 0)
+                return snprintf(err, CST_ERRBUF, "unknown --format '%s' (pcap|pcapng)", a->format),
+                       CST_EFATAL;
+        job->nsec = true;
+        if (a->precision && strcmp(a->precision, "micro") == 0)
+                job->nsec = false;
+        else if (a->precision && strcmp(a->precision, "nano") != 0)
+                return snprintf(err, CST_ERRBUF, "unknown --time-precision '%s' (micro|nano)",
+                                a->precision),
+                       CST_EFATAL;
+        if (a->policy && cst_tls_policy_parse(a->policy, &pol) != 0)
+                return snprintf(err, CST_ERRBUF,
+                                "unknown --policy '%s' (final_only|stream|bulk|track)", a->policy),
+                       CST_EFATAL;
+        if (a->policy)
+                cst_config_set_policy(c, pol);
+        return CST_OK;
+}
+
+static int td_build_job(const struct td_args *a, struct capture_job *job, char *err)
+{
+        struct cst_config *c = &job->cfg;
+        if (a->config) {
+                cst_config_live_defaults(c);
+                c->backend = CST_BACKEND_TPACKET_V3;
+                if (cst_config_load(c, a->config, CST_DIALECT_LIVE, err) != 0)
+                        return CST_EFATAL;
+        } else {
+                cst_config_defaults(c);
+                c->promiscuous = true;                   /* tcpdump's default; -p turns it off */
+                cst_config_set_policy(c, CST_TLS_TRACK); /* issue 12: live default */
+        }
+        if (a->no_promisc)
+                c->promiscuous = false;
+        if (a->iface)
+                snprintf(c->interface, sizeof(c->interface), "%s", a->iface);
+        if (a->read && a->iface)
+                return snprintf(err, CST_ERRBUF, "-i and -r cannot be used together"), CST_EFATAL;
+        if (c->interface[0] == '\0' && !a->read)
+                return snprintf(err, CST_ERRBUF, "no interface given (-i IFACE or -r FILE)"),
+                       CST_EFATAL;
+        capture_job_opts(job);
+        if (td_words(a, job, err) < 0 || td_numbers(a, job, err) < 0 ||
+            td_rotation(a, job, err) < 0)
+                return CST_EFATAL;
+        job->read_file = a->read;
+        job->user = a->user;
+        job->packet_buffered = a->packet_buffered;
+        job->copts.no_vnet_hdr = a->no_vnet;
+        job->copts.backend = c->backend;
+        job->copts.filter = a->filter[0] ? a->filter : NULL;
+        job->output = a->output;
+        return CST_OK;
+}
+
+int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err)
+{
+        static struct td_args a;
+        int opt;
+        memset(&a, 0, sizeof(a));
+        memset(job, 0, sizeof(*job));
+        optind = 0; /* full re-initialisation: an earlier scan may have stopped mid-word */
+        opterr = 0;
+        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUh", td_long, NULL)) != -1) {
+                if (opt == 'h' || opt == OPT_HELP)
+                        return CAPTURE_ARGS_HELP;
+                if (opt == '?' || opt == ':' || td_store(&a, opt, optarg) < 0) {
+                        snprintf(err, CST_ERRBUF, "unknown or incomplete option '%s'",
+                                 argv[optind - 1]);
+                        return CST_EFATAL;
+                }
+        }
+        if (td_filter(&a, argc, argv, optind) < 0) {
+                snprintf(err, CST_ERRBUF, "filter expression too long");
+                return CST_EFATAL;
+        }
+        return td_build_job(&a, job, err);
+}

@@ -1,0 +1,14 @@
+/* capture_args — the tcpdump-style command line of `capture` (see capture_args.c). */
+#ifndef CST_CLI_CAPTURE_ARGS_H
+#define CST_CLI_CAPTURE_ARGS_H
+
+#include "capture_report.h"
+
+#define CAPTURE_ARGS_HELP 1 /* -h / --help: print the usage */
+
+/* argv[0] is "capture".  CST_OK, CAPTURE_ARGS_HELP, or CST_EFATAL with err set. */
+int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err);
+/* The capture options of a job from its config ([capture] values). */
+void capture_job_opts(struct capture_job *job);
+
+#endif
