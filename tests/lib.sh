@@ -7,10 +7,17 @@ FIX="${CST_FIXTURES:-}"
 rm -rf "$CST_TMP" && mkdir -p "$CST_TMP"
 T="$CST_TMP"
 FAILS=0
+CHECKS=0
 
 skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-pass() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); CHECKS=$((CHECKS + 1)); }
+pass() { echo "ok: $*"; CHECKS=$((CHECKS + 1)); }
+# counted N: N checks were made and reported elsewhere (e.g. by a helper
+# process that prints its own FAIL lines and adds its failures to FAILS).
+counted() { CHECKS=$((CHECKS + $1)); }
+# skip_part REASON: one part of a test cannot run here (missing tool, no
+# root); the rest still runs and must still make checks.
+skip_part() { echo "SKIP (part): $*"; }
 need_tool() { command -v "$1" >/dev/null 2>&1 || skip "$1 not installed"; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root (network namespaces / AF_PACKET)"; }
 need_fixtures() { [ -n "$FIX" ] && [ -d "$FIX" ] || skip "golden fixtures not found (configure with -DCST_FIXTURES=DIR)"; }
@@ -32,7 +39,11 @@ tshark_reads() {
 		fail "tshark on $1: $out"
 	fi
 }
+# finish: exit 1 when a check failed, and also when none was made: a test
+# that checked nothing has proved nothing (a wrong path, an empty table, a
+# loop that never ran).
 finish() {
-	if [ "$FAILS" -ne 0 ]; then echo "$FAILS check(s) failed"; exit 1; fi
-	echo "all checks passed"; exit 0
+	if [ "$FAILS" -ne 0 ]; then echo "$FAILS of $CHECKS check(s) failed"; exit 1; fi
+	if [ "$CHECKS" -eq 0 ]; then echo "FAIL: no check was made"; exit 1; fi
+	echo "all $CHECKS checks passed"; exit 0
 }

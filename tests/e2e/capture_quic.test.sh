@@ -73,7 +73,7 @@ for be in tpacket_v3 recvmsg; do
 	for try in 1 2 3 4; do
 		quic_run "quic.$be.$try" "$be"
 		[ "$NCUT" -gt 0 ] && break
-		echo "note: quic.$be.$try: no datagram cut (greased fixed bits?), trying again"
+		echo "   quic.$be.$try: no datagram cut (greased fixed bits?), trying again"
 	done
 	[ "$NCUT" -gt 0 ] && pass "$be: short-header datagrams cut ($NCUT)" || fail "$be: no short-header datagram cut in 4 transfers"
 done

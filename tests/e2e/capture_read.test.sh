@@ -48,7 +48,7 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$T/full" && mount -t tmpfs -o size=64k tmpfs 
 	expect_eq "full disk: one-line error" "$(grep -c "^constrictor capture: cannot write $T/full/a.pcap: No space left on device$" "$T/full.log")" 1
 	grep -q "^[0-9]* packets captured$" "$T/full.log" && pass "full disk: counters printed" || fail "full disk: $(cat "$T/full.log")"
 else
-	echo "note: full-disk case skipped (needs root to mount a tmpfs)"
+	skip_part "full-disk case needs root to mount a tmpfs"
 fi
 
 # PCAPNG through the same reader as constrict: the kept packets equal constrict's

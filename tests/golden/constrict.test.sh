@@ -1,16 +1,16 @@
 #!/bin/bash
-# Golden constrict cases from constrict.testlist: exit code, output bytes
-# (golden scenarios), stats lines, and an independent check with tshark:
-# the handshake messages (TLS handshake, QUIC long headers) of the input all
-# survive in the output, and the output has no malformed frame the input did
-# not have.
+# The constrict cases of the golden table (tests/golden/TESTLIST) through the
+# program: exit code, output bytes (cmp) where a golden output exists, stats
+# lines, per-packet captured lengths and reasons; then an independent check
+# with tshark: the handshake messages (TLS handshake, QUIC long headers) of
+# the input all survive in the output, and the output has no malformed frame
+# the input did not have.
 source "$CST_SRC/tests/lib.sh"
+source "$CST_SRC/tests/golden/testlist.sh"
 need_fixtures
-LIST="$CST_SRC/tests/golden/constrict.testlist"
+need_tool python3
 HAVE_TSHARK=1
 command -v tshark >/dev/null 2>&1 || HAVE_TSHARK=0
-
-trim() { local s="$1"; s="${s#"${s%%[![:space:]]*}"}"; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
 
 # Handshake-bearing frames and what tshark sees in them.
 handshakes() {
@@ -19,23 +19,12 @@ handshakes() {
 }
 malformed() { tshark -n -r "$1" -Y '_ws.malformed' -T fields -e frame.number 2>/dev/null; }
 
-while IFS= read -r line; do
-	case "$line" in '#'* | '') continue ;; esac
-	IFS='|' read -r name input config expected want_rc stats <<<"$line"
-	name=$(trim "$name"); input=$(trim "$input"); config=$(trim "$config")
-	expected=$(trim "$expected"); want_rc=$(trim "$want_rc"); stats=$(trim "$stats")
-	out="$T/$name.out"
-	args=(constrict "$FIX/$input" -o "$out" --stats)
-	[ "$config" != "-" ] && args+=(--config "$FIX/$config")
-	"$CST_BIN" "${args[@]}" >"$T/$name.stats" 2>"$T/$name.err"
-	expect_eq "$name: exit code" "$?" "$want_rc"
-	[ "$expected" != "-" ] && same_bytes "$name: output equals golden" "$out" "$FIX/$expected"
-	IFS=';' read -ra lines <<<"$stats"
-	for want in "${lines[@]}"; do
-		label="${want%%: *}"
-		got=$(grep -m1 "^$label: " "$T/$name.stats")
-		expect_eq "$name: $label" "$got" "$want"
-	done
+cases=0
+while IFS="$SEP" read -r name cmd input config options output want_rc kept stats; do
+	[ -n "$name" ] || { fail "TESTLIST: malformed line (see stderr)"; continue; }
+	cases=$((cases + 1))
+	run_case constrict "$name" "$input" "$config" "$options" "$output" "$want_rc" "$kept" "$stats"
+	out="$T/$name.constrict.out"
 	if [ "$HAVE_TSHARK" = 1 ]; then
 		tshark_reads "$out"
 		[ -n "$(handshakes "$FIX/$input")" ] || fail "$name: tshark sees no handshake in the input"
@@ -44,6 +33,7 @@ while IFS= read -r line; do
 		new_bad=$(comm -13 <(malformed "$FIX/$input" | sort) <(malformed "$out" | sort))
 		expect_eq "$name: no new malformed frames" "$new_bad" ""
 	fi
-done <"$LIST"
-[ "$HAVE_TSHARK" = 1 ] || echo "note: tshark not installed, independent checks skipped"
+done < <(testlist_rows constrict)
+[ "$cases" -gt 0 ] || fail "TESTLIST has no constrict case"
+[ "$HAVE_TSHARK" = 1 ] || skip_part "tshark not installed: independent checks not made"
 finish

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # reinflate / restore (SPEC 2.9, 2.10, 6.10, 6.16) through the real program:
-#  1. the golden table: constricted.pcap + reinflate_<mode>.ini must give the
-#     golden reinflated_<mode>_checksum.pcap byte for byte (also via `restore`),
-#     with the reinflate stats lines asserted;
+#  1. the reinflate cases of the golden table (tests/golden/TESTLIST):
+#     constricted.pcap + reinflate_<mode>.ini must give the golden
+#     reinflated_<mode>_checksum.pcap byte for byte (also via `restore`), with
+#     the stats lines of the table asserted;
 #  2. fill_byte = random with a seed: reproducible, seed-dependent, prefix kept;
 #  3. PCAPNG: constrict then reinflate restores every length;
 #  4. original length above 262144: exit 1 with the exact message;
@@ -10,17 +11,10 @@
 #     random-fill reinflate with recompute, and bad ones with preserve.
 # Every output is also opened by tshark.
 source "$CST_SRC/tests/lib.sh"
+source "$CST_SRC/tests/golden/testlist.sh"
 need_fixtures
 need_tool tshark
 need_tool python3
-
-# name            scenario     mode       packets reinflated filler  ipv4 tcp udp skipped
-GOLDEN_TABLE='
-tls2-preserve     tls_test_2   preserve   14      6          4643    0    0   0   0
-tls2-recompute    tls_test_2   recompute  14      6          4643    14   14  0   0
-quic2-preserve    quic_test_2  preserve   41      20         16281   0    0   0   0
-quic2-recompute   quic_test_2  recompute  41      20         16281   41   2   39  0
-'
 
 stat_of() { # stat_of FILE LABEL
 	sed -n "s/^$2: //p" "$1"
@@ -61,33 +55,22 @@ elif cmd == "bigorig":  # one record: caplen 60, origlen 300000
 EOF
 }
 
-# --- 1. golden table ---------------------------------------------------------
-while read -r name scen mode pkts reinfl filler v4 tcp udp skipped; do
-	[ -n "$name" ] || continue
-	in="$FIX/$scen/constricted.pcap"
-	want="$FIX/$scen/reinflated_${mode}_checksum.pcap"
+# --- 1. the reinflate cases of the golden table --------------------------
+cases=0
+while IFS="$SEP" read -r name cmd input config options output want_rc kept stats; do
+	[ -n "$name" ] || { fail "TESTLIST: malformed line (see stderr)"; continue; }
+	cases=$((cases + 1))
 	for cmd in reinflate restore; do
-		out="$T/$name.$cmd.pcap"
-		"$CST_BIN" $cmd "$in" -o "$out" --config "$FIX/$scen/reinflate_$mode.ini" --stats \
-			>"$T/$name.$cmd.stats" 2>"$T/$name.$cmd.err"
-		expect_eq "$name $cmd: exit" "$?" 0
-		same_bytes "$name $cmd: golden bytes" "$out" "$want"
+		run_case "$cmd" "$name" "$input" "$config" "$options" "$output" "$want_rc" "$kept" "$stats"
 	done
-	tshark_reads "$T/$name.reinflate.pcap"
 	s="$T/$name.reinflate.stats"
-	expect_eq "$name: total packets" "$(stat_of "$s" "total packets")" "$pkts"
-	expect_eq "$name: packets reinflated" "$(stat_of "$s" "packets reinflated")" "$reinfl"
-	expect_eq "$name: filler bytes written" "$(stat_of "$s" "filler bytes written")" "$filler"
-	expect_eq "$name: checksums recomputed IPv4" "$(stat_of "$s" "checksums recomputed IPv4")" "$v4"
-	expect_eq "$name: checksums recomputed TCP" "$(stat_of "$s" "checksums recomputed TCP")" "$tcp"
-	expect_eq "$name: checksums recomputed UDP" "$(stat_of "$s" "checksums recomputed UDP")" "$udp"
-	expect_eq "$name: checksum recompute skipped" "$(stat_of "$s" "checksum recompute skipped")" "$skipped"
+	tshark_reads "$T/$name.reinflate.out"
 	expect_eq "$name: restore prints the same stats" "$(cat "$T/$name.restore.stats")" "$(cat "$s")"
-	written=$(stat_of "$s" "total captured bytes written")
-	expect_eq "$name: captured bytes written = original bytes" "$written" \
-		"$(stat_of "$s" "total original bytes read")"
+	expect_eq "$name: captured bytes written = original bytes" \
+		"$(stat_of "$s" "total captured bytes written")" "$(stat_of "$s" "total original bytes read")"
 	expect_eq "$name: no recompute warning" "$(grep -c 'checksum recomputation was skipped' "$s")" 0
-done <<<"$GOLDEN_TABLE"
+done < <(testlist_rows reinflate)
+[ "$cases" -gt 0 ] || fail "TESTLIST has no reinflate case"
 
 # --- 2. random filler with a seed -------------------------------------------
 CONSTR="$FIX/tls_test_2/constricted.pcap"
@@ -99,7 +82,7 @@ done
 same_bytes "random fill, same seed: same bytes" "$T/rand7.pcap" "$T/rand7b.pcap"
 if cmp -s "$T/rand7.pcap" "$T/rand8.pcap"; then fail "random fill: another seed gives the same bytes"; else pass "random fill: another seed differs"; fi
 expect_eq "random fill keeps the prefix and restores lengths" "$(py_check prefix "$CONSTR" "$T/rand7.pcap")" ok
-expect_eq "random filler is not the fixed byte" "$(py_check filler "$CONSTR" "$T/rand7.pcap" "$T/tls2-preserve.reinflate.pcap")" differs
+expect_eq "random filler is not the fixed byte" "$(py_check filler "$CONSTR" "$T/rand7.pcap" "$T/tls2-preserve.reinflate.out")" differs
 tshark_reads "$T/rand7.pcap"
 printf '[reinflate]\nfill_byte = random\n' >"$T/randns.ini"
 "$CST_BIN" reinflate "$CONSTR" -o "$T/randns.pcap" --config "$T/randns.ini" >/dev/null 2>&1

@@ -119,6 +119,6 @@ if command -v gtlsserver >/dev/null && command -v gtlsclient >/dev/null; then
 		fail "constrict quic (keep 1)"
 	efficiency "track on ngtcp2 QUIC, short keep 1" quic.pcap quic.track1.pcap 97
 else
-	echo "note: ngtcp2 tools not installed, QUIC part skipped"
+	skip_part "ngtcp2 tools not installed, QUIC part not checked"
 fi
 finish

@@ -15,7 +15,6 @@ source "$CST_SRC/tests/lib.sh"
 need_tool python3
 C="$CST_SRC/tests/real/corpus"
 [ -f "$C/midstream-loss1.pcap" ] || skip "no mid-stream corpus at $C (run tests/real/make-corpus.sh)"
-"$CST_BIN" audit --help >/dev/null 2>&1 || skip "the audit command is not in this build"
 M="$CST_SRC/tests/real/midstream.py"
 # the mid-stream captures from every 40th packet (36 starting points each), the others at 4
 if python3 "$M" --check --trim "$(seq -s, 40 40 1400)" --json "$T/midstream.json" "$CST_BIN" \

@@ -105,7 +105,7 @@ if [ "$(id -u)" != 0 ]; then
 	cp "$PCAP" "$T/unreadable.pcap" && chmod 000 "$T/unreadable.pcap"
 	expect_error "input unreadable" "failed to open input file: $T/unreadable.pcap: Permission denied" "$B" constrict "$T/unreadable.pcap" -o "$T/o.pcap"
 else
-	echo "note: running as root, permission-bit cases skipped"
+	skip_part "running as root: permission-bit cases not checked"
 fi
 
 # --- odd inputs ----------------------------------------------------------------

@@ -16,11 +16,13 @@
 
 #include "decode/decode.h"
 
-#define REPLAY_MAX 256
+#define REPLAY_MAX 4096 /* packets; a longer file sets `overflow` */
 
 struct replay {
         int n;
+        bool overflow; /* the file has more than REPLAY_MAX packets */
         uint32_t caplen[REPLAY_MAX];
+        uint32_t origlen[REPLAY_MAX];
         uint32_t keep[REPLAY_MAX];
         uint32_t payload_off[REPLAY_MAX]; /* 0 when not TCP/UDP */
         uint32_t payload_len[REPLAY_MAX];
@@ -60,7 +62,11 @@ static inline int replay_file(const char *path, const struct cst_config *cfg, bo
         memset(out, 0, sizeof(*out));
         struct pcap_pkthdr *h;
         const u_char *data;
-        while (out->n < REPLAY_MAX && pcap_next_ex(pc, &h, &data) == 1) {
+        while (pcap_next_ex(pc, &h, &data) == 1) {
+                if (out->n == REPLAY_MAX) {
+                        out->overflow = true;
+                        break;
+                }
                 struct cst_packet p = {.data = data,
                                        .caplen = h->caplen,
                                        .origlen = h->len,
@@ -72,6 +78,7 @@ static inline int replay_file(const char *path, const struct cst_config *cfg, bo
                 decode_packet(p.linktype, data, h->caplen, 0, &d);
                 int i = out->n++;
                 out->caplen[i] = h->caplen;
+                out->origlen[i] = h->len;
                 out->keep[i] = v.keep_len;
                 out->reason[i] = v.reason;
                 out->payload_off[i] = d.status == DEC_OK ? d.payload_off : 0;
