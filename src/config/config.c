@@ -320,7 +320,8 @@ int cst_config_load(struct cst_config *cfg, const char *path, enum cst_config_di
         f = fopen(path, "r");
         if (!f) {
                 if (dialect == CST_DIALECT_OFFLINE)
-                        snprintf(err, CST_ERRBUF, "failed to open config file");
+                        snprintf(err, CST_ERRBUF, "failed to open config file: %.300s: %.100s",
+                                 path, strerror(errno)); /* SPEC 2.2 wording first */
                 else
                         snprintf(err, CST_ERRBUF, "%.300s:0: failed to open config file: %.100s",
                                  path, strerror(errno));

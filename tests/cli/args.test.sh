@@ -124,7 +124,7 @@ printf '[general]\nmin_saved_bytes_per_packet = 16\n' >"$T/good.ini"
 # 1. the config is loaded first, before any file is opened
 expect_run_error "config value error" "config line 4: invalid value for tls.app_data_keep_record_bytes; expected integer >= 5" \
 	reinflate "$T/missing.pcap" -o "$T/o.pcap" --config "$T/bad.ini" --decision-log "$T/d.csv"
-expect_run_error "config missing" "failed to open config file" constrict "$T/missing.pcap" -o "$T/o.pcap" --config "$T/nope.ini"
+expect_run_error "config missing" "failed to open config file: $T/nope.ini: No such file or directory" constrict "$T/missing.pcap" -o "$T/o.pcap" --config "$T/nope.ini"
 expect_run_error "config unreadable" "failed while reading config file" constrict "$T/missing.pcap" -o "$T/o.pcap" --config "$T"
 printf '\n\xef\xbb\xbf[general]\n' >"$T/bom.ini" # a BOM is skipped only at the start
 expect_run_error "config BOM" "config line 2: expected key = value" constrict in -o out --config "$T/bom.ini"

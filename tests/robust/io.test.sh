@@ -253,7 +253,7 @@ done
 
 # --- config files ----------------------------------------------------------------
 expect_error "config is a directory" "failed while reading config file" "$B" constrict "$PCAP" -o "$T/c.pcap" --config "$T/adir"
-expect_error "config missing" "failed to open config file" "$B" constrict "$PCAP" -o "$T/c.pcap" --config "$T/none.ini"
+expect_error "config missing" "failed to open config file: .*none.ini: No such file or directory" "$B" constrict "$PCAP" -o "$T/c.pcap" --config "$T/none.ini"
 head -c 300 "$PCAP" >"$T/binary.ini"
 expect_error "config is binary" "config line [0-9]+: .*" "$B" constrict "$PCAP" -o "$T/c.pcap" --config "$T/binary.ini"
 printf '[general]\nmax_flows = 0\n' >"$T/zero.ini"

@@ -193,7 +193,9 @@ static void test_file_errors(void)
         cst_config_defaults(&cfg);
         snprintf(path, sizeof(path), "%s/does-not-exist.ini", tmpdir);
         CHECK(cst_config_load(&cfg, path, CST_DIALECT_OFFLINE, err) == CST_EFATAL);
-        CHECK_STR(err, "failed to open config file");
+        /* SPEC 2.2's wording first, then the path and the cause (issue 17 item 3) */
+        CHECK(strncmp(err, "failed to open config file: ", 28) == 0);
+        CHECK(strstr(err, "does-not-exist.ini: No such file or directory") != NULL);
         /* A directory opens but cannot be read. */
         CHECK(cst_config_load(&cfg, tmpdir, CST_DIALECT_OFFLINE, err) == CST_EFATAL);
         CHECK_STR(err, "failed while reading config file");
