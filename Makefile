@@ -32,9 +32,10 @@ install:
 demo: build
 	@./scripts/demo.sh $(BUILD)
 
-# The whole suite, then once more under AddressSanitizer + UBSan, then every
-# libFuzzer target for FUZZ_SECONDS from its committed corpus.
-check: check-fast check-asan check-fuzz
+# The whole suite, then every libFuzzer target for FUZZ_SECONDS from its
+# committed corpus, then the suite once more under AddressSanitizer + UBSan
+# (last, so that the run ends with CTest's summary line).
+check: check-fast check-fuzz check-asan
 
 check-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
