@@ -322,8 +322,8 @@ int cst_audit_files(const char *original, const char *constricted,
         }
         aud_input_close(&a);
         if (rc == 0) {
-                snprintf(rep->original_tail, sizeof(rep->original_tail), "%s", a.tail);
-                snprintf(rep->constricted_tail, sizeof(rep->constricted_tail), "%s", b.tail);
+                snprintf(rep->original_tail, sizeof(rep->original_tail), "%.199s", a.tail);
+                snprintf(rep->constricted_tail, sizeof(rep->constricted_tail), "%.199s", b.tail);
         }
         return rc;
 }

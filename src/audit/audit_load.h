@@ -27,7 +27,7 @@ struct aud_input {
         struct cst_packet batch[AUD_INPUT_BATCH];
         unsigned bn, bpos;
         uint64_t count; /* packets handed out */
-        char tail[200]; /* what ended the file early, if it did */
+        char tail[CST_ERRBUF]; /* what ended the file early, if it did */
 };
 
 /* Open a capture file (PCAP or PCAPNG); a one-line "PATH: cause" on error. */
