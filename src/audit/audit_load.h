@@ -26,7 +26,7 @@ struct aud_input {
         bool open, done;
         struct cst_packet batch[AUD_INPUT_BATCH];
         unsigned bn, bpos;
-        uint64_t count; /* packets handed out */
+        uint64_t count;        /* packets handed out */
         char tail[CST_ERRBUF]; /* what ended the file early, if it did */
 };
 
