@@ -45,14 +45,14 @@ struct version_params {
 };
 
 static const struct version_params VERSIONS[] = {
-    {QUIC_VERSION_1,
+    {QUIC_V1,
      {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
       0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a},
      "quic key",
      "quic iv",
      "quic hp",
      0},
-    {QUIC_VERSION_2,
+    {QUIC_V2,
      {0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
       0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9},
      "quicv2 key",
@@ -60,16 +60,6 @@ static const struct version_params VERSIONS[] = {
      "quicv2 hp",
      1},
 };
-
-/* RFC 9000 §16 variable-length integer; sets r->err when cut. */
-static uint64_t varint(struct rd *r)
-{
-        uint8_t b = rd_u8(r);
-        uint64_t v = b & 0x3fu;
-        for (unsigned i = 1; i < (1u << (b >> 6)); i++)
-                v = v << 8 | rd_u8(r);
-        return v;
-}
 
 static const struct version_params *params_of(uint32_t version)
 {
@@ -188,13 +178,13 @@ parse_header(const uint8_t *p, size_t len, struct quic_initial_info *h, size_t *
         if (((first >> 4) & 3) != v->initial_type)
                 return QI_NOT_INITIAL;
         h->dcid_len = rd_u8(&r);
-        const uint8_t *dcid = rd_ptr(&r, h->dcid_len > QUIC_MAX_CID ? 0 : h->dcid_len);
+        const uint8_t *dcid = rd_ptr(&r, h->dcid_len > QUIC_CID_MAX ? 0 : h->dcid_len);
         h->scid_len = rd_u8(&r);
-        const uint8_t *scid = rd_ptr(&r, h->scid_len > QUIC_MAX_CID ? 0 : h->scid_len);
-        if (h->dcid_len > QUIC_MAX_CID || h->scid_len > QUIC_MAX_CID)
+        const uint8_t *scid = rd_ptr(&r, h->scid_len > QUIC_CID_MAX ? 0 : h->scid_len);
+        if (h->dcid_len > QUIC_CID_MAX || h->scid_len > QUIC_CID_MAX)
                 return r.err ? QI_TRUNCATED : QI_INVALID;
-        rd_skip(&r, varint(&r)); /* token */
-        uint64_t length = varint(&r);
+        rd_skip(&r, quic_wire_varint(&r)); /* token */
+        uint64_t length = quic_wire_varint(&r);
         if (r.err || length > rd_left(&r))
                 return QI_TRUNCATED;
         memcpy(h->dcid, dcid, h->dcid_len);

@@ -22,9 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define QUIC_VERSION_1 0x00000001u
-#define QUIC_VERSION_2 0x6b3343cfu
-#define QUIC_MAX_CID   20u
+#include "decode/quic_wire.h" /* QUIC_V1, QUIC_V2, QUIC_CID_MAX */
 
 enum quic_initial_verdict {
         QI_PROVEN = 0,   /* a client Initial: its GCM tag verifies */
@@ -39,7 +37,7 @@ enum quic_initial_verdict {
 struct quic_initial_info {
         uint32_t version;
         uint8_t dcid_len, scid_len;
-        uint8_t dcid[QUIC_MAX_CID], scid[QUIC_MAX_CID];
+        uint8_t dcid[QUIC_CID_MAX], scid[QUIC_CID_MAX];
         uint64_t packet_number; /* after header protection is removed */
         size_t packet_len;      /* bytes of the Initial in the payload (first packet) */
         size_t payload_len;     /* plaintext bytes (frames) */

@@ -59,7 +59,7 @@ static uint32_t fake_long(uint32_t version, uint8_t type, uint32_t total)
         tf_be32(buf + 1, version);
         buf[5] = 8; /* DCID length, 8 random bytes */
         buf[14] = 8;
-        if ((version == QUIC_VERSION_2 && type == 1) || (version != QUIC_VERSION_2 && type == 0))
+        if ((version == QUIC_V2 && type == 1) || (version != QUIC_V2 && type == 0))
                 buf[23] = 0, tf_be16(buf + 24, 0x4000 | (total - 26)); /* token 0, Length */
         else
                 tf_be16(buf + 23, 0x4000 | (total - 25));
@@ -73,7 +73,7 @@ static void fake_quic(struct tflow *f, uint32_t version)
         uint8_t cid[2][8]; /* [0]: the client's SCID, [1]: the server's */
         fill(cid[0], 8);
         fill(cid[1], 8);
-        bool v2 = version == QUIC_VERSION_2;
+        bool v2 = version == QUIC_V2;
         fake_long(version, v2 ? 1 : 0, 1252);
         memcpy(buf + 15, cid[0], 8);
         tf_udp(f, 0, buf, 1252);
@@ -93,12 +93,12 @@ static void fake_quic(struct tflow *f, uint32_t version)
 
 static void fake_quic_v1(struct tflow *f)
 {
-        fake_quic(f, QUIC_VERSION_1);
+        fake_quic(f, QUIC_V1);
 }
 
 static void fake_quic_v2(struct tflow *f)
 {
-        fake_quic(f, QUIC_VERSION_2);
+        fake_quic(f, QUIC_V2);
 }
 
 static void turn_channel_data(struct tflow *f)
@@ -167,13 +167,13 @@ static uint64_t real_quic(struct tflow *f, struct quic_initial *q)
         const uint8_t cscid[4] = {0xc1, 0xc2, 0xc3, 0xc4}, sscid[8] = {5, 6, 7, 8, 9, 10, 11, 12};
         const uint8_t ping[] = {0x01};
         f->srv[3] = 99; /* another server than the look-alikes' */
-        if (quic_seal_initial(q, QUIC_VERSION_1, odcid, 8, cscid, 4, 0, ping, 1, 1252, buf) == 0)
+        if (quic_seal_initial(q, QUIC_V1, odcid, 8, cscid, 4, 0, ping, 1, 1252, buf) == 0)
                 exit(1);
         tf_udp(f, 0, buf, 1252);
         /* server Initial + Handshake (contents need no proof) */
         fill(buf, 600);
         buf[0] = 0xC1;
-        tf_be32(buf + 1, QUIC_VERSION_1);
+        tf_be32(buf + 1, QUIC_V1);
         buf[5] = 4;
         memcpy(buf + 6, cscid, 4);
         buf[10] = 8;

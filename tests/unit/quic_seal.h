@@ -25,7 +25,7 @@ static inline size_t quic_seal_initial(struct quic_initial *q, uint32_t version,
         if (quic_initial_derive(q, version, dcid, dl, false, &k))
                 return 0;
         size_t o = 0;
-        uint8_t type = version == QUIC_VERSION_2 ? 1 : 0;
+        uint8_t type = version == QUIC_V2 ? 1 : 0;
         out[o++] = (uint8_t)(0xc0 | type << 4 | 0x03); /* 4-byte packet number */
         out[o++] = (uint8_t)(version >> 24);
         out[o++] = (uint8_t)(version >> 16);

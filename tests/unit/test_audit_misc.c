@@ -43,8 +43,8 @@ static size_t quic_client_initial(uint8_t *b, uint8_t dcid_len, uint8_t scid_len
         memset(dcid, 0xD1, sizeof(dcid));
         memset(scid, 0x5C, sizeof(scid));
         if (!fake_initial)
-                return quic_seal_initial(qi, QUIC_VERSION_1, dcid, dcid_len, scid, scid_len, 7,
-                                         crypto, sizeof(crypto), total, b);
+                return quic_seal_initial(qi, QUIC_V1, dcid, dcid_len, scid, scid_len, 7, crypto,
+                                         sizeof(crypto), total, b);
         size_t n = quic_long(b, 0, dcid_len, scid_len, total),
                hdr = 1 + 4 + 2 + dcid_len + scid_len + 1 + 2;
         for (size_t k = hdr; k < n; k++)

@@ -35,15 +35,15 @@ static void check_keys(struct quic_initial *q, uint32_t version, bool server, co
 static void test_keys(struct quic_initial *q)
 {
         /* RFC 9001 A.1 */
-        check_keys(q, QUIC_VERSION_1, false, "1f369613dd76d5467730efcbe3b1a22d",
+        check_keys(q, QUIC_V1, false, "1f369613dd76d5467730efcbe3b1a22d",
                    "fa044b2f42a3fd3b46fb255c", "9f50449e04a0e810283a1e9933adedd2");
-        check_keys(q, QUIC_VERSION_1, true, "cf3a5331653c364c88f0f379b6067e37",
-                   "0ac1493ca1905853b0bba03e", "c206b8d9b9f0f37644430b490eeaa314");
+        check_keys(q, QUIC_V1, true, "cf3a5331653c364c88f0f379b6067e37", "0ac1493ca1905853b0bba03e",
+                   "c206b8d9b9f0f37644430b490eeaa314");
         /* RFC 9369 A.1 */
-        check_keys(q, QUIC_VERSION_2, false, "8b1a0bc121284290a29e0971b5cd045d",
+        check_keys(q, QUIC_V2, false, "8b1a0bc121284290a29e0971b5cd045d",
                    "91f73e2351d8fa91660e909f", "45b95e15235d6f45a6b19cbcb0294ba9");
-        check_keys(q, QUIC_VERSION_2, true, "82db637861d55e1d011f19ea71d5d2a7",
-                   "dd13c276499c0249d3310652", "edf6d05c83121201b436e16877593c3a");
+        check_keys(q, QUIC_V2, true, "82db637861d55e1d011f19ea71d5d2a7", "dd13c276499c0249d3310652",
+                   "edf6d05c83121201b436e16877593c3a");
         struct quic_initial_keys k;
         CHECK(quic_initial_derive(q, 0xff00001d, RFC_DCID, 8, false, &k) == -1);
         CHECK(!quic_initial_version_known(0x0a0a0a0a));
@@ -110,8 +110,8 @@ static void test_lookalikes(struct quic_initial *q)
                         seed = seed * 1103515245u + 12345u;
                         b[i] = (uint8_t)(seed >> 16);
                 }
-                uint32_t v = round & 1 ? QUIC_VERSION_2 : QUIC_VERSION_1;
-                b[0] = (uint8_t)(0xc0 | (v == QUIC_VERSION_2 ? 0x10 : 0) | (b[0] & 0x0f));
+                uint32_t v = round & 1 ? QUIC_V2 : QUIC_V1;
+                b[0] = (uint8_t)(0xc0 | (v == QUIC_V2 ? 0x10 : 0) | (b[0] & 0x0f));
                 st_be32(b + 1, v);
                 b[5] = 8;
                 b[14] = 8;
@@ -130,7 +130,7 @@ static void test_lookalikes(struct quic_initial *q)
         CHECK_EQ_U(quic_initial_prove(q, h, sizeof(h), NULL, NULL, 0), QI_NOT_INITIAL);
         st_be32(h + 1, 0x1a2a3a4a);
         CHECK_EQ_U(quic_initial_prove(q, h, sizeof(h), NULL, NULL, 0), QI_UNSUPPORTED);
-        st_be32(h + 1, QUIC_VERSION_1);
+        st_be32(h + 1, QUIC_V1);
         h[5] = 21;
         CHECK_EQ_U(quic_initial_prove(q, h, sizeof(h), NULL, NULL, 0), QI_INVALID);
         /* a Length too short to hold the header protection sample */
@@ -161,7 +161,7 @@ static void test_seal_round_trip(struct quic_initial *q)
         const uint8_t dcid[12] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2}, scid[4] = {1, 2, 3, 4};
         const uint8_t frames[] = {0x06, 0x00, 0x04, 0x01, 0x00, 0x00, 0x00}; /* CRYPTO */
         for (int k = 0; k < 2; k++) {
-                uint32_t v = k ? QUIC_VERSION_2 : QUIC_VERSION_1;
+                uint32_t v = k ? QUIC_V2 : QUIC_V1;
                 struct quic_initial_info info;
                 CHECK_EQ_U(quic_seal_initial(q, v, dcid, 12, scid, 4, 0x01020304, frames,
                                              sizeof(frames), 1200, pkt),
@@ -172,9 +172,9 @@ static void test_seal_round_trip(struct quic_initial *q)
                 CHECK_EQ_U(info.scid_len, 4);
                 CHECK(memcmp(plain, frames, sizeof(frames)) == 0);
                 /* sealed for version 1, claimed as version 2: the keys differ */
-                if (v == QUIC_VERSION_1) {
+                if (v == QUIC_V1) {
                         pkt[0] ^= 0x10; /* v2 Initial type bits */
-                        st_be32(pkt + 1, QUIC_VERSION_2);
+                        st_be32(pkt + 1, QUIC_V2);
                         CHECK_EQ_U(quic_initial_prove(q, pkt, 1200, NULL, NULL, 0), QI_AUTH_FAILED);
                 }
         }
@@ -189,8 +189,8 @@ int main(void)
                 return 1;
         }
         test_keys(q);
-        check_rfc_packet(q, RFC9001_CLIENT_INITIAL, QUIC_VERSION_1);
-        check_rfc_packet(q, RFC9369_CLIENT_INITIAL, QUIC_VERSION_2);
+        check_rfc_packet(q, RFC9001_CLIENT_INITIAL, QUIC_V1);
+        check_rfc_packet(q, RFC9369_CLIENT_INITIAL, QUIC_V2);
         test_truncated_and_flipped(q, RFC9001_CLIENT_INITIAL);
         test_truncated_and_flipped(q, RFC9369_CLIENT_INITIAL);
         test_lookalikes(q);
