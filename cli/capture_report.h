@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <constrictor/constrictor.h>
+#include "output_args.h"
 
 /* What the command line asked for (both command-line forms). */
 struct capture_job {
@@ -30,6 +31,8 @@ struct capture_job {
         bool nsec;
         bool compat; /* AFPacket texts (banner, stop reason, stats block) */
         bool quiet;  /* tcpdump mode: no "listening on" line */
+        /* issue 18: partial names, -z (tcpdump mode; zero in the AFPacket form) */
+        struct output_choice outc;
 };
 
 /*

@@ -125,6 +125,7 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
 {
         if (!job->output)
                 return CST_OK;
+        static char log_prefix[] = CST_PROGRAM_NAME " capture";
         struct cst_dump_opts d;
         char appl[64];
         bool file_input = job->offline_input || job->read_file;
@@ -138,6 +139,12 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
         d.rotate_bytes = job->rotate_bytes;
         d.rotate_sec = job->rotate_sec;
         d.rotate_files = job->rotate_files;
+        d.part_prefix = job->outc.part_prefix;
+        d.part_suffix = job->outc.part_suffix;
+        d.post_rotate_cmd = job->outc.post_cmd[0] ? job->outc.post_cmd : NULL;
+        d.post_rotate_jobs = job->outc.post_jobs;
+        d.log = output_log_line;
+        d.log_ctx = log_prefix;
         return cst_pipeline_output_dump(p, job->output, &d, err);
 }
 
