@@ -172,8 +172,8 @@ static int td_filter(struct td_args *a, int argc, char **argv, int first)
 }
 
 /* Decimal unsigned number with an upper bound; false with a message otherwise. */
-bool td_number(const char *opt, const char *v, unsigned long long max,
-                      unsigned long long *out, char *err)
+bool td_number(const char *opt, const char *v, unsigned long long max, unsigned long long *out,
+               char *err)
 {
         char *end;
         if (!v)
@@ -351,7 +351,8 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
         memset(job, 0, sizeof(*job));
         optind = 0; /* full re-initialisation: an earlier scan may have stopped mid-word */
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:F:z:pnUh", td_long, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:F:z:pnUh", td_long, NULL)) !=
+               -1) {
                 if (opt == 'h' || opt == OPT_HELP)
                         return CAPTURE_ARGS_HELP;
                 if (opt == '?' || opt == ':' || td_store(&a, opt, optarg) < 0) {

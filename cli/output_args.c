@@ -91,10 +91,10 @@ int output_choose(const struct output_args *a, const struct cst_config *cfg, con
         unsigned long long jobs = cfg_uint(cfg, "output.post_rotate_jobs");
         memset(c, 0, sizeof(*c));
         if (choose_format(a, path, c, err) < 0 || choose_rotation(a, cfg, c, err) < 0 ||
-            choose_piece("--part-suffix", a->part_suffix, cfg, "output.part_suffix",
-                         c->part_suffix, sizeof(c->part_suffix), err) < 0 ||
-            choose_piece("--part-prefix", a->part_prefix, cfg, "output.part_prefix",
-                         c->part_prefix, sizeof(c->part_prefix), err) < 0)
+            choose_piece("--part-suffix", a->part_suffix, cfg, "output.part_suffix", c->part_suffix,
+                         sizeof(c->part_suffix), err) < 0 ||
+            choose_piece("--part-prefix", a->part_prefix, cfg, "output.part_prefix", c->part_prefix,
+                         sizeof(c->part_prefix), err) < 0)
                 return CST_EFATAL;
         if (!td_number("--post-rotate-jobs", a->post_jobs, 64, &jobs, err))
                 return CST_EFATAL;

@@ -136,12 +136,12 @@ int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst
  * only.
  */
 struct cst_output_opts {
-        int format;            /* 0 = the input's; CST_FORMAT_PCAP / CST_FORMAT_PCAPNG */
-        uint64_t rotate_bytes; /* -C: bytes; 0 = none */
-        uint32_t rotate_sec;   /* -G: seconds of packet time; PATH is a strftime(3) pattern */
-        uint32_t rotate_files; /* -W: ring size with -C, file count limit with -G */
-        const char *part_prefix; /* partial name while written (rotating or converting); */
-        const char *part_suffix; /* NULL/"" for both = the final name (cst_dump_opts) */
+        int format;                  /* 0 = the input's; CST_FORMAT_PCAP / CST_FORMAT_PCAPNG */
+        uint64_t rotate_bytes;       /* -C: bytes; 0 = none */
+        uint32_t rotate_sec;         /* -G: seconds of packet time; PATH is a strftime(3) pattern */
+        uint32_t rotate_files;       /* -W: ring size with -C, file count limit with -G */
+        const char *part_prefix;     /* partial name while written (rotating or converting); */
+        const char *part_suffix;     /* NULL/"" for both = the final name (cst_dump_opts) */
         const char *post_rotate_cmd; /* -z: `CMD FILE` on every completed file */
         uint32_t post_rotate_jobs;   /* children at once; 0 = 1 */
         void (*log)(void *ctx, const char *line); /* warnings, -z failures; may be NULL */

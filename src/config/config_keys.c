@@ -18,7 +18,7 @@
 #define U32_MAX                4294967295u
 #define U64_MAX                18446744073709551615u
 
-const char *const cfg_sections[] = {"general", "tls",   "quic", "reinflate",
+const char *const cfg_sections[] = {"general", "tls",   "quic",   "reinflate",
                                     "capture", "stats", "output", NULL};
 
 uint64_t cfg_uint_value(const struct cfg_key *k, const struct cst_config *c)

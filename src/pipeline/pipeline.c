@@ -346,7 +346,7 @@ void cst_pipeline_abort(cst_pipeline *p, char *kept, size_t kept_len)
         if (!p)
                 return;
         if (p->have_sink && p->sink.ops->abort) {
-                const char *path = p->dump_offline ? dump_sink_final(&p->sink)
+                const char *path = p->dump_offline     ? dump_sink_final(&p->sink)
                                    : p->sink.ops->path ? p->sink.ops->path(p->sink.priv)
                                                        : NULL;
                 bool keep = kept_len && !p->sink_failed;

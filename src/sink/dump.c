@@ -15,10 +15,11 @@
  * Complete files only: with a partial name set (the program's ".part"), a
  * file is written as NAME.part and renamed to NAME when it is complete --
  * at rotation and at close (a clean stop, a handled signal, the end of the
- * input) -- so a collector never picks up a file half-written; then the -z
- * command runs on NAME (post_rotate.c).  A file whose write failed keeps its
- * partial name.  With -C -W N the ring's oldest file is removed when its name
- * is written again, so at most N files exist.
+ * input, a write error that ends the run: whole records only) -- so a
+ * collector never picks up a file half-written; then the -z command runs on
+ * NAME (post_rotate.c).  A constrict run that fails removes the file it was
+ * writing, as the unrotated output does.  With -C -W N the ring's oldest file is removed when its
+ * name is written again, so at most N files exist.
  *
  * The format writers buffer; the capture loop calls cst_dump_flush() at
  * least once a second so a reader following the file sees recent packets.
@@ -160,8 +161,7 @@ static int dump_isb(const struct cst_dumper *d, struct dump_file *f,
 /* A closed file is complete: its final name, then the -z command on it. */
 static int dump_complete(const struct cst_dumper *d, const struct dump_file *f, char *err)
 {
-        if (strcmp(f->wpath, f->final) != 0 &&
-            rename(f->wpath, f->final) < 0) {
+        if (strcmp(f->wpath, f->final) != 0 && rename(f->wpath, f->final) < 0) {
                 snprintf(err, CST_ERRBUF, "cannot rename %.300s to its final name: %s", f->wpath,
                          strerror(errno));
                 return CST_EFATAL;
@@ -191,8 +191,9 @@ static int dump_file_close(struct cst_dumper *d, struct dump_file *f,
         f->sink.ops = NULL;
         if (rc != CST_OK)
                 d->failed = true;
-        if (!d->failed && !f->moved)
-                rc = dump_complete(d, f, err);
+        /* a write error leaves whole records too (output.c truncates): the file is named */
+        if (!d->discard && !f->moved && dump_complete(d, f, err) < 0 && rc == CST_OK)
+                rc = CST_EFATAL;
         return rc;
 }
 
@@ -202,12 +203,14 @@ static void dump_copy_opts(struct cst_dumper *d, const char *path, const struct 
         snprintf(d->pattern, sizeof(d->pattern), "%s", path);
         snprintf(d->ifname, sizeof(d->ifname), "%s", o->ifname ? o->ifname : "");
         snprintf(d->userappl, sizeof(d->userappl), "%s", o->userappl ? o->userappl : "");
-        snprintf(d->part_prefix, sizeof(d->part_prefix), "%s", o->part_prefix ? o->part_prefix : "");
-        snprintf(d->part_suffix, sizeof(d->part_suffix), "%s", o->part_suffix ? o->part_suffix : "");
+        snprintf(d->part_prefix, sizeof(d->part_prefix), "%s",
+                 o->part_prefix ? o->part_prefix : "");
+        snprintf(d->part_suffix, sizeof(d->part_suffix), "%s",
+                 o->part_suffix ? o->part_suffix : "");
         d->partial = d->part_prefix[0] || d->part_suffix[0];
         d->o.ifname = o->ifname ? d->ifname : NULL;
         d->o.userappl = o->userappl ? d->userappl : NULL;
-        d->o.part_prefix = d->o.part_suffix = d->o.post_rotate_cmd = NULL;
+        d->o.part_prefix = d->o.part_suffix = NULL; /* copied above; the -z command: dump_setup */
         d->pcapng = o->format == CST_FORMAT_PCAPNG;
         d->nsec = o->nsec;
         d->o.per_interface = o->per_interface && d->pcapng;
@@ -267,14 +270,15 @@ static int dump_setup(struct cst_dumper *d, const char *path, char *err)
                 d->partial = false;
         if (d->partial && d->o.log)
                 rot_leftovers(d->pattern, d->rotating && pol.interval_sec,
-                              d->rotating && pol.size_limit, d->part_prefix, d->part_suffix,
-                              false, dump_leftover, d);
+                              d->rotating && pol.size_limit, d->part_prefix, d->part_suffix, false,
+                              dump_leftover, d);
         if (d->o.post_rotate_cmd && d->o.post_rotate_cmd[0]) {
                 d->post = post_rotate_new(d->o.post_rotate_cmd, d->o.post_rotate_jobs, d->o.log,
                                           d->o.log_ctx, err);
                 if (!d->post)
                         return CST_ENOMEM;
         }
+        d->o.post_rotate_cmd = NULL; /* the caller's string: post_rotate keeps its own copy */
         return CST_OK;
 }
 
@@ -538,7 +542,7 @@ int cst_dump_close(cst_dumper *d, const struct cst_capture_stats *ks, char *err)
         if (!d)
                 return CST_OK;
         int rc = CST_OK;
-        if (!d->f.sink.ops && d->lazy && !d->failed) /* no record at all: an empty file still */
+        if (!d->f.sink.ops && d->lazy && !d->failed && !d->discard) /* no record: an empty file */
                 rc = dump_open_first(d, (int64_t)time(NULL), err);
         errno = 0;
         if (rc == CST_OK)
@@ -600,7 +604,7 @@ void dump_abandon(cst_dumper *d, bool remove)
         bool partial = d->f.sink.ops && strcmp(d->f.wpath, d->f.final) != 0;
         memcpy(wpath, d->f.wpath, sizeof(wpath));
         if (remove)
-                d->failed = true; /* keeps its partial name, removed below */
+                d->discard = true; /* keeps its partial name, removed below */
         cst_dump_close(d, NULL, err);
         if (remove && partial)
                 unlink(wpath);

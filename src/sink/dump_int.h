@@ -63,8 +63,9 @@ struct cst_dumper {
         bool pcapng;
         bool nsec;
         bool rotating;
-        bool lazy;   /* offline: the first file opens with the first record (-G names by it) */
-        bool failed; /* a write failed: the file stays under its partial name */
+        bool lazy;    /* offline: the first file opens with the first record (-G names by it) */
+        bool failed;  /* a write failed */
+        bool discard; /* an aborted constrict run: the file being written is removed */
         bool partial; /* files are written under a partial name */
         uint64_t bytes_total;
         struct rot_state rot;

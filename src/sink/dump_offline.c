@@ -30,7 +30,7 @@
 #include "sink/dump_int.h"
 #include "util/rd.h"
 
-#define BLK_HDR         5u          /* our prefix: u32 length (host order), u8 reader flags */
+#define BLK_HDR 5u /* our prefix: u32 length (host order), u8 reader flags */
 
 static int blocks_add(struct dump_blocks *bb, const uint8_t *b, uint32_t len, uint8_t flags,
                       char *err)
@@ -195,7 +195,7 @@ int doff_block(struct cst_dumper *d, const struct cst_packet *blk, char *err)
 int doff_header(struct cst_dumper *d, struct dump_file *f, char *err)
 {
         if (!d->off.cfg.copy_blocks)
-                return CST_OK; /* PCAP: the input's header was written at open */
+                return CST_OK;  /* PCAP: the input's header was written at open */
         if (d->off.pending.b) { /* the first file: every block so far, in order */
                 int rc = blocks_write(f, &d->off.pending, err);
                 free(d->off.pending.b);

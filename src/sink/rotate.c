@@ -92,8 +92,7 @@ static const char *base_of(const char *path)
         return s ? s + 1 : path;
 }
 
-int rot_part_name(const char *final, const char *prefix, const char *suffix, char *out,
-                  size_t cap)
+int rot_part_name(const char *final, const char *prefix, const char *suffix, char *out, size_t cap)
 {
         const char *base = base_of(final);
         int w = snprintf(out, cap, "%.*s%s%s%s", (int)(base - final), final, prefix ? prefix : "",
@@ -152,8 +151,8 @@ static void glob_report(const char *pat, void (*report)(void *, const char *), v
 }
 
 void rot_leftovers(const char *pattern, bool by_time, bool by_size, const char *prefix,
-                   const char *suffix, bool offline_tmp, void (*report)(void *ctx, const char *path),
-                   void *ctx)
+                   const char *suffix, bool offline_tmp,
+                   void (*report)(void *ctx, const char *path), void *ctx)
 {
         char pat[8192];
         size_t len = 0, dir_len;

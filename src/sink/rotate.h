@@ -60,8 +60,7 @@ int rot_name(const struct rot_state *r, char *out, size_t cap);
  * directory of `final`: prefix + basename + suffix (".part" by default in
  * the program; prefix "." hides it).  0, or -1 when it does not fit.
  */
-int rot_part_name(const char *final, const char *prefix, const char *suffix, char *out,
-                  size_t cap);
+int rot_part_name(const char *final, const char *prefix, const char *suffix, char *out, size_t cap);
 
 /*
  * Partial files an earlier run left behind (a crash, a power cut): every
@@ -70,5 +69,5 @@ int rot_part_name(const char *final, const char *prefix, const char *suffix, cha
  * the offline writer's NAME.XXXXXX.part.  report() is called once per file.
  */
 void rot_leftovers(const char *pattern, bool by_time, bool by_size, const char *prefix,
-                   const char *suffix, bool offline_tmp, void (*report)(void *ctx, const char *path),
-                   void *ctx);
+                   const char *suffix, bool offline_tmp,
+                   void (*report)(void *ctx, const char *path), void *ctx);
