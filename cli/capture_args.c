@@ -273,7 +273,8 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
                 return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3)",
                                 a->backend),
                        CST_EFATAL;
-        job->format = job->outc.format ? job->outc.format : CST_FORMAT_PCAP; /* -w x.pcapng */
+        /* --format / -F, else the -w name's extension (issue 18), else PCAP */
+        job->format = job->outc.format && !a->format ? job->outc.format : CST_FORMAT_PCAP;
         if (a->format && strcmp(a->format, "pcapng") == 0)
                 job->format = CST_FORMAT_PCAPNG;
         else if (a->format && strcmp(a->format, "pcap") != 0)
