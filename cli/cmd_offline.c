@@ -424,8 +424,9 @@ static int run_pipeline(const struct offline_opts *o, const struct cst_config *c
                 if ((ps.stop == CST_STOP_REQUEST || run_signal) && rc == CST_OK)
                         rc = CST_EINTERRUPTED;
                 if (ps.stop == CST_STOP_FILE_LIMIT)
-                        fprintf(stderr, "Warning: -G with -W: stopped after %s files; the rest of "
-                                        "the input was not written.\n",
+                        fprintf(stderr,
+                                "Warning: -G with -W: stopped after %s files; the rest of "
+                                "the input was not written.\n",
                                 o->out.rot_files ? o->out.rot_files : "the [output] max_files");
         }
         if (rc != CST_OK && rc != CST_ETAIL) {
