@@ -39,14 +39,13 @@ int afp_fanout_join(struct cst_capture *c, const struct cst_capture_opts *o, cha
         uint32_t arg = (uint32_t)o->fanout_group |
                        ((uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
         if (setsockopt(c->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0) {
-                snprintf(err, CST_ERRBUF, "cannot join fanout group %u on %s: %s",
-                         o->fanout_group, c->ifname, strerror(errno));
+                snprintf(err, CST_ERRBUF, "cannot join fanout group %u on %s: %s", o->fanout_group,
+                         c->ifname, strerror(errno));
                 return CST_EFATAL;
         }
         /* the group is formed: now the member's own filter (the same on every member) */
         if (o->filter && *o->filter)
-                return afp_filter_attach(c->fd, o->filter, c->linktype, c->snaplen, c->cooked,
-                                         err);
+                return afp_filter_attach(c->fd, o->filter, c->linktype, c->snaplen, c->cooked, err);
         int zero = 0;
         if (setsockopt(c->fd, SOL_SOCKET, SO_DETACH_FILTER, &zero, sizeof(zero)) < 0) {
                 snprintf(err, CST_ERRBUF, "cannot remove the fanout start filter: %s",

@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capture/source.h"
 #include "pipeline/pipeline_int.h"
 #include "pipeline/workers_int.h"
 #include "sink/dump_sink.h"

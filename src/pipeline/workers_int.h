@@ -22,7 +22,7 @@ struct wk_worker {
         /* packet path (the worker's thread): hot members first */
         struct wq *q; /* merged output: this worker's queue; NULL with "%w" */
         struct cst_workers *g;
-        uint64_t wm; /* watermark: every later record has ts_ns >= wm (atomic) */
+        uint64_t wm;           /* watermark: every later record has ts_ns >= wm (atomic) */
         struct cst_sink inner; /* "%w": this worker's own dumper */
         bool have_inner;
         unsigned idx;

@@ -113,6 +113,7 @@ const struct wq_rec *wq_peek(struct wq *q)
 
 void wq_pop(struct wq *q)
 {
-        const struct wq_rec *r = (const struct wq_rec *)(const void *)(q->buf + (q->tail & q->mask));
+        const struct wq_rec *r =
+            (const struct wq_rec *)(const void *)(q->buf + (q->tail & q->mask));
         __atomic_store_n(&q->tail, q->tail + rec_size(r->keep_len), __ATOMIC_RELEASE);
 }
