@@ -67,6 +67,11 @@ static void mg_packet(const struct wq_rec *r, struct cst_packet *pkt, struct cst
         v->reason = r->reason;
 }
 
+static void set_stop(struct cst_workers *g, enum cst_stop_reason why)
+{
+        __atomic_store_n(&g->wr_stop, why, __ATOMIC_RELAXED);
+}
+
 /* Sink, then callback, as the pipeline's emit(); 1 = the writer stops (wr_stop says why). */
 static int mg_emit(struct cst_workers *g, const struct wq_rec *r)
 {
@@ -76,7 +81,7 @@ static int mg_emit(struct cst_workers *g, const struct wq_rec *r)
         if (g->have_out) {
                 int rc = g->out.ops->write(g->out.priv, &pkt, v.keep_len, g->wr_err);
                 if (rc == CST_DUMP_FILE_LIMIT) {
-                        g->wr_stop = CST_STOP_FILE_LIMIT;
+                        set_stop(g, CST_STOP_FILE_LIMIT);
                         return 1;
                 }
                 if (rc != CST_OK) {
@@ -85,14 +90,15 @@ static int mg_emit(struct cst_workers *g, const struct wq_rec *r)
                         return 1;
                 }
         }
-        g->written++;
-        g->bytes_out += v.keep_len;
+        /* relaxed stores (plain moves): a report on the main thread reads them */
+        __atomic_store_n(&g->written, g->written + 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&g->bytes_out, g->bytes_out + v.keep_len, __ATOMIC_RELAXED);
         if (g->ro.on_packet && g->ro.on_packet(g->ro.ctx, &pkt, &v) != 0) {
-                g->wr_stop = CST_STOP_CALLBACK;
+                set_stop(g, CST_STOP_CALLBACK);
                 return 1;
         }
         if (g->ro.max_packets && g->written >= g->ro.max_packets) {
-                g->wr_stop = CST_STOP_MAX_PACKETS;
+                set_stop(g, CST_STOP_MAX_PACKETS);
                 return 1;
         }
         return 0;
@@ -177,6 +183,7 @@ void *wk_writer_main(void *arg)
 {
         struct cst_workers *g = arg;
         struct mg_view v[CST_WORKERS_MAX];
+        pthread_setname_np(pthread_self(), "cst-writer");
         mg_loop(g, v);
         /* a limit or an error: the workers stop too (a normal end: they have) */
         wk_set_flag(&g->stop_all, 1);

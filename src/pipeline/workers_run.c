@@ -22,6 +22,9 @@
 static void *worker_main(void *arg)
 {
         struct wk_worker *w = arg;
+        char name[16];
+        snprintf(name, sizeof(name), "cst-worker%u", w->idx); /* top -H, perf, bench/live.sh */
+        pthread_setname_np(pthread_self(), name);
         if (w->cpu >= 0) {
                 cpu_set_t set;
                 CPU_ZERO(&set);
