@@ -345,6 +345,7 @@ static int dump_failed(cst_dumper *d, int rc, char *err)
 
 int cst_dump_flush(cst_dumper *d, char *err)
 {
+        dump_poll(d); /* also where no pipeline polls (a merging writer) */
         if (!d->f.sink.ops)
                 return CST_OK; /* lazy: nothing opened yet */
         errno = 0;
