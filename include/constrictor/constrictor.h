@@ -59,5 +59,6 @@ unsigned long cst_version_number(void);
 #include <constrictor/capture.h>
 #include <constrictor/pipeline.h>
 #include <constrictor/audit.h>
+#include <constrictor/metrics.h>
 
 #endif
