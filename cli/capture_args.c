@@ -39,6 +39,9 @@ struct td_args {
         const char *read, *rot_size, *rot_sec, *rot_files, *user;
         bool no_promisc, packet_buffered, no_vnet;
         char filter[4096];
+        /* issue 18: live statistics, -D */
+        const char *stats_interval, *stats_file, *metrics_listen;
+        bool list_ifaces;
 };
 
 enum {
@@ -49,7 +52,12 @@ enum {
         OPT_CONFIG,
         OPT_POLICY,
         OPT_NO_VNET,
-        OPT_HELP
+        OPT_HELP,
+        /* issue 18: live statistics, -D */
+        OPT_STATS_INTERVAL,
+        OPT_STATS_FILE,
+        OPT_METRICS_LISTEN,
+        OPT_LIST_IFACES,
 };
 
 static const struct option td_long[] = {
@@ -61,6 +69,11 @@ static const struct option td_long[] = {
     {"policy", required_argument, NULL, OPT_POLICY},
     {"no-vnet-hdr", no_argument, NULL, OPT_NO_VNET},
     {"help", no_argument, NULL, OPT_HELP},
+    /* issue 18: live statistics, -D */
+    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+    {"stats-file", required_argument, NULL, OPT_STATS_FILE},
+    {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+    {"list-interfaces", no_argument, NULL, OPT_LIST_IFACES},
     {NULL, 0, NULL, 0},
 };
 
@@ -125,6 +138,19 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case OPT_NO_VNET:
                 a->no_vnet = true;
+                break;
+        case OPT_STATS_INTERVAL:
+                a->stats_interval = v;
+                break;
+        case OPT_STATS_FILE:
+                a->stats_file = v;
+                break;
+        case OPT_METRICS_LISTEN:
+                a->metrics_listen = v;
+                break;
+        case 'D':
+        case OPT_LIST_IFACES:
+                a->list_ifaces = true;
                 break;
         default:
                 return -1;
@@ -304,7 +330,9 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         job->copts.backend = capture_cfg_backend(c);
         job->copts.filter = a->filter[0] ? a->filter : NULL;
         job->output = a->output;
-        return CST_OK;
+        live_stats_from_cfg(&job->live, c);
+        return live_stats_set(&job->live, a->stats_interval, a->stats_file, a->metrics_listen,
+                              err);
 }
 
 int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err)
@@ -315,7 +343,7 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
         memset(job, 0, sizeof(*job));
         optind = 0; /* full re-initialisation: an earlier scan may have stopped mid-word */
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUh", td_long, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUhD", td_long, NULL)) != -1) {
                 if (opt == 'h' || opt == OPT_HELP)
                         return CAPTURE_ARGS_HELP;
                 if (opt == '?' || opt == ':' || td_store(&a, opt, optarg) < 0) {
@@ -324,6 +352,8 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
                         return CST_EFATAL;
                 }
         }
+        if (a.list_ifaces)
+                return CAPTURE_ARGS_LIST;
         if (td_filter(&a, argc, argv, optind) < 0) {
                 snprintf(err, CST_ERRBUF, "filter expression too long");
                 return CST_EFATAL;

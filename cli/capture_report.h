@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <constrictor/constrictor.h>
+#include "live_stats.h"
 
 /* What the command line asked for (both command-line forms). */
 struct capture_job {
@@ -30,7 +31,11 @@ struct capture_job {
         bool nsec;
         bool compat; /* AFPacket texts (banner, stop reason, stats block) */
         bool quiet;  /* tcpdump mode: no "listening on" line */
+        struct live_stats live; /* --stats-interval, --stats-file, --metrics-listen ([stats]) */
 };
+
+/* -D: the interfaces as tcpdump lists them ("1.eth0 [Up, Running, Connected]"). */
+int capture_list_interfaces(FILE *out);
 
 /*
  * Signal handlers (see capture_report.c for each signal's meaning); they only

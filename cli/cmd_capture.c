@@ -153,8 +153,8 @@ static int open_all(const struct capture_job *job, cst_pipeline **p, char *err)
 }
 
 /* Run, then close everything; the first error wins.  res: the counters. */
-static int run_and_close(const struct capture_job *job, cst_pipeline *p,
-                         struct cst_pipeline_stats *res, char *err)
+static int run_and_close(struct capture_job *job, cst_pipeline *p, struct cst_pipeline_stats *res,
+                         char *err)
 {
         char cerr[CST_ERRBUF];
         struct cst_run_opts ro;
@@ -169,10 +169,12 @@ static int run_and_close(const struct capture_job *job, cst_pipeline *p,
                 setvbuf(stdout, NULL, _IOLBF, 0); /* each line as it comes */
         }
         cst_pipeline_set_report(p, capture_report, NULL);
+        live_stats_run_opts(&job->live, &ro);
         capture_signals_attach(p);
         int rc = cst_pipeline_run(p, &ro, err);
         cst_pipeline_get_stats(p, res);
         capture_signals_attach(NULL);
+        live_stats_end(&job->live, res);
         if (cst_pipeline_close(p, cerr) < 0 && rc == CST_OK) {
                 rc = CST_EFATAL;
                 memcpy(err, cerr, CST_ERRBUF);
@@ -191,14 +193,16 @@ static int compat_run(struct capture_job *job)
                                 "capture.\n");
                 return 1;
         }
-        if (open_all(job, &p, err) < 0) {
+        if (open_all(job, &p, err) < 0 || live_stats_start(&job->live, err) < 0) {
                 cst_pipeline_close(p, cerr);
                 fprintf(stderr, "%s: %s\n", what, err);
                 return 1;
         }
         if (!job->offline_input)
                 compat_banner(job->cfg);
-        if (run_and_close(job, p, &res, err) < 0) {
+        int rc = run_and_close(job, p, &res, err);
+        live_stats_close(&job->live);
+        if (rc < 0) {
                 fprintf(stderr, "%s: %s\n", what, err);
                 fprintf(stderr, "Partial stats:\n");
                 capture_print_compat_stats(stderr, &res);
@@ -232,6 +236,7 @@ static int cmd_capture_compat(const char *config, const char *offline)
         job.nsec = false; /* SPEC 3.3 item 7: classic PCAP, microseconds */
         job.output = cfg_text(job.cfg, "capture.output", job.outname, sizeof(job.outname));
         job.offline_input = offline;
+        live_stats_from_cfg(&job.live, job.cfg);
         capture_job_opts(&job);
         capture_install_signals();
         return compat_run(&job);
@@ -290,7 +295,8 @@ static int td_run(struct capture_job *job)
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
         cst_pipeline *p = NULL;
         static struct cst_pipeline_stats res;
-        if (open_all(job, &p, err) < 0 || (job->user && drop_privileges(job, p, err) < 0)) {
+        if (open_all(job, &p, err) < 0 || live_stats_start(&job->live, err) < 0 ||
+            (job->user && drop_privileges(job, p, err) < 0)) {
                 cst_pipeline_close(p, cerr);
                 return fail_line(err);
         }
@@ -303,6 +309,7 @@ static int td_run(struct capture_job *job)
                         CST_PROGRAM_NAME, cst_capture_ifname(cst_pipeline_capture(p)),
                         link_name(lt), file_snaplen(job->cfg));
         int rc = run_and_close(job, p, &res, err);
+        live_stats_close(&job->live);
         fflush(stdout);
         if (rc < 0)
                 fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
@@ -322,6 +329,8 @@ static int cmd_capture_tcpdump(int argc, char **argv)
                 capture_usage(stdout);
                 return 0;
         }
+        if (rc == CAPTURE_ARGS_LIST)
+                return capture_list_interfaces(stdout) == 0 ? 0 : fail_line("cannot list interfaces");
         if (rc < 0)
                 return fail_line(err);
         capture_install_signals();

@@ -64,7 +64,12 @@ int live_stats_start(struct live_stats *ls, char *err)
 {
         if (!ls->listen[0])
                 return CST_OK;
-        return cst_metrics_listen(&ls->metrics, ls->listen, err) == CST_OK ? CST_OK : CST_EFATAL;
+        if (cst_metrics_listen(&ls->metrics, ls->listen, err) != CST_OK)
+                return CST_EFATAL;
+        /* the port actually bound (":0" picks a free one) */
+        fprintf(stderr, "%s: serving metrics on %s (port %u) at /metrics\n", CST_PROGRAM_NAME,
+                ls->listen, cst_metrics_port(ls->metrics));
+        return CST_OK;
 }
 
 void live_stats_line(FILE *out, const struct cst_pipeline_stats *st)
