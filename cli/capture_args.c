@@ -331,8 +331,7 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         job->copts.filter = a->filter[0] ? a->filter : NULL;
         job->output = a->output;
         live_stats_from_cfg(&job->live, c);
-        return live_stats_set(&job->live, a->stats_interval, a->stats_file, a->metrics_listen,
-                              err);
+        return live_stats_set(&job->live, a->stats_interval, a->stats_file, a->metrics_listen, err);
 }
 
 int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err)

@@ -64,8 +64,7 @@ int capture_list_interfaces(FILE *out)
                 fprintf(out, "%u.%s%s%s%s\n", ++n, i->if_name, text[0] ? " [" : "", text,
                         text[0] ? "]" : "");
         }
-        fprintf(out, "%u.any (Pseudo-device that captures on all interfaces) [Up, Running]\n",
-                ++n);
+        fprintf(out, "%u.any (Pseudo-device that captures on all interfaces) [Up, Running]\n", ++n);
         if_freenameindex(ni);
         if (ifa)
                 freeifaddrs(ifa);

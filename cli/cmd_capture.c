@@ -330,7 +330,8 @@ static int cmd_capture_tcpdump(int argc, char **argv)
                 return 0;
         }
         if (rc == CAPTURE_ARGS_LIST)
-                return capture_list_interfaces(stdout) == 0 ? 0 : fail_line("cannot list interfaces");
+                return capture_list_interfaces(stdout) == 0 ? 0
+                                                            : fail_line("cannot list interfaces");
         if (rc < 0)
                 return fail_line(err);
         capture_install_signals();

@@ -74,7 +74,8 @@ int live_stats_start(struct live_stats *ls, char *err)
 
 void live_stats_line(FILE *out, const struct cst_pipeline_stats *st)
 {
-        uint64_t saved = st->bytes_input > st->bytes_output ? st->bytes_input - st->bytes_output : 0;
+        uint64_t saved =
+            st->bytes_input > st->bytes_output ? st->bytes_input - st->bytes_output : 0;
         fprintf(out,
                 "stats: packets=%" PRIu64 " bytes_in=%" PRIu64 " bytes_out=%" PRIu64
                 " saved=%.1f%% kernel_drops=%" PRIu64 " flows=%" PRIu64 " evictions=%" PRIu64 "\n",

@@ -88,7 +88,8 @@ void progress_clear(struct progress *pg)
 
 void summary_line(FILE *out, const struct cst_pipeline_stats *st)
 {
-        uint64_t saved = st->bytes_input > st->bytes_output ? st->bytes_input - st->bytes_output : 0;
+        uint64_t saved =
+            st->bytes_input > st->bytes_output ? st->bytes_input - st->bytes_output : 0;
         fprintf(out,
                 "%s: %" PRIu64 " packets, %" PRIu64 " bytes -> %" PRIu64 " bytes, saved %.1f%%\n",
                 CST_PROGRAM_NAME, st->packets_total, st->bytes_input, st->bytes_output,
