@@ -38,6 +38,7 @@ static void capture_usage(FILE *out)
             "          [--time-precision micro|nano] [--config FILE] [--policy NAME]\n"
             "          [expression...]\n"
             "  %s capture --config config.ini [--offline-input input.pcap]\n"
+            "  %s capture -D\n"
             "\n"
             "  -i IFACE   interface to capture on, or \"any\" (Linux cooked SLL2)\n"
             "  -w FILE    write the capture to FILE (\"-\" = standard output); without -w,\n"
@@ -59,10 +60,17 @@ static void capture_usage(FILE *out)
             "  --no-vnet-hdr  do not read GSO segment sizes (PACKET_VNET_HDR); a UDP GSO\n"
             "             super-frame is then analysed as a single datagram\n"
             "  --policy   TLS policy: track (default), final_only, stream, bulk\n"
+            /* issue 18: live statistics, -D */
+            "  --stats-interval SEC  one counter line on stderr every SEC seconds\n"
+            "  --stats-file PATH     rewrite PATH (JSON counters) atomically every interval and "
+            "at the end\n"
+            "  --metrics-listen [ADDR]:PORT  serve the counters to Prometheus at /metrics\n"
+            "             (ADDR defaults to 127.0.0.1)\n"
+            "  -D, --list-interfaces  list the interfaces a capture can open, as tcpdump -D\n"
             "  expression a tcpdump filter, applied in the kernel before packets are read\n"
             "Defaults: tpacket_v3, pcap, nanosecond timestamps, TLS policy track (unless\n"
             "--config or --policy say otherwise). Needs root or CAP_NET_RAW.\n",
-            n, n);
+            n, n, n);
 }
 
 static int fail_line(const char *msg)
