@@ -53,6 +53,18 @@ if command -v script >/dev/null 2>&1; then
 	script -qec "$CST_BIN constrict $T/f2 -o $T/ptyq.pcap -q" "$T/ptyq.log" >/dev/null 2>&1
 	grep -q 'MB/s\|packets' "$T/ptyq.log" && fail "-q on a terminal printed: $(cat "$T/ptyq.log")" || pass "-q: nothing on a terminal"
 	wait
+	# audit: its progress callback comes every 4096 packets of the original
+	python3 "$CST_SRC/tools/gencap.py" "$T/g.pcap" --packets 12000 --seed 3 >/dev/null &&
+		"$CST_BIN" constrict "$T/g.pcap" -o "$T/gc.pcap" -q --policy track
+	script -qec "$CST_BIN audit $T/g.pcap $T/gc.pcap" "$T/audit.log" >/dev/null 2>&1
+	grep -q 'MB/s' "$T/audit.log" && grep -q $'\r\033\[K' "$T/audit.log" &&
+		pass "audit: progress line drawn and erased on a terminal" ||
+		fail "audit on a terminal: $(tr '\r' '|' <"$T/audit.log" | head -c 300)"
+	grep -qE '[0-9.]+ [KMG]iB / [0-9.]+ [KMG]iB +[0-9]+%  [0-9.]+ MB/s  ETA [0-9]+:[0-9]{2}' "$T/audit.log" &&
+		pass "progress line: bytes / total, percent, MB/s, ETA" || fail "progress line format: $(tr '\r' '|' <"$T/audit.log" | head -c 300)"
+	grep -q '^verdict: ' "$T/audit.log" && pass "audit report after the progress line" || fail "audit report missing"
+	"$CST_BIN" audit "$T/g.pcap" "$T/gc.pcap" >"$T/audit.out" 2>"$T/audit.err"
+	expect_eq "audit: no progress when not a terminal" "$(cat "$T/audit.err")" ""
 else
 	skip_part "script(1) not installed: no pseudo-terminal test"
 fi
