@@ -40,6 +40,13 @@ static const char *link_state(const char *name)
         return NULL;
 }
 
+/* Append ", word" (or "word" first) to the flag list. */
+static void add_word(char *text, size_t cap, const char *word)
+{
+        size_t n = strlen(text);
+        snprintf(text + n, cap - n, "%s%s", n ? ", " : "", word);
+}
+
 int capture_list_interfaces(FILE *out)
 {
         struct if_nameindex *ni = if_nameindex();
@@ -52,15 +59,15 @@ int capture_list_interfaces(FILE *out)
         for (struct if_nameindex *i = ni; i->if_index; i++) {
                 unsigned fl = iface_flags(ifa, i->if_name);
                 char text[96] = "";
+                if (fl & IFF_UP)
+                        add_word(text, sizeof(text), "Up");
+                if (fl & IFF_RUNNING)
+                        add_word(text, sizeof(text), "Running");
+                if (fl & IFF_LOOPBACK)
+                        add_word(text, sizeof(text), "Loopback");
                 const char *st = (fl & IFF_LOOPBACK) ? NULL : link_state(i->if_name);
-                snprintf(text, sizeof(text), "%s%s%s%s%s%s", (fl & IFF_UP) ? "Up" : "",
-                         (fl & IFF_UP) && (fl & IFF_RUNNING) ? ", " : "",
-                         (fl & IFF_RUNNING) ? "Running" : "",
-                         (fl & (IFF_UP | IFF_RUNNING)) && (fl & IFF_LOOPBACK) ? ", " : "",
-                         (fl & IFF_LOOPBACK) ? "Loopback" : "", "");
                 if (st)
-                        snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s%s",
-                                 text[0] ? ", " : "", st);
+                        add_word(text, sizeof(text), st);
                 fprintf(out, "%u.%s%s%s%s\n", ++n, i->if_name, text[0] ? " [" : "", text,
                         text[0] ? "]" : "");
         }
