@@ -84,6 +84,21 @@ expect_eq "--stats-file: no temporary left" "$(ls "$T" | grep -c 'i.json.')" 0
 printf '[stats]\ninterval_sec = 1\nfile = %s\n' "$T/cfg.json" >"$T/live.ini"
 "$CST_BIN" constrict "$IN" -o "$T/c.pcap" --config "$T/live.ini" -q
 expect_eq "[stats] file key: written" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packets"])' "$T/cfg.json")" 14
+# the AFPacket form of capture reads the same [stats] keys (fed from a file: no root)
+printf '[capture]\noutput = %s\n[stats]\nfile = %s\n' "$T/feed.pcap" "$T/feed.json" >"$T/feed.ini"
+"$CST_BIN" capture --config "$T/feed.ini" --offline-input "$IN" >"$T/feed.out" 2>"$T/feed.err"
+expect_eq "capture --config [stats] file: exit" "$?" 0
+expect_eq "capture --config [stats] file: packets_written as printed" \
+	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packets_written"])' "$T/feed.json")" \
+	"$(sed -n 's/^packets_written: //p' "$T/feed.out")"
+expect_eq "capture --config [stats] file: stdout as before" "$(grep -c '^stats:' "$T/feed.out")" 0
+"$CST_BIN" capture -r "$IN" -w "$T/r.pcap" --stats-file "$T/r.json" 2>"$T/r.err"
+expect_eq "capture -r --stats-file: packets as printed" \
+	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packets_written"])' "$T/r.json")" \
+	"$(sed -n 's/^\([0-9]*\) packets captured$/\1/p' "$T/r.err")"
+"$CST_BIN" capture -r "$IN" -w "$T/r.pcap" --stats-interval -1 2>"$T/r2.err"
+expect_eq "capture: bad --stats-interval" "$(cat "$T/r2.err")" \
+	"constrictor capture: invalid value for --stats-interval: '-1' (seconds 0..86400)"
 "$CST_BIN" constrict "$IN" -o "$T/c.pcap" --stats-interval x 2>"$T/bad.err"
 expect_eq "bad --stats-interval: exit 1" "$?" 1
 expect_eq "bad --stats-interval: message" "$(cat "$T/bad.err")" \
