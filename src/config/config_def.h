@@ -84,6 +84,10 @@ struct cst_config {
         char part_prefix[64];           /* --part-prefix (default "") */
         char post_rotate_command[4096]; /* -z */
         uint32_t post_rotate_jobs;      /* --post-rotate-jobs (default 1) */
+        /* [stats] live statistics (issue 18 item 6): 0 / "" = off */
+        uint32_t stats_interval_sec;
+        char stats_file[4096];
+        char stats_metrics_listen[256];
 };
 
 #endif
