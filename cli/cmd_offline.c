@@ -454,7 +454,7 @@ static int run_pipeline(const struct offline_opts *o, const struct cst_config *c
                 /* a signal: also when the input ended meanwhile (a pipe's writer got it too) */
                 if ((ps->stop == CST_STOP_REQUEST || run_signal) && rc == CST_OK)
                         rc = CST_EINTERRUPTED;
-                if (ps.stop == CST_STOP_FILE_LIMIT)
+                if (ps->stop == CST_STOP_FILE_LIMIT)
                         fprintf(stderr,
                                 "Warning: -G with -W: stopped after %s files; the rest of "
                                 "the input was not written.\n",
