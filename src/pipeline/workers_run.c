@@ -16,7 +16,8 @@
 #include "pipeline/pipeline_int.h"
 #include "pipeline/workers_int.h"
 
-#define MAIN_TICK_NS   20000000 /* the calling thread looks at its flags this often */
+/* The calling thread looks at its flags this often; a signal wakes it at once. */
+#define MAIN_TICK_NS   100000000
 #define REPORT_WAIT_NS 1000000000ull
 
 static void *worker_main(void *arg)
