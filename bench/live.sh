@@ -13,7 +13,7 @@
 # Tools: constrictor-BACKEND[+POLICY][@wN] (N fanout workers, issue 19), tcpdump-s0,
 # tcpdump-s128, netsniff-ng.  Per run, BASE.threads holds each thread's name and
 # on-CPU ns over the traffic window; summarize_workers.py turns the @wN rows
-# into live-workers-summary.md (CPU per packet per worker thread and writer).
+# into live-threads[-TAG]-summary.md (CPU per packet per worker thread and writer).
 set -euo pipefail
 BUILD=$(cd "${1:?usage: bench/live.sh BUILD_DIR [options]}" && pwd)
 shift
