@@ -11,7 +11,8 @@
 #     merged file's; both workers got flows;
 #  4. a BPF filter is applied by every worker socket; -i any works;
 #  5. -w - and rotation (-C) go through the merged writer; SIGUSR1 prints
-#     per-worker lines, SIGINT ends the run with the file complete.
+#     per-worker lines, SIGINT ends the run with the file complete;
+#     --stats-interval / --stats-file report the summed counters.
 source "$CST_SRC/tests/lib.sh"
 source "$CST_SRC/tests/e2e/netns.sh"
 need_fixtures
@@ -118,7 +119,8 @@ if run rot "$N" --workers 2 -C 64k -w "$T/rot.pcap"; then
 fi
 
 # 5: signals: USR1 reports per worker, INT stops with the file complete
-if cap_start "$T/sig.log" -i "$IF_B" --workers 2 --duration 20 -w "$T/sig.pcap"; then
+if cap_start "$T/sig.log" -i "$IF_B" --workers 2 --duration 20 -w "$T/sig.pcap" \
+	--stats-interval 1 --stats-file "$T/sig.json"; then
 	send_mix
 	sleep 0.5
 	kill -USR1 "$CAP_PID"
@@ -128,6 +130,12 @@ if cap_start "$T/sig.log" -i "$IF_B" --workers 2 --duration 20 -w "$T/sig.pcap";
 	expect_eq "sig: exit status" "$CAP_RC" 0
 	if grep -q "^worker 1 (cpu" "$T/sig.log"; then pass "sig: USR1 printed the workers"; else fail "sig: no worker line: $(cat "$T/sig.log")"; fi
 	expect_eq "sig: packets in the file" "$(tshark -n -r "$T/sig.pcap" 2>/dev/null | wc -l)" "$N"
+	# live statistics see the workers' counters summed
+	json() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/sig.json" "$1"; }
+	expect_eq "sig: stats file final" "$(json final)" True
+	expect_eq "sig: stats file packets_written" "$(json packets_written)" "$N"
+	expect_eq "sig: stats file kernel_packets" "$(json kernel_packets)" "$N"
+	if grep -q "^stats: packets=" "$T/sig.log"; then pass "sig: --stats-interval lines"; else fail "sig: no stats line: $(cat "$T/sig.log")"; fi
 else
 	fail "sig: capture did not start"
 fi
