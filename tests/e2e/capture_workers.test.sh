@@ -12,7 +12,8 @@
 #  4. a BPF filter is applied by every worker socket; -i any works;
 #  5. -w - and rotation (-C) go through the merged writer; SIGUSR1 prints
 #     per-worker lines, SIGINT ends the run with the file complete;
-#     --stats-interval / --stats-file report the summed counters.
+#     --stats-interval / --stats-file report the summed counters;
+#  6. the AFPacket form takes [capture] workers from its INI file.
 source "$CST_SRC/tests/lib.sh"
 source "$CST_SRC/tests/e2e/netns.sh"
 need_fixtures
@@ -139,4 +140,26 @@ if cap_start "$T/sig.log" -i "$IF_B" --workers 2 --duration 20 -w "$T/sig.pcap" 
 else
 	fail "sig: capture did not start"
 fi
+# the AFPacket form: [capture] workers in its INI file, banner and Final stats summed
+cat >"$T/compat.ini" <<INI
+[capture]
+interface = $IF_B
+output = $T/compat.pcap
+backend = tpacket_v3
+max_packets = $N
+duration_sec = 20
+workers = 2
+INI
+ip netns exec "$NS_B" "$CST_BIN" capture --config "$T/compat.ini" >"$T/compat.out" 2>"$T/compat.err" &
+CAP_PID=$!
+NS_PIDS="$NS_PIDS $CAP_PID"
+for i in $(seq 100); do grep -q "Press Ctrl+C" "$T/compat.out" && break; sleep 0.1; done
+send_mix
+cap_wait
+expect_eq "compat: exit status" "$CAP_RC" 0
+expect_eq "compat: banner" "$(grep -c '^workers: 2$' "$T/compat.out")" 1
+expect_eq "compat: stop reason" "$(grep '^Live capture stopped' "$T/compat.out")" "Live capture stopped: max_packets limit reached"
+expect_eq "compat: packets_written" "$(grep '^packets_written:' "$T/compat.out")" "packets_written: $N"
+expect_eq "compat: kernel_packets" "$(grep '^kernel_packets:' "$T/compat.out")" "kernel_packets: $N"
+expect_eq "compat: packets in the file" "$(tshark -n -r "$T/compat.pcap" 2>/dev/null | wc -l)" "$N"
 finish
