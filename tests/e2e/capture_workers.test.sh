@@ -119,6 +119,19 @@ if run rot "$N" --workers 2 -C 64k -w "$T/rot.pcap"; then
 	same_bytes "rot: the files together hold the one-worker packets" "$T/w1.sorted" "$T/rot.sorted"
 fi
 
+# 5: -G/-W through the merged writer: the file limit stops every worker
+if cap_start "$T/g.log" -i "$IF_B" --workers 2 --duration 20 -G 1 -W 2 -w "$T/g-%s.pcap"; then
+	for i in 1 2 3 4; do send_mix; sleep 1.1; kill -0 "$CAP_PID" 2>/dev/null || break; done
+	cap_wait
+	expect_eq "G: exit status" "$CAP_RC" 0
+	expect_eq "G: two files" "$(ls "$T"/g-*.pcap | wc -l)" 2
+	if grep -q "stopped after 2 files (-W)" "$T/g.log"; then pass "G: file limit message"; else fail "G: $(cat "$T/g.log")"; fi
+	got=$(for f in "$T"/g-*.pcap; do tshark -n -r "$f" 2>/dev/null; done | wc -l)
+	if [ "$got" -ge "$N" ]; then pass "G: packets in the files ($got)"; else fail "G: $got packets"; fi
+else
+	fail "G: capture did not start"
+fi
+
 # 5: signals: USR1 reports per worker, INT stops with the file complete
 if cap_start "$T/sig.log" -i "$IF_B" --workers 2 --duration 20 -w "$T/sig.pcap" \
 	--stats-interval 1 --stats-file "$T/sig.json"; then
