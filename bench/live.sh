@@ -132,9 +132,9 @@ wait_ready() { # tool base file
 	local i
 	for i in $(seq 1 100); do
 		case $1 in
-		tcpdump-*) grep -q "listening on" "$2.err" && break ;;
 		netsniff-ng) grep -q "Running" "$2.out" && break ;;
-		*) [ -e "$3" ] || [ -e "${3%.pcap}-w0.pcap" ] && break ;;
+		# tcpdump and constrictor say so (constrictor's files are NAME.part until closed)
+		*) grep -q "listening on" "$2.err" && break ;;
 		esac
 		kill -0 "$CAP_PID" 2>/dev/null || die "$1 exited early: $(head -c 300 "$2.err")"
 		sleep 0.1
