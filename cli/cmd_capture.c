@@ -217,29 +217,20 @@ static int run_and_close(struct capture_job *job, cst_pipeline *p, struct cst_pi
 }
 
 /* The AFPacket form with [capture] workers > 1 (issue 19). */
-/* Live statistics read one pipeline's counters; the workers' summed ones are not wired yet. */
-static int workers_refuse_live_stats(const struct capture_job *job, char *err)
-{
-        if (job->live.interval_sec == 0 && !job->live.file[0] && !job->live.listen[0])
-                return 0;
-        snprintf(
-            err, CST_ERRBUF,
-            "--stats-interval, --stats-file and --metrics-listen do not work with --workers yet");
-        return -1;
-}
-
 static int compat_run_workers(struct capture_job *job)
 {
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
         cst_workers *w = NULL;
         static struct cst_pipeline_stats res;
-        if (workers_refuse_live_stats(job, err) < 0 || capture_workers_open(job, &w, err) < 0) {
+        if (capture_workers_open(job, &w, err) < 0 || live_stats_start(&job->live, err) < 0) {
                 cst_workers_close(w, cerr);
                 fprintf(stderr, "Live capture error: %s\n", err);
                 return 1;
         }
         compat_banner(job->cfg);
-        if (capture_workers_run(job, w, &res, err) < 0) {
+        int rc = capture_workers_run(job, w, &res, err);
+        live_stats_close(&job->live);
+        if (rc < 0) {
                 fprintf(stderr, "Live capture error: %s\n", err);
                 fprintf(stderr, "Partial stats:\n");
                 capture_print_compat_stats(stderr, &res);
@@ -388,7 +379,7 @@ static int td_run_workers(struct capture_job *job)
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
         cst_workers *w = NULL;
         static struct cst_pipeline_stats res;
-        if (workers_refuse_live_stats(job, err) < 0 || capture_workers_open(job, &w, err) < 0 ||
+        if (capture_workers_open(job, &w, err) < 0 || live_stats_start(&job->live, err) < 0 ||
             (job->user && workers_drop_privileges(job, w, err) < 0)) {
                 cst_workers_close(w, cerr);
                 return fail_line(err);
@@ -398,6 +389,7 @@ static int td_run_workers(struct capture_job *job)
                 CST_PROGRAM_NAME, cst_capture_ifname(cap), link_name(cst_capture_linktype(cap)),
                 file_snaplen(job->cfg), job->workers);
         int rc = capture_workers_run(job, w, &res, err);
+        live_stats_close(&job->live);
         fflush(stdout);
         if (rc < 0)
                 fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
