@@ -6,7 +6,7 @@
  *       start banner, stop reason, "Final stats:" block, offline feed mode;
  *   capture -i IFACE | -r FILE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]
  *           [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n]
- *           [--duration SEC] [--backend recvmsg|tpacket_v3]
+ *           [--duration SEC] [--backend recvmsg|tpacket_v3|pcap]
  *           [--format pcap|pcapng] [--time-precision micro|nano]
  *           [--config FILE] [--policy NAME] [expression...]
  *       tcpdump-style: defaults TPACKET_V3, PCAP with ns timestamps, the
@@ -35,9 +35,9 @@ static void capture_usage(FILE *out)
             "Usage:\n"
             "  %s capture -i IFACE | -r FILE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]\n"
             "          [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n]\n"
-            "          [--duration SEC] [--backend recvmsg|tpacket_v3] [--format pcap|pcapng]\n"
-            "          [--time-precision micro|nano] [--config FILE] [--policy NAME]\n"
-            "          [--workers N] [-v] [expression...]\n"
+            "          [--duration SEC] [--backend recvmsg|tpacket_v3|pcap]\n"
+            "          [--format pcap|pcapng] [--time-precision micro|nano] [--config FILE]\n"
+            "          [--policy NAME] [--workers N] [-v] [expression...]\n"
             "  %s capture --config config.ini [--offline-input input.pcap]\n"
             "  %s capture -D\n"
             "\n"
@@ -58,6 +58,8 @@ static void capture_usage(FILE *out)
             "  -Z USER    run as USER once the socket and the first file are open\n"
             "  -U         write each batch of packets to the file at once (packet-buffered)\n"
             "  -n         accepted for tcpdump compatibility (no name is ever resolved)\n"
+            "  --backend  tpacket_v3 (default: zero-copy ring), recvmsg (batched recvmmsg)\n"
+            "             or pcap (libpcap: any device and link type libpcap can open)\n"
             "  --no-vnet-hdr  do not read GSO segment sizes (PACKET_VNET_HDR); a UDP GSO\n"
             "             super-frame is then analysed as a single datagram\n"
             "  --policy   TLS policy: track (default), final_only, stream, bulk\n"
@@ -133,6 +135,9 @@ static int open_capture(const struct capture_job *job, cst_pipeline **p, char *e
                      : cst_capture_open(&cap, &job->copts, err);
         if (rc < 0)
                 return rc;
+        if (!job->offline_input && !job->read_file && cst_capture_warning(cap)[0])
+                fprintf(stderr, "%s capture: warning: %s\n", CST_PROGRAM_NAME,
+                        cst_capture_warning(cap));
         return cst_pipeline_open_capture(p, cap, err);
 }
 
