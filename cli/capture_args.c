@@ -408,7 +408,7 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         live_stats_from_cfg(&job->live, c);
         if (live_stats_set(&job->live, a->stats_interval, a->stats_file, a->metrics_listen, err) <
             0)
-                return -1;
+                return CST_EFATAL;
         return td_workers(a, job, err);
 }
 
