@@ -14,9 +14,11 @@
 enum cst_backend capture_cfg_backend(const struct cst_config *c)
 {
         char b[16];
-        return strcmp(cfg_text(c, "capture.backend", b, sizeof(b)), "recvmsg") == 0
-                   ? CST_BACKEND_RECVMSG
-                   : CST_BACKEND_TPACKET_V3;
+        cfg_text(c, "capture.backend", b, sizeof(b));
+        /* issue 19 item 4: the eBPF backend */
+        if (strcmp(b, "ebpf") == 0)
+                return CST_BACKEND_EBPF;
+        return strcmp(b, "recvmsg") == 0 ? CST_BACKEND_RECVMSG : CST_BACKEND_TPACKET_V3;
 }
 
 void capture_job_opts(struct capture_job *job)
@@ -246,8 +248,10 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
         if (a->backend &&
             (strcmp(a->backend, "recvmsg") == 0 || strcmp(a->backend, "tpacket_v3") == 0))
                 cfg_put(c, "capture.backend", a->backend);
+        else if (a->backend && strcmp(a->backend, "ebpf") == 0) /* issue 19 item 4 */
+                cfg_put(c, "capture.backend", a->backend);
         else if (a->backend)
-                return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3)",
+                return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3|ebpf)",
                                 a->backend),
                        CST_EFATAL;
         job->format = CST_FORMAT_PCAP;

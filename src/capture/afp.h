@@ -25,6 +25,13 @@ struct cst_capture;
 
 struct afp_backend_ops {
         const char *name;
+        /*
+         * The backend reads from its own kernel object (the eBPF ring), not
+         * from an AF_PACKET socket: no socket, filter, bind or membership;
+         * setup does it all and kstats (if set) gives the kernel counters.
+         */
+        bool no_socket;
+        int (*kstats)(struct cst_capture *c, char *err);
         /* After the socket exists and the filter is attached, before bind. */
         int (*setup)(struct cst_capture *c, const struct cst_capture_opts *o, char *err);
         int (*next_batch)(struct cst_capture *c, struct cst_packet *pkts, unsigned max,
@@ -52,6 +59,7 @@ struct cst_capture {
 extern const struct afp_backend_ops afp_recvmsg_ops;
 extern const struct afp_backend_ops afp_tpacket_v3_ops;
 extern const struct afp_backend_ops afp_file_ops;
+extern const struct afp_backend_ops afp_ebpf_ops; /* ebpf.c, or ebpf_off.c without eBPF */
 /* file.c: true for a capture file read as a capture (feed, -r). */
 bool afp_is_file(const struct cst_capture *c);
 
@@ -64,6 +72,8 @@ int afp_tpacket_v3_use_ring(struct cst_capture *c, uint8_t *ring, uint32_t block
 
 /* iface.c: resolve a name to its index and the link type it is captured as. */
 int afp_iface_resolve(const char *name, int *ifindex, uint32_t *linktype, bool *cooked, char *err);
+/* True for a loopback device (ARPHRD_LOOPBACK). */
+bool afp_iface_is_loopback(const char *name);
 
 /*
  * filter.c: compile a tcpdump expression for `linktype` into a classic BPF

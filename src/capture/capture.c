@@ -38,6 +38,8 @@ void cst_capture_opts_init(struct cst_capture_opts *o)
 
 const char *cst_capture_backend_name(enum cst_backend b)
 {
+        if (b == CST_BACKEND_EBPF)
+                return "ebpf";
         return b == CST_BACKEND_RECVMSG ? "recvmsg" : "tpacket_v3";
 }
 
@@ -89,6 +91,8 @@ static int promisc_membership(struct cst_capture *c, int op, char *err)
 
 static const struct afp_backend_ops *backend_ops(enum cst_backend b)
 {
+        if (b == CST_BACKEND_EBPF)
+                return &afp_ebpf_ops;
         return b == CST_BACKEND_RECVMSG ? &afp_recvmsg_ops : &afp_tpacket_v3_ops;
 }
 
@@ -96,6 +100,8 @@ static int capture_setup(struct cst_capture *c, const struct cst_capture_opts *o
 {
         if (afp_iface_resolve(o->interface, &c->ifindex, &c->linktype, &c->cooked, err) < 0)
                 return CST_EFATAL;
+        if (c->ops->no_socket) /* the eBPF backend: its own kernel objects, not a socket */
+                return c->ops->setup(c, o, err);
         if (open_socket(c, err) < 0)
                 return CST_EFATAL;
         if (o->filter && *o->filter &&
@@ -167,6 +173,8 @@ static int stats_accumulate(struct cst_capture *c, char *err)
         struct tpacket_stats_v3 ks;
         socklen_t len = sizeof(ks);
         memset(&ks, 0, sizeof(ks));
+        if (c->ops && c->ops->kstats)
+                return c->ops->kstats(c, err);
         if (c->fd < 0)
                 return CST_OK;
         if (getsockopt(c->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) < 0) {

@@ -184,6 +184,8 @@ static int set_backend(const struct cfg_key *k, const char *v, struct cst_config
                 c->backend = CST_BACKEND_RECVMSG;
         else if (strcmp(v, "tpacket_v3") == 0)
                 c->backend = CST_BACKEND_TPACKET_V3;
+        else if (strcmp(v, "ebpf") == 0) /* issue 19 item 4 */
+                c->backend = CST_BACKEND_EBPF;
         else
                 return -1;
         return 0;
@@ -193,6 +195,8 @@ static size_t fmt_backend(const struct cfg_key *k, const struct cst_config *c, c
                           size_t size)
 {
         (void)k;
+        if (c->backend == CST_BACKEND_EBPF) /* issue 19 item 4 */
+                return (size_t)snprintf(buf, size, "ebpf");
         return (size_t)snprintf(buf, size, "%s",
                                 c->backend == CST_BACKEND_RECVMSG ? "recvmsg" : "tpacket_v3");
 }
@@ -258,7 +262,7 @@ const struct cfg_key cfg_keys[] = {
         "invalid value for reinflate.seed; expected integer 0..18446744073709551615", NULL),
 
     ROW("capture", "backend", CST_CONFIG_ENUM, set_backend, fmt_backend, backend, 0, 0, 0,
-        "invalid value for capture.backend; expected recvmsg or tpacket_v3",
+        "invalid value for capture.backend; expected recvmsg, tpacket_v3 or ebpf",
         "unknown capture.backend value"),
     ROW("capture", "interface", CST_CONFIG_STRING, cfg_set_string, cfg_fmt_string, interface, 0, 0,
         16,

@@ -1,0 +1,74 @@
+/*
+ * cut_abi — what the eBPF capture program (cut.bpf.c, in the kernel) and
+ * the backend (ebpf.c, user space) share: the ring-buffer record, the
+ * counters and the key and value of the flow map.  Fixed-width fields
+ * only, laid out without holes, so both compilers agree.
+ */
+#ifndef CST_CAPTURE_BPF_CUT_ABI_H
+#define CST_CAPTURE_BPF_CUT_ABI_H
+
+#include <linux/types.h>
+
+/*
+ * The largest frame copied: GRO/TSO super-frames reach 64 KiB; a longer
+ * one (BIG TCP) goes up truncated at this length with its wire length, and
+ * is then kept as it came (already truncated: never analysed) and counted.
+ */
+#define CUT_MAX_COPY 65535u
+
+/* cut_rec.dir */
+#define CUT_DIR_IN  1u /* TC ingress */
+#define CUT_DIR_OUT 2u /* TC egress */
+
+/* cut_rec.why */
+#define CUT_WHOLE     0u /* every byte up to the snaplen */
+#define CUT_TRUNCATED 1u /* longer than CUT_MAX_COPY: truncated there */
+#define CUT_TLS       2u /* cut in the kernel: a TLS AppData record on a tracked flow */
+
+/* One packet in the ring buffer: this header, then caplen bytes (8-aligned by the ring). */
+struct cut_rec {
+        __u64 ts_ns;      /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+        __u32 origlen;    /* skb->len: the frame on the wire (link header included) */
+        __u32 caplen;     /* bytes that follow */
+        __u32 ifindex;    /* skb->ifindex */
+        __u16 vlan_tci;   /* a tag the device stripped (vlan_proto != 0) */
+        __u16 vlan_proto; /* its TPID in host order, 0 = none */
+        __u8 dir;         /* CUT_DIR_* */
+        __u8 why;         /* CUT_* */
+        __u16 pad;
+        __u32 pad2;
+};
+
+/* Per-CPU counters (array map "counters"), summed by user space. */
+enum cut_counter {
+        CUT_C_SEEN = 0,  /* packets the program ran on */
+        CUT_C_RING_FULL, /* no room in the ring buffer: the packet is lost (kernel_drops) */
+        CUT_C_TRUNCATED, /* longer than CUT_MAX_COPY */
+        CUT_C_TLS_CUT,   /* cut in the kernel */
+        CUT_C_TLS_LOST,  /* a tracked flow whose expected header did not come: untracked */
+        CUT_C_COUNT
+};
+
+/*
+ * A TCP flow direction user space has seen proven and synchronised: the
+ * key is the sender's view (addresses of one family, IPv4 in the first 4
+ * bytes), the value the sequence number where the next record header is
+ * expected.
+ */
+struct cut_flow_key {
+        __u8 src[16];
+        __u8 dst[16];
+        __u16 sport; /* network order, as on the wire */
+        __u16 dport;
+        __u8 family; /* 4 or 6 */
+        __u8 pad[3];
+};
+
+struct cut_flow {
+        __u64 next_hdr;  /* TCP sequence number of the next record header (64 bits: cmpxchg) */
+        __u32 keep;      /* KR: bytes of a record kept from its header */
+        __u32 min_saved; /* a cut saving less than this is not made (as user space) */
+        __u64 last_ns;   /* bpf_ktime_get_ns() of the last packet: idle flows are forgotten */
+};
+
+#endif

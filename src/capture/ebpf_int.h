@@ -1,0 +1,42 @@
+/*
+ * ebpf_int — the pieces of the eBPF backend (ebpf.c: program, ring buffer,
+ * counters; ebpf_tc.c: the clsact hook and its filters; ebpf_flows.c:
+ * the flows user space hands to the kernel).
+ */
+#ifndef CST_CAPTURE_EBPF_INT_H
+#define CST_CAPTURE_EBPF_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <bpf/libbpf.h>
+
+/*
+ * Our TC filters are known by this handle and priority on the clsact hook
+ * (and their programs' names start with "cst_"): a crashed run's filters
+ * are found and removed at the next start, others' are never touched.
+ */
+#define EBPF_TC_HANDLE   0xc57u
+#define EBPF_TC_PRIORITY 0xc57u
+
+struct ebpf_tc {
+        int ifindex;
+        bool ingress_only;  /* loopback: every packet passes egress and then ingress */
+        bool qdisc_created; /* by this run: removed on close */
+        bool stale_found;   /* a crashed run's filters were removed at open */
+        bool attached[2];   /* ingress, egress */
+};
+
+/*
+ * Remove what a crashed run left, create the clsact qdisc if needed and
+ * attach the two programs.  err: one line.
+ */
+int ebpf_tc_attach(struct ebpf_tc *tc, int prog_in, int prog_out, char *err);
+/* Detach our filters and remove the qdisc if this run (or a crashed one) made it. */
+void ebpf_tc_detach(struct ebpf_tc *tc);
+
+/* The last message libbpf printed (its warnings are not shown, they make our errors). */
+const char *ebpf_libbpf_msg(void);
+void ebpf_libbpf_quiet(void);
+
+#endif
