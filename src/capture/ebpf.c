@@ -32,31 +32,13 @@
 #include "capture/afp.h"
 #include "capture/bpf/cut_abi.h"
 #include "capture/ebpf_int.h"
-#include "cut.skel.h"
+#include "cut.skel.h" /* build tree: bpftool gen skeleton of bpf/cut.bpf.c */
 
 #define RB_BUSY          (1u << 31) /* BPF_RINGBUF_BUSY_BIT */
 #define RB_DISCARD       (1u << 30) /* BPF_RINGBUF_DISCARD_BIT */
 #define RB_HDR           8u         /* BPF_RINGBUF_HDR_SZ */
 #define SCRATCH          (1u << 20) /* frames whose VLAN tag goes back, per batch */
 #define RING_DEFAULT_MIB 64u
-
-struct ebpf_priv {
-        /* hot members first */
-        const uint8_t *data;      /* data pages (mapped twice) */
-        const uint64_t *prod_pos; /* kernel's producer position */
-        uint64_t *cons_pos;       /* ours, published at release */
-        uint64_t mask;            /* ring size - 1 */
-        uint64_t pos;             /* next record to read */
-        int64_t real_off;         /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
-        uint8_t *scratch;         /* SCRATCH bytes */
-        uint32_t scratch_used;
-        /* cold */
-        struct cut_bpf *skel;
-        int ring_fd;
-        size_t page, ring_size;
-        void *cons_map, *prod_map;
-        struct ebpf_tc tc;
-};
 
 static int64_t clock_offset(void)
 {
@@ -134,7 +116,10 @@ static int ebpf_setup(struct cst_capture *c, const struct cst_capture_opts *o, c
                 return CST_EFATAL;
         }
         struct ebpf_priv *p = calloc(1, sizeof(*p));
-        if (!p || !(p->scratch = malloc(SCRATCH))) {
+        if (!p || !(p->scratch = malloc(SCRATCH)) ||
+            !(p->pushed = calloc(PUSH_SLOTS, sizeof(*p->pushed)))) {
+                if (p)
+                        free(p->scratch);
                 free(p);
                 snprintf(err, CST_ERRBUF, "out of memory");
                 return CST_ENOMEM;
@@ -143,9 +128,12 @@ static int ebpf_setup(struct cst_capture *c, const struct cst_capture_opts *o, c
         p->ring_fd = -1;
         p->tc.ifindex = c->ifindex;
         p->tc.ingress_only = afp_iface_is_loopback(c->ifname);
+        if (o->filter && *o->filter && ebpf_filter_new(&p->filter, o->filter, err) < 0)
+                return CST_EFATAL;
         ebpf_libbpf_quiet();
         if (load_program(p, o, err) < 0 || map_ring(p, err) < 0)
                 return CST_EFATAL;
+        p->flows_fd = bpf_map__fd(p->skel->maps.flows);
         return ebpf_tc_attach(&p->tc, bpf_program__fd(p->skel->progs.cst_ingress),
                               bpf_program__fd(p->skel->progs.cst_egress), err);
 }
@@ -198,8 +186,12 @@ static int fill(struct cst_capture *c, struct ebpf_priv *p, const uint8_t *rec, 
         pkt->ifid = r.ifindex;
         pkt->direction = r.dir == CUT_DIR_OUT ? CST_DIR_OUTBOUND : CST_DIR_INBOUND;
         pkt->kind = CST_REC_PACKET;
+        if (r.why == CUT_TLS)
+                pkt->flags = CST_PKT_KERNEL_CUT;
         if (r.vlan_proto && !vlan_back(p, &r, pkt))
                 return REC_WAIT;
+        if (p->filter && !ebpf_filter_pass(p->filter, pkt))
+                return REC_SKIP;
         return REC_OK;
 }
 
@@ -276,7 +268,9 @@ static void ebpf_teardown(struct cst_capture *c)
         if (p->cons_map)
                 munmap(p->cons_map, p->page);
         cut_bpf__destroy(p->skel);
+        ebpf_filter_free(p->filter);
         free(p->scratch);
+        free(p->pushed);
         free(p);
         c->priv = NULL;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "capture/afp.h"
+#include "capture/kernel_cut.h"
 
 #ifndef CST_EBPF_MISSING
 #define CST_EBPF_MISSING "not configured"
@@ -27,3 +28,23 @@ const struct afp_backend_ops afp_ebpf_ops = {
     .no_socket = true,
     .setup = ebpf_off_setup,
 };
+
+/* kernel_cut.h: nothing to cut in the kernel without the backend. */
+bool capture_kernel_cut_on(const cst_capture *c)
+{
+        (void)c;
+        return false;
+}
+
+void capture_kernel_cut_params(cst_capture *c, const struct kc_params *p)
+{
+        (void)c;
+        (void)p;
+}
+
+void capture_kernel_tls(cst_capture *c, const struct kc_tls_flow *f, uint64_t now_ns)
+{
+        (void)c;
+        (void)f;
+        (void)now_ns;
+}

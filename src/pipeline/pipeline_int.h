@@ -46,8 +46,11 @@ struct cst_pipeline {
         uint64_t in_off; /* with a transform: input offset of the next record */
         cst_report_cb report;
         void *report_ctx;
-        struct cst_stats own_stats;  /* counters when no engine is set */
-        unsigned batch_n, batch_pos; /* records of recs[] read / handled */
+        /* eBPF capture under `track`: cut TLS flows handed to the kernel (kernel_hint.c) */
+        bool kernel_hints, hint_track;
+        uint32_t hint_keep, hint_min_saved; /* KR (>= 5), min_saved_bytes_per_packet */
+        struct cst_stats own_stats;         /* counters when no engine is set */
+        unsigned batch_n, batch_pos;        /* records of recs[] read / handled */
         struct cst_packet recs[PIPE_BATCH];
         struct cst_verdict v[PIPE_BATCH];
 };

@@ -119,6 +119,7 @@ struct seg {
         __u32 payload_len; /* by the IP length fields */
         __u32 seq;
         __u8 flags;
+        __u8 tail_ok; /* the IP datagram ends the frame (no trailer after it) */
 };
 
 static __always_inline int parse_l3(struct __sk_buff *skb, __u32 off, __u16 proto, struct seg *g,
@@ -139,6 +140,7 @@ static __always_inline int parse_l3(struct __sk_buff *skb, __u32 off, __u16 prot
                 g->k.family = 4;
                 *l4 = off + ihl;
                 g->payload_len = tot - ihl; /* minus the TCP header below */
+                g->tail_ok = off + tot == skb->len;
                 return off + tot <= skb->len ? 0 : -1;
         }
         if (proto == ETH_P_IPV6) {
@@ -152,6 +154,7 @@ static __always_inline int parse_l3(struct __sk_buff *skb, __u32 off, __u16 prot
                 g->k.family = 6;
                 *l4 = off + 40;
                 g->payload_len = plen;
+                g->tail_ok = off + 40 + plen == skb->len;
                 return off + 40 + plen <= skb->len ? 0 : -1;
         }
         return -1;
@@ -184,38 +187,80 @@ static __always_inline int parse(struct __sk_buff *skb, struct seg *g)
         return 0;
 }
 
+/* Record header at frame offset off: its total length (5 + body), 0 if unreadable. */
+static __always_inline __u32 rec_total(struct __sk_buff *skb, __u32 off, __u8 *type, __u8 *v0,
+                                       __u8 *v1)
+{
+        __u8 h[5];
+        if (bpf_skb_load_bytes(skb, off, h, 5) < 0)
+                return 0;
+        *type = h[0];
+        *v0 = h[1];
+        *v1 = h[2];
+        return 5u + (((__u32)h[3] << 8) | h[4]);
+}
+
+/*
+ * Follow the record boundaries through a segment that holds the expected
+ * header at or after its start: the expected header afterwards, or 0 when
+ * a header is cut by the segment's end or the walk is too long (lost).
+ */
+static __always_inline __u32 walk(struct __sk_buff *skb, const struct seg *g, __u32 next)
+{
+        __u32 end = g->seq + g->payload_len;
+        for (int i = 0; i < CUT_WALK_MAX; i++) {
+                __u8 t, v0, v1;
+                if ((__s32)(end - next) <= 0)
+                        return next; /* the next header is in a later segment */
+                if ((__s32)(end - next) < 5)
+                        return 0; /* split header: the kernel does not keep its first bytes */
+                __u32 len = rec_total(skb, g->payload_off + (next - g->seq), &t, &v0, &v1);
+                if (len == 0 || v0 != 3)
+                        return 0;
+                next += len;
+        }
+        return 0;
+}
+
 /*
  * The keep length of a segment on a tracked flow, 0 for "whole".  The
  * flow's expected header advances (compare-and-swap: another CPU that moved
  * it first wins, this packet goes up whole).
  */
-static __always_inline __u32 tls_keep(struct __sk_buff *skb, struct seg *g, __u32 base)
+static __always_inline __u32 tls_keep(struct __sk_buff *skb, struct seg *g, __u32 len)
 {
         struct cut_flow *f = bpf_map_lookup_elem(&flows, &g->k);
-        __u8 h[5];
         if (!f)
                 return 0;
-        __u64 now = bpf_ktime_get_ns();
-        __u64 next64 = f->next_hdr;
-        __u32 next = (__u32)next64, n = g->payload_len;
+        __u64 now = bpf_ktime_get_ns(), next64 = f->next_hdr;
+        __u32 next = (__u32)next64, n = g->payload_len, keep = 0;
         if (now - f->last_ns > FLOW_IDLE_NS || (g->flags & 0x07u)) { /* idle, FIN/SYN/RST */
                 bpf_map_delete_elem(&flows, &g->k);
                 return 0;
         }
         f->last_ns = now;
+        if (len > CUT_MAX_COPY || len > snaplen)
+                goto lost; /* goes up truncated: user space will not analyse it */
         if (n == 0 || (__s32)(g->seq + n - next) <= 0)
                 return 0; /* before the expected header: continuation or old bytes */
-        if (g->seq != next || bpf_skb_load_bytes(skb, g->payload_off, h, 5) < 0)
-                goto lost; /* the header is inside the segment, or in a gap */
-        __u32 rlen = 5u + (((__u32)h[3] << 8) | h[4]);
-        if (h[0] != 23 || h[1] != 3 || h[2] != 3 || rlen < n)
-                goto lost; /* another type, or more records in this segment */
-        if (__sync_val_compare_and_swap(&f->next_hdr, next64, (__u64)(__u32)(next + rlen)) !=
-            next64)
+        if ((__s32)(next - g->seq) < 0)
+                goto lost; /* the expected header fell into a gap (or was never seen) */
+        __u8 t = 0, v0 = 0, v1 = 0;
+        __u32 first = g->seq == next ? rec_total(skb, g->payload_off, &t, &v0, &v1) : 0;
+        __u32 after = walk(skb, g, next);
+        if (after == 0)
+                goto lost;
+        if (__sync_val_compare_and_swap(&f->next_hdr, next64, (__u64)after) != next64)
                 return 0;
-        __u32 keep = g->payload_off + (f->keep < n ? f->keep : n);
-        if (keep >= base || base - keep < f->min_saved)
-                return 0; /* user space would not cut it either */
+        /* an AppData record starting the segment and covering it: headers + min(KR, n) */
+        if (first >= n && t == 23 && v0 == 3 && v1 == 3 && g->tail_ok) {
+                /* as user space sees the frame: a stripped VLAN tag is back in it */
+                __u32 tag = skb->vlan_present ? 4u : 0u, wire = len + tag;
+                __u32 base = wire < f->snap ? wire : f->snap;
+                keep = g->payload_off + (f->keep < n ? f->keep : n);
+                if (keep + tag >= base || base - (keep + tag) < f->min_saved)
+                        keep = 0; /* user space would not cut it either */
+        }
         return keep;
 lost:
         count(CUT_C_TLS_LOST);
@@ -230,7 +275,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u32 dir)
         count(CUT_C_SEEN);
         __builtin_memset(&g, 0, sizeof(g));
         if (parse(skb, &g) == 0) {
-                __u32 keep = tls_keep(skb, &g, cap);
+                __u32 keep = tls_keep(skb, &g, len);
                 if (keep) {
                         cap = keep;
                         why = CUT_TLS;

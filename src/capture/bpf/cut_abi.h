@@ -66,9 +66,14 @@ struct cut_flow_key {
 
 struct cut_flow {
         __u64 next_hdr;  /* TCP sequence number of the next record header (64 bits: cmpxchg) */
-        __u32 keep;      /* KR: bytes of a record kept from its header */
-        __u32 min_saved; /* a cut saving less than this is not made (as user space) */
-        __u64 last_ns;   /* bpf_ktime_get_ns() of the last packet: idle flows are forgotten */
+        __u32 keep;      /* KR: bytes of a record kept from its header (>= 5) */
+        __u32 min_saved; /* min_saved_bytes_per_packet: a smaller saving is not made */
+        __u32 snap;      /* user space's snaplen cap: savings are counted against it */
+        __u32 pad;
+        __u64 last_ns; /* bpf_ktime_get_ns() of the last packet: idle flows are forgotten */
 };
+
+/* Record headers walked in one segment to follow the boundaries (bounded loop). */
+#define CUT_WALK_MAX 16
 
 #endif
