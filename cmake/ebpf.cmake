@@ -87,7 +87,9 @@ function(cst_ebpf_target tgt)
     add_dependencies(${tgt} cst_bpf_skel)
     target_include_directories(${tgt} PRIVATE ${CST_BPF_GEN})
     target_compile_definitions(${tgt} PRIVATE CST_HAVE_EBPF=1)
-    target_link_libraries(${tgt} PRIVATE PkgConfig::CST_LIBBPF)
+    # installed consumers get libbpf from the package's CST_DEPS (libbpf is in
+    # CST_PC_REQUIRES_PRIVATE), not from this build-tree target
+    target_link_libraries(${tgt} PRIVATE $<BUILD_INTERFACE:PkgConfig::CST_LIBBPF>)
   else()
     target_compile_definitions(${tgt} PRIVATE "CST_EBPF_MISSING=\"${CST_EBPF_MISSING}\"")
   endif()

@@ -302,8 +302,8 @@ static void test_constrictor_keys(void)
         EXPECT_ERR("[tls]\nenabled = yess\n",
                    "config line 2: invalid value for tls.enabled; expected true or false");
         EXPECT_ERR("[capture]\nbackend = pcap\n",
-                   "config line 2: invalid value for capture.backend; expected recvmsg or "
-                   "tpacket_v3");
+                   "config line 2: invalid value for capture.backend; expected recvmsg, "
+                   "tpacket_v3 or ebpf");
         EXPECT_ERR("[capture]\ninterface = abcdefghijklmnop\n",
                    "config line 2: invalid value for capture.interface; expected an interface "
                    "name of at most 15 characters");
