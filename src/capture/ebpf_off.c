@@ -9,17 +9,14 @@
 #include "capture/kernel_cut.h"
 
 #ifndef CST_EBPF_MISSING
-#define CST_EBPF_MISSING "not configured"
+#define CST_EBPF_MISSING "not configured by cmake/ebpf.cmake"
 #endif
 
 static int ebpf_off_setup(struct cst_capture *c, const struct cst_capture_opts *o, char *err)
 {
         (void)c;
         (void)o;
-        snprintf(err, CST_ERRBUF,
-                 "--backend ebpf is not in this build (missing at build time: %s; install them "
-                 "and rebuild with -DCST_EBPF=ON)",
-                 CST_EBPF_MISSING);
+        snprintf(err, CST_ERRBUF, "--backend ebpf is not in this build (%s)", CST_EBPF_MISSING);
         return CST_EFATAL;
 }
 
