@@ -68,6 +68,8 @@ static int load_program(struct ebpf_priv *p, const struct cst_capture_opts *o, c
         }
         p->skel->rodata->snaplen = o->snaplen;
         p->ring_size = ring_size(o);
+        p->skel->rodata->wakeup_bytes = p->ring_size / 16;
+        p->wait_ms = o->block_timeout_ms ? (int)o->block_timeout_ms : 64;
         bpf_map__set_max_entries(p->skel->maps.rb, (uint32_t)p->ring_size);
         int rc = cut_bpf__load(p->skel);
         if (rc < 0) {
@@ -225,13 +227,14 @@ static int ebpf_next_batch(struct cst_capture *c, struct cst_packet *pkts, unsig
         int n = drain(c, p, pkts, max);
         if (n > 0)
                 return n;
+        /* woken when the ring holds wakeup_bytes, else the block timeout ends the wait */
         struct pollfd pfd = {.fd = p->ring_fd, .events = POLLIN};
-        int rc = poll(&pfd, 1, timeout_ms);
+        int rc = poll(&pfd, 1, timeout_ms < p->wait_ms ? timeout_ms : p->wait_ms);
         if (rc < 0 && errno != EINTR) {
                 snprintf(err, CST_ERRBUF, "poll on the eBPF ring buffer: %s", strerror(errno));
                 return CST_EFATAL;
         }
-        return rc > 0 ? drain(c, p, pkts, max) : 0;
+        return rc >= 0 ? drain(c, p, pkts, max) : 0;
 }
 
 /* Kernel counters: summed over CPUs, copied (they only grow). */

@@ -56,6 +56,7 @@ struct ebpf_priv {
         struct cut_bpf *skel;
         int ring_fd;
         int flows_fd; /* the kernel's flow map */
+        int wait_ms;  /* longest poll(): the block timeout (the program wakes us only in bulk) */
         size_t page, ring_size;
         void *cons_map, *prod_map;
         struct ebpf_tc tc;

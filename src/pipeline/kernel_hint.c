@@ -63,7 +63,9 @@ void pipe_kernel_hints(struct cst_pipeline *p, unsigned n)
         for (unsigned i = 0; i < n; i++) {
                 struct kc_tls_flow f;
                 const struct cst_packet *pkt = &p->recs[i];
-                if (p->v[i].reason != CST_R_TRUNCATE_TLS_TRACK || pkt->kind != CST_REC_PACKET)
+                /* a packet the kernel cut: it already follows that flow */
+                if (p->v[i].reason != CST_R_TRUNCATE_TLS_TRACK || pkt->kind != CST_REC_PACKET ||
+                    (pkt->flags & CST_PKT_KERNEL_CUT))
                         continue;
                 if (simple_case(p, pkt, &p->v[i], &f))
                         capture_kernel_tls(p->cap, &f, pkt->ts_ns);
