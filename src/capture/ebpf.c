@@ -136,6 +136,8 @@ static int ebpf_setup(struct cst_capture *c, const struct cst_capture_opts *o, c
         if (load_program(p, o, err) < 0 || map_ring(p, err) < 0)
                 return CST_EFATAL;
         p->flows_fd = bpf_map__fd(p->skel->maps.flows);
+        p->cuttable_fd = bpf_map__fd(p->skel->maps.cuttable);
+        p->cfg_fd = bpf_map__fd(p->skel->maps.cfg);
         return ebpf_tc_attach(&p->tc, bpf_program__fd(p->skel->progs.cst_ingress),
                               bpf_program__fd(p->skel->progs.cst_egress), err);
 }

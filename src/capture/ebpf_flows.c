@@ -1,15 +1,15 @@
 /*
- * ebpf_flows — the flow directions user space hands to the eBPF program
- * (kernel_cut.h): once the engine has cut an Application Data record that
- * starts a segment of a proven, synchronised `track` connection, the
- * program is told where that direction's next record header lies, and
- * from then on follows the boundaries itself (bpf/cut.bpf.c) and copies
- * only the kept bytes of the segments that start with an AppData record
- * covering them.
+ * ebpf_flows — what user space tells the eBPF program (kernel_cut.h): at
+ * run start the policy's numbers and TLS ports (map "cfg"; the program
+ * then follows every TLS-port direction from its SYN), and, once the
+ * engine has cut an Application Data record that starts a segment of a
+ * proven, synchronised `track` connection, that the direction may be cut
+ * (map "cuttable") and — for a connection the program did not see open —
+ * where its next record header lies (map "flows", BPF_NOEXIST: a direction
+ * followed since its SYN keeps its own, newer, boundary).
  *
- * One map update per flow at most every PUSH_GAP_NS (a small table of
- * recent hand-overs), with BPF_NOEXIST: a direction the kernel already
- * follows keeps its own, newer, boundary.  No allocation.
+ * Two map updates per flow at most every PUSH_GAP_NS (a small table of
+ * recent hand-overs).  No allocation.
  */
 #include <errno.h>
 #include <string.h>
@@ -29,12 +29,21 @@ bool capture_kernel_cut_on(const cst_capture *c)
 
 void capture_kernel_cut_params(cst_capture *c, const struct kc_params *p)
 {
+        static struct cut_cfg v; /* 8 KiB: not on the stack; written once per run */
         if (!capture_kernel_cut_on(c))
                 return;
         struct ebpf_priv *e = c->priv;
-        e->kc = *p;
-        if (e->kc.keep < 5)
-                e->kc.keep = 5;
+        uint32_t zero = 0;
+        memset(&v, 0, sizeof(v));
+        v.on = 1;
+        v.keep = p->keep < 5 ? 5 : p->keep;
+        v.min_saved = p->min_saved;
+        v.snap = p->snap;
+        v.any_port = p->any_port;
+        if (p->port_bits)
+                memcpy(v.ports, p->port_bits, sizeof(v.ports));
+        if (bpf_map_update_elem(e->cfg_fd, &zero, &v, BPF_ANY) < 0)
+                c->st.receive_errors++; /* the kernel then cuts nothing */
 }
 
 static void flow_key(const struct kc_tls_flow *f, struct cut_flow_key *k)
@@ -77,15 +86,16 @@ void capture_kernel_tls(cst_capture *c, const struct kc_tls_flow *f, uint64_t no
         flow_key(f, &k);
         if (recently(e, key_hash(&k), now_ns))
                 return;
-        struct cut_flow v = {
-            .next_hdr = f->next_hdr,
-            .keep = e->kc.keep,
-            .min_saved = e->kc.min_saved,
-            .snap = e->kc.snap,
-        };
         struct timespec m;
         clock_gettime(CLOCK_MONOTONIC, &m); /* the program's clock (bpf_ktime_get_ns) */
-        v.last_ns = (uint64_t)m.tv_sec * 1000000000u + (uint64_t)m.tv_nsec;
+        struct cut_flow v = {
+            .next_hdr = f->next_hdr,
+            .last_ns = (uint64_t)m.tv_sec * 1000000000u + (uint64_t)m.tv_nsec,
+        };
+        uint8_t yes = 1;
+        /* a direction followed since its SYN keeps its own (newer) boundary */
         if (bpf_map_update_elem(e->flows_fd, &k, &v, BPF_NOEXIST) < 0 && errno != EEXIST)
+                c->st.receive_errors++;
+        if (bpf_map_update_elem(e->cuttable_fd, &k, &yes, BPF_ANY) < 0)
                 c->st.receive_errors++;
 }

@@ -55,12 +55,11 @@ struct ebpf_priv {
         /* cold */
         struct cut_bpf *skel;
         int ring_fd;
-        int flows_fd; /* the kernel's flow map */
-        int wait_ms;  /* longest poll(): the block timeout (the program wakes us only in bulk) */
+        int flows_fd, cuttable_fd, cfg_fd; /* the program's maps (cut_abi.h) */
+        int wait_ms; /* longest poll(): the block timeout (the program wakes us only in bulk) */
         size_t page, ring_size;
         void *cons_map, *prod_map;
         struct ebpf_tc tc;
-        struct kc_params kc;
         struct ebpf_filter
             *filter;      /* a tcpdump expression, run here (the kernel cuts nothing then) */
         uint64_t *pushed; /* PUSH_SLOTS: key hash << 32 | time of the last hand-over (ms) */

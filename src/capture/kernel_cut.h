@@ -17,6 +17,8 @@ struct kc_params {
         uint32_t keep;      /* KR: bytes kept from the record header on (>= 5) */
         uint32_t min_saved; /* min_saved_bytes_per_packet */
         uint32_t snap;      /* the snaplen cap the engine settles against (UINT32_MAX: none) */
+        bool any_port;      /* tls.ports empty: every TCP port */
+        const uint8_t *port_bits; /* 8192 bytes, bit p = TCP port p is in tls.ports */
 };
 
 /* One TCP flow direction, as its sender sends it. */
@@ -30,7 +32,11 @@ struct kc_tls_flow {
 /* True when the capture can cut in the kernel (then the calls below do something). */
 bool capture_kernel_cut_on(const cst_capture *c);
 void capture_kernel_cut_params(cst_capture *c, const struct kc_params *p);
-/* Hand a flow direction to the kernel (at most once per flow every few ms; no-op if tracked). */
+/*
+ * The engine cut this direction (proven, past the encrypted flight): the
+ * kernel may cut it too, and follows it from next_hdr if it did not since
+ * its SYN (at most one hand-over per flow every few ms).
+ */
 void capture_kernel_tls(cst_capture *c, const struct kc_tls_flow *f, uint64_t now_ns);
 
 #endif

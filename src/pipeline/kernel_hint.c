@@ -25,7 +25,8 @@ void pipe_kernel_hint_setup(struct cst_pipeline *p, uint32_t snap)
         p->kernel_hints = p->cap && p->hint_track && capture_kernel_cut_on(p->cap);
         if (!p->kernel_hints)
                 return;
-        struct kc_params kp = {p->hint_keep, p->hint_min_saved, snap};
+        struct kc_params kp = {p->hint_keep, p->hint_min_saved, snap, p->hint_ports.any,
+                               p->hint_ports.bits};
         capture_kernel_cut_params(p->cap, &kp);
 }
 

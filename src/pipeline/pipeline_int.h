@@ -49,6 +49,7 @@ struct cst_pipeline {
         /* eBPF capture under `track`: cut TLS flows handed to the kernel (kernel_hint.c) */
         bool kernel_hints, hint_track;
         uint32_t hint_keep, hint_min_saved; /* KR (>= 5), min_saved_bytes_per_packet */
+        struct cst_port_set hint_ports;     /* tls.ports (8 KiB) */
         struct cst_stats own_stats;         /* counters when no engine is set */
         unsigned batch_n, batch_pos;        /* records of recs[] read / handled */
         struct cst_packet recs[PIPE_BATCH];

@@ -32,11 +32,14 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by user space before the load (the skeleton's read-only data). */
 const volatile __u32 snaplen = 262144;
 /*
- * Wake the reader only once this many bytes wait in the ring: it reads big
- * batches (as a TPACKET_V3 block) instead of one wake-up per packet; its
- * poll() timeout (the block timeout) bounds the delay at low rates.
+ * Wake the reader when this many bytes wait in the ring, or when the last
+ * wake-up is wakeup_ns old: it reads batches (as a TPACKET_V3 block)
+ * instead of one wake-up per packet, at most ~1000 wake-ups a second, and
+ * a packet waits about a millisecond at low rates (its poll() timeout, the
+ * block timeout, bounds the wait of the last packets of a burst).
  */
 const volatile __u64 wakeup_bytes = 4 << 20;
+const volatile __u64 wakeup_ns = 1000000;
 
 struct {
         __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -57,6 +60,28 @@ struct {
         __type(value, struct cut_flow);
 } flows SEC(".maps");
 
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 65536);
+        __type(key, struct cut_flow_key);
+        __type(value, __u8);
+} cuttable SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct cut_cfg);
+} cfg SEC(".maps");
+
+/* bpf_ktime_get_ns() of the last wake-up of the reader */
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, __u64);
+} woke SEC(".maps");
+
 /* A flow direction idle this long is forgotten (user space forgets after 300 s). */
 #define FLOW_IDLE_NS (120ull * 1000000000ull)
 
@@ -69,8 +94,14 @@ static __always_inline void count(__u32 which)
 
 static __always_inline __u64 wake_flag(void)
 {
-        return bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-                                                                         : BPF_RB_NO_WAKEUP;
+        __u32 zero = 0;
+        __u64 *last = bpf_map_lookup_elem(&woke, &zero), now = bpf_ktime_get_ns();
+        if (!last)
+                return 0;
+        if (now - *last < wakeup_ns && bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) < wakeup_bytes)
+                return BPF_RB_NO_WAKEUP;
+        *last = now; /* racy between CPUs: at worst one wake-up more */
+        return BPF_RB_FORCE_WAKEUP;
 }
 
 /*
@@ -234,20 +265,70 @@ static __always_inline __u32 walk(struct __sk_buff *skb, const struct seg *g, __
         return 0;
 }
 
+static __always_inline int tls_port(const struct cut_cfg *c, __u16 port_be)
+{
+        __u16 p = bpf_ntohs(port_be);
+        return c->any_port || (c->ports[(p >> 3) & 8191] >> (p & 7)) & 1;
+}
+
 /*
- * The keep length of a segment on a tracked flow, 0 for "whole".  The
- * flow's expected header advances (compare-and-swap: another CPU that moved
- * it first wins, this packet goes up whole).
+ * A SYN on a TLS port starts (or restarts) following its direction: the
+ * byte after the ISN is the first record boundary, for the engine as here.
+ * A SYN with data (TCP Fast Open) is not followed.
+ */
+static __always_inline void on_syn(const struct cut_cfg *c, struct seg *g)
+{
+        bpf_map_delete_elem(&cuttable, &g->k);
+        if (g->payload_len || (g->flags & 0x05u) ||
+            !(tls_port(c, g->k.sport) || tls_port(c, g->k.dport))) {
+                bpf_map_delete_elem(&flows, &g->k);
+                return;
+        }
+        struct cut_flow f = {.next_hdr = g->seq + 1u, .last_ns = bpf_ktime_get_ns()};
+        bpf_map_update_elem(&flows, &g->k, &f, BPF_ANY);
+}
+
+static __always_inline void forget(struct seg *g)
+{
+        bpf_map_delete_elem(&flows, &g->k);
+        bpf_map_delete_elem(&cuttable, &g->k);
+}
+
+/* The cut of the simple case, 0 when user space would not cut it (or not so). */
+static __always_inline __u32 simple_cut(struct __sk_buff *skb, const struct cut_cfg *c,
+                                        struct seg *g, __u32 len)
+{
+        /* as user space sees the frame: a stripped VLAN tag is back in it */
+        __u32 tag = skb->vlan_present ? 4u : 0u, wire = len + tag, n = g->payload_len;
+        __u32 base = wire < c->snap ? wire : c->snap;
+        __u32 keep = g->payload_off + (c->keep < n ? c->keep : n);
+        if (keep + tag >= base || base - (keep + tag) < c->min_saved)
+                return 0;
+        return bpf_map_lookup_elem(&cuttable, &g->k) ? keep : 0;
+}
+
+/*
+ * The keep length of a segment of a followed direction, 0 for "whole".  The
+ * expected header advances (compare-and-swap: another CPU that moved it
+ * first wins, this packet goes up whole).
  */
 static __always_inline __u32 tls_keep(struct __sk_buff *skb, struct seg *g, __u32 len)
 {
+        __u32 zero = 0;
+        const struct cut_cfg *c = bpf_map_lookup_elem(&cfg, &zero);
+        if (!c || !c->on)
+                return 0;
+        if (g->flags & 0x02u) { /* SYN */
+                on_syn(c, g);
+                return 0;
+        }
         struct cut_flow *f = bpf_map_lookup_elem(&flows, &g->k);
         if (!f)
                 return 0;
         __u64 now = bpf_ktime_get_ns(), next64 = f->next_hdr;
-        __u32 next = (__u32)next64, n = g->payload_len, keep = 0;
-        if (now - f->last_ns > FLOW_IDLE_NS || (g->flags & 0x07u)) { /* idle, FIN/SYN/RST */
-                bpf_map_delete_elem(&flows, &g->k);
+        __u32 next = (__u32)next64, n = g->payload_len;
+        if (now - f->last_ns > FLOW_IDLE_NS || (g->flags & 0x05u)) { /* idle, FIN, RST */
+                forget(g);
                 return 0;
         }
         f->last_ns = now;
@@ -265,18 +346,12 @@ static __always_inline __u32 tls_keep(struct __sk_buff *skb, struct seg *g, __u3
         if (__sync_val_compare_and_swap(&f->next_hdr, next64, (__u64)after) != next64)
                 return 0;
         /* an AppData record starting the segment and covering it: headers + min(KR, n) */
-        if (first >= n && t == 23 && v0 == 3 && v1 == 3 && g->tail_ok) {
-                /* as user space sees the frame: a stripped VLAN tag is back in it */
-                __u32 tag = skb->vlan_present ? 4u : 0u, wire = len + tag;
-                __u32 base = wire < f->snap ? wire : f->snap;
-                keep = g->payload_off + (f->keep < n ? f->keep : n);
-                if (keep + tag >= base || base - (keep + tag) < f->min_saved)
-                        keep = 0; /* user space would not cut it either */
-        }
-        return keep;
+        if (first >= n && t == 23 && v0 == 3 && v1 == 3 && g->tail_ok)
+                return simple_cut(skb, c, g, len);
+        return 0;
 lost:
         count(CUT_C_TLS_LOST);
-        bpf_map_delete_elem(&flows, &g->k);
+        forget(g);
         return 0;
 }
 

@@ -50,10 +50,13 @@ enum cut_counter {
 };
 
 /*
- * A TCP flow direction user space has seen proven and synchronised: the
- * key is the sender's view (addresses of one family, IPv4 in the first 4
- * bytes), the value the sequence number where the next record header is
- * expected.
+ * A TCP flow direction on a TLS port (map "flows"): the key is the
+ * sender's view (addresses of one family, IPv4 in the first 4 bytes), the
+ * value the sequence number where the next record header is expected.  The
+ * program starts following a direction at its SYN (the byte after the ISN
+ * is a record boundary), or where user space hands one over; map
+ * "cuttable" holds the directions user space has seen cut (proven TLS,
+ * past the TLS 1.3 encrypted flight).
  */
 struct cut_flow_key {
         __u8 src[16];
@@ -65,12 +68,23 @@ struct cut_flow_key {
 };
 
 struct cut_flow {
-        __u64 next_hdr;  /* TCP sequence number of the next record header (64 bits: cmpxchg) */
-        __u32 keep;      /* KR: bytes of a record kept from its header (>= 5) */
-        __u32 min_saved; /* min_saved_bytes_per_packet: a smaller saving is not made */
-        __u32 snap;      /* user space's snaplen cap: savings are counted against it */
+        __u64 next_hdr; /* TCP sequence number of the next record header (64 bits: cmpxchg) */
+        __u64 last_ns;  /* bpf_ktime_get_ns() of the last packet: idle flows are forgotten */
+};
+
+/*
+ * What user space sets at run start (array map "cfg", one entry): the
+ * policy's numbers and the TLS ports.  on = 0: the program follows and cuts
+ * nothing (not `track`, or a filter expression).
+ */
+struct cut_cfg {
+        __u32 on;
+        __u32 keep;       /* KR: bytes of a record kept from its header (>= 5) */
+        __u32 min_saved;  /* min_saved_bytes_per_packet: a smaller saving is not made */
+        __u32 snap;       /* user space's snaplen cap: savings are counted against it */
+        __u32 any_port;   /* tls.ports empty: every TCP port */
         __u32 pad;
-        __u64 last_ns; /* bpf_ktime_get_ns() of the last packet: idle flows are forgotten */
+        __u8 ports[8192]; /* bit p: TCP port p is a TLS port (tls.ports) */
 };
 
 /* Record headers walked in one segment to follow the boundaries (bounded loop). */
