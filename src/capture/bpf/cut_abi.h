@@ -79,10 +79,10 @@ struct cut_flow {
  */
 struct cut_cfg {
         __u32 on;
-        __u32 keep;       /* KR: bytes of a record kept from its header (>= 5) */
-        __u32 min_saved;  /* min_saved_bytes_per_packet: a smaller saving is not made */
-        __u32 snap;       /* user space's snaplen cap: savings are counted against it */
-        __u32 any_port;   /* tls.ports empty: every TCP port */
+        __u32 keep;      /* KR: bytes of a record kept from its header (>= 5) */
+        __u32 min_saved; /* min_saved_bytes_per_packet: a smaller saving is not made */
+        __u32 snap;      /* user space's snaplen cap: savings are counted against it */
+        __u32 any_port;  /* tls.ports empty: every TCP port */
         __u32 pad;
         __u8 ports[8192]; /* bit p: TCP port p is a TLS port (tls.ports) */
 };
