@@ -15,6 +15,8 @@
 
 #include "format/format.h"
 
+struct post_rotate;
+
 #define PIPE_BATCH 256
 
 /*
@@ -51,7 +53,11 @@ struct cst_pipeline {
         uint32_t hint_keep, hint_min_saved; /* KR (>= 5), min_saved_bytes_per_packet */
         struct cst_port_set hint_ports;     /* tls.ports (8 KiB) */
         struct cst_stats own_stats;         /* counters when no engine is set */
-        unsigned batch_n, batch_pos;        /* records of recs[] read / handled */
+        bool dump_offline;           /* the sink is the dumper for constrict (dropped counts) */
+        struct post_rotate *post;    /* -z on a same-format file output, run at close */
+        char *out_final;             /* ... on this name */
+        char *in_name;               /* the input file's name, for messages */
+        unsigned batch_n, batch_pos; /* records of recs[] read / handled */
         struct cst_packet recs[PIPE_BATCH];
         struct cst_verdict v[PIPE_BATCH];
 };
