@@ -38,6 +38,9 @@ struct td_args {
         const char *count, *snaplen, *buffer, *duration;
         const char *read, *rot_size, *rot_sec, *rot_files, *user;
         bool no_promisc, packet_buffered, no_vnet;
+        bool annotate; /* issue 20: --annotate, -v, -A, -X */
+        unsigned verbose;
+        char payload;
         char filter[4096];
 };
 
@@ -49,7 +52,8 @@ enum {
         OPT_CONFIG,
         OPT_POLICY,
         OPT_NO_VNET,
-        OPT_HELP
+        OPT_HELP,
+        OPT_ANNOTATE
 };
 
 static const struct option td_long[] = {
@@ -61,6 +65,7 @@ static const struct option td_long[] = {
     {"policy", required_argument, NULL, OPT_POLICY},
     {"no-vnet-hdr", no_argument, NULL, OPT_NO_VNET},
     {"help", no_argument, NULL, OPT_HELP},
+    {"annotate", no_argument, NULL, OPT_ANNOTATE},
     {NULL, 0, NULL, 0},
 };
 
@@ -125,6 +130,16 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case OPT_NO_VNET:
                 a->no_vnet = true;
+                break;
+        case OPT_ANNOTATE:
+                a->annotate = true;
+                break;
+        case 'v':
+                a->verbose++;
+                break;
+        case 'A':
+        case 'X':
+                a->payload = (char)opt;
                 break;
         default:
                 return -1;
@@ -272,6 +287,20 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
         return CST_OK;
 }
 
+/* issue 20: annotations need a PCAPNG file; -v/-A/-X shape the text lines (no -w). */
+static int td_text(const struct td_args *a, struct capture_job *job, char *err)
+{
+        job->annotate = a->annotate || cfg_bool(job->cfg, "general.annotate");
+        job->text.verbose = a->verbose;
+        job->text.payload = a->payload;
+        if (job->annotate && job->output && job->format != CST_FORMAT_PCAPNG) {
+                snprintf(err, CST_ERRBUF,
+                         "--annotate needs PCAPNG output (packet comments): add --format pcapng");
+                return CST_EFATAL;
+        }
+        return CST_OK;
+}
+
 static int td_build_job(const struct td_args *a, struct capture_job *job, char *err)
 {
         struct cst_config *c = job->cfg = cfg_new(a->config != NULL);
@@ -304,7 +333,7 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         job->copts.backend = capture_cfg_backend(c);
         job->copts.filter = a->filter[0] ? a->filter : NULL;
         job->output = a->output;
-        return CST_OK;
+        return td_text(a, job, err);
 }
 
 int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err)
@@ -315,7 +344,8 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
         memset(job, 0, sizeof(*job));
         optind = 0; /* full re-initialisation: an earlier scan may have stopped mid-word */
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUh", td_long, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUhvAX", td_long, NULL)) !=
+               -1) {
                 if (opt == 'h' || opt == OPT_HELP)
                         return CAPTURE_ARGS_HELP;
                 if (opt == '?' || opt == ':' || td_store(&a, opt, optarg) < 0) {

@@ -30,6 +30,9 @@ struct capture_job {
         bool nsec;
         bool compat; /* AFPacket texts (banner, stop reason, stats block) */
         bool quiet;  /* tcpdump mode: no "listening on" line */
+        /* issue 20: --annotate (PCAPNG comments on cut packets); text lines -v, -A / -X */
+        bool annotate;
+        struct cst_text_opts text;
 };
 
 /*
@@ -41,9 +44,6 @@ void capture_install_signals(void);
 void capture_signals_attach(cst_pipeline *p);
 /* The SIGUSR1 report (cst_report_cb): the counters on stderr. */
 void capture_report(void *ctx, const struct cst_pipeline_stats *st);
-
-/* One line per packet (no -w): time, direction, wire length, kept length. */
-int capture_print_packet(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v);
 
 /* SPEC 3.4 stats block ("name: value" lines). */
 void capture_print_compat_stats(FILE *out, const struct cst_pipeline_stats *res);

@@ -36,7 +36,7 @@ static void capture_usage(FILE *out)
             "          [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n]\n"
             "          [--duration SEC] [--backend recvmsg|tpacket_v3] [--format pcap|pcapng]\n"
             "          [--time-precision micro|nano] [--config FILE] [--policy NAME]\n"
-            "          [expression...]\n"
+            "          [--annotate] [-v] [-A|-X] [expression...]\n"
             "  %s capture --config config.ini [--offline-input input.pcap]\n"
             "\n"
             "  -i IFACE   interface to capture on, or \"any\" (Linux cooked SLL2)\n"
@@ -59,6 +59,10 @@ static void capture_usage(FILE *out)
             "  --no-vnet-hdr  do not read GSO segment sizes (PACKET_VNET_HDR); a UDP GSO\n"
             "             super-frame is then analysed as a single datagram\n"
             "  --policy   TLS policy: track (default), final_only, stream, bulk\n"
+            "  --annotate with --format pcapng: every cut packet carries a comment saying\n"
+            "             what was kept and why (docs/annotate.md)\n"
+            "  -v         text lines: also the reason, the flow and the TLS records\n"
+            "  -A, -X     text lines: also the kept bytes in ASCII / hex and ASCII\n"
             "  expression a tcpdump filter, applied in the kernel before packets are read\n"
             "Defaults: tpacket_v3, pcap, nanosecond timestamps, TLS policy track (unless\n"
             "--config or --policy say otherwise). Needs root or CAP_NET_RAW.\n",
@@ -123,8 +127,8 @@ static int open_capture(const struct capture_job *job, cst_pipeline **p, char *e
 
 static int open_output(const struct capture_job *job, cst_pipeline *p, char *err)
 {
-        if (!job->output)
-                return CST_OK;
+        if (!job->output) /* issue 20: one line per packet in tcpdump's manner */
+                return cst_pipeline_output_text(p, "-", &job->text, err);
         struct cst_dump_opts d;
         char appl[64];
         bool file_input = job->offline_input || job->read_file;
@@ -138,7 +142,10 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
         d.rotate_bytes = job->rotate_bytes;
         d.rotate_sec = job->rotate_sec;
         d.rotate_files = job->rotate_files;
-        return cst_pipeline_output_dump(p, job->output, &d, err);
+        int rc = cst_pipeline_output_dump(p, job->output, &d, err);
+        if (rc == CST_OK && job->annotate)
+                rc = cst_pipeline_set_annotate(p, true, err);
+        return rc;
 }
 
 /* Source, output, engine (in this order: the errors a user meets first come first). */
@@ -163,11 +170,8 @@ static int run_and_close(const struct capture_job *job, cst_pipeline *p,
         ro.max_packets = cfg_uint(job->cfg, "capture.max_packets");
         ro.duration_sec = cfg_uint(job->cfg, "capture.duration_sec");
         ro.flush_ms = job->packet_buffered ? 0 : 1000;
-        ro.flush_each_batch = job->packet_buffered;
-        if (!job->output) {
-                ro.on_packet = capture_print_packet;
-                setvbuf(stdout, NULL, _IOLBF, 0); /* each line as it comes */
-        }
+        /* text lines: each batch's lines as it comes (one write per batch, not per line) */
+        ro.flush_each_batch = job->packet_buffered || !job->output;
         cst_pipeline_set_report(p, capture_report, NULL);
         capture_signals_attach(p);
         int rc = cst_pipeline_run(p, &ro, err);

@@ -46,6 +46,11 @@ struct cst_pipeline {
         uint64_t in_off; /* with a transform: input offset of the next record */
         cst_report_cb report;
         void *report_ctx;
+        /* Annotated output (issue 20): sink.ops->write_noted is used, with the
+         * analysers' notes of each batch slot (seen) and, for PCAPNG, a
+         * comment on every cut packet (annotate).  Off: the plain write. */
+        bool noted, annotate, sink_pcapng;
+        struct pkt_seen *seen;       /* PIPE_BATCH entries while noted, else NULL */
         struct cst_stats own_stats;  /* counters when no engine is set */
         unsigned batch_n, batch_pos; /* records of recs[] read / handled */
         struct cst_packet recs[PIPE_BATCH];

@@ -63,6 +63,8 @@ struct cst_dumper {
         char userappl[128];
         char os[200];
         uint8_t flag_opts[3][PCAPNG_EPB_FLAGS_OPTS_LEN]; /* per enum cst_direction */
+        /* an annotated packet's options: epb_flags, opt_comment, opt_endofopt */
+        uint8_t note_opts[PCAPNG_EPB_FLAGS_OPTS_LEN + 4 + DUMP_NOTE_MAX];
 };
 
 /* A raw PCAPNG block through the sink, as the pcapng reader would hand it over. */
@@ -319,14 +321,32 @@ static int dump_ifid(struct cst_dumper *d, uint32_t ifindex, uint32_t *ifid, cha
         return CST_OK;
 }
 
-/* Record bytes of a packet of keep_len bytes in this file format. */
-static uint32_t dump_rec_len(const struct cst_dumper *d, uint32_t keep_len)
+/* Record bytes of a packet of keep_len bytes (and `note` option bytes) in this file format. */
+static uint32_t dump_rec_len(const struct cst_dumper *d, uint32_t keep_len, uint32_t note)
 {
-        return d->pcapng ? pcapng_epb_len(keep_len) : PCAP_RECORD_HEADER_LEN + keep_len;
+        if (!d->pcapng)
+                return PCAP_RECORD_HEADER_LEN + keep_len;
+        return note ? PCAPNG_EPB_HEAD_LEN + ((keep_len + 3u) & ~3u) + note + 4u
+                    : pcapng_epb_len(keep_len);
+}
+
+/* The options of an annotated packet (pcapng only); their length, 0 without a comment. */
+static uint32_t dump_note_opts(struct cst_dumper *d, const struct cst_packet *pkt,
+                               const char *comment, uint16_t len)
+{
+        if (!comment || !d->pcapng)
+                return 0;
+        if (len > DUMP_NOTE_MAX - 3)
+                len = DUMP_NOTE_MAX - 3;
+        uint32_t dir = pkt->direction == CST_DIR_INBOUND    ? PCAPNG_FLAG_INBOUND
+                       : pkt->direction == CST_DIR_OUTBOUND ? PCAPNG_FLAG_OUTBOUND
+                                                            : 0;
+        return (uint32_t)pcapng_epb_comment_opts(d->note_opts, sizeof(d->note_opts), dir, comment,
+                                                 len);
 }
 
 static int dump_pcapng_fill(struct cst_dumper *d, const struct cst_packet *pkt,
-                            struct cst_packet *rec, char *err)
+                            struct cst_packet *rec, uint32_t note, char *err)
 {
         uint64_t ts = dump_ts(d, pkt->ts_ns);
         if (!d->f.have_start) {
@@ -344,10 +364,20 @@ static int dump_pcapng_fill(struct cst_dumper *d, const struct cst_packet *pkt,
         rec->ts_lo = (uint32_t)ts;
         rec->opts = d->flag_opts[pkt->direction < 3 ? pkt->direction : 0];
         rec->opts_len = PCAPNG_EPB_FLAGS_OPTS_LEN;
+        if (note) {
+                rec->opts = d->note_opts;
+                rec->opts_len = note;
+        }
         return CST_OK;
 }
 
 int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_len, char *err)
+{
+        return dump_packet_noted(d, pkt, keep_len, NULL, 0, err);
+}
+
+int dump_packet_noted(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_len,
+                      const char *comment, uint16_t comment_len, char *err)
 {
         struct cst_packet rec = *pkt;
         if (keep_len > pkt->caplen)
@@ -355,7 +385,8 @@ int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_l
         if (rec.origlen < keep_len)
                 rec.origlen = keep_len;
         rec.kind = CST_REC_PACKET;
-        uint32_t rlen = dump_rec_len(d, keep_len);
+        uint32_t note = dump_note_opts(d, pkt, comment, comment_len);
+        uint32_t rlen = dump_rec_len(d, keep_len, note);
         if (d->rotating) {
                 enum rot_action a = rot_check(&d->rot, d->f.bytes, rlen, d->f.packets != 0,
                                               (int64_t)(pkt->ts_ns / 1000000000u));
@@ -365,7 +396,7 @@ int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_l
                         return CST_EFATAL;
         }
         if (d->pcapng) {
-                if (dump_pcapng_fill(d, pkt, &rec, err) < 0)
+                if (dump_pcapng_fill(d, pkt, &rec, note, err) < 0)
                         return CST_EFATAL;
         } else {
                 rec.ts_hi = (uint32_t)(pkt->ts_ns / 1000000000u);
