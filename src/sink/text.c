@@ -116,9 +116,12 @@ static void put_tls(struct note_buf *nb, const struct pkt_seen *s)
         note_printf(nb, "TLS ");
         for (unsigned i = 0; i < s->n; i++) {
                 const struct seen_rec *r = &s->r[i];
-                note_printf(nb, "%s%s%s", i ? "," : "", r->kind == SEEN_CONT ? "cont-" : "",
-                            r->type || r->kind != SEEN_CONT ? note_tls_type(r->type, tmp)
-                                                            : "record");
+                /* the rest of a record begun earlier: cont-TYPE, or cont when untold */
+                if (r->kind == SEEN_CONT && !r->type)
+                        note_printf(nb, "%scont", i ? "," : "");
+                else
+                        note_printf(nb, "%s%s%s", i ? "," : "", r->kind == SEEN_CONT ? "cont-" : "",
+                                    note_tls_type(r->type, tmp));
         }
         if (s->more)
                 note_printf(nb, ",+%u", s->more);
