@@ -27,6 +27,7 @@
  */
 static volatile sig_atomic_t pending_stop;
 static cst_pipeline *volatile signal_pipe;
+static cst_workers *volatile signal_workers;
 
 static unsigned request_of(int sig)
 {
@@ -49,6 +50,8 @@ static void on_signal(int sig)
                 pending_stop = sig; /* remembered until the pipeline exists */
         if (signal_pipe)
                 cst_pipeline_request(signal_pipe, req);
+        if (signal_workers)
+                cst_workers_request(signal_workers, req);
 }
 
 void capture_install_signals(void)
@@ -76,12 +79,60 @@ void capture_signals_attach(cst_pipeline *p)
                 cst_pipeline_stop(p);
 }
 
+void capture_signals_attach_workers(cst_workers *w)
+{
+        signal_workers = w;
+        if (w && pending_stop)
+                cst_workers_request(w, CST_REQ_STOP);
+}
+
+void capture_print_worker_stats(FILE *out, cst_workers *w)
+{
+        for (unsigned i = 0; i < cst_workers_count(w); i++) {
+                struct cst_pipeline_stats st;
+                int cpu;
+                cst_workers_worker_stats(w, i, &st, &cpu);
+                fprintf(out,
+                        "worker %u (cpu %d): %" PRIu64 " packets received by filter, %" PRIu64
+                        " dropped by kernel, %" PRIu64 " packets, %" PRIu64
+                        " bytes captured, %" PRIu64 " bytes kept\n",
+                        i, cpu, st.ks.kernel_packets, st.ks.kernel_drops, st.packets_total,
+                        st.bytes_input, st.bytes_output);
+        }
+}
+
+void capture_report_workers(void *ctx, const struct cst_pipeline_stats *st)
+{
+        capture_print_tcpdump_stats(stderr, st);
+        capture_print_worker_stats(stderr, ctx);
+        fflush(stderr);
+}
+
 /* SIGUSR1: tcpdump's counter lines (and ours) on stderr, the capture goes on. */
 void capture_report(void *ctx, const struct cst_pipeline_stats *st)
 {
         (void)ctx;
         capture_print_tcpdump_stats(stderr, st);
         fflush(stderr);
+}
+
+/*
+ * --workers without -w: the short line of a packet (time, direction, wire and
+ * kept lengths); one pipeline prints issue 20's full lines (the text sink).
+ */
+int capture_print_packet(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v)
+{
+        time_t sec = (time_t)(pkt->ts_ns / 1000000000u);
+        struct tm tm;
+        (void)ctx;
+        localtime_r(&sec, &tm);
+        printf("%02d:%02d:%02d.%09" PRIu64 " %s len %u kept %u\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+               pkt->ts_ns % 1000000000u,
+               pkt->direction == CST_DIR_OUTBOUND  ? "Out"
+               : pkt->direction == CST_DIR_INBOUND ? "In "
+                                                   : "   ",
+               pkt->origlen, v->keep_len);
+        return 0;
 }
 
 const char *capture_stop_text(enum cst_stop_reason s)

@@ -40,6 +40,15 @@ void cli_print_usage(FILE *out)
                 "object; implies --stats\n"
                 "  -o -                   write the output to standard output (stats then go to "
                 "standard error)\n"
+                /* issue 18: summary, progress, live statistics */
+                "  -q, --quiet            constrict: no summary line; no progress line on a "
+                "terminal\n"
+                "  --stats-interval SEC   one counter line on standard error every SEC seconds\n"
+                "  --stats-file PATH      rewrite PATH (JSON counters) atomically as the run goes "
+                "and at its end\n"
+                "  --metrics-listen [ADDR]:PORT\n"
+                "                         serve the counters to Prometheus (GET /metrics; ADDR "
+                "defaults to 127.0.0.1)\n"
                 /* issue 20 (analyst-annotate) */
                 "  --annotate             constrict, PCAPNG: a comment on every cut packet saying "
                 "what was kept\n"
