@@ -230,7 +230,7 @@ static int parse_options(int argc, char **argv, struct offline_opts *o, char *ms
  */
 static int text_args(struct offline_opts *o, char *msg)
 {
-        if (!o->text && strcmp(o->output, "-") == 0 && isatty(STDOUT_FILENO))
+        if (o->constrict && !o->text && strcmp(o->output, "-") == 0 && isatty(STDOUT_FILENO))
                 o->text = true;
         if (!o->text && (o->text_opts.verbose || o->text_opts.payload)) {
                 snprintf(msg, CST_ERRBUF, "-v, -A and -X need text output (--text)");

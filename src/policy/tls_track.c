@@ -178,10 +178,13 @@ static bool encrypted_handshake(struct seg *g, uint8_t type)
 /* Annotated output: the record whose header is at q, as this segment shows it. */
 static void seen_rec_at(struct seg *g, uint32_t q, uint8_t type, uint16_t len)
 {
-        if (seq_lt(q, g->s))
-                seen_add(g->seen, SEEN_CONT, type, 0, q + 5u + len - g->s);
-        else
+        uint32_t end = q + 5u + len;
+        if (seq_lt(q, g->s)) {
+                if (seq_lt(g->s, end)) /* a split header: the record goes on in this segment */
+                        seen_add(g->seen, SEEN_CONT, type, 0, end - g->s);
+        } else {
                 seen_add(g->seen, SEEN_HDR, type, q - g->s, len);
+        }
 }
 
 /* A record header at q (all 5 bytes known and plausible). */
