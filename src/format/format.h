@@ -97,6 +97,8 @@ struct cst_sink_ops {
          */
         int (*write_noted)(void *priv, const struct cst_packet *pkt, const struct sink_note *n,
                            char *err);
+        /* At a batch boundary: housekeeping without blocking (-z children); may be NULL. */
+        void (*poll)(void *priv);
 };
 
 struct cst_sink {

@@ -16,7 +16,6 @@
 #define OPT_ENDOFOPT  0
 #define SHB_OS        3
 #define SHB_USERAPPL  4
-#define OPT_COMMENT   1
 #define IF_NAME       2
 #define IF_TSRESOL    9
 #define EPB_FLAGS     2
@@ -114,18 +113,6 @@ void pcapng_epb_flags_opts(uint8_t out[PCAPNG_EPB_FLAGS_OPTS_LEN], uint32_t flag
         le16(out + 2, 4);
         st_le32(out + 4, flags);
         st_le32(out + 8, 0); /* opt_endofopt */
-}
-
-size_t pcapng_epb_comment_opts(uint8_t *b, size_t cap, uint32_t flags, const char *comment,
-                               uint16_t len)
-{
-        if (cap < 8)
-                return 0;
-        le16(b, EPB_FLAGS);
-        le16(b + 2, 4);
-        st_le32(b + 4, flags);
-        size_t off = put_opt(b, cap, 8, OPT_COMMENT, comment, len);
-        return put_opt(b, cap, off, OPT_ENDOFOPT, NULL, 0);
 }
 
 size_t pcapng_isb(uint8_t *b, size_t cap, uint32_t ifid, uint64_t ts, uint64_t start_ts,

@@ -27,12 +27,6 @@ size_t pcapng_idb(uint8_t *b, size_t cap, uint16_t linktype, uint32_t snaplen, c
 uint32_t pcapng_epb_len(uint32_t caplen);
 /* The raw EPB options of a live packet: epb_flags (4.3.1) then opt_endofopt. */
 void pcapng_epb_flags_opts(uint8_t out[PCAPNG_EPB_FLAGS_OPTS_LEN], uint32_t flags);
-/*
- * The raw EPB options of an annotated live packet: epb_flags, opt_comment
- * (3.5: UTF-8, not terminated) and opt_endofopt; 0 when cap is too small.
- */
-size_t pcapng_epb_comment_opts(uint8_t *b, size_t cap, uint32_t flags, const char *comment,
-                               uint16_t len);
 size_t pcapng_isb(uint8_t *b, size_t cap, uint32_t ifid, uint64_t ts, uint64_t start_ts,
                   uint64_t ifrecv, uint64_t ifdrop);
 

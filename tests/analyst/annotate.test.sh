@@ -75,10 +75,16 @@ printf '[general]\nannotate = true\n' >"$T/ann.ini"
 "$CST_BIN" constrict "$T/tls1.pcapng" -o "$T/cfg.pcapng" --config "$T/ann.ini"
 same_bytes "general.annotate = true: as --annotate" "$T/tls_test_1.pcapng" "$T/cfg.pcapng"
 
+# a classic PCAP input written as PCAPNG (-F pcapng): the comments of the editcap copy
+"$CST_BIN" constrict "$FIX/single/tls_test_1.pcap" -F pcapng -o "$T/f.pcapng" --annotate 2>"$T/f.err" ||
+	fail "-F pcapng --annotate: $(cat "$T/f.err")"
+comments "$T/f.pcapng" >"$T/f.txt"
+same_bytes "PCAP input, -F pcapng: the comments of the PCAPNG input" "$T/tls_test_1.txt" "$T/f.txt"
+
 # classic PCAP output is refused, nothing is written
 out=$("$CST_BIN" constrict "$FIX/single/tls_test_1.pcap" -o "$T/no.pcap" --annotate 2>&1)
 expect_eq "PCAP input: exit 1" "$?" 1
-case "$out" in *"--annotate needs PCAPNG output"*"classic PCAP"*) pass "PCAP input: message" ;; *) fail "PCAP message: $out" ;; esac
+case "$out" in *"--annotate needs PCAPNG output"*"classic PCAP"*"-F pcapng"*) pass "PCAP input: message" ;; *) fail "PCAP message: $out" ;; esac
 [ -e "$T/no.pcap" ] && fail "PCAP input: an output was written" || pass "PCAP input: no output"
 out=$("$CST_BIN" constrict "$FIX/single/tls_test_1.pcap" -o "$T/no.pcap" --config "$T/ann.ini" 2>&1)
 expect_eq "general.annotate on PCAP: exit 1" "$?" 1
@@ -93,5 +99,5 @@ same_bytes "capture -r --annotate: the comments of constrict" "$T/tls_test_1.txt
 expect_eq "capture -r --annotate: packet bytes as without" "$(frames "$T/cap.pcapng")" "$(frames "$T/cap_plain.pcapng")"
 out=$("$CST_BIN" capture -r "$T/tls1.pcapng" -w "$T/cap.pcap" --annotate 2>&1)
 expect_eq "capture --annotate to PCAP: exit 1" "$?" 1
-case "$out" in *"--format pcapng"*) pass "capture PCAP: message names --format pcapng" ;; *) fail "capture PCAP: $out" ;; esac
+case "$out" in *"-F pcapng"*) pass "capture PCAP: message names -F pcapng" ;; *) fail "capture PCAP: $out" ;; esac
 finish
