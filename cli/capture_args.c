@@ -17,6 +17,9 @@ enum cst_backend capture_cfg_backend(const struct cst_config *c)
         cfg_text(c, "capture.backend", b, sizeof(b));
         if (strcmp(b, "pcap") == 0) /* issue 19 item 3 */
                 return CST_BACKEND_PCAP;
+        /* issue 19 item 4: the eBPF backend */
+        if (strcmp(b, "ebpf") == 0)
+                return CST_BACKEND_EBPF;
         return strcmp(b, "recvmsg") == 0 ? CST_BACKEND_RECVMSG : CST_BACKEND_TPACKET_V3;
 }
 
@@ -42,11 +45,13 @@ struct td_args {
         bool no_promisc, packet_buffered, no_vnet;
         const char *workers; /* issue 19 */
         bool verbose;
+        bool annotate; /* issue 20: --annotate; -A, -X (and -v) shape the text lines */
+        char payload;
         char filter[4096];
-        struct output_args out; /* issue 18: -F (= --format), -z, partial names */
         /* issue 18: live statistics, -D */
         const char *stats_interval, *stats_file, *metrics_listen;
         bool list_ifaces;
+        struct output_args out; /* issue 18: -F (= --format), -z, partial names */
 };
 
 enum {
@@ -59,15 +64,16 @@ enum {
         OPT_NO_VNET,
         OPT_WORKERS,
         OPT_HELP,
-        /* issue 18 */
-        OPT_POST_JOBS,
-        OPT_PART_SUFFIX,
-        OPT_PART_PREFIX,
+        OPT_ANNOTATE, /* issue 20 */
         /* issue 18: live statistics, -D */
         OPT_STATS_INTERVAL,
         OPT_STATS_FILE,
         OPT_METRICS_LISTEN,
         OPT_LIST_IFACES,
+        /* issue 18 */
+        OPT_POST_JOBS,
+        OPT_PART_SUFFIX,
+        OPT_PART_PREFIX,
 };
 
 static const struct option td_long[] = {
@@ -80,14 +86,15 @@ static const struct option td_long[] = {
     {"no-vnet-hdr", no_argument, NULL, OPT_NO_VNET},
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"help", no_argument, NULL, OPT_HELP},
-    {"post-rotate-jobs", required_argument, NULL, OPT_POST_JOBS},
-    {"part-suffix", required_argument, NULL, OPT_PART_SUFFIX},
-    {"part-prefix", required_argument, NULL, OPT_PART_PREFIX},
+    {"annotate", no_argument, NULL, OPT_ANNOTATE},
     /* issue 18: live statistics, -D */
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
     {"stats-file", required_argument, NULL, OPT_STATS_FILE},
     {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
     {"list-interfaces", no_argument, NULL, OPT_LIST_IFACES},
+    {"post-rotate-jobs", required_argument, NULL, OPT_POST_JOBS},
+    {"part-suffix", required_argument, NULL, OPT_PART_SUFFIX},
+    {"part-prefix", required_argument, NULL, OPT_PART_PREFIX},
     {NULL, 0, NULL, 0},
 };
 
@@ -152,6 +159,13 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case OPT_NO_VNET:
                 a->no_vnet = true;
+                break;
+        case OPT_ANNOTATE:
+                a->annotate = true;
+                break;
+        case 'A':
+        case 'X':
+                a->payload = (char)opt;
                 break;
         case 'F':
                 a->format = v;
@@ -309,8 +323,11 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
                 cfg_put(c, "capture.backend", a->backend);
         else if (a->backend && strcmp(a->backend, "pcap") == 0) /* issue 19 item 3 */
                 cfg_put(c, "capture.backend", a->backend);
+        else if (a->backend && strcmp(a->backend, "ebpf") == 0) /* issue 19 item 4 */
+                cfg_put(c, "capture.backend", a->backend);
         else if (a->backend)
-                return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3|pcap)",
+                return snprintf(err, CST_ERRBUF,
+                                "unknown --backend '%s' (recvmsg|tpacket_v3|pcap|ebpf)",
                                 a->backend),
                        CST_EFATAL;
         /* --format / -F, else the -w name's extension (issue 18), else PCAP */
@@ -333,6 +350,20 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
                        CST_EFATAL;
         if (a->policy)
                 cst_config_set_policy(c, pol);
+        return CST_OK;
+}
+
+/* issue 20: annotations need a PCAPNG file; -v/-A/-X shape the text lines (no -w). */
+static int td_text(const struct td_args *a, struct capture_job *job, char *err)
+{
+        job->annotate = a->annotate || cfg_bool(job->cfg, "general.annotate");
+        job->text.verbose = a->verbose;
+        job->text.payload = a->payload;
+        if (job->annotate && job->output && job->format != CST_FORMAT_PCAPNG) {
+                snprintf(err, CST_ERRBUF,
+                         "--annotate needs PCAPNG output (packet comments): add -F pcapng");
+                return CST_EFATAL;
+        }
         return CST_OK;
 }
 
@@ -360,6 +391,10 @@ static int td_workers(const struct td_args *a, struct capture_job *job, char *er
                        CST_EFATAL;
         if (n > 1 && job->copts.backend != CST_BACKEND_TPACKET_V3)
                 return snprintf(err, CST_ERRBUF, "--workers needs the tpacket_v3 backend"),
+                       CST_EFATAL;
+        if (n > 1 && (job->annotate || job->text.payload)) /* issue 20: one pipeline only */
+                return snprintf(err, CST_ERRBUF,
+                                "--annotate, -A and -X do not work with --workers"),
                        CST_EFATAL;
         if (job->output && strstr(job->output, "%w") && n < 2)
                 return snprintf(err, CST_ERRBUF, "-w name with %%w needs --workers 2 or more"),
@@ -408,7 +443,9 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         live_stats_from_cfg(&job->live, c);
         if (live_stats_set(&job->live, a->stats_interval, a->stats_file, a->metrics_listen, err) <
             0)
-                return -1;
+                return CST_EFATAL;
+        if (td_text(a, job, err) < 0)
+                return CST_EFATAL;
         return td_workers(a, job, err);
 }
 
@@ -420,8 +457,8 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
         memset(job, 0, sizeof(*job));
         optind = 0; /* full re-initialisation: an earlier scan may have stopped mid-word */
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:F:z:pnUvhD", td_long, NULL)) !=
-               -1) {
+        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:F:z:pnUvhDAX", td_long,
+                                  NULL)) != -1) {
                 if (opt == 'h' || opt == OPT_HELP)
                         return CAPTURE_ARGS_HELP;
                 if (opt == '?' || opt == ':' || td_store(&a, opt, optarg) < 0) {

@@ -28,6 +28,7 @@ struct cst_config {
         uint32_t min_saved_bytes_per_packet;
         uint32_t max_flows;             /* flow table cap */
         uint32_t flow_idle_timeout_sec; /* by packet time; 0 = never */
+        bool annotate; /* issue 20: PCAPNG comments on cut packets (the commands read it) */
 
         /* [tls] */
         bool tls_enabled;
@@ -75,6 +76,10 @@ struct cst_config {
 
         /* [stats] */
         bool stats_enabled;
+        /* [stats] live statistics (issue 18 item 6): 0 / "" = off */
+        uint32_t stats_interval_sec;
+        char stats_file[4096];
+        char stats_metrics_listen[256];
 
         /* [output] (issue 18 items 1-2: rotation, complete files, -z; constrict and capture) */
         uint32_t rotate_size_mb;        /* -C */
@@ -84,10 +89,6 @@ struct cst_config {
         char part_prefix[64];           /* --part-prefix (default "") */
         char post_rotate_command[4096]; /* -z */
         uint32_t post_rotate_jobs;      /* --post-rotate-jobs (default 1) */
-        /* [stats] live statistics (issue 18 item 6): 0 / "" = off */
-        uint32_t stats_interval_sec;
-        char stats_file[4096];
-        char stats_metrics_listen[256];
 };
 
 #endif

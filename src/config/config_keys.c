@@ -5,8 +5,8 @@
  * [tls], [quic] and [reinflate] are those of the offline tool (SPEC 2.2);
  * [capture] and [stats] are the live recorder's (SPEC 3.1);
  * ports/enabled/max_flows/flow_idle_timeout_sec/keep_encrypted_handshake/
- * learn_all_long_headers/require_initial_proof/seed are constrictor's own.  Every command reads
- * every key.  A new key is one row here (and a field in config_def.h).
+ * learn_all_long_headers/require_initial_proof/seed/annotate are constrictor's own.  Every command
+ * reads every key.  A new key is one row here (and a field in config_def.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -186,6 +186,8 @@ static int set_backend(const struct cfg_key *k, const char *v, struct cst_config
                 c->backend = CST_BACKEND_TPACKET_V3;
         else if (strcmp(v, "pcap") == 0) /* issue 19 item 3 */
                 c->backend = CST_BACKEND_PCAP;
+        else if (strcmp(v, "ebpf") == 0) /* issue 19 item 4 */
+                c->backend = CST_BACKEND_EBPF;
         else
                 return -1;
         return 0;
@@ -197,6 +199,8 @@ static size_t fmt_backend(const struct cfg_key *k, const struct cst_config *c, c
         (void)k;
         if (c->backend == CST_BACKEND_PCAP) /* issue 19 item 3 */
                 return (size_t)snprintf(buf, size, "pcap");
+        if (c->backend == CST_BACKEND_EBPF) /* issue 19 item 4 */
+                return (size_t)snprintf(buf, size, "ebpf");
         return (size_t)snprintf(buf, size, "%s",
                                 c->backend == CST_BACKEND_RECVMSG ? "recvmsg" : "tpacket_v3");
 }
@@ -227,6 +231,8 @@ const struct cfg_key cfg_keys[] = {
     UINT("general", "max_flows", max_flows, 1, U32_MAX, MIN_MSG("general", "max_flows", "1")),
     UINT("general", "flow_idle_timeout_sec", flow_idle_timeout_sec, 0, U32_MAX,
          MIN_MSG("general", "flow_idle_timeout_sec", "0")),
+    /* issue 20 (analyst-annotate) */
+    BOOL("general", "annotate", annotate),
 
     BOOL("tls", "enabled", tls_enabled),
     PORTS("tls", tls_ports),
@@ -262,7 +268,7 @@ const struct cfg_key cfg_keys[] = {
         "invalid value for reinflate.seed; expected integer 0..18446744073709551615", NULL),
 
     ROW("capture", "backend", CST_CONFIG_ENUM, set_backend, fmt_backend, backend, 0, 0, 0,
-        "invalid value for capture.backend; expected recvmsg, tpacket_v3 or pcap",
+        "invalid value for capture.backend; expected recvmsg, tpacket_v3, pcap or ebpf",
         "unknown capture.backend value"),
     ROW("capture", "interface", CST_CONFIG_STRING, cfg_set_string, cfg_fmt_string, interface, 0, 0,
         16,
@@ -292,6 +298,13 @@ const struct cfg_key cfg_keys[] = {
          "invalid value for capture.workers; expected an integer 1..256"),
 
     BOOL("stats", "enabled", stats_enabled),
+    /* live statistics (issue 18 item 6; --stats-interval, --stats-file, --metrics-listen) */
+    UINT("stats", "interval_sec", stats_interval_sec, 0, 86400,
+         "invalid value for stats.interval_sec; expected seconds 0..86400"),
+    STRING("stats", "file", stats_file,
+           "invalid value for stats.file; expected a path of at most 4095 characters"),
+    STRING("stats", "metrics_listen", stats_metrics_listen,
+           "invalid value for stats.metrics_listen; expected ADDR:PORT of at most 255 characters"),
 
     /* [output]: rotation, complete files, post-rotate command (issue 18) */
     UINT("output", "rotate_size_mb", rotate_size_mb, 0, 1048576,
@@ -307,13 +320,6 @@ const struct cfg_key cfg_keys[] = {
            "invalid value for output.post_rotate_command; expected at most 4095 characters"),
     UINT("output", "post_rotate_jobs", post_rotate_jobs, 1, 64,
          "invalid value for output.post_rotate_jobs; expected integer 1..64"),
-    /* live statistics (issue 18 item 6; --stats-interval, --stats-file, --metrics-listen) */
-    UINT("stats", "interval_sec", stats_interval_sec, 0, 86400,
-         "invalid value for stats.interval_sec; expected seconds 0..86400"),
-    STRING("stats", "file", stats_file,
-           "invalid value for stats.file; expected a path of at most 4095 characters"),
-    STRING("stats", "metrics_listen", stats_metrics_listen,
-           "invalid value for stats.metrics_listen; expected ADDR:PORT of at most 255 characters"),
 };
 
 const size_t cfg_key_count = sizeof(cfg_keys) / sizeof(cfg_keys[0]);

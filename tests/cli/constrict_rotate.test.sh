@@ -59,7 +59,7 @@ no_part() { expect_eq "$RUN: no partial file left" "$(ls "$1" | grep -c 'part$')
 "$B" constrict slow.pcap -o slowref.pcap || fail "slow reference run"
 
 # --- -C: FILE, FILE1 ...; the split is byte for byte the unrotated output ---------
-RUN="-C 300k" && mkdir c && "$B" constrict in.pcap -o c/r.pcap -C 300k -q 2>c.err
+RUN="-C 300k" && mkdir c && "$B" constrict -q in.pcap -o c/r.pcap -C 300k 2>c.err
 expect_eq "$RUN: exit, quiet" "$?:$(cat c.err)" "0:"
 files=$(ls c | sort -V | sed 's|^|c/|')
 n=$(echo "$files" | wc -l)
@@ -114,7 +114,7 @@ RUN="leftovers" && mkdir l && touch l/r.pcap7.part l/r.pcap.part l/other.part l/
 expect_eq "$RUN: one warning per leftover (not other.part)" "$(grep -c 'partial file left by an earlier run' l.err)" 3
 grep -q "partial file left by an earlier run: l/r.pcap7.part$" l.err && pass "$RUN: named" || fail "$RUN: $(cat l.err)"
 mkdir l2 && touch l2/o.pcap.Ab12Cd.part
-"$B" constrict in.pcap -o l2/o.pcap -q 2>l2.err
+"$B" constrict -q in.pcap -o l2/o.pcap 2>l2.err
 expect_eq "$RUN: unrotated output: the offline temporary name" "$(cat l2.err)" \
 	"constrictor constrict: warning: partial file left by an earlier run: l2/o.pcap.Ab12Cd.part"
 
@@ -156,7 +156,7 @@ done
 
 # --- -z: once per completed file; failures logged, the run goes on ---------------
 printf '#!/bin/sh\necho "$1" >>"%s/z.log"\n' "$T" >z.sh && chmod +x z.sh
-RUN="-z" && mkdir z && "$B" constrict in.pcap -o z/r.pcap -C 300k -z "$T/z.sh" -q 2>z.err
+RUN="-z" && mkdir z && "$B" constrict -q in.pcap -o z/r.pcap -C 300k -z "$T/z.sh" 2>z.err
 expect_eq "$RUN: exit, no complaint" "$?:$(grep -v 'waiting up to 30 s' z.err)" "0:"
 expect_eq "$RUN: ran once on each completed file" "$(sort z.log | xargs)" "$(ls z | sed 's|^|z/|' | sort | xargs)"
 rm -f z.log && mkdir z1 && "$B" constrict in.pcap -o z1/one.pcap -z "$T/z.sh" 2>/dev/null
