@@ -11,6 +11,7 @@
 #include <string.h>
 #include <constrictor/constrictor.h>
 #include "cfg.h"
+#include "compress_args.h"
 #include "commands.h"
 
 /* run_pipeline(): a signal stopped the run (not a library status). */
@@ -26,9 +27,11 @@ struct offline_opts {
         bool stats_json;
         bool policy_set;
         enum cst_tls_policy policy;
+        struct compress_args comp; /* --compress, --compress-level */
 };
 
 enum { OPT_STATS = 256, OPT_CONFIG, OPT_DECISION_LOG, OPT_POLICY, OPT_STATS_FORMAT };
+enum { OPT_COMPRESS = 320, OPT_COMPRESS_LEVEL };
 
 static const struct option long_options[] = {
     {"stats", no_argument, NULL, OPT_STATS},
@@ -37,6 +40,8 @@ static const struct option long_options[] = {
     {"decision-log", required_argument, NULL, OPT_DECISION_LOG},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"stats-format", required_argument, NULL, OPT_STATS_FORMAT},
+    {"compress", required_argument, NULL, OPT_COMPRESS},
+    {"compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL},
     {NULL, 0, NULL, 0},
 };
 
@@ -50,6 +55,8 @@ static const char *missing_text(const char *opt)
             {"--decision-log", "missing path after --decision-log"},
             {"--policy", "missing policy name after --policy"},
             {"--stats-format", "missing format after --stats-format"},
+            {"--compress", "missing method after --compress"},
+            {"--compress-level", "missing level after --compress-level"},
         };
         for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
                 if (strcmp(opt, table[i][0]) == 0)
@@ -63,6 +70,12 @@ static int set_option(struct offline_opts *o, int opt, const char *val, char *ms
         switch (opt) {
         case OPT_STATS:
                 o->stats = true;
+                return 0;
+        case OPT_COMPRESS:
+                o->comp.method = val;
+                return 0;
+        case OPT_COMPRESS_LEVEL:
+                o->comp.level = val;
                 return 0;
         case 'o':
                 o->output = val;
@@ -271,10 +284,15 @@ static void install_run_signals(void)
 static int open_run(const struct offline_opts *o, const struct cst_config *cfg, cst_pipeline **p,
                     char *err)
 {
-        int rc = cst_pipeline_open_file(p, o->input, err);
+        int method, level;
+        int rc = compress_choose(&o->comp, cfg, &method, &level, err);
+        if (rc == CST_OK)
+                rc = cst_pipeline_open_file(p, o->input, err);
         if (rc == CST_OK)
                 rc = o->constrict ? cst_pipeline_set_engine(*p, cfg, err)
                                   : cst_pipeline_set_reinflate(*p, cfg, err);
+        if (rc == CST_OK)
+                rc = cst_pipeline_set_compress(*p, method, level, err);
         if (rc == CST_OK)
                 rc = cst_pipeline_output_file(*p, o->output, err);
         if (rc == CST_OK && o->decision_log)

@@ -124,6 +124,14 @@ int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err);
 int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst_dump_opts *o,
                              char *err);
 
+/*
+ * Compress the output opened next (cst_pipeline_output_file or _dump):
+ * method is enum cst_compress (capture.h), level 0 the default.  The name
+ * gets .gz / .zst unless it already ends so (cst_pipeline_output_path says
+ * it).  CST_OK, or CST_EVALUE with a message.
+ */
+int cst_pipeline_set_compress(cst_pipeline *p, int method, int level, char *err);
+
 /* Name of the file being written (rotation changes it), or NULL. */
 const char *cst_pipeline_output_path(const cst_pipeline *p);
 

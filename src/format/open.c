@@ -35,8 +35,9 @@ int format_source_open_input(struct cst_source *src, struct input *in, char *err
         memset(src, 0, sizeof(*src));
         const uint8_t *m = input_peek(in, 0, 4, true, &avail);
         if (!m) {
-                input_close(in);
                 snprintf(err, CST_ERRBUF, "input file is too small to detect capture format");
+                input_failure_suffix(in, err);
+                input_close(in);
                 return CST_EFATAL;
         }
         if (format_from_magic(m, &fmt) != CST_OK) {

@@ -17,6 +17,7 @@
 #include "pipeline/pipeline_int.h"
 #include "sink/dump_sink.h"
 #include "util/output.h"
+#include "util/zio.h"
 
 static struct cst_pipeline *pipe_alloc(char *err)
 {
@@ -143,17 +144,33 @@ cst_engine *cst_pipeline_engine(cst_pipeline *p)
         return p->eng;
 }
 
+int cst_pipeline_set_compress(cst_pipeline *p, int method, int level, char *err)
+{
+        int rc = cst_compress_check(method, level, err);
+        if (rc == CST_OK) {
+                p->compress = method;
+                p->compress_level = level;
+        }
+        return rc;
+}
+
 int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err)
 {
         int rc;
+        char name[4096];
         if (!p->file_source) {
                 snprintf(err, CST_ERRBUF, "a same-format output needs a file source");
                 return CST_EFATAL;
         }
+        if (zio_output_name(name, sizeof(name), path, (enum zio_method)p->compress) != 0) {
+                snprintf(err, CST_ERRBUF, "output file name too long: %.200s", path);
+                return CST_EFATAL;
+        }
+        unsigned flags = OUTPUT_ATOMIC | output_compress_flags(p->compress, p->compress_level);
         if (p->src.format == CST_FORMAT_PCAP)
-                rc = pcap_sink_open_flags(&p->sink, path, p->src.pcap_header, OUTPUT_ATOMIC, err);
+                rc = pcap_sink_open_flags(&p->sink, name, p->src.pcap_header, flags, err);
         else
-                rc = pcapng_sink_open_flags(&p->sink, path, OUTPUT_ATOMIC, err);
+                rc = pcapng_sink_open_flags(&p->sink, name, flags, err);
         if (rc == CST_OK)
                 p->have_sink = true;
         return rc;
@@ -172,6 +189,10 @@ int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst
                              char *err)
 {
         struct cst_dump_opts d = *o;
+        if (!d.compress) {
+                d.compress = p->compress;
+                d.compress_level = p->compress_level;
+        }
         bool live = p->cap && capture_source_is_live(p->cap);
         if (!d.linktype)
                 d.linktype = cst_pipeline_linktype(p);

@@ -43,6 +43,7 @@ struct cst_pipeline {
         void *xform_ctx;
         void (*xform_free)(void *ctx);
         bool sink_failed;
+        int compress, compress_level; /* of the output opened next (cst_pipeline_set_compress) */
         uint64_t in_off; /* with a transform: input offset of the next record */
         cst_report_cb report;
         void *report_ctx;

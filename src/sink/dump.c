@@ -31,6 +31,7 @@
 #include "sink/pcapng_blocks.h"
 #include "sink/rotate.h"
 #include "util/output.h"
+#include "util/zio.h"
 #include "sink/dump_sink.h"
 
 #define DUMP_MAX_IFS 256 /* interfaces of one "any" pcapng file */
@@ -114,6 +115,7 @@ static int dump_file_open(const struct cst_dumper *d, struct dump_file *f, const
         errno = 0;
         /* names made up by rotation: no symbolic link followed, created exclusively */
         unsigned flags = d->rotating ? OUTPUT_NOFOLLOW : 0;
+        flags |= output_compress_flags(d->o.compress, d->o.compress_level);
         if (d->pcapng) {
                 rc = pcapng_sink_open_flags(&f->sink, path, flags, err);
         } else {
@@ -203,6 +205,17 @@ static void dump_copy_opts(struct cst_dumper *d, const char *path, const struct 
                                                                 : 0);
 }
 
+/* A compressed file's name ends in .gz / .zst (added after the rotation's number or time). */
+static int dump_compress_name(const struct cst_dumper *d, char *name, size_t cap, char *err)
+{
+        char plain[4096];
+        snprintf(plain, sizeof(plain), "%s", name);
+        if (zio_output_name(name, cap, plain, (enum zio_method)d->o.compress) == 0)
+                return CST_OK;
+        snprintf(err, CST_ERRBUF, "output file name too long: %.200s", plain);
+        return CST_EFATAL;
+}
+
 /* Rotation state and the first file name (-w as given unless -C/-G/-W name it). */
 static int dump_first_name(struct cst_dumper *d, const char *path, char *err)
 {
@@ -210,7 +223,7 @@ static int dump_first_name(struct cst_dumper *d, const char *path, char *err)
         d->rotating = rot_enabled(&pol);
         if (!d->rotating) {
                 snprintf(d->path, sizeof(d->path), "%s", path);
-                return CST_OK;
+                return dump_compress_name(d, d->path, sizeof(d->path), err);
         }
         if (strcmp(path, "-") == 0) {
                 snprintf(err, CST_ERRBUF, "file rotation (-C/-G) needs an output file, not '-'");
@@ -221,7 +234,7 @@ static int dump_first_name(struct cst_dumper *d, const char *path, char *err)
                 snprintf(err, CST_ERRBUF, "output file name too long: %.200s", path);
                 return CST_EFATAL;
         }
-        return CST_OK;
+        return dump_compress_name(d, d->path, sizeof(d->path), err);
 }
 
 int cst_dump_open(cst_dumper **out, const char *path, const struct cst_dump_opts *o, char *err)
@@ -269,6 +282,8 @@ static int dump_rotate(struct cst_dumper *d, char *err)
                 snprintf(err, CST_ERRBUF, "output file name too long: %.200s", d->pattern);
                 return CST_EFATAL;
         }
+        if (dump_compress_name(d, next, sizeof(next), err) < 0)
+                return CST_EFATAL;
         if (d->o.stats && d->o.stats(d->o.stats_ctx, &ks, serr) < 0)
                 ks.have_kernel = false;
         if (strcmp(next, d->path) == 0) { /* same name (ring of 1, -G without %): close first */
