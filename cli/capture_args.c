@@ -39,6 +39,7 @@ struct td_args {
         const char *read, *rot_size, *rot_sec, *rot_files, *user;
         bool no_promisc, packet_buffered, no_vnet;
         char filter[4096];
+        struct compress_args comp;
 };
 
 enum {
@@ -49,7 +50,9 @@ enum {
         OPT_CONFIG,
         OPT_POLICY,
         OPT_NO_VNET,
-        OPT_HELP
+        OPT_HELP,
+        OPT_COMPRESS,
+        OPT_COMPRESS_LEVEL
 };
 
 static const struct option td_long[] = {
@@ -61,6 +64,8 @@ static const struct option td_long[] = {
     {"policy", required_argument, NULL, OPT_POLICY},
     {"no-vnet-hdr", no_argument, NULL, OPT_NO_VNET},
     {"help", no_argument, NULL, OPT_HELP},
+    {"compress", required_argument, NULL, OPT_COMPRESS},
+    {"compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL},
     {NULL, 0, NULL, 0},
 };
 
@@ -125,6 +130,12 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case OPT_NO_VNET:
                 a->no_vnet = true;
+                break;
+        case OPT_COMPRESS:
+                a->comp.method = v;
+                break;
+        case OPT_COMPRESS_LEVEL:
+                a->comp.level = v;
                 break;
         default:
                 return -1;
@@ -304,6 +315,7 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         job->copts.backend = capture_cfg_backend(c);
         job->copts.filter = a->filter[0] ? a->filter : NULL;
         job->output = a->output;
+        job->comp = a->comp;
         return CST_OK;
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <constrictor/constrictor.h>
+#include "compress_args.h"
 
 /* What the command line asked for (both command-line forms). */
 struct capture_job {
@@ -28,8 +29,9 @@ struct capture_job {
         bool packet_buffered; /* -U: flush the output after every batch */
         int format;           /* CST_FORMAT_PCAP / CST_FORMAT_PCAPNG */
         bool nsec;
-        bool compat; /* AFPacket texts (banner, stop reason, stats block) */
-        bool quiet;  /* tcpdump mode: no "listening on" line */
+        bool compat;               /* AFPacket texts (banner, stop reason, stats block) */
+        bool quiet;                /* tcpdump mode: no "listening on" line */
+        struct compress_args comp; /* --compress, --compress-level (else [output] keys) */
 };
 
 /*

@@ -55,6 +55,8 @@ static void capture_usage(FILE *out)
             "  -W N       with -C: keep a ring of N files (FILE0..); with -G: stop after N files\n"
             "  -Z USER    run as USER once the socket and the first file are open\n"
             "  -U         write each batch of packets to the file at once (packet-buffered)\n"
+            "  --compress gzip|zstd  compress while writing (names get .gz/.zst); every flush\n"
+            "             leaves a decodable file.  --compress-level N: the method's level\n"
             "  -n         accepted for tcpdump compatibility (no name is ever resolved)\n"
             "  --no-vnet-hdr  do not read GSO segment sizes (PACKET_VNET_HDR); a UDP GSO\n"
             "             super-frame is then analysed as a single datagram\n"
@@ -138,6 +140,8 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
         d.rotate_bytes = job->rotate_bytes;
         d.rotate_sec = job->rotate_sec;
         d.rotate_files = job->rotate_files;
+        if (compress_choose(&job->comp, job->cfg, &d.compress, &d.compress_level, err) != CST_OK)
+                return CST_EFATAL;
         return cst_pipeline_output_dump(p, job->output, &d, err);
 }
 
