@@ -73,6 +73,11 @@ static int start_stream(struct input *in, const char *path)
         return 0;
 }
 
+const char *input_compressed_name(const struct input *in)
+{
+        return in->z ? zio_reader_name(in->z) : NULL;
+}
+
 const char *input_failure(const struct input *in)
 {
         return in->z ? zio_reader_error(in->z) : NULL;

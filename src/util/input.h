@@ -86,6 +86,8 @@ static inline void input_prefetch(struct input *in, uint64_t off)
         }
 }
 
+/* A compressed input: "<path> (gzip)"; NULL for a plain one. */
+const char *input_compressed_name(const struct input *in);
 /* A compressed input that ended damaged: "<path>: <cause>", else NULL. */
 const char *input_failure(const struct input *in);
 /* That message, if any, put before the one in err (CST_ERRBUF bytes): "<failure>; <err>". */

@@ -70,6 +70,8 @@ struct zio_reader *zio_reader_new(enum zio_method m, int fd, const uint8_t *pre,
  * returned first.  Never blocks when it already has bytes to return.
  */
 ssize_t zio_read(struct zio_reader *z, uint8_t *dst, size_t cap);
+/* "<path> (gzip)": the input and its method, for messages. */
+const char *zio_reader_name(const struct zio_reader *z);
 /* "<path>: <cause>" after a failure, else NULL. */
 const char *zio_reader_error(const struct zio_reader *z);
 void zio_reader_free(struct zio_reader *z);

@@ -32,6 +32,7 @@ struct zio_reader {
         bool gz_init;
         char msg[400];
         char path[256];
+        char name[280];
 };
 
 static void fail(struct zio_reader *z, const char *what, const char *cause)
@@ -52,6 +53,7 @@ struct zio_reader *zio_reader_new(enum zio_method m, int fd, const uint8_t *pre,
         z->in_cap = pre_len > ZIO_IN_CAP ? pre_len : ZIO_IN_CAP;
         z->in = malloc(z->in_cap);
         snprintf(z->path, sizeof(z->path), "%s", strcmp(path, "-") == 0 ? "standard input" : path);
+        snprintf(z->name, sizeof(z->name), "%s (%s)", z->path, zio_method_name(m));
         if (!z->in)
                 goto nomem;
         memcpy(z->in, pre, pre_len);
@@ -80,6 +82,11 @@ void zio_reader_free(struct zio_reader *z)
                 inflateEnd(&z->gz);
         free(z->in);
         free(z);
+}
+
+const char *zio_reader_name(const struct zio_reader *z)
+{
+        return z->name;
 }
 
 const char *zio_reader_error(const struct zio_reader *z)
@@ -116,6 +123,7 @@ static void zstd_step(struct zio_reader *z, uint8_t *dst, size_t cap, size_t *us
         size_t r = ZSTD_decompressStream(z->zd, &out, &in);
         *used = in.pos;
         *made = out.pos;
+        z->in_total += in.pos;
         if (ZSTD_isError(r)) {
                 fail(z, "corrupt", ZSTD_getErrorName(r));
                 return;
@@ -147,6 +155,7 @@ static void gz_step(struct zio_reader *z, uint8_t *dst, size_t cap, size_t *used
         int rc = inflate(&z->gz, Z_NO_FLUSH);
         *used = in0 - z->gz.avail_in;
         *made = out0 - z->gz.avail_out;
+        z->in_total += *used;
         if (rc == Z_STREAM_END) {
                 z->open = false;
                 z->restart = true;
@@ -167,7 +176,6 @@ ssize_t zio_read(struct zio_reader *z, uint8_t *dst, size_t cap)
                 else
                         gz_step(z, dst + got, cap - got, &used, &made);
                 z->in_pos += used;
-                z->in_total += used;
                 got += made;
                 if (used || made)
                         continue;
