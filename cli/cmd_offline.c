@@ -285,7 +285,13 @@ static int open_run(const struct offline_opts *o, const struct cst_config *cfg, 
                     char *err)
 {
         int method, level;
+        char name[4200];
         int rc = compress_choose(&o->comp, cfg, &method, &level, err);
+        compress_output_name(method, o->output, name, sizeof(name));
+        if (rc == CST_OK && method && cli_same_file(o->input, name)) {
+                snprintf(err, CST_ERRBUF, "input and output paths refer to the same file");
+                return CST_EFATAL;
+        }
         if (rc == CST_OK)
                 rc = cst_pipeline_open_file(p, o->input, err);
         if (rc == CST_OK)

@@ -4,8 +4,10 @@
 #include "compress_args.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <constrictor/capture.h>
 
 #include "cfg.h"
@@ -47,4 +49,14 @@ int compress_choose(const struct compress_args *a, const struct cst_config *cfg,
                 return CST_EFATAL;
         }
         return CST_OK;
+}
+
+void compress_output_name(int method, const char *path, char *buf, size_t cap)
+{
+        const char *suf = method == CST_COMPRESS_GZIP   ? ".gz"
+                          : method == CST_COMPRESS_ZSTD ? ".zst"
+                                                        : "";
+        size_t n = strlen(path), s = strlen(suf);
+        bool has = strcmp(path, "-") == 0 || (n >= s && strcmp(path + n - s, suf) == 0);
+        snprintf(buf, cap, "%s%s", path, has ? "" : suf);
 }

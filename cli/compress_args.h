@@ -6,6 +6,7 @@
 #ifndef CST_CLI_COMPRESS_ARGS_H
 #define CST_CLI_COMPRESS_ARGS_H
 
+#include <stddef.h>
 #include <constrictor/constrictor.h>
 
 /* As typed (NULL = not given). */
@@ -21,5 +22,8 @@ struct compress_args {
  */
 int compress_choose(const struct compress_args *a, const struct cst_config *cfg, int *method,
                     int *level, char *err);
+
+/* The name a compressed output gets: path + ".gz"/".zst" unless it ends so ("-" as is). */
+void compress_output_name(int method, const char *path, char *buf, size_t cap);
 
 #endif

@@ -44,7 +44,7 @@ struct cst_pipeline {
         void (*xform_free)(void *ctx);
         bool sink_failed;
         int compress, compress_level; /* of the output opened next (cst_pipeline_set_compress) */
-        uint64_t in_off; /* with a transform: input offset of the next record */
+        uint64_t in_off;              /* with a transform: input offset of the next record */
         cst_report_cb report;
         void *report_ctx;
         struct cst_stats own_stats;  /* counters when no engine is set */

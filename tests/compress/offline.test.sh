@@ -130,6 +130,10 @@ err_is "gzip level 10" '^error: invalid value for --compress-level: invalid gzip
 	"$B" constrict "$IN" -o "$T/x" --compress gzip --compress-level 10
 err_is "level not a number" '^error: invalid value for --compress-level: fast' \
 	"$B" constrict "$IN" -o "$T/x" --compress zstd --compress-level fast
+cp "$T/rt1.zst" "$T/same.pcap.zst"
+err_is "output name with its suffix is the input" '^error: input and output paths refer to the same file$' \
+	"$B" constrict "$T/same.pcap.zst" -o "$T/same.pcap" --compress zstd
+cmp -s "$T/same.pcap.zst" "$T/rt1.zst" && pass "the input is untouched" || fail "the input was overwritten"
 printf '[output]\ncompress = bzip2\n' >"$T/bad.ini"
 err_is "output.compress = bzip2" 'output.compress' "$B" constrict "$IN" -o "$T/x" --config "$T/bad.ini"
 [ -e "$T/x" ] || [ -e "$T/x.gz" ] || [ -e "$T/x.zst" ] && fail "an output was left by a rejected run" || pass "no output on bad options"

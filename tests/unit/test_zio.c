@@ -25,7 +25,7 @@ static const char *tmp_path(const char *name)
 {
         static int i;
         const char *dir = getenv("CST_TMP") ? getenv("CST_TMP") : "/tmp";
-        mkdir(dir, 0700);
+        mkdir(dir, 0755); /* shared with script tests run as another user (-Z) */
         char *p = tmp_buf[i++ & 3];
         snprintf(p, 4096, "%s/zio_%d_%s", dir, (int)getpid(), name);
         return p;
