@@ -49,15 +49,30 @@ rows+=("none|$BIN|$IN|$OUT/none.pcap|"
 	"read .gz|$BIN|$OUT/in.pcap.gz|$OUT/rg.pcap|"
 	"read .zst|$BIN|$OUT/in.pcap.zst|$OUT/rz.pcap|")
 
-# every run of every row, rows interleaved within a run (the machine's load changes slowly)
+# wall and CPU (user+sys, from getrusage: microseconds, not time(1)'s 10 ms) of one command
+timed() {
+	python3 -c '
+import resource, subprocess, sys, time
+t = time.monotonic()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+e = time.monotonic() - t
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{e:.4f} {r.ru_utime:.4f} {r.ru_stime:.4f}")' "$@"
+}
+
+# every run of every row, rows interleaved within a run (the machine's load
+# changes slowly); the cheap uncompressed rows three times per run
 for r in $(seq "$RUNS"); do
 	for row in "${rows[@]}"; do
 		IFS='|' read -r label bin in out extra <<<"$row"
-		rm -f "$out"
-		# shellcheck disable=SC2086
-		/usr/bin/time -f "%e %U %S" -o "$OUT/t" "$bin" constrict "$in" -o "$out" $extra 2>/dev/null ||
-			die "$label: constrict failed"
-		echo "$label|$(cat "$OUT/t")|$(stat -c %s "$out")" >>"$RAW"
+		reps=1
+		case "$label" in none*) reps=3 ;; esac
+		for _ in $(seq $reps); do
+			rm -f "$out"
+			# shellcheck disable=SC2086
+			t=$(timed "$bin" constrict "$in" -o "$out" $extra) || die "$label: constrict failed"
+			echo "$label|$t|$(stat -c %s "$out")" >>"$RAW"
+		done
 	done
 	note "run $r of $RUNS done"
 done
@@ -75,23 +90,25 @@ for line in open(raw):
     e, u, s = map(float, t.split())
     rows.setdefault(label, []).append((e, u + s, int(size)))
 out = ["label,runs,median_wall_s,median_cpu_s,mb_per_s,output_bytes,output_ratio"]
-tab = ["| output | median wall s | median CPU s | MB/s (input) | output bytes | output/input |",
-       "|---|---:|---:|---:|---:|---:|"]
+tab = ["| output | runs | median wall s | median CPU s | MB/s (input) | output bytes | output/input |",
+       "|---|---:|---:|---:|---:|---:|---:|"]
 for label, v in rows.items():
     w = statistics.median(x[0] for x in v)
     c = statistics.median(x[1] for x in v)
     size = v[-1][2]
     mbs = insize / 1e6 / w if w else 0
-    out.append(f"{label},{len(v)},{w:.3f},{c:.3f},{mbs:.1f},{size},{size / insize:.4f}")
-    tab.append(f"| {label} | {w:.3f} | {c:.3f} | {mbs:.1f} | {size} | {size / insize:.3f} |")
+    out.append(f"{label},{len(v)},{w:.4f},{c:.4f},{mbs:.1f},{size},{size / insize:.4f}")
+    tab.append(f"| {label} | {len(v)} | {w:.3f} | {c:.3f} | {mbs:.1f} | {size} | {size / insize:.3f} |")
 open(csv, "w").write("\n".join(out) + "\n")
 open(md, "w").write(f"""# Compression cost (bench/compress.sh)
 
 `constrictor constrict IN -o OUT [--compress M [--compress-level N]]`, IN = `{inp}`
 ({insize} bytes, gen_big_pcap.py --seed 1), default policy; "read .gz/.zst" rows read IN
-compressed by `gzip -c` / `zstd -c` (default levels) and write plain. Median of {runs} runs,
-rows interleaved within each run; "none (before)" is the binary of the commit before
-compression was added, run in the same loop.
+compressed by `gzip -c` / `zstd -c` (default levels) and write plain. Medians, rows
+interleaved within each of {runs} rounds (the uncompressed rows 3 times per round); "none
+(before)" is the binary of the commit before compression was added, run in the same loop.
+CPU = user + system time of the process (getrusage); wall includes waiting for the CPU on
+this shared machine, so CPU is the figure to compare.
 
 Machine: {machine}
 

@@ -14,9 +14,10 @@
 enum cst_backend capture_cfg_backend(const struct cst_config *c)
 {
         char b[16];
-        return strcmp(cfg_text(c, "capture.backend", b, sizeof(b)), "recvmsg") == 0
-                   ? CST_BACKEND_RECVMSG
-                   : CST_BACKEND_TPACKET_V3;
+        cfg_text(c, "capture.backend", b, sizeof(b));
+        if (strcmp(b, "pcap") == 0) /* issue 19 item 3 */
+                return CST_BACKEND_PCAP;
+        return strcmp(b, "recvmsg") == 0 ? CST_BACKEND_RECVMSG : CST_BACKEND_TPACKET_V3;
 }
 
 void capture_job_opts(struct capture_job *job)
@@ -31,6 +32,7 @@ void capture_job_opts(struct capture_job *job)
         job->copts.block_count = (uint32_t)cfg_uint(c, "capture.ring_block_count");
         job->copts.frame_size = (uint32_t)cfg_uint(c, "capture.ring_frame_size");
         job->copts.block_timeout_ms = tov ? tov : 1;
+        job->workers = (unsigned)cfg_uint(c, "capture.workers");
 }
 
 struct td_args {
@@ -38,7 +40,12 @@ struct td_args {
         const char *count, *snaplen, *buffer, *duration;
         const char *read, *rot_size, *rot_sec, *rot_files, *user;
         bool no_promisc, packet_buffered, no_vnet;
+        const char *workers; /* issue 19 */
+        bool verbose;
         char filter[4096];
+        /* issue 18: live statistics, -D */
+        const char *stats_interval, *stats_file, *metrics_listen;
+        bool list_ifaces;
         struct compress_args comp;
 };
 
@@ -50,9 +57,15 @@ enum {
         OPT_CONFIG,
         OPT_POLICY,
         OPT_NO_VNET,
+        OPT_WORKERS,
         OPT_HELP,
+        /* issue 18: live statistics, -D */
+        OPT_STATS_INTERVAL,
+        OPT_STATS_FILE,
+        OPT_METRICS_LISTEN,
+        OPT_LIST_IFACES,
         OPT_COMPRESS,
-        OPT_COMPRESS_LEVEL
+        OPT_COMPRESS_LEVEL,
 };
 
 static const struct option td_long[] = {
@@ -63,7 +76,13 @@ static const struct option td_long[] = {
     {"config", required_argument, NULL, OPT_CONFIG},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"no-vnet-hdr", no_argument, NULL, OPT_NO_VNET},
+    {"workers", required_argument, NULL, OPT_WORKERS},
     {"help", no_argument, NULL, OPT_HELP},
+    /* issue 18: live statistics, -D */
+    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+    {"stats-file", required_argument, NULL, OPT_STATS_FILE},
+    {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+    {"list-interfaces", no_argument, NULL, OPT_LIST_IFACES},
     {"compress", required_argument, NULL, OPT_COMPRESS},
     {"compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL},
     {NULL, 0, NULL, 0},
@@ -130,6 +149,25 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case OPT_NO_VNET:
                 a->no_vnet = true;
+                break;
+        case OPT_WORKERS:
+                a->workers = v;
+                break;
+        case 'v':
+                a->verbose = true;
+                break;
+        case OPT_STATS_INTERVAL:
+                a->stats_interval = v;
+                break;
+        case OPT_STATS_FILE:
+                a->stats_file = v;
+                break;
+        case OPT_METRICS_LISTEN:
+                a->metrics_listen = v;
+                break;
+        case 'D':
+        case OPT_LIST_IFACES:
+                a->list_ifaces = true;
                 break;
         case OPT_COMPRESS:
                 a->comp.method = v;
@@ -257,8 +295,10 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
         if (a->backend &&
             (strcmp(a->backend, "recvmsg") == 0 || strcmp(a->backend, "tpacket_v3") == 0))
                 cfg_put(c, "capture.backend", a->backend);
+        else if (a->backend && strcmp(a->backend, "pcap") == 0) /* issue 19 item 3 */
+                cfg_put(c, "capture.backend", a->backend);
         else if (a->backend)
-                return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3)",
+                return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3|pcap)",
                                 a->backend),
                        CST_EFATAL;
         job->format = CST_FORMAT_PCAP;
@@ -280,6 +320,29 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
                        CST_EFATAL;
         if (a->policy)
                 cst_config_set_policy(c, pol);
+        return CST_OK;
+}
+
+/* --workers N (issue 19): fanout workers, live tpacket_v3 only; "%w" in -w needs them. */
+static int td_workers(const struct td_args *a, struct capture_job *job, char *err)
+{
+        unsigned long long n = job->workers;
+        if (!td_number("--workers", a->workers, 256, &n, err))
+                return CST_EFATAL;
+        if (n == 0)
+                return snprintf(err, CST_ERRBUF, "invalid value for --workers: '%s' (1..256)",
+                                a->workers),
+                       CST_EFATAL;
+        job->workers = (unsigned)n;
+        if (n > 1 && job->read_file)
+                return snprintf(err, CST_ERRBUF, "--workers needs a live interface (-i), not -r"),
+                       CST_EFATAL;
+        if (n > 1 && job->copts.backend != CST_BACKEND_TPACKET_V3)
+                return snprintf(err, CST_ERRBUF, "--workers needs the tpacket_v3 backend"),
+                       CST_EFATAL;
+        if (job->output && strstr(job->output, "%w") && n < 2)
+                return snprintf(err, CST_ERRBUF, "-w name with %%w needs --workers 2 or more"),
+                       CST_EFATAL;
         return CST_OK;
 }
 
@@ -316,7 +379,12 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         job->copts.filter = a->filter[0] ? a->filter : NULL;
         job->output = a->output;
         job->comp = a->comp;
-        return CST_OK;
+        job->verbose = a->verbose;
+        live_stats_from_cfg(&job->live, c);
+        if (live_stats_set(&job->live, a->stats_interval, a->stats_file, a->metrics_listen, err) <
+            0)
+                return -1;
+        return td_workers(a, job, err);
 }
 
 int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err)
@@ -327,7 +395,8 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
         memset(job, 0, sizeof(*job));
         optind = 0; /* full re-initialisation: an earlier scan may have stopped mid-word */
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUh", td_long, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUvhD", td_long, NULL)) !=
+               -1) {
                 if (opt == 'h' || opt == OPT_HELP)
                         return CAPTURE_ARGS_HELP;
                 if (opt == '?' || opt == ':' || td_store(&a, opt, optarg) < 0) {
@@ -336,6 +405,8 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
                         return CST_EFATAL;
                 }
         }
+        if (a.list_ifaces)
+                return CAPTURE_ARGS_LIST;
         if (td_filter(&a, argc, argv, optind) < 0) {
                 snprintf(err, CST_ERRBUF, "filter expression too long");
                 return CST_EFATAL;

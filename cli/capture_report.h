@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <constrictor/constrictor.h>
+#include "live_stats.h"
 #include "compress_args.h"
 
 /* What the command line asked for (both command-line forms). */
@@ -29,10 +30,17 @@ struct capture_job {
         bool packet_buffered; /* -U: flush the output after every batch */
         int format;           /* CST_FORMAT_PCAP / CST_FORMAT_PCAPNG */
         bool nsec;
-        bool compat;               /* AFPacket texts (banner, stop reason, stats block) */
-        bool quiet;                /* tcpdump mode: no "listening on" line */
+        bool compat;            /* AFPacket texts (banner, stop reason, stats block) */
+        bool quiet;             /* tcpdump mode: no "listening on" line */
+        struct live_stats live; /* --stats-interval, --stats-file, --metrics-listen ([stats]) */
+        /* issue 19: fanout workers (capture.workers, --workers); -v: per-worker counters */
+        unsigned workers;
+        bool verbose;
         struct compress_args comp; /* --compress, --compress-level (else [output] keys) */
 };
+
+/* -D: the interfaces as tcpdump lists them ("1.eth0 [Up, Running, Connected]"). */
+int capture_list_interfaces(FILE *out);
 
 /*
  * Signal handlers (see capture_report.c for each signal's meaning); they only
@@ -41,6 +49,12 @@ struct capture_job {
  */
 void capture_install_signals(void);
 void capture_signals_attach(cst_pipeline *p);
+/* The same for a workers run (capture_workers.c). */
+void capture_signals_attach_workers(cst_workers *w);
+/* SIGUSR1 of a workers run (ctx: the cst_workers): the sums, then one line per worker. */
+void capture_report_workers(void *ctx, const struct cst_pipeline_stats *st);
+/* One line per worker: its CPU and counters. */
+void capture_print_worker_stats(FILE *out, cst_workers *w);
 /* The SIGUSR1 report (cst_report_cb): the counters on stderr. */
 void capture_report(void *ctx, const struct cst_pipeline_stats *st);
 

@@ -6,7 +6,7 @@
  *       start banner, stop reason, "Final stats:" block, offline feed mode;
  *   capture -i IFACE | -r FILE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]
  *           [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n]
- *           [--duration SEC] [--backend recvmsg|tpacket_v3]
+ *           [--duration SEC] [--backend recvmsg|tpacket_v3|pcap]
  *           [--format pcap|pcapng] [--time-precision micro|nano]
  *           [--config FILE] [--policy NAME] [expression...]
  *       tcpdump-style: defaults TPACKET_V3, PCAP with ns timestamps, the
@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include "capture_args.h"
 #include "capture_report.h"
+#include "capture_workers.h"
 #include "cfg.h"
 #include "commands.h"
 
@@ -34,10 +35,11 @@ static void capture_usage(FILE *out)
             "Usage:\n"
             "  %s capture -i IFACE | -r FILE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]\n"
             "          [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n]\n"
-            "          [--duration SEC] [--backend recvmsg|tpacket_v3] [--format pcap|pcapng]\n"
-            "          [--time-precision micro|nano] [--config FILE] [--policy NAME]\n"
-            "          [expression...]\n"
+            "          [--duration SEC] [--backend recvmsg|tpacket_v3|pcap]\n"
+            "          [--format pcap|pcapng] [--time-precision micro|nano] [--config FILE]\n"
+            "          [--policy NAME] [--workers N] [-v] [expression...]\n"
             "  %s capture --config config.ini [--offline-input input.pcap]\n"
+            "  %s capture -D\n"
             "\n"
             "  -i IFACE   interface to capture on, or \"any\" (Linux cooked SLL2)\n"
             "  -w FILE    write the capture to FILE (\"-\" = standard output); without -w,\n"
@@ -58,13 +60,26 @@ static void capture_usage(FILE *out)
             "  --compress gzip|zstd  compress while writing (names get .gz/.zst); every flush\n"
             "             leaves a decodable file.  --compress-level N: the method's level\n"
             "  -n         accepted for tcpdump compatibility (no name is ever resolved)\n"
+            "  --backend  tpacket_v3 (default: zero-copy ring), recvmsg (batched recvmmsg)\n"
+            "             or pcap (libpcap: any device and link type libpcap can open)\n"
             "  --no-vnet-hdr  do not read GSO segment sizes (PACKET_VNET_HDR); a UDP GSO\n"
             "             super-frame is then analysed as a single datagram\n"
             "  --policy   TLS policy: track (default), final_only, stream, bulk\n"
+            "  --workers N  N capture threads on one PACKET_FANOUT group (tpacket_v3), each\n"
+            "             flow on one thread; one merged time-ordered file, or one file per\n"
+            "             worker when FILE contains %%w (the worker's number)\n"
+            "  -v         with --workers: the counters of every worker too\n"
+            /* issue 18: live statistics, -D */
+            "  --stats-interval SEC  one counter line on stderr every SEC seconds\n"
+            "  --stats-file PATH     rewrite PATH (JSON counters) atomically every interval and "
+            "at the end\n"
+            "  --metrics-listen [ADDR]:PORT  serve the counters to Prometheus at /metrics\n"
+            "             (ADDR defaults to 127.0.0.1)\n"
+            "  -D, --list-interfaces  list the interfaces a capture can open, as tcpdump -D\n"
             "  expression a tcpdump filter, applied in the kernel before packets are read\n"
             "Defaults: tpacket_v3, pcap, nanosecond timestamps, TLS policy track (unless\n"
             "--config or --policy say otherwise). Needs root or CAP_NET_RAW.\n",
-            n, n);
+            n, n, n);
 }
 
 static int fail_line(const char *msg)
@@ -94,6 +109,8 @@ static void compat_banner(const struct cst_config *c)
                         printf("%s: %s\n", ring[i], cfg_text(c, name, text, sizeof(text)));
                 }
         }
+        if (cfg_uint(c, "capture.workers") > 1)
+                printf("workers: %s\n", cfg_text(c, "capture.workers", text, sizeof(text)));
         if (cfg_uint(c, "capture.max_packets"))
                 printf("max_packets: %s\n", cfg_text(c, "capture.max_packets", text, sizeof(text)));
         if (cfg_uint(c, "capture.duration_sec"))
@@ -120,6 +137,9 @@ static int open_capture(const struct capture_job *job, cst_pipeline **p, char *e
                      : cst_capture_open(&cap, &job->copts, err);
         if (rc < 0)
                 return rc;
+        if (!job->offline_input && !job->read_file && cst_capture_warning(cap)[0])
+                fprintf(stderr, "%s capture: warning: %s\n", CST_PROGRAM_NAME,
+                        cst_capture_warning(cap));
         return cst_pipeline_open_capture(p, cap, err);
 }
 
@@ -157,8 +177,8 @@ static int open_all(const struct capture_job *job, cst_pipeline **p, char *err)
 }
 
 /* Run, then close everything; the first error wins.  res: the counters. */
-static int run_and_close(const struct capture_job *job, cst_pipeline *p,
-                         struct cst_pipeline_stats *res, char *err)
+static int run_and_close(struct capture_job *job, cst_pipeline *p, struct cst_pipeline_stats *res,
+                         char *err)
 {
         char cerr[CST_ERRBUF];
         struct cst_run_opts ro;
@@ -173,15 +193,54 @@ static int run_and_close(const struct capture_job *job, cst_pipeline *p,
                 setvbuf(stdout, NULL, _IOLBF, 0); /* each line as it comes */
         }
         cst_pipeline_set_report(p, capture_report, NULL);
+        live_stats_run_opts(&job->live, &ro);
         capture_signals_attach(p);
         int rc = cst_pipeline_run(p, &ro, err);
         cst_pipeline_get_stats(p, res);
         capture_signals_attach(NULL);
+        live_stats_end(&job->live, res);
         if (cst_pipeline_close(p, cerr) < 0 && rc == CST_OK) {
                 rc = CST_EFATAL;
                 memcpy(err, cerr, CST_ERRBUF);
         }
         return rc;
+}
+
+/* The AFPacket form with [capture] workers > 1 (issue 19). */
+/* Live statistics read one pipeline's counters; the workers' summed ones are not wired yet. */
+static int workers_refuse_live_stats(const struct capture_job *job, char *err)
+{
+        if (job->live.interval_sec == 0 && !job->live.file[0] && !job->live.listen[0])
+                return 0;
+        snprintf(
+            err, CST_ERRBUF,
+            "--stats-interval, --stats-file and --metrics-listen do not work with --workers yet");
+        return -1;
+}
+
+static int compat_run_workers(struct capture_job *job)
+{
+        char err[CST_ERRBUF], cerr[CST_ERRBUF];
+        cst_workers *w = NULL;
+        static struct cst_pipeline_stats res;
+        if (workers_refuse_live_stats(job, err) < 0 || capture_workers_open(job, &w, err) < 0) {
+                cst_workers_close(w, cerr);
+                fprintf(stderr, "Live capture error: %s\n", err);
+                return 1;
+        }
+        compat_banner(job->cfg);
+        if (capture_workers_run(job, w, &res, err) < 0) {
+                fprintf(stderr, "Live capture error: %s\n", err);
+                fprintf(stderr, "Partial stats:\n");
+                capture_print_compat_stats(stderr, &res);
+                return 1;
+        }
+        printf("Live capture stopped: %s\n", capture_stop_text(res.stop));
+        if (cfg_bool(job->cfg, "stats.enabled")) {
+                printf("Final stats:\n");
+                capture_print_compat_stats(stdout, &res);
+        }
+        return 0;
 }
 
 static int compat_run(struct capture_job *job)
@@ -195,14 +254,18 @@ static int compat_run(struct capture_job *job)
                                 "capture.\n");
                 return 1;
         }
-        if (open_all(job, &p, err) < 0) {
+        if (job->workers > 1 && !job->offline_input)
+                return compat_run_workers(job);
+        if (open_all(job, &p, err) < 0 || live_stats_start(&job->live, err) < 0) {
                 cst_pipeline_close(p, cerr);
                 fprintf(stderr, "%s: %s\n", what, err);
                 return 1;
         }
         if (!job->offline_input)
                 compat_banner(job->cfg);
-        if (run_and_close(job, p, &res, err) < 0) {
+        int rc = run_and_close(job, p, &res, err);
+        live_stats_close(&job->live);
+        if (rc < 0) {
                 fprintf(stderr, "%s: %s\n", what, err);
                 fprintf(stderr, "Partial stats:\n");
                 capture_print_compat_stats(stderr, &res);
@@ -236,6 +299,7 @@ static int cmd_capture_compat(const char *config, const char *offline)
         job.nsec = false; /* SPEC 3.3 item 7: classic PCAP, microseconds */
         job.output = cfg_text(job.cfg, "capture.output", job.outname, sizeof(job.outname));
         job.offline_input = offline;
+        live_stats_from_cfg(&job.live, job.cfg);
         capture_job_opts(&job);
         capture_install_signals();
         return compat_run(&job);
@@ -266,7 +330,8 @@ static const char *link_name(uint32_t lt)
  * give that file to USER and become USER (supplementary groups, gid, uid);
  * files opened by rotation are then created as USER.
  */
-static int drop_privileges(const struct capture_job *job, cst_pipeline *p, char *err)
+static int drop_privileges(const struct capture_job *job, const char *const *paths, unsigned n,
+                           char *err)
 {
         errno = 0;
         struct passwd *pw = getpwnam(job->user);
@@ -274,11 +339,13 @@ static int drop_privileges(const struct capture_job *job, cst_pipeline *p, char 
                 snprintf(err, CST_ERRBUF, "unknown user '%.100s' for -Z", job->user);
                 return CST_EFATAL;
         }
-        const char *path = cst_pipeline_output_path(p);
-        if (path && strcmp(path, "-") != 0 && chown(path, pw->pw_uid, pw->pw_gid) < 0) {
-                snprintf(err, CST_ERRBUF, "cannot give %.300s to user %.100s: %s", path, job->user,
-                         strerror(errno));
-                return CST_EFATAL;
+        for (unsigned i = 0; i < n; i++) {
+                const char *path = paths[i];
+                if (path && strcmp(path, "-") != 0 && chown(path, pw->pw_uid, pw->pw_gid) < 0) {
+                        snprintf(err, CST_ERRBUF, "cannot give %.300s to user %.100s: %s", path,
+                                 job->user, strerror(errno));
+                        return CST_EFATAL;
+                }
         }
         if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
             setuid(pw->pw_uid) < 0) {
@@ -289,12 +356,57 @@ static int drop_privileges(const struct capture_job *job, cst_pipeline *p, char 
         return CST_OK;
 }
 
+static int pipe_drop_privileges(const struct capture_job *job, cst_pipeline *p, char *err)
+{
+        const char *path = cst_pipeline_output_path(p);
+        return drop_privileges(job, &path, 1, err);
+}
+
+/* -Z with workers: every worker's file ("%w") or the merged one. */
+static int workers_drop_privileges(const struct capture_job *job, cst_workers *w, char *err)
+{
+        const char *paths[CST_WORKERS_MAX];
+        unsigned n = cst_workers_count(w);
+        for (unsigned i = 0; i < n; i++)
+                paths[i] = cst_workers_output_path(w, i);
+        return drop_privileges(job, paths, n, err);
+}
+
+/* td_run with --workers N (issue 19): the same texts, the counters summed. */
+static int td_run_workers(struct capture_job *job)
+{
+        char err[CST_ERRBUF], cerr[CST_ERRBUF];
+        cst_workers *w = NULL;
+        static struct cst_pipeline_stats res;
+        if (workers_refuse_live_stats(job, err) < 0 || capture_workers_open(job, &w, err) < 0 ||
+            (job->user && workers_drop_privileges(job, w, err) < 0)) {
+                cst_workers_close(w, cerr);
+                return fail_line(err);
+        }
+        cst_capture *cap = cst_workers_capture(w);
+        fprintf(stderr, "%s: listening on %s, link-type %s, snapshot length %u bytes, %u workers\n",
+                CST_PROGRAM_NAME, cst_capture_ifname(cap), link_name(cst_capture_linktype(cap)),
+                file_snaplen(job->cfg), job->workers);
+        int rc = capture_workers_run(job, w, &res, err);
+        fflush(stdout);
+        if (rc < 0)
+                fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
+        else if (res.stop == CST_STOP_FILE_LIMIT)
+                fprintf(stderr, "%s capture: stopped after %u files (-W)\n", CST_PROGRAM_NAME,
+                        job->rotate_files);
+        capture_print_tcpdump_stats(stderr, &res);
+        return rc < 0 ? 1 : 0;
+}
+
 static int td_run(struct capture_job *job)
 {
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
         cst_pipeline *p = NULL;
         static struct cst_pipeline_stats res;
-        if (open_all(job, &p, err) < 0 || (job->user && drop_privileges(job, p, err) < 0)) {
+        if (job->workers > 1)
+                return td_run_workers(job);
+        if (open_all(job, &p, err) < 0 || live_stats_start(&job->live, err) < 0 ||
+            (job->user && pipe_drop_privileges(job, p, err) < 0)) {
                 cst_pipeline_close(p, cerr);
                 return fail_line(err);
         }
@@ -307,6 +419,7 @@ static int td_run(struct capture_job *job)
                         CST_PROGRAM_NAME, cst_capture_ifname(cst_pipeline_capture(p)),
                         link_name(lt), file_snaplen(job->cfg));
         int rc = run_and_close(job, p, &res, err);
+        live_stats_close(&job->live);
         fflush(stdout);
         if (rc < 0)
                 fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
@@ -326,6 +439,9 @@ static int cmd_capture_tcpdump(int argc, char **argv)
                 capture_usage(stdout);
                 return 0;
         }
+        if (rc == CAPTURE_ARGS_LIST)
+                return capture_list_interfaces(stdout) == 0 ? 0
+                                                            : fail_line("cannot list interfaces");
         if (rc < 0)
                 return fail_line(err);
         capture_install_signals();

@@ -58,6 +58,8 @@ unsigned long cst_version_number(void);
 #include <constrictor/offline.h>
 #include <constrictor/capture.h>
 #include <constrictor/pipeline.h>
+#include <constrictor/workers.h>
 #include <constrictor/audit.h>
+#include <constrictor/metrics.h>
 
 #endif

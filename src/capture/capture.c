@@ -10,6 +10,9 @@
  *      already filtered;
  *   5. promiscuous membership (PACKET_ADD_MEMBERSHIP / PACKET_MR_PROMISC).
  *
+ * A member of a fanout group (o->fanout, fanout.c) accepts nothing in step 2
+ * and gets its filter after bind, once it has joined the group.
+ *
  * The kernel counters of PACKET_STATISTICS reset on every read, so they are
  * read and accumulated in exactly one place, stats_accumulate() (the
  * approach of libpcap's pcap_stats_linux()).
@@ -38,6 +41,8 @@ void cst_capture_opts_init(struct cst_capture_opts *o)
 
 const char *cst_capture_backend_name(enum cst_backend b)
 {
+        if (b == CST_BACKEND_PCAP)
+                return "pcap";
         return b == CST_BACKEND_RECVMSG ? "recvmsg" : "tpacket_v3";
 }
 
@@ -89,18 +94,27 @@ static int promisc_membership(struct cst_capture *c, int op, char *err)
 
 static const struct afp_backend_ops *backend_ops(enum cst_backend b)
 {
+        if (b == CST_BACKEND_PCAP)
+                return &afp_pcap_ops;
         return b == CST_BACKEND_RECVMSG ? &afp_recvmsg_ops : &afp_tpacket_v3_ops;
 }
 
 static int capture_setup(struct cst_capture *c, const struct cst_capture_opts *o, char *err)
 {
+        if (c->ops == &afp_pcap_ops) /* libpcap names, opens, filters and binds the device */
+                return c->ops->setup(c, o, err);
         if (afp_iface_resolve(o->interface, &c->ifindex, &c->linktype, &c->cooked, err) < 0)
                 return CST_EFATAL;
         if (open_socket(c, err) < 0)
                 return CST_EFATAL;
-        if (o->filter && *o->filter &&
-            afp_filter_attach(c->fd, o->filter, c->linktype, c->snaplen, c->cooked, err) < 0)
+        if (o->fanout) { /* fanout.c: nothing comes in before the group is joined */
+                if (afp_fanout_block_all(c->fd, err) < 0)
+                        return CST_EFATAL;
+        } else if (o->filter && *o->filter &&
+                   afp_filter_attach(c->fd, o->filter, c->linktype, c->snaplen, c->cooked, err) <
+                       0) {
                 return CST_EFATAL;
+        }
         /*
          * GSO/GRO super-frames come with their segment size (raw sockets only;
          * before the ring exists).  Without it a frame is read as before.
@@ -111,6 +125,8 @@ static int capture_setup(struct cst_capture *c, const struct cst_capture_opts *o
         if (c->ops->setup(c, o, err) < 0)
                 return CST_EFATAL;
         if (bind_socket(c, err) < 0)
+                return CST_EFATAL;
+        if (o->fanout && afp_fanout_join(c, o, err) < 0)
                 return CST_EFATAL;
         if (o->promiscuous && c->ifindex != 0) {
                 if (promisc_membership(c, PACKET_ADD_MEMBERSHIP, err) < 0)
@@ -167,6 +183,8 @@ static int stats_accumulate(struct cst_capture *c, char *err)
         struct tpacket_stats_v3 ks;
         socklen_t len = sizeof(ks);
         memset(&ks, 0, sizeof(ks));
+        if (c->ops && c->ops->kstats)
+                return c->ops->kstats(c, err);
         if (c->fd < 0)
                 return CST_OK;
         if (getsockopt(c->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) < 0) {
@@ -192,6 +210,11 @@ int cst_capture_stats(cst_capture *c, struct cst_capture_stats *st, char *err)
 uint32_t cst_capture_linktype(const cst_capture *c)
 {
         return c->linktype;
+}
+
+const char *cst_capture_warning(const cst_capture *c)
+{
+        return c->warning;
 }
 
 const char *cst_capture_ifname(const cst_capture *c)

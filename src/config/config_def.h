@@ -75,9 +75,14 @@ struct cst_config {
         uint32_t ring_block_count;
         uint32_t ring_frame_size;
         uint32_t block_timeout_ms;
+        uint32_t workers; /* fanout workers (1 = one thread, the plain pipeline) */
 
         /* [stats] */
         bool stats_enabled;
+        /* [stats] live statistics (issue 18 item 6): 0 / "" = off */
+        uint32_t stats_interval_sec;
+        char stats_file[4096];
+        char stats_metrics_listen[256];
 };
 
 #endif
