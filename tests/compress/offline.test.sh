@@ -107,6 +107,18 @@ expect_eq "audit on .gz/.zst: same report" \
 	"$(sed "s#$T/orig.gz#IN#g; s#$T/rt1.zst#OUT#g" "$T/audit.z")" \
 	"$(sed "s#$IN#IN#g; s#$T/plain.pcap#OUT#g" "$T/audit.ref")"
 
+# --- rotation of constrict (-C) under compression: FILE.zst, FILE1.zst ... -----------
+if [ "$HAVE_TSHARK" = 1 ]; then
+	mkdir -p "$T/rot"
+	"$B" constrict "$NG" -o "$T/rot/r.pcapng" -C 20k --compress zstd -q 2>"$T/rot.err"
+	expect_eq "-C 20k --compress zstd: exit" "$?" 0
+	[ -e "$T/rot/r.pcapng.zst" ] && [ -e "$T/rot/r.pcapng1.zst" ] && [ -z "$(ls "$T/rot" | grep -v '\.zst$')" ] &&
+		pass "-C zstd: names r.pcapng.zst, r.pcapng1.zst ..., no partial left" || fail "-C zstd: $(ls "$T/rot" | xargs)"
+	n=0
+	for f in "$T"/rot/*; do n=$((n + $(zstd -q -dc "$f" | tshark -n -r - 2>/dev/null | wc -l))); done
+	expect_eq "-C zstd: packets across files" "$n" "$(tshark -n -r "$NG" 2>/dev/null | wc -l)"
+fi
+
 # --- configuration ------------------------------------------------------------------
 printf '[output]\ncompress = gzip\ncompress_level = 1\n' >"$T/c.ini"
 "$B" constrict "$IN" -o "$T/cfg.pcap" --config "$T/c.ini" && gzip -dc "$T/cfg.pcap.gz" >"$T/cfg.dec"

@@ -3,8 +3,9 @@
 #  - zstd and gzip, PCAP and PCAPNG: every packet sent is in the file
 #    (`zstd -dc x.zst | tshark -r -`, `tshark -r x.gz`), the file decodes to a
 #    complete stream (gzip -t / zstd -t);
-#  - while the capture runs, the file on disk decodes to whole records after a
-#    once-a-second flush and after SIGUSR2: a crash leaves a readable file;
+#  - while the capture runs, the file on disk (NAME.zst.part) decodes to whole
+#    records after a once-a-second flush and after SIGUSR2: a crash leaves a
+#    readable file; at the end it is renamed to NAME.zst;
 #  - -C rotation with gzip: FILE.gz, FILE1.gz ..., each read by tshark,
 #    packets across files = packets sent (-C counts uncompressed bytes);
 #  - [output] compress in the AFPacket config form.
@@ -48,7 +49,7 @@ for m in zstd gzip; do
 	cap_start "$T/live.$m.log" -i "$IF_B" -w "$out" --compress "$m" udp port 9999 || fail "$m live: start"
 	burst 100 500
 	sleep 1.6 # past a once-a-second flush
-	cp "$out.$suf" "$T/snap1.$suf"
+	cp "$out.$suf.part" "$T/snap1.$suf" # written as NAME.part until complete
 	n=$(decode "$T/snap1.$suf" 2>/dev/null | tshark -n -r - 2>/dev/null | wc -l)
 	expect_eq "$m live: the file decodes to every packet so far (timed flush)" "$n" 100
 	decode "$T/snap1.$suf" >/dev/null 2>&1 && fail "$m live: the stream is not ended yet, yet decodes clean" ||
@@ -62,12 +63,13 @@ for m in zstd gzip; do
 	sleep 0.3
 	kill -USR2 "$CAP_PID"
 	sleep 0.3
-	cp "$out.$suf" "$T/snap2.$suf"
+	cp "$out.$suf.part" "$T/snap2.$suf"
 	expect_eq "$m live: after SIGUSR2" "$(decode "$T/snap2.$suf" 2>/dev/null | tshark -n -r - 2>/dev/null | wc -l)" 150
 	kill -INT "$CAP_PID"
 	cap_wait
 	expect_eq "$m live: exit" "$CAP_RC" 0
 	expect_eq "$m live: all packets at the end" "$(count "$out.$suf")" 150
+	[ -e "$out.$suf.part" ] && fail "$m live: the partial name is left" || pass "$m live: renamed to $(basename "$out.$suf")"
 done
 
 # -C with gzip
