@@ -52,6 +52,7 @@ struct td_args {
         const char *stats_interval, *stats_file, *metrics_listen;
         bool list_ifaces;
         struct output_args out; /* issue 18: -F (= --format), -z, partial names */
+        struct compress_args comp;
 };
 
 enum {
@@ -74,6 +75,8 @@ enum {
         OPT_POST_JOBS,
         OPT_PART_SUFFIX,
         OPT_PART_PREFIX,
+        OPT_COMPRESS,
+        OPT_COMPRESS_LEVEL,
 };
 
 static const struct option td_long[] = {
@@ -95,6 +98,8 @@ static const struct option td_long[] = {
     {"post-rotate-jobs", required_argument, NULL, OPT_POST_JOBS},
     {"part-suffix", required_argument, NULL, OPT_PART_SUFFIX},
     {"part-prefix", required_argument, NULL, OPT_PART_PREFIX},
+    {"compress", required_argument, NULL, OPT_COMPRESS},
+    {"compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL},
     {NULL, 0, NULL, 0},
 };
 
@@ -200,6 +205,12 @@ static int td_store(struct td_args *a, int opt, const char *v)
         case 'D':
         case OPT_LIST_IFACES:
                 a->list_ifaces = true;
+                break;
+        case OPT_COMPRESS:
+                a->comp.method = v;
+                break;
+        case OPT_COMPRESS_LEVEL:
+                a->comp.level = v;
                 break;
         default:
                 return -1;
@@ -439,6 +450,7 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         job->copts.backend = capture_cfg_backend(c);
         job->copts.filter = a->filter[0] ? a->filter : NULL;
         job->output = a->output;
+        job->comp = a->comp;
         job->verbose = a->verbose;
         live_stats_from_cfg(&job->live, c);
         if (live_stats_set(&job->live, a->stats_interval, a->stats_file, a->metrics_listen, err) <

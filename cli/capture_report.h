@@ -13,6 +13,7 @@
 #include <constrictor/constrictor.h>
 #include "live_stats.h"
 #include "output_args.h"
+#include "compress_args.h"
 
 /* What the command line asked for (both command-line forms). */
 struct capture_job {
@@ -41,6 +42,7 @@ struct capture_job {
         /* issue 20: --annotate (PCAPNG comments on cut packets); text lines -v, -A / -X */
         bool annotate;
         struct cst_text_opts text;
+        struct compress_args comp; /* --compress, --compress-level (else [output] keys) */
 };
 
 /* -D: the interfaces as tcpdump lists them ("1.eth0 [Up, Running, Connected]"). */

@@ -66,6 +66,8 @@ static void capture_usage(FILE *out)
             "  --post-rotate-jobs N  at most N -z commands at once, the rest queued (default 1)\n"
             "  --part-suffix S, --part-prefix P  the file being written is P+FILE+S, renamed\n"
             "             to FILE when complete (default suffix .part; '' for both: FILE)\n"
+            "  --compress gzip|zstd  compress while writing (names get .gz/.zst); every flush\n"
+            "             leaves a decodable file.  --compress-level N: the method's level\n"
             "  -n         accepted for tcpdump compatibility (no name is ever resolved)\n"
             "  --backend  tpacket_v3 (default: zero-copy ring), recvmsg (batched recvmmsg)\n"
             "             or pcap (libpcap: any device and link type libpcap can open)\n"
@@ -180,6 +182,8 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
         d.post_rotate_jobs = job->outc.post_jobs;
         d.log = output_log_line;
         d.log_ctx = log_prefix;
+        if (compress_choose(&job->comp, job->cfg, &d.compress, &d.compress_level, err) != CST_OK)
+                return CST_EFATAL;
         int rc = cst_pipeline_output_dump(p, job->output, &d, err);
         if (rc == CST_OK && job->annotate)
                 rc = cst_pipeline_set_annotate(p, true, err);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <constrictor/constrictor.h>
 #include "cfg.h"
+#include "compress_args.h"
 #include "commands.h"
 #include "live_stats.h"
 #include "output_args.h"
@@ -39,6 +40,7 @@ struct offline_opts {
         /* issue 18, constrict only: -F, -C/-G/-W, -z, partial names */
         struct output_args out;
         bool out_given;
+        struct compress_args comp; /* --compress, --compress-level */
 };
 
 enum {
@@ -58,6 +60,7 @@ enum {
         OPT_PART_SUFFIX,
         OPT_PART_PREFIX,
 };
+enum { OPT_COMPRESS = 320, OPT_COMPRESS_LEVEL };
 
 static const struct option long_options[] = {
     {"stats", no_argument, NULL, OPT_STATS},
@@ -75,6 +78,8 @@ static const struct option long_options[] = {
     {"post-rotate-jobs", required_argument, NULL, OPT_POST_JOBS},
     {"part-suffix", required_argument, NULL, OPT_PART_SUFFIX},
     {"part-prefix", required_argument, NULL, OPT_PART_PREFIX},
+    {"compress", required_argument, NULL, OPT_COMPRESS},
+    {"compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL},
     {NULL, 0, NULL, 0},
 };
 
@@ -99,6 +104,8 @@ static const char *missing_text(const char *opt)
             {"--post-rotate-jobs", "missing count after --post-rotate-jobs"},
             {"--part-suffix", "missing suffix after --part-suffix"},
             {"--part-prefix", "missing prefix after --part-prefix"},
+            {"--compress", "missing method after --compress"},
+            {"--compress-level", "missing level after --compress-level"},
         };
         for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
                 if (strcmp(opt, table[i][0]) == 0)
@@ -133,6 +140,12 @@ static int set_option(struct offline_opts *o, int opt, const char *val, char *ms
         switch (opt) {
         case OPT_STATS:
                 o->stats = true;
+                return 0;
+        case OPT_COMPRESS:
+                o->comp.method = val;
+                return 0;
+        case OPT_COMPRESS_LEVEL:
+                o->comp.level = val;
                 return 0;
         case 'o':
                 o->output = val;
@@ -448,10 +461,21 @@ static void warn_dropped(cst_pipeline *p)
 static int open_run(const struct offline_opts *o, const struct cst_config *cfg, cst_pipeline **p,
                     char *err)
 {
-        int rc = cst_pipeline_open_file(p, o->input, err);
+        int method, level;
+        char name[4200];
+        int rc = compress_choose(&o->comp, cfg, &method, &level, err);
+        compress_output_name(method, o->output, name, sizeof(name));
+        if (rc == CST_OK && method && cli_same_file(o->input, name)) {
+                snprintf(err, CST_ERRBUF, "input and output paths refer to the same file");
+                return CST_EFATAL;
+        }
+        if (rc == CST_OK)
+                rc = cst_pipeline_open_file(p, o->input, err);
         if (rc == CST_OK)
                 rc = o->constrict ? cst_pipeline_set_engine(*p, cfg, err)
                                   : cst_pipeline_set_reinflate(*p, cfg, err);
+        if (rc == CST_OK)
+                rc = cst_pipeline_set_compress(*p, method, level, err);
         if (rc == CST_OK)
                 rc = o->text        ? cst_pipeline_output_text(*p, o->output, &o->text_opts, err)
                      : o->constrict ? open_output(o, cfg, *p, err)

@@ -13,6 +13,8 @@ PKGS="$PKGS prometheus"
 # libbpf-dev, bpftool (+ clang above): the eBPF capture backend (cmake/ebpf.cmake,
 # CST_EBPF=AUTO builds it when they are present; tests/e2e/capture_ebpf.test.sh).
 PKGS="$PKGS libbpf-dev bpftool"
+# libzstd-dev, zlib1g-dev: --compress and compressed inputs; zstd, gzip: their tests.
+PKGS="$PKGS libzstd-dev zlib1g-dev zstd gzip"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -138,6 +138,13 @@ struct cst_dump_opts {
         const char *ifname;    /* IDB if_name, may be NULL */
         const char *userappl;  /* SHB shb_userappl, may be NULL */
         uint32_t buffer_bytes; /* 0 = 1 MiB */
+        /*
+         * Compress while writing (enum cst_compress) at compress_level (0 =
+         * the library's default); every file name gets .gz / .zst unless it
+         * ends so already.  Flushes leave a decodable prefix.
+         */
+        int compress;
+        int compress_level;
         /* File rotation as tcpdump -C / -G / -W (path must be a file, not "-"). */
         uint64_t rotate_bytes; /* -C MB x 1,000,000; 0 = none */
         uint32_t rotate_sec;   /* -G; the path is then a strftime(3) pattern */
@@ -168,6 +175,17 @@ struct cst_dump_opts {
         void (*log)(void *ctx, const char *line);
         void *log_ctx;
 };
+
+/* Compression of output files (issue 18): gzip (zlib) or zstd (libzstd), streaming. */
+enum cst_compress { CST_COMPRESS_NONE = 0, CST_COMPRESS_GZIP = 1, CST_COMPRESS_ZSTD = 2 };
+/* "none", "gzip" (or "gz"), "zstd" (or "zst") as enum cst_compress; -1 when unknown. */
+int cst_compress_parse(const char *name);
+/*
+ * CST_OK when the method takes this level (0 = default; gzip 1..9, zstd
+ * as libzstd allows, negative ones included), else CST_EVALUE and a
+ * message saying the range in err.
+ */
+int cst_compress_check(int method, int level, char *err);
 
 typedef struct cst_dumper cst_dumper;
 

@@ -149,6 +149,14 @@ int cst_pipeline_output_text(cst_pipeline *p, const char *path, const struct cst
 int cst_pipeline_set_annotate(cst_pipeline *p, bool on, char *err);
 
 /*
+ * Compress the output opened next (cst_pipeline_output_file or _dump):
+ * method is enum cst_compress (capture.h), level 0 the default.  The name
+ * gets .gz / .zst unless it already ends so (cst_pipeline_output_path says
+ * it).  CST_OK, or CST_EVALUE with a message.
+ */
+int cst_pipeline_set_compress(cst_pipeline *p, int method, int level, char *err);
+
+/*
  * A file output with the options of `constrict` (issue 18): rotation as
  * tcpdump -C/-G/-W with -G by the packets' own time (the first file is
  * named by the first packet), a format of choice, complete-file names and

@@ -59,6 +59,10 @@ struct cst_config {
         uint64_t seed;
         bool checksum_recompute;
 
+        /* [output] compress, compress_level (issue 18: every command writing a capture file) */
+        int compress; /* enum cst_compress */
+        int compress_level;
+
         /* [capture] (live) */
         enum cst_backend backend;
         char interface[64];

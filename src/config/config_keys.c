@@ -8,10 +8,13 @@
  * learn_all_long_headers/require_initial_proof/seed/annotate are constrictor's own.  Every command
  * reads every key.  A new key is one row here (and a field in config_def.h).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "config/config_int.h"
+#include "util/zio.h"
 
 #define FIELD_PTR(c, k, type)  ((type *)(void *)((char *)(c) + (k)->offset))
 #define CFIELD_PTR(c, k, type) ((const type *)(const void *)((const char *)(c) + (k)->offset))
@@ -205,6 +208,45 @@ static size_t fmt_backend(const struct cfg_key *k, const struct cst_config *c, c
                                 c->backend == CST_BACKEND_RECVMSG ? "recvmsg" : "tpacket_v3");
 }
 
+/* output.compress: none, gzip or zstd (enum cst_compress). */
+static int set_compress(const struct cfg_key *k, const char *v, struct cst_config *c)
+{
+        (void)k;
+        int m = zio_method_parse(v);
+        if (m < 0)
+                return -1;
+        c->compress = m;
+        return 0;
+}
+
+static size_t fmt_compress(const struct cfg_key *k, const struct cst_config *c, char *buf,
+                           size_t size)
+{
+        static const char *const names[] = {"none", "gzip", "zstd"};
+        (void)k;
+        return (size_t)snprintf(buf, size, "%s", names[c->compress]);
+}
+
+/* output.compress_level: an integer, negative ones too (zstd's fast levels); checked at use. */
+static int set_compress_level(const struct cfg_key *k, const char *v, struct cst_config *c)
+{
+        (void)k;
+        char *end;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (end == v || *end || errno || n < -1000000 || n > 1000000)
+                return -1;
+        c->compress_level = (int)n;
+        return 0;
+}
+
+static size_t fmt_compress_level(const struct cfg_key *k, const struct cst_config *c, char *buf,
+                                 size_t size)
+{
+        (void)k;
+        return (size_t)snprintf(buf, size, "%d", c->compress_level);
+}
+
 #define FIELD(name) offsetof(struct cst_config, name)
 #define WIDTH(name) ((uint8_t)sizeof(((struct cst_config *)0)->name))
 #define ROW(s, k, type, parse, fmt, field, width, min, max, msg, live_msg)                         \
@@ -266,6 +308,12 @@ const struct cfg_key cfg_keys[] = {
         "invalid value for reinflate.checksum_policy; expected preserve or recompute", NULL),
     ROW("reinflate", "seed", CST_CONFIG_UINT, set_seed, cfg_fmt_uint, seed, WIDTH(seed), 0, U64_MAX,
         "invalid value for reinflate.seed; expected integer 0..18446744073709551615", NULL),
+
+    ROW("output", "compress", CST_CONFIG_ENUM, set_compress, fmt_compress, compress, 0, 0, 0,
+        "invalid value for output.compress; expected none, gzip or zstd", NULL),
+    ROW("output", "compress_level", CST_CONFIG_STRING, set_compress_level, fmt_compress_level,
+        compress_level, 0, 0, 0,
+        "invalid value for output.compress_level; expected an integer (0 = default)", NULL),
 
     ROW("capture", "backend", CST_CONFIG_ENUM, set_backend, fmt_backend, backend, 0, 0, 0,
         "invalid value for capture.backend; expected recvmsg, tpacket_v3, pcap or ebpf",

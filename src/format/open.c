@@ -28,6 +28,25 @@ int format_from_magic(const uint8_t m[4], enum cst_file_format *fmt)
         return CST_EFATAL;
 }
 
+/*
+ * Decompressed bytes that are no capture: say which file and method, and
+ * the decoder's complaint when the data goes bad soon after (garbage that
+ * happened to start with a compression magic).
+ */
+static void compressed_detail(struct input *in, char *err)
+{
+        const char *name = input_compressed_name(in);
+        uint64_t avail = 0;
+        if (!name)
+                return;
+        input_peek(in, 0, 1u << 16, true, &avail);
+        size_t n = strlen(err);
+        if (input_failure(in))
+                snprintf(err + n, CST_ERRBUF - n, ": %.400s", input_failure(in));
+        else
+                snprintf(err + n, CST_ERRBUF - n, ": %.400s, decompressed", name);
+}
+
 int format_source_open_input(struct cst_source *src, struct input *in, char *err)
 {
         uint64_t avail = 0;
@@ -35,13 +54,15 @@ int format_source_open_input(struct cst_source *src, struct input *in, char *err
         memset(src, 0, sizeof(*src));
         const uint8_t *m = input_peek(in, 0, 4, true, &avail);
         if (!m) {
-                input_close(in);
                 snprintf(err, CST_ERRBUF, "input file is too small to detect capture format");
+                input_failure_suffix(in, err);
+                input_close(in);
                 return CST_EFATAL;
         }
         if (format_from_magic(m, &fmt) != CST_OK) {
-                input_close(in);
                 snprintf(err, CST_ERRBUF, "unsupported input capture format");
+                compressed_detail(in, err);
+                input_close(in);
                 return CST_EFATAL;
         }
         if (fmt == CST_FORMAT_PCAP)

@@ -54,7 +54,18 @@ static int tail_header(struct pcap_reader *r, uint64_t avail, char *err)
                  "file offset %llu: unexpected EOF while reading packet header; %llu trailing "
                  "byte(s) could not be processed",
                  (unsigned long long)r->off, (unsigned long long)avail);
+        input_failure_prefix(&r->in, err);
         r->tail = (struct cst_source_tail){true, true, avail, 0, false};
+        return CST_ETAIL;
+}
+
+/* A compressed input ended damaged on a record boundary: the tail is the decoder's. */
+static int tail_stream(struct pcap_reader *r, char *err)
+{
+        snprintf(err, CST_ERRBUF, "%s; packet %llu at file offset %llu: no more data",
+                 input_failure(&r->in), (unsigned long long)r->index + 1,
+                 (unsigned long long)r->off);
+        r->tail = (struct cst_source_tail){true, true, 0, 0, false};
         return CST_ETAIL;
 }
 
@@ -65,6 +76,7 @@ static int tail_payload(struct pcap_reader *r, uint32_t caplen, uint64_t avail, 
                  "expected %u byte(s), available %llu byte(s), missing %llu byte(s)",
                  (unsigned long long)r->index + 1, (unsigned long long)r->off, caplen,
                  (unsigned long long)avail, (unsigned long long)(caplen - avail));
+        input_failure_prefix(&r->in, err);
         r->tail = (struct cst_source_tail){true, true, avail, caplen - avail, false};
         return CST_ETAIL;
 }
@@ -110,7 +122,9 @@ static int read_record(struct pcap_reader *r, struct cst_packet *p, bool first, 
                         return 2;
                 if (r->in.read_fail)
                         return fail_read(r, err);
-                return avail == 0 ? 0 : tail_header(r, avail, err);
+                if (avail == 0)
+                        return input_failure(&r->in) ? tail_stream(r, err) : 0;
+                return tail_header(r, avail, err);
         }
         fill_record(r, hdr, p);
         if (p->caplen > r->max_caplen) {
@@ -204,9 +218,10 @@ int pcap_source_open_input(struct cst_source *src, struct input *in, char *err)
         uint64_t avail = 0;
         const uint8_t *h = input_peek(in, 0, PCAP_GLOBAL_HEADER_LEN, true, &avail);
         if (!h) {
-                input_close(in);
                 snprintf(err, CST_ERRBUF,
                          "file offset 0: unexpected EOF while reading PCAP global header");
+                input_failure_suffix(in, err);
+                input_close(in);
                 return CST_EFATAL;
         }
         int rc = parse_global_header(src, h, err);

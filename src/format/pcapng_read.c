@@ -62,7 +62,7 @@ static int block_err(struct pcapng_reader *r, char *err, const char *msg)
 static int tail(struct pcapng_reader *r, uint64_t trailing, char *err)
 {
         r->tail = (struct cst_source_tail){true, false, trailing, 0, false};
-        (void)err;
+        input_failure_prefix(&r->in, err); /* a damaged compressed input says so first */
         return CST_ETAIL;
 }
 
@@ -218,6 +218,11 @@ static int read_block(struct pcapng_reader *r, struct cst_packet *p, bool first,
                         return 2;
                 if (r->in.read_fail)
                         return block_err(r, err, "failed to read input file");
+                if (avail == 0 && input_failure(&r->in)) {
+                        snprintf(err, CST_ERRBUF, "file offset %llu: no more data",
+                                 (unsigned long long)r->off);
+                        return tail(r, 0, err);
+                }
                 if (avail == 0)
                         return 0;
                 snprintf(err, CST_ERRBUF,

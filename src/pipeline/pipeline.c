@@ -21,6 +21,7 @@
 #include "sink/post_rotate.h"
 #include "sink/rotate.h"
 #include "util/output.h"
+#include "util/zio.h"
 
 static struct cst_pipeline *pipe_alloc(char *err)
 {
@@ -153,17 +154,33 @@ cst_engine *cst_pipeline_engine(cst_pipeline *p)
         return p->eng;
 }
 
+int cst_pipeline_set_compress(cst_pipeline *p, int method, int level, char *err)
+{
+        int rc = cst_compress_check(method, level, err);
+        if (rc == CST_OK) {
+                p->compress = method;
+                p->compress_level = level;
+        }
+        return rc;
+}
+
 int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err)
 {
         int rc;
+        char name[4096];
         if (!p->file_source) {
                 snprintf(err, CST_ERRBUF, "a same-format output needs a file source");
                 return CST_EFATAL;
         }
+        if (zio_output_name(name, sizeof(name), path, (enum zio_method)p->compress) != 0) {
+                snprintf(err, CST_ERRBUF, "output file name too long: %.200s", path);
+                return CST_EFATAL;
+        }
+        unsigned flags = OUTPUT_ATOMIC | output_compress_flags(p->compress, p->compress_level);
         if (p->src.format == CST_FORMAT_PCAP)
-                rc = pcap_sink_open_flags(&p->sink, path, p->src.pcap_header, OUTPUT_ATOMIC, err);
+                rc = pcap_sink_open_flags(&p->sink, name, p->src.pcap_header, flags, err);
         else
-                rc = pcapng_sink_open_flags(&p->sink, path, OUTPUT_ATOMIC, err);
+                rc = pcapng_sink_open_flags(&p->sink, name, flags, err);
         if (rc == CST_OK) {
                 p->have_sink = true;
                 p->sink_pcapng = p->src.format == CST_FORMAT_PCAPNG;
@@ -189,12 +206,16 @@ static int output_same(struct cst_pipeline *p, const char *path, const struct cs
                        char *err)
 {
         bool file = strcmp(path, "-") != 0;
+        char name[4096]; /* the committed name: compression adds its suffix */
+        if (zio_output_name(name, sizeof(name), path, (enum zio_method)p->compress) != 0)
+                return snprintf(err, CST_ERRBUF, "output file name too long: %.200s", path),
+                       CST_EFATAL;
         if (o->log && file) {
                 struct leftover_ctx l = {o->log, o->log_ctx};
-                rot_leftovers(path, false, false, NULL, NULL, true, report_leftover, &l);
+                rot_leftovers(name, false, false, NULL, NULL, true, report_leftover, &l);
         }
         if (o->post_rotate_cmd && o->post_rotate_cmd[0] && file) {
-                p->out_final = strdup(path);
+                p->out_final = strdup(name);
                 p->post = p->out_final ? post_rotate_new(o->post_rotate_cmd, o->post_rotate_jobs,
                                                          o->log, o->log_ctx, err)
                                        : NULL;
@@ -225,6 +246,8 @@ int cst_pipeline_output_file_opts(cst_pipeline *p, const char *path,
         d.rotate_bytes = o->rotate_bytes;
         d.rotate_sec = o->rotate_sec;
         d.rotate_files = o->rotate_files;
+        d.compress = p->compress;
+        d.compress_level = p->compress_level;
         d.part_prefix = o->part_prefix;
         d.part_suffix = o->part_suffix;
         d.post_rotate_cmd = o->post_rotate_cmd;
@@ -264,6 +287,10 @@ int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst
                              char *err)
 {
         struct cst_dump_opts d = *o;
+        if (!d.compress) {
+                d.compress = p->compress;
+                d.compress_level = p->compress_level;
+        }
         bool live = p->cap && capture_source_is_live(p->cap);
         if (!d.linktype)
                 d.linktype = cst_pipeline_linktype(p);

@@ -45,7 +45,8 @@ struct cst_pipeline {
         void *xform_ctx;
         void (*xform_free)(void *ctx);
         bool sink_failed;
-        uint64_t in_off; /* with a transform: input offset of the next record */
+        int compress, compress_level; /* of the output opened next (cst_pipeline_set_compress) */
+        uint64_t in_off;              /* with a transform: input offset of the next record */
         cst_report_cb report;
         void *report_ctx;
         /* eBPF capture under `track`: cut TLS flows handed to the kernel (kernel_hint.c) */

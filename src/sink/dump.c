@@ -40,6 +40,7 @@
 #include "sink/dump_int.h"
 #include "sink/post_rotate.h"
 #include "util/output.h"
+#include "util/zio.h"
 
 /* A raw PCAPNG block through the sink, as the pcapng reader would hand it over. */
 int dump_block(struct dump_file *f, const uint8_t *b, size_t len, uint8_t flags, char *err)
@@ -107,6 +108,7 @@ static int dump_file_open(struct cst_dumper *d, struct dump_file *f, const char 
         errno = 0;
         /* names made up by rotation or for a partial file: no symbolic link followed */
         unsigned flags = d->rotating || d->partial ? OUTPUT_NOFOLLOW : 0;
+        flags |= output_compress_flags(d->o.compress, d->o.compress_level);
         if (d->pcapng) {
                 rc = pcapng_sink_open_flags(&f->sink, f->wpath, flags, err);
         } else {
@@ -226,6 +228,17 @@ static void dump_copy_opts(struct cst_dumper *d, const char *path, const struct 
                                                                 : 0);
 }
 
+/* A compressed file's name ends in .gz / .zst (added after the rotation's number or time). */
+static int dump_compress_name(const struct cst_dumper *d, char *name, size_t cap, char *err)
+{
+        char plain[4096];
+        snprintf(plain, sizeof(plain), "%s", name);
+        if (zio_output_name(name, cap, plain, (enum zio_method)d->o.compress) == 0)
+                return CST_OK;
+        snprintf(err, CST_ERRBUF, "output file name too long: %.200s", plain);
+        return CST_EFATAL;
+}
+
 static void dump_policy(const struct cst_dumper *d, struct rot_policy *pol)
 {
         *pol = (struct rot_policy){d->o.rotate_bytes, d->o.rotate_sec, d->o.rotate_files};
@@ -238,14 +251,14 @@ static int dump_first_name(struct cst_dumper *d, int64_t now, char *out, size_t 
         dump_policy(d, &pol);
         if (!d->rotating) {
                 snprintf(out, cap, "%s", d->pattern);
-                return CST_OK;
+                return dump_compress_name(d, out, cap, err);
         }
         rot_init(&d->rot, d->pattern, &pol, now);
         if (rot_name(&d->rot, out, cap) < 0) {
                 snprintf(err, CST_ERRBUF, "output file name too long: %.200s", d->pattern);
                 return CST_EFATAL;
         }
-        return CST_OK;
+        return dump_compress_name(d, out, cap, err);
 }
 
 static void dump_leftover(void *ctx, const char *path)
@@ -376,6 +389,8 @@ static int dump_rotate(struct cst_dumper *d, char *err)
                 snprintf(err, CST_ERRBUF, "output file name too long: %.200s", d->pattern);
                 return CST_EFATAL;
         }
+        if (dump_compress_name(d, next, sizeof(next), err) < 0)
+                return CST_EFATAL;
         if (d->o.stats && d->o.stats(d->o.stats_ctx, &ks, serr) < 0)
                 ks.have_kernel = false;
         if (strcmp(next, d->f.final) == 0) { /* same name (ring of 1, -G without %): close first */

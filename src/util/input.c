@@ -14,6 +14,8 @@
 
 #include <constrictor/constrictor.h>
 
+#include "util/zio.h"
+
 /* Pages behind the reader are given back in steps of this many bytes. */
 #define INPUT_DROP_STEP (16u << 20)
 
@@ -48,6 +50,60 @@ static bool try_map(struct input *in)
         return true;
 }
 
+static bool fill_once(struct input *in);
+
+/*
+ * Stream mode: the first bytes decide whether a decompressor sits between
+ * read() and the buffer.  Bytes read to find out move into the decoder.
+ * -1 when out of memory.
+ */
+static int start_stream(struct input *in, const char *path)
+{
+        while (in->buf_len < 4 && fill_once(in)) {
+        }
+        enum zio_method m = zio_detect(in->buf, in->buf_len);
+        if (m == ZIO_NONE)
+                return 0;
+        in->z = zio_reader_new(m, in->fd, in->buf, in->buf_len, path);
+        if (!in->z)
+                return -1;
+        in->buf_len = 0;
+        in->size = 0;
+        in->eof = in->read_fail = false;
+        return 0;
+}
+
+const char *input_compressed_name(const struct input *in)
+{
+        return in->z ? zio_reader_name(in->z) : NULL;
+}
+
+const char *input_failure(const struct input *in)
+{
+        return in->z ? zio_reader_error(in->z) : NULL;
+}
+
+void input_failure_prefix(const struct input *in, char *err)
+{
+        const char *f = input_failure(in);
+        if (!f)
+                return;
+        char rest[CST_ERRBUF];
+        memcpy(rest, err, CST_ERRBUF);
+        int n = snprintf(err, CST_ERRBUF, "%.300s; ", f);
+        if (n > 0 && n < CST_ERRBUF) /* the rest as far as it fits */
+                memccpy(err + n, rest, '\0', (size_t)(CST_ERRBUF - n));
+        err[CST_ERRBUF - 1] = '\0';
+}
+
+void input_failure_suffix(const struct input *in, char *err)
+{
+        const char *f = input_failure(in);
+        size_t n = strlen(err);
+        if (f && n + 3 < CST_ERRBUF)
+                snprintf(err + n, CST_ERRBUF - n, ": %s", f);
+}
+
 int input_open(struct input *in, const char *path, char *err)
 {
         memset(in, 0, sizeof(*in));
@@ -61,8 +117,16 @@ int input_open(struct input *in, const char *path, char *err)
                 }
                 in->own_fd = true;
         }
-        if (try_map(in))
-                return CST_OK;
+        if (try_map(in)) {
+                enum zio_method m = zio_detect(in->map, in->size < 4 ? in->size : 4);
+                if (m == ZIO_NONE)
+                        return CST_OK;
+                /* compressed: streamed through the decoder (the file offset is still 0) */
+                munmap((void *)in->map, (size_t)in->size);
+                in->map = NULL;
+                in->size = 0;
+                in->mapped = false;
+        }
         struct stat st;
         if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
                 input_close(in);
@@ -77,7 +141,7 @@ int input_open(struct input *in, const char *path, char *err)
         }
         in->buf_cap = INPUT_READ_CHUNK;
         in->buf = malloc(in->buf_cap);
-        if (!in->buf) {
+        if (!in->buf || start_stream(in, path) != 0) {
                 input_close(in);
                 set_err(err, "out of memory");
                 return CST_ENOMEM;
@@ -100,6 +164,7 @@ void input_close(struct input *in)
         if (in->mapped && !in->borrowed)
                 munmap((void *)in->map, (size_t)in->size);
         free(in->buf);
+        zio_reader_free(in->z);
         if (in->own_fd && in->fd >= 0)
                 close(in->fd);
         memset(in, 0, sizeof(*in));
@@ -111,6 +176,17 @@ static bool fill_once(struct input *in)
 {
         if (in->eof || in->read_fail || in->buf_len == in->buf_cap)
                 return false;
+        if (in->z) {
+                /* a damaged stream ends the data where decoding stopped (input_failure) */
+                ssize_t r = zio_read(in->z, in->buf + in->buf_len, in->buf_cap - in->buf_len);
+                if (r <= 0) {
+                        in->eof = true;
+                        return false;
+                }
+                in->buf_len += (size_t)r;
+                in->size += (uint64_t)r;
+                return true;
+        }
         for (;;) {
                 ssize_t r = read(in->fd, in->buf + in->buf_len, in->buf_cap - in->buf_len);
                 if (r > 0) {

@@ -7,6 +7,12 @@
  * file size.  Pipes, stdin ("-") and files that cannot be mapped are read with
  * large read() calls into a buffer that only moves at a batch boundary.
  *
+ * Compressed inputs (gzip, zstd; util/zio.h) are recognised by their first
+ * bytes, whatever the name, and read in stream mode through the
+ * decompressor: offsets and sizes are then those of the decompressed data.
+ * A damaged or cut-short compressed stream ends the data where decoding
+ * stopped (eof), and input_failure() says why, naming the file.
+ *
  * Offsets are absolute file offsets.  A pointer returned by input_peek() stays
  * valid until the next call with may_move = true.
  */
@@ -31,10 +37,11 @@ struct input {
         uint64_t prefetched; /* mapped: cache lines up to here were prefetched */
         int fd;
         bool mapped;
-        bool eof;       /* stream: read() returned 0 (size is final) */
-        bool own_fd;    /* close fd on input_close */
-        bool read_fail; /* stream: read() failed */
-        bool borrowed;  /* map is the caller's memory (input_open_memory): never unmapped */
+        bool eof;             /* stream: read() returned 0 (size is final) */
+        bool own_fd;          /* close fd on input_close */
+        bool read_fail;       /* stream: read() failed */
+        bool borrowed;        /* map is the caller's memory (input_open_memory): never unmapped */
+        struct zio_reader *z; /* compressed input: read() goes through it */
 };
 
 /* Open `path` ("-" = stdin).  Error: "failed to open input file". */
@@ -78,6 +85,15 @@ static inline void input_prefetch(struct input *in, uint64_t off)
                 in->prefetched += 64;
         }
 }
+
+/* A compressed input: "<path> (gzip)"; NULL for a plain one. */
+const char *input_compressed_name(const struct input *in);
+/* A compressed input that ended damaged: "<path>: <cause>", else NULL. */
+const char *input_failure(const struct input *in);
+/* That message, if any, put before the one in err (CST_ERRBUF bytes): "<failure>; <err>". */
+void input_failure_prefix(const struct input *in, char *err);
+/* The same after it (SPEC wordings stay first): "<err>: <failure>". */
+void input_failure_suffix(const struct input *in, char *err);
 
 /* The caller no longer needs bytes before `off` (called at a batch start). */
 void input_release(struct input *in, uint64_t off);

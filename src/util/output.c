@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/zio.h"
+
 /* A rotated name: no symbolic link followed; created exclusively, or an existing regular file. */
 static int open_nofollow(const char *path)
 {
@@ -72,8 +74,30 @@ static void output_free(struct output *o)
         free(o->buf);
         free(o->path);
         free(o->final_path);
+        zio_writer_free(o->z);
         memset(o, 0, sizeof(*o));
         o->fd = -1;
+}
+
+/* The compressor asked for in flags (also on standard output). */
+static int output_start_compress(struct output *o, unsigned flags)
+{
+        enum zio_method m = flags & OUTPUT_ZSTD   ? ZIO_ZSTD
+                            : flags & OUTPUT_GZIP ? ZIO_GZIP
+                                                  : ZIO_NONE;
+        if (m == ZIO_NONE)
+                return 0;
+        o->z = zio_writer_new(m, output_flags_level(flags));
+        if (o->z)
+                return 0;
+        int e = errno;
+        if (o->own_fd)
+                close(o->fd);
+        if (o->final_path)
+                unlink(o->path);
+        output_free(o);
+        errno = e;
+        return -1;
 }
 
 int output_open_flags(struct output *o, const char *path, unsigned flags)
@@ -85,7 +109,7 @@ int output_open_flags(struct output *o, const char *path, unsigned flags)
         o->cap = OUTPUT_BUF_SIZE;
         if (strcmp(path, "-") == 0) {
                 o->fd = STDOUT_FILENO;
-                return 0;
+                return output_start_compress(o, flags);
         }
         if (flags & OUTPUT_ATOMIC)
                 o->fd = open_atomic(o, path);
@@ -104,7 +128,7 @@ int output_open_flags(struct output *o, const char *path, unsigned flags)
         struct stat st;
         o->regular = fstat(o->fd, &st) == 0 && S_ISREG(st.st_mode);
         o->own_fd = true;
-        return 0;
+        return output_start_compress(o, flags);
 }
 
 int output_open(struct output *o, const char *path)
@@ -155,11 +179,26 @@ static void output_advance(struct output *o, uint64_t n)
         o->safe = o->in_record ? o->mark : o->written;
 }
 
-int output_flush(struct output *o)
+/* Compressed: the buffer through the compressor; a flush point is a safe end. */
+static int output_compress(struct output *o, const uint8_t *p, size_t n, enum zio_mode mode)
+{
+        if (zio_write(o->z, o->fd, p, n, mode, &o->written) != 0)
+                return output_fail(o);
+        if (mode != ZIO_CONTINUE && !o->in_record)
+                o->safe = o->written;
+        return 0;
+}
+
+static int output_write_buf(struct output *o, enum zio_mode mode)
 {
         if (o->err) {
                 errno = o->err;
                 return -1;
+        }
+        if (o->z) {
+                int rc = output_compress(o, o->buf, o->len, mode);
+                o->len = 0;
+                return rc;
         }
         if (o->len == 0)
                 return 0;
@@ -170,10 +209,22 @@ int output_flush(struct output *o)
         return 0;
 }
 
+int output_flush(struct output *o)
+{
+        return output_write_buf(o, ZIO_FLUSH);
+}
+
+int output_drain(struct output *o)
+{
+        return output_write_buf(o, ZIO_CONTINUE);
+}
+
 int output_append_slow(struct output *o, const uint8_t *p, size_t n)
 {
-        if (output_flush(o) != 0)
+        if (output_drain(o) != 0)
                 return -1;
+        if (n >= o->cap / 2 && o->z) /* large data: straight to the compressor */
+                return output_compress(o, p, n, ZIO_CONTINUE);
         if (n >= o->cap / 2) { /* large data: straight to the kernel */
                 if (output_write_all(o->fd, p, n) != 0)
                         return output_fail(o);
@@ -187,7 +238,7 @@ int output_append_slow(struct output *o, const uint8_t *p, size_t n)
 
 int output_close(struct output *o)
 {
-        int rc = output_flush(o);
+        int rc = output_write_buf(o, ZIO_END);
         if (o->own_fd && close(o->fd) != 0 && rc == 0) {
                 rc = -1;
                 o->err = errno;
@@ -215,7 +266,7 @@ int output_commit(struct output *o)
 void output_abandon_keep(struct output *o, bool flush, bool remove)
 {
         if (flush)
-                output_flush(o);
+                output_write_buf(o, ZIO_END); /* a compressed stream is ended too */
         if (o->own_fd && o->fd >= 0)
                 close(o->fd);
         if (o->final_path && remove)

@@ -18,6 +18,15 @@
  * then.  Standard output, devices and FIFOs are written directly.
  *
  * New files are created mode 0600 (less what the umask takes away).
+ *
+ * Compressed files (OUTPUT_GZIP / OUTPUT_ZSTD, util/zio.h): the buffer is
+ * compressed as it fills; output_flush() ends with a sync/flush point, so
+ * everything flushed decodes on its own, and close ends the stream.  The
+ * name is the caller's (zio_output_name() gives it the suffix).  On a write
+ * error the file is cut back to the last flush point that the kernel had
+ * in full: a decodable prefix of whole records, without the stream's end
+ * (a reader then says "truncated").  Records after that point are lost and
+ * the error is reported as for a plain file.
  */
 #ifndef CST_UTIL_OUTPUT_H
 #define CST_UTIL_OUTPUT_H
@@ -38,7 +47,29 @@ enum output_flags {
          * file of ours (a -W ring reuses its names).
          */
         OUTPUT_NOFOLLOW = 2,
+        OUTPUT_GZIP = 4, /* compress (util/zio.h); the level in OUTPUT_LEVEL() */
+        OUTPUT_ZSTD = 8,
 };
+
+/* Compression level in the flags (0: the library's default; zstd's may be negative). */
+static inline unsigned output_level_flags(int level)
+{
+        return ((unsigned)level & 0xFFu) << 8;
+}
+
+static inline int output_flags_level(unsigned flags)
+{
+        return (int)(int8_t)(uint8_t)(flags >> 8);
+}
+
+/* The flags of compression method m (enum zio_method / cst_compress) at level. */
+static inline unsigned output_compress_flags(int m, int level)
+{
+        unsigned f = m == 1 ? OUTPUT_GZIP : m == 2 ? OUTPUT_ZSTD : 0;
+        return f ? f | output_level_flags(level) : 0;
+}
+
+struct zio_writer;
 
 struct output {
         uint8_t *buf;
@@ -46,14 +77,15 @@ struct output {
         size_t cap;
         int fd;
         bool own_fd;
-        bool in_record;   /* between output_record_begin and _end */
-        bool regular;     /* fd is a regular file: it can be truncated */
-        int err;          /* errno of the first failure, 0 if none */
-        uint64_t written; /* bytes handed to the kernel */
-        uint64_t mark;    /* file offset of the record being assembled */
-        uint64_t safe;    /* file offset of the last record boundary the kernel has in full */
-        char *path;       /* name being written (the temporary one when atomic) */
-        char *final_path; /* atomic: the name output_commit() gives it */
+        bool in_record;       /* between output_record_begin and _end */
+        bool regular;         /* fd is a regular file: it can be truncated */
+        int err;              /* errno of the first failure, 0 if none */
+        uint64_t written;     /* bytes handed to the kernel */
+        uint64_t mark;        /* file offset of the record being assembled */
+        uint64_t safe;        /* file offset of the last record boundary the kernel has in full */
+        char *path;           /* name being written (the temporary one when atomic) */
+        char *final_path;     /* atomic: the name output_commit() gives it */
+        struct zio_writer *z; /* compressing, or NULL */
 };
 
 /* Open `path` for writing (truncate; "-" = stdout).  0 or -1 (errno set). */
@@ -61,8 +93,10 @@ int output_open(struct output *o, const char *path);
 int output_open_flags(struct output *o, const char *path, unsigned flags);
 /* write() until everything is out; 0 or -1. */
 int output_write_all(int fd, const uint8_t *p, size_t n);
-/* Write the buffer out; 0 or -1. */
+/* Write the buffer out (compressed: up to a flush point); 0 or -1. */
 int output_flush(struct output *o);
+/* Make room: write the buffer out (compressed: no flush point); 0 or -1. */
+int output_drain(struct output *o);
 /* Append bytes of any size; 0 or -1 (a failed flush). */
 int output_append_slow(struct output *o, const uint8_t *p, size_t n);
 /* Flush, close the descriptor (not stdout's), free the buffer; 0 or -1. */
@@ -107,7 +141,7 @@ static inline void output_record_end(struct output *o)
 /* Room for n (<= cap) bytes at the end of the buffer, or NULL on a failed flush. */
 static inline uint8_t *output_reserve(struct output *o, size_t n)
 {
-        if (o->cap - o->len < n && output_flush(o) != 0)
+        if (o->cap - o->len < n && output_drain(o) != 0)
                 return NULL;
         uint8_t *p = o->buf + o->len;
         o->len += n;
