@@ -26,9 +26,16 @@ struct offline_opts {
         bool stats_json;
         bool policy_set;
         enum cst_tls_policy policy;
+        /* issue 20 (analyst): filter, -c, key log, every packet in the decision log */
+        char filter[4096];     /* trailing words after the input, joined by spaces */
+        const char *count;     /* -c N */
+        const char *tls_keylog; /* --tls-keylog FILE */
+        bool decision_log_all;
 };
 
 enum { OPT_STATS = 256, OPT_CONFIG, OPT_DECISION_LOG, OPT_POLICY, OPT_STATS_FORMAT };
+/* issue 20 (analyst) */
+enum { OPT_TLS_KEYLOG = 300, OPT_DECISION_LOG_ALL };
 
 static const struct option long_options[] = {
     {"stats", no_argument, NULL, OPT_STATS},
@@ -37,6 +44,8 @@ static const struct option long_options[] = {
     {"decision-log", required_argument, NULL, OPT_DECISION_LOG},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"stats-format", required_argument, NULL, OPT_STATS_FORMAT},
+    {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
+    {"decision-log-all", no_argument, NULL, OPT_DECISION_LOG_ALL},
     {NULL, 0, NULL, 0},
 };
 
@@ -50,6 +59,8 @@ static const char *missing_text(const char *opt)
             {"--decision-log", "missing path after --decision-log"},
             {"--policy", "missing policy name after --policy"},
             {"--stats-format", "missing format after --stats-format"},
+            {"-c", "missing packet count after -c"},
+            {"--tls-keylog", "missing key log path after --tls-keylog"},
         };
         for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
                 if (strcmp(opt, table[i][0]) == 0)
@@ -73,6 +84,15 @@ static int set_option(struct offline_opts *o, int opt, const char *val, char *ms
         case OPT_DECISION_LOG:
                 o->decision_log = val;
                 return 0;
+        case 'c':
+                o->count = val;
+                return 0;
+        case OPT_TLS_KEYLOG:
+                o->tls_keylog = val;
+                return 0;
+        case OPT_DECISION_LOG_ALL:
+                o->decision_log_all = true;
+                return 0;
         case OPT_POLICY:
                 if (cst_tls_policy_parse(val, &o->policy) != 0) {
                         snprintf(msg, CST_ERRBUF,
@@ -94,14 +114,25 @@ static int set_option(struct offline_opts *o, int opt, const char *val, char *ms
         }
 }
 
+/*
+ * The first positional is the input; the words after it form a tcpdump
+ * filter expression, joined by spaces as tcpdump joins them (issue 20).
+ */
 static int set_positional(struct offline_opts *o, const char *arg, char *msg)
 {
         if (!o->input) {
                 o->input = arg;
                 return 0;
         }
-        snprintf(msg, CST_ERRBUF, "unexpected extra positional argument: %.400s", arg);
-        return -1;
+        size_t used = strlen(o->filter), n = strlen(arg);
+        if (used + n + 2 > sizeof(o->filter)) {
+                snprintf(msg, CST_ERRBUF, "filter expression too long");
+                return -1;
+        }
+        if (used)
+                o->filter[used++] = ' ';
+        memcpy(o->filter + used, arg, n + 1);
+        return 0;
 }
 
 /*
@@ -137,7 +168,7 @@ static int parse_options(int argc, char **argv, struct offline_opts *o, char *ms
         for (;;) {
                 int cur = optind ? optind : 1;
                 longindex = -1;
-                opt = getopt_long(argc, argv, "-:o:", long_options, &longindex);
+                opt = getopt_long(argc, argv, "-:o:c:", long_options, &longindex);
                 if (opt == -1)
                         break;
                 const char *arg = cur < argc ? argv[cur] : "";
@@ -213,6 +244,40 @@ static bool cfg_bool_recompute(const struct cst_config *cfg)
                       "recompute") == 0;
 }
 
+/* -c N: a positive decimal count (0 when not given). */
+static int parse_count(const char *v, uint64_t *n)
+{
+        char *end;
+        *n = 0;
+        if (!v)
+                return 0;
+        unsigned long long x = strtoull(v, &end, 10);
+        if (*v < '0' || *v > '9' || *end || x == 0)
+                return -1;
+        *n = x;
+        return 0;
+}
+
+/* issue 20's options: checked after SPEC 2.1's own steps, so those errors come first. */
+static int prepare_analyst(const struct offline_opts *o, struct cst_config *cfg)
+{
+        char msg[CST_ERRBUF];
+        uint64_t n;
+        if (parse_count(o->count, &n) != 0) {
+                snprintf(msg, CST_ERRBUF, "invalid value for -c: '%.400s'", o->count);
+                return fatal(msg);
+        }
+        if (o->decision_log_all && !o->constrict)
+                return fatal("--decision-log-all is supported only with constrict mode");
+        if (o->tls_keylog && !o->constrict)
+                return fatal("--tls-keylog is supported only with constrict mode");
+        if (o->decision_log_all)
+                cfg_put_bool(cfg, "general.decision_log_all", true);
+        if (o->tls_keylog)
+                cfg_put(cfg, "general.tls_keylog", o->tls_keylog);
+        return 0;
+}
+
 /*
  * Everything before the pipeline: config, decision-log mode, same file.  The
  * format is detected by the pipeline from its first read (pipes work).
@@ -234,7 +299,7 @@ static int prepare(const struct offline_opts *o, struct cst_config *cfg)
                 return fatal("decision log and input paths refer to the same file");
         if (o->decision_log && cli_log_collides(o->decision_log, o->output))
                 return fatal("decision log and output paths refer to the same file");
-        return 0;
+        return prepare_analyst(o, cfg);
 }
 
 /*
@@ -272,6 +337,8 @@ static int open_run(const struct offline_opts *o, const struct cst_config *cfg, 
                     char *err)
 {
         int rc = cst_pipeline_open_file(p, o->input, err);
+        if (rc == CST_OK && o->filter[0])
+                rc = cst_pipeline_set_filter(*p, o->filter, err);
         if (rc == CST_OK)
                 rc = o->constrict ? cst_pipeline_set_engine(*p, cfg, err)
                                   : cst_pipeline_set_reinflate(*p, cfg, err);
@@ -307,6 +374,7 @@ static int run_pipeline(const struct offline_opts *o, const struct cst_config *c
         struct cst_run_opts ro;
         struct cst_pipeline_stats ps = {0};
         memset(&ro, 0, sizeof(ro));
+        parse_count(o->count, &ro.max_packets); /* -c N (checked by prepare) */
         kept[0] = '\0';
         int rc = open_run(o, cfg, &p, err);
         if (rc == CST_OK) {

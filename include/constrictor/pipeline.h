@@ -103,6 +103,17 @@ cst_engine *cst_pipeline_engine(cst_pipeline *p);
  */
 int cst_pipeline_set_reinflate(cst_pipeline *p, const struct cst_config *cfg, char *err);
 
+/*
+ * A tcpdump filter expression on a file or memory source (issue 20):
+ * packets that do not match are skipped before the engine, as tcpdump -r
+ * skips them -- they are not written, not counted and do not move flow
+ * state (DESIGN invariant 1: the filter selects, the policy never sees the
+ * rest); blocks other than packets are still copied.  libpcap compiles the
+ * expression for each link type met.  Error: "bad filter expression
+ * 'EXPR': <libpcap's message>".
+ */
+int cst_pipeline_set_filter(cst_pipeline *p, const char *expr, char *err);
+
 /* ---- sinks -------------------------------------------------------------- */
 
 /*

@@ -11,6 +11,7 @@
 #include <constrictor/constrictor.h>
 
 #include "capture/source.h"
+#include "capture/user_filter.h"
 #include "format/memory.h"
 #include "format/pcap.h"
 #include "format/pcapng.h"
@@ -138,6 +139,20 @@ void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx, void (*
         p->in_off = p->src.format == CST_FORMAT_PCAP ? PCAP_GLOBAL_HEADER_LEN : 0;
 }
 
+int cst_pipeline_set_filter(cst_pipeline *p, const char *expr, char *err)
+{
+        struct user_filter *f = NULL;
+        if (!p->file_source) {
+                snprintf(err, CST_ERRBUF, "a user-space filter needs a file source");
+                return CST_EFATAL;
+        }
+        if (expr && expr[0] && ufilter_new(&f, expr, p->src.linktype, p->src.snaplen, err) < 0)
+                return CST_EFATAL;
+        ufilter_free(p->filter);
+        p->filter = f;
+        return CST_OK;
+}
+
 cst_engine *cst_pipeline_engine(cst_pipeline *p)
 {
         return p->eng;
@@ -238,6 +253,7 @@ static void pipe_free(struct cst_pipeline *p)
         if (p->xform_free)
                 p->xform_free(p->xform_ctx);
         cst_engine_free(p->eng);
+        ufilter_free(p->filter);
         free(p);
 }
 

@@ -16,6 +16,8 @@
 #include "format/format.h"
 
 #define PIPE_BATCH 256
+/* A record's kind once the user's filter rejected it (never a source's kind). */
+#define PIPE_REC_FILTERED 0x80u
 
 /*
  * A per-packet transform in place of the engine (reinflate): *out is the
@@ -46,6 +48,7 @@ struct cst_pipeline {
         uint64_t in_off; /* with a transform: input offset of the next record */
         cst_report_cb report;
         void *report_ctx;
+        struct user_filter *filter;  /* issue 20: records the engine and sink see, or NULL */
         struct cst_stats own_stats;  /* counters when no engine is set */
         unsigned batch_n, batch_pos; /* records of recs[] read / handled */
         struct cst_packet recs[PIPE_BATCH];

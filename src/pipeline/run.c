@@ -16,6 +16,7 @@
 
 #include <constrictor/constrictor.h>
 
+#include "capture/user_filter.h"
 #include "pipeline/pipeline_int.h"
 
 #define WAIT_MAX_MS  1000
@@ -128,7 +129,7 @@ static int emit(struct cst_pipeline *p, const struct cst_run_opts *o, const stru
 /* Input offset bookkeeping for a transform's messages (SPEC 2.3 / 2.4 record sizes). */
 static void advance_offset(struct cst_pipeline *p, const struct cst_packet *r)
 {
-        if (r->kind != CST_REC_PACKET)
+        if (r->kind == CST_REC_BLOCK)
                 p->in_off += r->caplen;
         else if (p->src.format == CST_FORMAT_PCAP)
                 p->in_off += 16 + (uint64_t)r->caplen;
@@ -162,6 +163,11 @@ static int run_batch(struct cst_pipeline *p, const struct cst_run_opts *o, char 
         while (p->batch_pos < p->batch_n) {
                 unsigned i = p->batch_pos++;
                 const struct cst_packet *pkt = &p->recs[i];
+                if (pkt->kind == PIPE_REC_FILTERED) { /* not written, not counted */
+                        if (p->xform)
+                                advance_offset(p, pkt);
+                        continue;
+                }
                 if (pkt->kind != CST_REC_PACKET) {
                         if (p->xform)
                                 advance_offset(p, pkt);
@@ -191,9 +197,31 @@ static int run_batch(struct cst_pipeline *p, const struct cst_run_opts *o, char 
         return CST_OK;
 }
 
+/*
+ * The user's filter (issue 20): packets that do not match are marked
+ * PIPE_REC_FILTERED before the engine sees the batch; the engine passes
+ * over them like blocks (no index, no flow state) and run_batch skips them.
+ */
+static int filter_batch(struct cst_pipeline *p, int n, char *err)
+{
+        for (int i = 0; i < n; i++) {
+                struct cst_packet *r = &p->recs[i];
+                if (r->kind != CST_REC_PACKET)
+                        continue;
+                int m = ufilter_match(p->filter, r, err);
+                if (m < 0)
+                        return m;
+                if (m == 0)
+                        r->kind = PIPE_REC_FILTERED;
+        }
+        return n;
+}
+
 /* A new batch of n records: the engine's verdicts for all of them, then the records. */
 static int new_batch(struct cst_pipeline *p, const struct cst_run_opts *o, int n, char *err)
 {
+        if (p->filter && n > 0 && (n = filter_batch(p, n, err)) < 0)
+                return n;
         if (p->eng && n > 0)
                 cst_engine_process_batch(p->eng, p->recs, (unsigned)n, p->v);
         p->batch_n = (unsigned)n;
