@@ -39,6 +39,7 @@ struct td_args {
         const char *read, *rot_size, *rot_sec, *rot_files, *user;
         bool no_promisc, packet_buffered, no_vnet;
         char filter[4096];
+        const char *tls_keylog; /* issue 20 */
 };
 
 enum {
@@ -49,7 +50,8 @@ enum {
         OPT_CONFIG,
         OPT_POLICY,
         OPT_NO_VNET,
-        OPT_HELP
+        OPT_HELP,
+        OPT_TLS_KEYLOG = 300, /* issue 20 */
 };
 
 static const struct option td_long[] = {
@@ -61,6 +63,7 @@ static const struct option td_long[] = {
     {"policy", required_argument, NULL, OPT_POLICY},
     {"no-vnet-hdr", no_argument, NULL, OPT_NO_VNET},
     {"help", no_argument, NULL, OPT_HELP},
+    {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
     {NULL, 0, NULL, 0},
 };
 
@@ -125,6 +128,9 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case OPT_NO_VNET:
                 a->no_vnet = true;
+                break;
+        case OPT_TLS_KEYLOG:
+                a->tls_keylog = v;
                 break;
         default:
                 return -1;
@@ -272,6 +278,28 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
         return CST_OK;
 }
 
+/*
+ * issue 20: --tls-keylog (or general.tls_keylog) needs a PCAPNG file: it is
+ * then the default format, and --format pcap is refused.
+ */
+static int td_keylog(const struct td_args *a, struct capture_job *job, char *err)
+{
+        char kl[4096];
+        if (a->tls_keylog && cst_config_set(job->cfg, "general.tls_keylog", a->tls_keylog, err) < 0)
+                return CST_EFATAL;
+        if (cfg_text(job->cfg, "general.tls_keylog", kl, sizeof(kl))[0] == '\0')
+                return CST_OK;
+        if (!a->output)
+                return snprintf(err, CST_ERRBUF, "--tls-keylog needs an output file (-w FILE)"),
+                       CST_EFATAL;
+        if (a->format && job->format != CST_FORMAT_PCAPNG)
+                return snprintf(err, CST_ERRBUF,
+                                "--tls-keylog needs PCAPNG output (--format pcapng)"),
+                       CST_EFATAL;
+        job->format = CST_FORMAT_PCAPNG;
+        return CST_OK;
+}
+
 static int td_build_job(const struct td_args *a, struct capture_job *job, char *err)
 {
         struct cst_config *c = job->cfg = cfg_new(a->config != NULL);
@@ -295,7 +323,7 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
                        CST_EFATAL;
         capture_job_opts(job);
         if (td_words(a, job, err) < 0 || td_numbers(a, job, err) < 0 ||
-            td_rotation(a, job, err) < 0)
+            td_rotation(a, job, err) < 0 || td_keylog(a, job, err) < 0)
                 return CST_EFATAL;
         job->read_file = a->read;
         job->user = a->user;

@@ -36,6 +36,7 @@ static void capture_usage(FILE *out)
             "          [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n]\n"
             "          [--duration SEC] [--backend recvmsg|tpacket_v3] [--format pcap|pcapng]\n"
             "          [--time-precision micro|nano] [--config FILE] [--policy NAME]\n"
+            "          [--tls-keylog FILE]\n"
             "          [expression...]\n"
             "  %s capture --config config.ini [--offline-input input.pcap]\n"
             "\n"
@@ -59,6 +60,9 @@ static void capture_usage(FILE *out)
             "  --no-vnet-hdr  do not read GSO segment sizes (PACKET_VNET_HDR); a UDP GSO\n"
             "             super-frame is then analysed as a single datagram\n"
             "  --policy   TLS policy: track (default), final_only, stream, bulk\n"
+            "  --tls-keylog FILE  follow the TLS key log FILE (SSLKEYLOGFILE) into the output\n"
+            "             as PCAPNG Decryption Secrets, so Wireshark decrypts the handshakes\n"
+            "             from the file alone (implies --format pcapng; needs -w)\n"
             "  expression a tcpdump filter, applied in the kernel before packets are read\n"
             "Defaults: tpacket_v3, pcap, nanosecond timestamps, TLS policy track (unless\n"
             "--config or --policy say otherwise). Needs root or CAP_NET_RAW.\n",
@@ -141,13 +145,34 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
         return cst_pipeline_output_dump(p, job->output, &d, err);
 }
 
+/* A malformed TLS key log line (issue 20): named, the capture goes on. */
+static void keylog_warning(void *ctx, const char *msg)
+{
+        (void)ctx;
+        fprintf(stderr, "%s capture: warning: %s\n", CST_PROGRAM_NAME, msg);
+}
+
+/* issue 20: general.tls_keylog / --tls-keylog, followed into the PCAPNG output. */
+static int open_keylog(const struct capture_job *job, cst_pipeline *p, char *err)
+{
+        char kl[4096];
+        if (cfg_text(job->cfg, "general.tls_keylog", kl, sizeof(kl))[0] == '\0')
+                return CST_OK;
+        if (job->compat) {
+                snprintf(err, CST_ERRBUF,
+                         "general.tls_keylog needs PCAPNG output: use capture -i ... -w FILE");
+                return CST_EFATAL;
+        }
+        return cst_pipeline_set_tls_keylog(p, kl, keylog_warning, NULL, err);
+}
+
 /* Source, output, engine (in this order: the errors a user meets first come first). */
 static int open_all(const struct capture_job *job, cst_pipeline **p, char *err)
 {
         int rc = open_capture(job, p, err);
         if (rc < 0)
                 return rc;
-        if (open_output(job, *p, err) < 0)
+        if (open_output(job, *p, err) < 0 || open_keylog(job, *p, err) < 0)
                 return CST_EFATAL;
         return cst_pipeline_set_engine(*p, job->cfg, err);
 }

@@ -27,8 +27,8 @@ struct offline_opts {
         bool policy_set;
         enum cst_tls_policy policy;
         /* issue 20 (analyst): filter, -c, key log, every packet in the decision log */
-        char filter[4096];     /* trailing words after the input, joined by spaces */
-        const char *count;     /* -c N */
+        char filter[4096];      /* trailing words after the input, joined by spaces */
+        const char *count;      /* -c N */
         const char *tls_keylog; /* --tls-keylog FILE */
         bool decision_log_all;
 };
@@ -332,6 +332,13 @@ static void install_run_signals(void)
         signal(SIGXFSZ, SIG_IGN);
 }
 
+/* A malformed TLS key log line (issue 20): named, the run goes on. */
+static void keylog_warning(void *ctx, const char *msg)
+{
+        (void)ctx;
+        fprintf(stderr, "Warning: %s\n", msg);
+}
+
 /* Source, engine or reinflater, output, decision log: in SPEC 2.1's order of errors. */
 static int open_run(const struct offline_opts *o, const struct cst_config *cfg, cst_pipeline **p,
                     char *err)
@@ -342,8 +349,13 @@ static int open_run(const struct offline_opts *o, const struct cst_config *cfg, 
         if (rc == CST_OK)
                 rc = o->constrict ? cst_pipeline_set_engine(*p, cfg, err)
                                   : cst_pipeline_set_reinflate(*p, cfg, err);
+        char keylog[4096];
+        cfg_text(cfg, "general.tls_keylog", keylog, sizeof(keylog)); /* --tls-keylog or config */
         if (rc == CST_OK)
-                rc = cst_pipeline_output_file(*p, o->output, err);
+                rc = keylog[0] ? cst_pipeline_output_file_pcapng(*p, o->output, err)
+                               : cst_pipeline_output_file(*p, o->output, err);
+        if (rc == CST_OK && keylog[0])
+                rc = cst_pipeline_set_tls_keylog(*p, keylog, keylog_warning, NULL, err);
         if (rc == CST_OK && o->decision_log)
                 rc = cst_engine_open_decision_log(cst_pipeline_engine(*p), o->decision_log, err);
         return rc;

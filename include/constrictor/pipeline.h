@@ -135,6 +135,37 @@ int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err);
 int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst_dump_opts *o,
                              char *err);
 
+/*
+ * issue 20: like cst_pipeline_output_file, but always PCAPNG: a PCAPNG
+ * input is copied as there; a classic PCAP input becomes an SHB, one IDB
+ * (its link type and snapshot length, if_tsresol 6 or 9 as its µs or ns
+ * timestamps) and an EPB per packet.
+ */
+int cst_pipeline_output_file_pcapng(cst_pipeline *p, const char *path, char *err);
+
+/* A message for the user (a warning); the library never prints. */
+typedef void (*cst_message_cb)(void *ctx, const char *msg);
+
+/*
+ * issue 20: write the TLS key log `path` (SSLKEYLOGFILE, NSS format) into
+ * the PCAPNG output as Decryption Secrets Blocks (secrets type "TLSK"), so
+ * Wireshark decrypts the TLS handshakes from the file alone.  Call after
+ * the output is set; it must be PCAPNG.  Malformed lines are skipped,
+ * counted and named to warn ("FILE:LINE: malformed key log line (why)").
+ *
+ * A file source: the key log is read whole now and written after the
+ * output's first section header, before any packet.  A capture source: the
+ * key log is followed as it grows (it may not exist yet; a truncated or
+ * replaced file is read again from its start), polled at batch boundaries
+ * at most every 100 ms and before every periodic flush; new secrets go into
+ * a DSB placed ahead of the packets still buffered, so a handshake whose
+ * keys arrive before its packets leave the buffer (up to a second by
+ * default) is decrypted.  After a rotation, a new file holds only the
+ * secrets learnt from then on.
+ */
+int cst_pipeline_set_tls_keylog(cst_pipeline *p, const char *path, cst_message_cb warn, void *ctx,
+                                char *err);
+
 /* Name of the file being written (rotation changes it), or NULL. */
 const char *cst_pipeline_output_path(const cst_pipeline *p);
 
@@ -211,6 +242,8 @@ struct cst_pipeline_stats {
         uint64_t quic_short_kept; /* CST_KEEP_SNAPLEN: QUIC short-header cut undone by min_saved */
         uint64_t reasons[CST_R_COUNT]; /* packets per final reason (the engine's) */
         struct cst_capture_stats ks;   /* kernel / receive counters of a capture source */
+        uint64_t keylog_secrets;       /* issue 20: key log lines written as secrets */
+        uint64_t keylog_malformed;     /* issue 20: key log lines skipped as malformed */
 };
 void cst_pipeline_get_stats(cst_pipeline *p, struct cst_pipeline_stats *st);
 

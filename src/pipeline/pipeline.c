@@ -17,6 +17,8 @@
 #include "format/pcapng.h"
 #include "pipeline/pipeline_int.h"
 #include "sink/dump_sink.h"
+#include "sink/keylog.h"
+#include "sink/ng_convert.h"
 #include "util/output.h"
 
 static struct cst_pipeline *pipe_alloc(char *err)
@@ -169,9 +171,50 @@ int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err)
                 rc = pcap_sink_open_flags(&p->sink, path, p->src.pcap_header, OUTPUT_ATOMIC, err);
         else
                 rc = pcapng_sink_open_flags(&p->sink, path, OUTPUT_ATOMIC, err);
-        if (rc == CST_OK)
+        if (rc == CST_OK) {
                 p->have_sink = true;
+                p->out_pcapng = p->src.format == CST_FORMAT_PCAPNG;
+        }
         return rc;
+}
+
+int cst_pipeline_output_file_pcapng(cst_pipeline *p, const char *path, char *err)
+{
+        if (!p->file_source || p->src.format == CST_FORMAT_PCAPNG)
+                return cst_pipeline_output_file(p, path, err);
+        int rc = ng_convert_open(&p->sink, path, OUTPUT_ATOMIC, p->src.linktype, p->src.snaplen,
+                                 p->src.nsec, err);
+        if (rc == CST_OK) {
+                p->have_sink = true;
+                p->out_pcapng = true;
+                p->keylog_ready = true; /* SHB and IDB are written: a DSB may follow */
+        }
+        return rc;
+}
+
+int cst_pipeline_set_tls_keylog(cst_pipeline *p, const char *path, cst_message_cb warn, void *ctx,
+                                char *err)
+{
+        if (!p->have_sink || !p->out_pcapng) {
+                snprintf(err, CST_ERRBUF, "a TLS key log (%.300s) needs a PCAPNG output", path);
+                return CST_EFATAL;
+        }
+        struct keylog *k;
+        bool follow = !p->file_source;
+        int rc = keylog_open(&k, path, follow, warn, ctx, err);
+        if (rc == CST_OK)
+                rc = keylog_poll(k, err);
+        if (rc != CST_OK) {
+                keylog_close(k);
+                return rc;
+        }
+        keylog_close(p->keylog);
+        p->keylog = k;
+        p->keylog_follow = follow;
+        p->keylog_ahead = follow; /* the dumper's header is already in the file */
+        if (follow)
+                p->keylog_ready = true;
+        return CST_OK;
 }
 
 /* Counters for the ISBs of the dumper: the source's. */
@@ -197,8 +240,10 @@ int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst
         d.stats = live ? source_stats : NULL;
         d.stats_ctx = p;
         int rc = dump_sink_open(&p->sink, path, &d, err);
-        if (rc == CST_OK)
+        if (rc == CST_OK) {
                 p->have_sink = true;
+                p->out_pcapng = d.format == CST_FORMAT_PCAPNG;
+        }
         return rc;
 }
 
@@ -230,6 +275,10 @@ void cst_pipeline_stop(cst_pipeline *p)
 void cst_pipeline_get_stats(cst_pipeline *p, struct cst_pipeline_stats *st)
 {
         *st = p->st;
+        if (p->keylog) {
+                st->keylog_secrets = keylog_secrets(p->keylog);
+                st->keylog_malformed = keylog_malformed(p->keylog);
+        }
         if (!p->eng)
                 return;
         /* the verdict counters are the engine's (it settles every packet) */
@@ -254,6 +303,7 @@ static void pipe_free(struct cst_pipeline *p)
                 p->xform_free(p->xform_ctx);
         cst_engine_free(p->eng);
         ufilter_free(p->filter);
+        keylog_close(p->keylog);
         free(p);
 }
 

@@ -47,7 +47,7 @@ struct cst_engine {
         unsigned decode_mode;
         uint64_t pkt_index; /* 1-based index of the packet being processed */
         struct dlog *log;
-        bool log_all; /* a row for every packet: `track`, or general.decision_log_all */
+        bool log_all;            /* a row for every packet: `track`, or general.decision_log_all */
         struct tls_params tls;   /* compatible TLS analyser's self */
         struct quic_params quic; /* compatible QUIC analyser's self */
         struct track *trk;       /* `track` or learn_all_long_headers (issue 12), else NULL */

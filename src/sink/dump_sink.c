@@ -49,13 +49,24 @@ static const char *ds_path(void *priv)
         return cst_dump_path(((struct dump_sink *)priv)->d);
 }
 
+static int ds_write_ahead(void *priv, const uint8_t *block, size_t len, char *err)
+{
+        return dump_write_ahead(((struct dump_sink *)priv)->d, block, len, err);
+}
+
 static const struct cst_sink_ops dump_sink_ops = {
     .write = ds_write,
     .flush = ds_flush,
     .close = ds_close,
     .rotate = ds_rotate,
     .path = ds_path,
+    .write_ahead = ds_write_ahead,
 };
+
+cst_dumper *dump_sink_dumper(const struct cst_sink *sink)
+{
+        return sink->ops == &dump_sink_ops ? ((struct dump_sink *)sink->priv)->d : NULL;
+}
 
 int dump_sink_open(struct cst_sink *sink, const char *path, const struct cst_dump_opts *o,
                    char *err)

@@ -12,4 +12,10 @@ int dump_sink_open(struct cst_sink *sink, const char *path, const struct cst_dum
 /* dump.c: close the current file and start the next one now (rotation or reopen). */
 int dump_rotate_now(cst_dumper *d, char *err);
 
+/* dump.c (issue 20): a raw block ahead of the records buffered in the current file. */
+int dump_write_ahead(cst_dumper *d, const uint8_t *block, size_t len, char *err);
+bool dump_is_pcapng(const cst_dumper *d);
+/* The dump sink's dumper (sink opened by dump_sink_open). */
+cst_dumper *dump_sink_dumper(const struct cst_sink *sink);
+
 #endif

@@ -170,6 +170,18 @@ int output_flush(struct output *o)
         return 0;
 }
 
+int output_write_ahead(struct output *o, const uint8_t *p, size_t n)
+{
+        if (o->err) {
+                errno = o->err;
+                return -1;
+        }
+        if (output_write_all(o->fd, p, n) != 0)
+                return output_fail(o);
+        output_advance(o, n);
+        return 0;
+}
+
 int output_append_slow(struct output *o, const uint8_t *p, size_t n)
 {
         if (output_flush(o) != 0)
