@@ -10,6 +10,10 @@
 # usage: bench/live.sh BUILD_DIR [--runs N] [--seconds S] [--tools LIST]
 #                      [--workloads "64 512 1514 mixed"] [--rates "0 ..."]
 #                      [--tag NAME]  (results: live-NAME.csv / live-NAME-summary.md)
+# Tools: constrictor-BACKEND[+POLICY][@wN] (N fanout workers, issue 19), tcpdump-s0,
+# tcpdump-s128, netsniff-ng.  Per run, BASE.threads holds each thread's name and
+# on-CPU ns over the traffic window; summarize_workers.py turns the @wN rows
+# into live-workers-summary.md (CPU per packet per worker thread and writer).
 set -euo pipefail
 BUILD=$(cd "${1:?usage: bench/live.sh BUILD_DIR [options]}" && pwd)
 shift
@@ -76,9 +80,10 @@ tool_cmd() { # tool file
 	case $1 in
 	constrictor-*) # PERF_CAPTURE=FILE profiles the capture (CPU figures then include perf)
 		# constrictor-BACKEND[+POLICY]
-		local be=${1#constrictor-} pol=
+		local be=${1#constrictor-} pol= wk=
+		case $be in *@w*) wk="--workers ${be##*@w} -v" be=${be%@w*} ;; esac
 		case $be in *+*) pol="--policy ${be#*+}" be=${be%%+*} ;; esac
-		echo "${PERF_CAPTURE:+perf record -g -o $PERF_CAPTURE-$1 -- }$BIN capture -i $IF_RX -w $2 --backend $be $pol" ;;
+		echo "${PERF_CAPTURE:+perf record -g -o $PERF_CAPTURE-$1 -- }$BIN capture -i $IF_RX -w $2 --backend $be $pol $wk" ;;
 	tcpdump-s0) echo "tcpdump -i $IF_RX -s 0 -n -Z root -w $2" ;;
 	tcpdump-s128) echo "tcpdump -i $IF_RX -s 128 -n -Z root -w $2" ;;
 	netsniff-ng) echo "netsniff-ng --in $IF_RX --out $2 --silent --ring-size 64MiB" ;;
@@ -105,6 +110,12 @@ softnet_drops() { # column 2 of /proc/net/softnet_stat (hex): backlog drops, all
 }
 cpu_ns() { # sum of on-CPU ns of every thread of PID
 	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d", s}'
+}
+thread_ns() { # one line per thread of PID: TID NAME ON-CPU-NS
+	local t
+	for t in /proc/"$1"/task/*; do
+		echo "${t##*/} $(cat "$t/comm" 2>/dev/null) $(awk '{print $1}' "$t/schedstat" 2>/dev/null)"
+	done
 }
 
 # Wait until the tool says it listens (or its file exists), at most 10 s.
@@ -142,10 +153,12 @@ measure() { # tool workload rate run
 	local rx0 rxb0 rxd0 sn0 txd0 c0 c1 rx1 rxb1 rxd1 sn1 txd1
 	rx0=$(rx_counter rx_packets) rxb0=$(rx_counter rx_bytes) rxd0=$(rx_counter rx_dropped)
 	txd0=$(tx_counter tx_dropped) sn0=$(softnet_drops) c0=$(cpu_ns "$CAP_PID")
+	thread_ns "$CAP_PID" >"$base.threads0"
 	ip netns exec "$NS_TX" taskset -c 0 "$SENDER" -i "$IF_TX" --seconds "$SECONDS_PER_RUN" \
 		--rate "$rate" $(sender_args "$wl") >"$base.sender"
 	sleep 1 # let the capture drain its ring/socket queue
 	c1=$(cpu_ns "$CAP_PID")
+	thread_ns "$CAP_PID" >"$base.threads1"
 	rx1=$(rx_counter rx_packets) rxb1=$(rx_counter rx_bytes) rxd1=$(rx_counter rx_dropped)
 	txd1=$(tx_counter tx_dropped) sn1=$(softnet_drops)
 	kill -INT "$CAP_PID"
@@ -171,6 +184,9 @@ for wl in $WORKLOADS; do
 		done
 	done
 done
+case " $TOOLS " in *@w*)
+	python3 "$BENCH_SRC/summarize_workers.py" "$RAW/live${TAG:+-$TAG}.raw" "$RESULTS" "$(machine_line)" "${TAG:+-$TAG}" ;;
+esac
 python3 "$BENCH_SRC/summarize_live.py" "$RAW/live${TAG:+-$TAG}.raw" "$RESULTS" "$(machine_line)" "${TAG:+-$TAG}" \
 	"bench/live.sh BUILD_DIR --runs $RUNS --seconds $SECONDS_PER_RUN --workloads \"$WORKLOADS\" --rates \"$RATES\"${TAG:+ --tag $TAG}" \
 	"$(for t in $TOOLS; do echo "$t: $(tool_cmd "$t" OUT.pcap)"; done)"

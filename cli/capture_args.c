@@ -31,6 +31,7 @@ void capture_job_opts(struct capture_job *job)
         job->copts.block_count = (uint32_t)cfg_uint(c, "capture.ring_block_count");
         job->copts.frame_size = (uint32_t)cfg_uint(c, "capture.ring_frame_size");
         job->copts.block_timeout_ms = tov ? tov : 1;
+        job->workers = (unsigned)cfg_uint(c, "capture.workers");
 }
 
 struct td_args {
@@ -38,6 +39,8 @@ struct td_args {
         const char *count, *snaplen, *buffer, *duration;
         const char *read, *rot_size, *rot_sec, *rot_files, *user;
         bool no_promisc, packet_buffered, no_vnet;
+        const char *workers; /* issue 19 */
+        bool verbose;
         char filter[4096];
         const char *tls_keylog; /* issue 20 */
 };
@@ -50,6 +53,7 @@ enum {
         OPT_CONFIG,
         OPT_POLICY,
         OPT_NO_VNET,
+        OPT_WORKERS,
         OPT_HELP,
         OPT_TLS_KEYLOG = 300, /* issue 20 */
 };
@@ -62,6 +66,7 @@ static const struct option td_long[] = {
     {"config", required_argument, NULL, OPT_CONFIG},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"no-vnet-hdr", no_argument, NULL, OPT_NO_VNET},
+    {"workers", required_argument, NULL, OPT_WORKERS},
     {"help", no_argument, NULL, OPT_HELP},
     {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
     {NULL, 0, NULL, 0},
@@ -131,6 +136,12 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case OPT_TLS_KEYLOG:
                 a->tls_keylog = v;
+                break;
+        case OPT_WORKERS:
+                a->workers = v;
+                break;
+        case 'v':
+                a->verbose = true;
                 break;
         default:
                 return -1;
@@ -300,6 +311,29 @@ static int td_keylog(const struct td_args *a, struct capture_job *job, char *err
         return CST_OK;
 }
 
+/* --workers N (issue 19): fanout workers, live tpacket_v3 only; "%w" in -w needs them. */
+static int td_workers(const struct td_args *a, struct capture_job *job, char *err)
+{
+        unsigned long long n = job->workers;
+        if (!td_number("--workers", a->workers, 256, &n, err))
+                return CST_EFATAL;
+        if (n == 0)
+                return snprintf(err, CST_ERRBUF, "invalid value for --workers: '%s' (1..256)",
+                                a->workers),
+                       CST_EFATAL;
+        job->workers = (unsigned)n;
+        if (n > 1 && job->read_file)
+                return snprintf(err, CST_ERRBUF, "--workers needs a live interface (-i), not -r"),
+                       CST_EFATAL;
+        if (n > 1 && job->copts.backend != CST_BACKEND_TPACKET_V3)
+                return snprintf(err, CST_ERRBUF, "--workers needs the tpacket_v3 backend"),
+                       CST_EFATAL;
+        if (job->output && strstr(job->output, "%w") && n < 2)
+                return snprintf(err, CST_ERRBUF, "-w name with %%w needs --workers 2 or more"),
+                       CST_EFATAL;
+        return CST_OK;
+}
+
 static int td_build_job(const struct td_args *a, struct capture_job *job, char *err)
 {
         struct cst_config *c = job->cfg = cfg_new(a->config != NULL);
@@ -332,6 +366,13 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         job->copts.backend = capture_cfg_backend(c);
         job->copts.filter = a->filter[0] ? a->filter : NULL;
         job->output = a->output;
+        job->verbose = a->verbose;
+        if (td_workers(a, job, err) < 0)
+                return CST_EFATAL;
+        char kl[4096];
+        if (job->workers > 1 && cfg_text(c, "general.tls_keylog", kl, sizeof(kl))[0])
+                return snprintf(err, CST_ERRBUF, "--tls-keylog does not work with --workers yet"),
+                       CST_EFATAL; /* issue 20: one key log, one pipeline */
         return CST_OK;
 }
 
@@ -343,7 +384,7 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
         memset(job, 0, sizeof(*job));
         optind = 0; /* full re-initialisation: an earlier scan may have stopped mid-word */
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUh", td_long, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUvh", td_long, NULL)) != -1) {
                 if (opt == 'h' || opt == OPT_HELP)
                         return CAPTURE_ARGS_HELP;
                 if (opt == '?' || opt == ':' || td_store(&a, opt, optarg) < 0) {

@@ -27,6 +27,7 @@
  */
 static volatile sig_atomic_t pending_stop;
 static cst_pipeline *volatile signal_pipe;
+static cst_workers *volatile signal_workers;
 
 static unsigned request_of(int sig)
 {
@@ -49,6 +50,8 @@ static void on_signal(int sig)
                 pending_stop = sig; /* remembered until the pipeline exists */
         if (signal_pipe)
                 cst_pipeline_request(signal_pipe, req);
+        if (signal_workers)
+                cst_workers_request(signal_workers, req);
 }
 
 void capture_install_signals(void)
@@ -74,6 +77,35 @@ void capture_signals_attach(cst_pipeline *p)
         signal_pipe = p;
         if (p && pending_stop)
                 cst_pipeline_stop(p);
+}
+
+void capture_signals_attach_workers(cst_workers *w)
+{
+        signal_workers = w;
+        if (w && pending_stop)
+                cst_workers_request(w, CST_REQ_STOP);
+}
+
+void capture_print_worker_stats(FILE *out, cst_workers *w)
+{
+        for (unsigned i = 0; i < cst_workers_count(w); i++) {
+                struct cst_pipeline_stats st;
+                int cpu;
+                cst_workers_worker_stats(w, i, &st, &cpu);
+                fprintf(out,
+                        "worker %u (cpu %d): %" PRIu64 " packets received by filter, %" PRIu64
+                        " dropped by kernel, %" PRIu64 " packets, %" PRIu64
+                        " bytes captured, %" PRIu64 " bytes kept\n",
+                        i, cpu, st.ks.kernel_packets, st.ks.kernel_drops, st.packets_total,
+                        st.bytes_input, st.bytes_output);
+        }
+}
+
+void capture_report_workers(void *ctx, const struct cst_pipeline_stats *st)
+{
+        capture_print_tcpdump_stats(stderr, st);
+        capture_print_worker_stats(stderr, ctx);
+        fflush(stderr);
 }
 
 /* SIGUSR1: tcpdump's counter lines (and ours) on stderr, the capture goes on. */

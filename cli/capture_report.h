@@ -30,6 +30,9 @@ struct capture_job {
         bool nsec;
         bool compat; /* AFPacket texts (banner, stop reason, stats block) */
         bool quiet;  /* tcpdump mode: no "listening on" line */
+        /* issue 19: fanout workers (capture.workers, --workers); -v: per-worker counters */
+        unsigned workers;
+        bool verbose;
 };
 
 /*
@@ -39,6 +42,12 @@ struct capture_job {
  */
 void capture_install_signals(void);
 void capture_signals_attach(cst_pipeline *p);
+/* The same for a workers run (capture_workers.c). */
+void capture_signals_attach_workers(cst_workers *w);
+/* SIGUSR1 of a workers run (ctx: the cst_workers): the sums, then one line per worker. */
+void capture_report_workers(void *ctx, const struct cst_pipeline_stats *st);
+/* One line per worker: its CPU and counters. */
+void capture_print_worker_stats(FILE *out, cst_workers *w);
 /* The SIGUSR1 report (cst_report_cb): the counters on stderr. */
 void capture_report(void *ctx, const struct cst_pipeline_stats *st);
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include "capture_args.h"
 #include "capture_report.h"
+#include "capture_workers.h"
 #include "cfg.h"
 #include "commands.h"
 
@@ -36,8 +37,7 @@ static void capture_usage(FILE *out)
             "          [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n]\n"
             "          [--duration SEC] [--backend recvmsg|tpacket_v3] [--format pcap|pcapng]\n"
             "          [--time-precision micro|nano] [--config FILE] [--policy NAME]\n"
-            "          [--tls-keylog FILE]\n"
-            "          [expression...]\n"
+            "          [--workers N] [-v] [--tls-keylog FILE] [expression...]\n"
             "  %s capture --config config.ini [--offline-input input.pcap]\n"
             "\n"
             "  -i IFACE   interface to capture on, or \"any\" (Linux cooked SLL2)\n"
@@ -63,6 +63,10 @@ static void capture_usage(FILE *out)
             "  --tls-keylog FILE  follow the TLS key log FILE (SSLKEYLOGFILE) into the output\n"
             "             as PCAPNG Decryption Secrets, so Wireshark decrypts the handshakes\n"
             "             from the file alone (implies --format pcapng; needs -w)\n"
+            "  --workers N  N capture threads on one PACKET_FANOUT group (tpacket_v3), each\n"
+            "             flow on one thread; one merged time-ordered file, or one file per\n"
+            "             worker when FILE contains %%w (the worker's number)\n"
+            "  -v         with --workers: the counters of every worker too\n"
             "  expression a tcpdump filter, applied in the kernel before packets are read\n"
             "Defaults: tpacket_v3, pcap, nanosecond timestamps, TLS policy track (unless\n"
             "--config or --policy say otherwise). Needs root or CAP_NET_RAW.\n",
@@ -96,6 +100,8 @@ static void compat_banner(const struct cst_config *c)
                         printf("%s: %s\n", ring[i], cfg_text(c, name, text, sizeof(text)));
                 }
         }
+        if (cfg_uint(c, "capture.workers") > 1)
+                printf("workers: %s\n", cfg_text(c, "capture.workers", text, sizeof(text)));
         if (cfg_uint(c, "capture.max_packets"))
                 printf("max_packets: %s\n", cfg_text(c, "capture.max_packets", text, sizeof(text)));
         if (cfg_uint(c, "capture.duration_sec"))
@@ -158,11 +164,6 @@ static int open_keylog(const struct capture_job *job, cst_pipeline *p, char *err
         char kl[4096];
         if (cfg_text(job->cfg, "general.tls_keylog", kl, sizeof(kl))[0] == '\0')
                 return CST_OK;
-        if (job->compat) {
-                snprintf(err, CST_ERRBUF,
-                         "general.tls_keylog needs PCAPNG output: use capture -i ... -w FILE");
-                return CST_EFATAL;
-        }
         return cst_pipeline_set_tls_keylog(p, kl, keylog_warning, NULL, err);
 }
 
@@ -205,6 +206,32 @@ static int run_and_close(const struct capture_job *job, cst_pipeline *p,
         return rc;
 }
 
+/* The AFPacket form with [capture] workers > 1 (issue 19). */
+static int compat_run_workers(struct capture_job *job)
+{
+        char err[CST_ERRBUF], cerr[CST_ERRBUF];
+        cst_workers *w = NULL;
+        static struct cst_pipeline_stats res;
+        if (capture_workers_open(job, &w, err) < 0) {
+                cst_workers_close(w, cerr);
+                fprintf(stderr, "Live capture error: %s\n", err);
+                return 1;
+        }
+        compat_banner(job->cfg);
+        if (capture_workers_run(job, w, &res, err) < 0) {
+                fprintf(stderr, "Live capture error: %s\n", err);
+                fprintf(stderr, "Partial stats:\n");
+                capture_print_compat_stats(stderr, &res);
+                return 1;
+        }
+        printf("Live capture stopped: %s\n", capture_stop_text(res.stop));
+        if (cfg_bool(job->cfg, "stats.enabled")) {
+                printf("Final stats:\n");
+                capture_print_compat_stats(stdout, &res);
+        }
+        return 0;
+}
+
 static int compat_run(struct capture_job *job)
 {
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
@@ -216,6 +243,14 @@ static int compat_run(struct capture_job *job)
                                 "capture.\n");
                 return 1;
         }
+        char kl[4096];
+        if (cfg_text(job->cfg, "general.tls_keylog", kl, sizeof(kl))[0]) { /* issue 20 */
+                fprintf(stderr, "Configuration error: general.tls_keylog needs PCAPNG output: "
+                                "use capture -i IFACE -w FILE --config FILE\n");
+                return 1;
+        }
+        if (job->workers > 1 && !job->offline_input)
+                return compat_run_workers(job);
         if (open_all(job, &p, err) < 0) {
                 cst_pipeline_close(p, cerr);
                 fprintf(stderr, "%s: %s\n", what, err);
@@ -287,7 +322,8 @@ static const char *link_name(uint32_t lt)
  * give that file to USER and become USER (supplementary groups, gid, uid);
  * files opened by rotation are then created as USER.
  */
-static int drop_privileges(const struct capture_job *job, cst_pipeline *p, char *err)
+static int drop_privileges(const struct capture_job *job, const char *const *paths, unsigned n,
+                           char *err)
 {
         errno = 0;
         struct passwd *pw = getpwnam(job->user);
@@ -295,11 +331,13 @@ static int drop_privileges(const struct capture_job *job, cst_pipeline *p, char 
                 snprintf(err, CST_ERRBUF, "unknown user '%.100s' for -Z", job->user);
                 return CST_EFATAL;
         }
-        const char *path = cst_pipeline_output_path(p);
-        if (path && strcmp(path, "-") != 0 && chown(path, pw->pw_uid, pw->pw_gid) < 0) {
-                snprintf(err, CST_ERRBUF, "cannot give %.300s to user %.100s: %s", path, job->user,
-                         strerror(errno));
-                return CST_EFATAL;
+        for (unsigned i = 0; i < n; i++) {
+                const char *path = paths[i];
+                if (path && strcmp(path, "-") != 0 && chown(path, pw->pw_uid, pw->pw_gid) < 0) {
+                        snprintf(err, CST_ERRBUF, "cannot give %.300s to user %.100s: %s", path,
+                                 job->user, strerror(errno));
+                        return CST_EFATAL;
+                }
         }
         if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
             setuid(pw->pw_uid) < 0) {
@@ -310,12 +348,56 @@ static int drop_privileges(const struct capture_job *job, cst_pipeline *p, char 
         return CST_OK;
 }
 
+static int pipe_drop_privileges(const struct capture_job *job, cst_pipeline *p, char *err)
+{
+        const char *path = cst_pipeline_output_path(p);
+        return drop_privileges(job, &path, 1, err);
+}
+
+/* -Z with workers: every worker's file ("%w") or the merged one. */
+static int workers_drop_privileges(const struct capture_job *job, cst_workers *w, char *err)
+{
+        const char *paths[CST_WORKERS_MAX];
+        unsigned n = cst_workers_count(w);
+        for (unsigned i = 0; i < n; i++)
+                paths[i] = cst_workers_output_path(w, i);
+        return drop_privileges(job, paths, n, err);
+}
+
+/* td_run with --workers N (issue 19): the same texts, the counters summed. */
+static int td_run_workers(struct capture_job *job)
+{
+        char err[CST_ERRBUF], cerr[CST_ERRBUF];
+        cst_workers *w = NULL;
+        static struct cst_pipeline_stats res;
+        if (capture_workers_open(job, &w, err) < 0 ||
+            (job->user && workers_drop_privileges(job, w, err) < 0)) {
+                cst_workers_close(w, cerr);
+                return fail_line(err);
+        }
+        cst_capture *cap = cst_workers_capture(w);
+        fprintf(stderr, "%s: listening on %s, link-type %s, snapshot length %u bytes, %u workers\n",
+                CST_PROGRAM_NAME, cst_capture_ifname(cap), link_name(cst_capture_linktype(cap)),
+                file_snaplen(job->cfg), job->workers);
+        int rc = capture_workers_run(job, w, &res, err);
+        fflush(stdout);
+        if (rc < 0)
+                fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
+        else if (res.stop == CST_STOP_FILE_LIMIT)
+                fprintf(stderr, "%s capture: stopped after %u files (-W)\n", CST_PROGRAM_NAME,
+                        job->rotate_files);
+        capture_print_tcpdump_stats(stderr, &res);
+        return rc < 0 ? 1 : 0;
+}
+
 static int td_run(struct capture_job *job)
 {
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
         cst_pipeline *p = NULL;
         static struct cst_pipeline_stats res;
-        if (open_all(job, &p, err) < 0 || (job->user && drop_privileges(job, p, err) < 0)) {
+        if (job->workers > 1)
+                return td_run_workers(job);
+        if (open_all(job, &p, err) < 0 || (job->user && pipe_drop_privileges(job, p, err) < 0)) {
                 cst_pipeline_close(p, cerr);
                 return fail_line(err);
         }

@@ -40,6 +40,14 @@ struct cst_capture_opts {
          * whose GSO type has no virtio equivalent (e.g. SCTP, ESP).
          */
         bool no_vnet_hdr;
+        /*
+         * Join PACKET_FANOUT group fanout_group (hash of the flow, IP
+         * fragments reassembled first): the sockets of one group share the
+         * interface's packets, each flow (both directions) on one socket.
+         * cst_workers (workers.h) opens one per worker.
+         */
+        bool fanout;
+        uint16_t fanout_group;
 };
 
 /* Kernel and receive counters, accumulated since open. */

@@ -58,6 +58,7 @@ unsigned long cst_version_number(void);
 #include <constrictor/offline.h>
 #include <constrictor/capture.h>
 #include <constrictor/pipeline.h>
+#include <constrictor/workers.h>
 #include <constrictor/audit.h>
 
 #endif

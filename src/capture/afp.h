@@ -77,6 +77,14 @@ void afp_filter_free(struct sock_fprog *prog);
 int afp_filter_attach(int fd, const char *expr, uint32_t linktype, uint32_t snaplen, bool cooked,
                       char *err);
 
+/*
+ * fanout.c: a member of a PACKET_FANOUT group (o->fanout).  Before bind:
+ * afp_fanout_block_all() (the member accepts nothing yet); after bind:
+ * afp_fanout_join() joins the group (hash, defrag) and attaches o->filter.
+ */
+int afp_fanout_block_all(int fd, char *err);
+int afp_fanout_join(struct cst_capture *c, const struct cst_capture_opts *o, char *err);
+
 /* frame.c: per-packet helpers shared by the backends. */
 /* Record gso_type and, for a UDP GSO super-frame, gso_size from a virtio_net_hdr. */
 void afp_vnet_read(const uint8_t *vnet, struct cst_packet *pkt);

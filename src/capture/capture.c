@@ -10,6 +10,9 @@
  *      already filtered;
  *   5. promiscuous membership (PACKET_ADD_MEMBERSHIP / PACKET_MR_PROMISC).
  *
+ * A member of a fanout group (o->fanout, fanout.c) accepts nothing in step 2
+ * and gets its filter after bind, once it has joined the group.
+ *
  * The kernel counters of PACKET_STATISTICS reset on every read, so they are
  * read and accumulated in exactly one place, stats_accumulate() (the
  * approach of libpcap's pcap_stats_linux()).
@@ -98,9 +101,14 @@ static int capture_setup(struct cst_capture *c, const struct cst_capture_opts *o
                 return CST_EFATAL;
         if (open_socket(c, err) < 0)
                 return CST_EFATAL;
-        if (o->filter && *o->filter &&
-            afp_filter_attach(c->fd, o->filter, c->linktype, c->snaplen, c->cooked, err) < 0)
+        if (o->fanout) { /* fanout.c: nothing comes in before the group is joined */
+                if (afp_fanout_block_all(c->fd, err) < 0)
+                        return CST_EFATAL;
+        } else if (o->filter && *o->filter &&
+                   afp_filter_attach(c->fd, o->filter, c->linktype, c->snaplen, c->cooked, err) <
+                       0) {
                 return CST_EFATAL;
+        }
         /*
          * GSO/GRO super-frames come with their segment size (raw sockets only;
          * before the ring exists).  Without it a frame is read as before.
@@ -111,6 +119,8 @@ static int capture_setup(struct cst_capture *c, const struct cst_capture_opts *o
         if (c->ops->setup(c, o, err) < 0)
                 return CST_EFATAL;
         if (bind_socket(c, err) < 0)
+                return CST_EFATAL;
+        if (o->fanout && afp_fanout_join(c, o, err) < 0)
                 return CST_EFATAL;
         if (o->promiscuous && c->ifindex != 0) {
                 if (promisc_membership(c, PACKET_ADD_MEMBERSHIP, err) < 0)

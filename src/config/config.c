@@ -52,6 +52,7 @@ void cst_config_defaults(struct cst_config *c)
         c->ring_block_count = 64;
         c->ring_frame_size = 2048;
         c->block_timeout_ms = 64;
+        c->workers = 1;
         c->stats_enabled = true;
 }
 

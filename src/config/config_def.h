@@ -76,6 +76,7 @@ struct cst_config {
         uint32_t ring_block_count;
         uint32_t ring_frame_size;
         uint32_t block_timeout_ms;
+        uint32_t workers; /* fanout workers (1 = one thread, the plain pipeline) */
 
         /* [stats] */
         bool stats_enabled;

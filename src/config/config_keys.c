@@ -287,6 +287,9 @@ const struct cfg_key cfg_keys[] = {
          MIN_MSG("capture", "ring_frame_size", "1")),
     UINT("capture", "block_timeout_ms", block_timeout_ms, 0, U32_MAX,
          MIN_MSG("capture", "block_timeout_ms", "0")),
+    /* issue 19: fanout workers (include/constrictor/workers.h) */
+    UINT("capture", "workers", workers, 1, 256,
+         "invalid value for capture.workers; expected an integer 1..256"),
 
     BOOL("stats", "enabled", stats_enabled),
 };

@@ -1,0 +1,56 @@
+/*
+ * fanout — several AF_PACKET sockets sharing one interface's traffic
+ * (PACKET_FANOUT, Documentation/networking/packet_mmap.rst "AF_PACKET fanout
+ * mode").  Every socket of a group gets a disjoint share of the packets:
+ * PACKET_FANOUT_HASH picks the socket from the kernel's symmetric flow hash
+ * (skb_get_hash_symmetric), so both directions of a connection reach the
+ * same socket and its worker's flow table; PACKET_FANOUT_FLAG_DEFRAG has IP
+ * fragments reassembled before the hash, so a fragmented datagram is not
+ * split across workers.
+ *
+ * The kernel lets a socket join a group only once it is bound to a protocol,
+ * and from bind() to the join the socket receives every packet on its own —
+ * packets another member of the group also receives.  So a member is opened
+ * with a filter that accepts nothing (SO_ATTACH_FILTER "ret #0"), bound,
+ * joined, and only then given its real filter (or none): no packet is ever
+ * seen twice.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/filter.h>
+#include "capture/afp.h"
+
+int afp_fanout_block_all(int fd, char *err)
+{
+        struct sock_filter reject = BPF_STMT(BPF_RET | BPF_K, 0);
+        struct sock_fprog prog = {1, &reject};
+        if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
+                snprintf(err, CST_ERRBUF, "cannot attach the fanout start filter: %s",
+                         strerror(errno));
+                return CST_EFATAL;
+        }
+        return CST_OK;
+}
+
+int afp_fanout_join(struct cst_capture *c, const struct cst_capture_opts *o, char *err)
+{
+        uint32_t arg = (uint32_t)o->fanout_group |
+                       ((uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+        if (setsockopt(c->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0) {
+                snprintf(err, CST_ERRBUF, "cannot join fanout group %u on %s: %s", o->fanout_group,
+                         c->ifname, strerror(errno));
+                return CST_EFATAL;
+        }
+        /* the group is formed: now the member's own filter (the same on every member) */
+        if (o->filter && *o->filter)
+                return afp_filter_attach(c->fd, o->filter, c->linktype, c->snaplen, c->cooked, err);
+        int zero = 0;
+        if (setsockopt(c->fd, SOL_SOCKET, SO_DETACH_FILTER, &zero, sizeof(zero)) < 0) {
+                snprintf(err, CST_ERRBUF, "cannot remove the fanout start filter: %s",
+                         strerror(errno));
+                return CST_EFATAL;
+        }
+        return CST_OK;
+}
