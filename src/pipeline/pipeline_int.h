@@ -48,15 +48,15 @@ struct cst_pipeline {
         uint64_t in_off; /* with a transform: input offset of the next record */
         cst_report_cb report;
         void *report_ctx;
-        struct user_filter *filter;  /* issue 20: records the engine and sink see, or NULL */
+        struct user_filter *filter; /* issue 20: records the engine and sink see, or NULL */
         /* issue 20: TLS key log written as DSBs (sink/keylog.h) */
         struct keylog *keylog;
-        bool keylog_follow;  /* a capture source: the file is polled as it grows */
-        bool keylog_ahead;   /* DSBs go ahead of the buffered records (live dump sink) */
-        bool keylog_ready;   /* the output's section header is out: a DSB may follow */
-        bool out_pcapng;     /* the sink writes PCAPNG */
-        bool out_big_endian; /* byte order of the output's section */
-        uint64_t keylog_polled; /* monotonic ns of the last poll */
+        bool keylog_follow;          /* a capture source: the file is polled as it grows */
+        bool keylog_ahead;           /* DSBs go ahead of the buffered records (live dump sink) */
+        bool keylog_ready;           /* the output's section header is out: a DSB may follow */
+        bool out_pcapng;             /* the sink writes PCAPNG */
+        bool out_big_endian;         /* byte order of the output's section */
+        uint64_t keylog_polled;      /* monotonic ns of the last poll */
         struct cst_stats own_stats;  /* counters when no engine is set */
         unsigned batch_n, batch_pos; /* records of recs[] read / handled */
         struct cst_packet recs[PIPE_BATCH];

@@ -37,8 +37,8 @@ typedef void (*keylog_warn_fn)(void *ctx, const char *msg);
  * Otherwise it must exist.  Nothing is read yet.  Error: "cannot open TLS
  * key log PATH: <strerror>".
  */
-int keylog_open(struct keylog **out, const char *path, bool follow, keylog_warn_fn warn,
-                void *ctx, char *err);
+int keylog_open(struct keylog **out, const char *path, bool follow, keylog_warn_fn warn, void *ctx,
+                char *err);
 /* Read what is new; CST_OK or CST_EFATAL ("cannot read TLS key log PATH: ..."). */
 int keylog_poll(struct keylog *k, char *err);
 /* True when secrets wait to be written. */
