@@ -10,6 +10,8 @@
 # usage: bench/live.sh BUILD_DIR [--runs N] [--seconds S] [--tools LIST]
 #                      [--workloads "64 512 1514 mixed"] [--rates "0 ..."]
 #                      [--tag NAME]  (results: live-NAME.csv / live-NAME-summary.md)
+#                      [--base BUILD_DIR]  (tools base-BACKEND[+POLICY]: that build's
+#                                           constrictor, for before/after in one run)
 # Tools: constrictor-BACKEND[+POLICY][@wN] (N fanout workers, issue 19), tcpdump-s0,
 # tcpdump-s128, netsniff-ng.  Per run, BASE.threads holds each thread's name and
 # on-CPU ns over the traffic window; summarize_workers.py turns the @wN rows
@@ -23,6 +25,7 @@ TOOLS="constrictor-tpacket_v3 constrictor-recvmsg constrictor-tpacket_v3+track t
 WORKLOADS="64 512 1514 mixed"
 RATES=0
 TAG=
+BASE=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--workloads) WORKLOADS=$2; shift 2 ;;
 	--rates) RATES=$2; shift 2 ;;
 	--tag) TAG=$2; shift 2 ;;
+	--base) BASE=$(cd "$2" && pwd); shift 2 ;;
 	*) echo "unknown option: $1" >&2; exit 2 ;;
 	esac
 done
@@ -78,12 +82,13 @@ setup_netns() {
 
 tool_cmd() { # tool file
 	case $1 in
-	constrictor-*) # PERF_CAPTURE=FILE profiles the capture (CPU figures then include perf)
-		# constrictor-BACKEND[+POLICY]
-		local be=${1#constrictor-} pol= wk=
+	constrictor-* | base-*) # PERF_CAPTURE=FILE profiles the capture (CPU figures then include perf)
+		# constrictor-BACKEND[+POLICY][@wN]; base-BACKEND[+POLICY]: the --base build's binary
+		local be=${1#*-} pol= wk= bin=$BIN
+		case $1 in base-*) bin=${BASE:?base-* tools need --base BUILD_DIR}/constrictor ;; esac
 		case $be in *@w*) wk="--workers ${be##*@w} -v" be=${be%@w*} ;; esac
 		case $be in *+*) pol="--policy ${be#*+}" be=${be%%+*} ;; esac
-		echo "${PERF_CAPTURE:+perf record -g -o $PERF_CAPTURE-$1 -- }$BIN capture -i $IF_RX -w $2 --backend $be $pol $wk" ;;
+		echo "${PERF_CAPTURE:+perf record -g -o $PERF_CAPTURE-$1 -- }$bin capture -i $IF_RX -w $2 --backend $be $pol $wk" ;;
 	tcpdump-s0) echo "tcpdump -i $IF_RX -s 0 -n -Z root -w $2" ;;
 	tcpdump-s128) echo "tcpdump -i $IF_RX -s 128 -n -Z root -w $2" ;;
 	netsniff-ng) echo "netsniff-ng --in $IF_RX --out $2 --silent --ring-size 64MiB" ;;
@@ -93,6 +98,7 @@ tool_cmd() { # tool file
 
 tool_available() {
 	case $1 in
+	base-*) [ -x "${BASE:-/nonexistent}/constrictor" ] ;;
 	constrictor-*)
 		"$BIN" capture --help 2>&1 | grep -q -- --backend ||
 			{ note "constrictor capture unavailable: skipping $1"; return 1; } ;;

@@ -14,9 +14,10 @@
 enum cst_backend capture_cfg_backend(const struct cst_config *c)
 {
         char b[16];
-        return strcmp(cfg_text(c, "capture.backend", b, sizeof(b)), "recvmsg") == 0
-                   ? CST_BACKEND_RECVMSG
-                   : CST_BACKEND_TPACKET_V3;
+        cfg_text(c, "capture.backend", b, sizeof(b));
+        if (strcmp(b, "pcap") == 0) /* issue 19 item 3 */
+                return CST_BACKEND_PCAP;
+        return strcmp(b, "recvmsg") == 0 ? CST_BACKEND_RECVMSG : CST_BACKEND_TPACKET_V3;
 }
 
 void capture_job_opts(struct capture_job *job)
@@ -43,6 +44,9 @@ struct td_args {
         bool verbose;
         char filter[4096];
         const char *tls_keylog; /* issue 20 */
+        /* issue 18: live statistics, -D */
+        const char *stats_interval, *stats_file, *metrics_listen;
+        bool list_ifaces;
 };
 
 enum {
@@ -55,6 +59,11 @@ enum {
         OPT_NO_VNET,
         OPT_WORKERS,
         OPT_HELP,
+        /* issue 18: live statistics, -D */
+        OPT_STATS_INTERVAL,
+        OPT_STATS_FILE,
+        OPT_METRICS_LISTEN,
+        OPT_LIST_IFACES,
         OPT_TLS_KEYLOG = 300, /* issue 20 */
 };
 
@@ -69,6 +78,11 @@ static const struct option td_long[] = {
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"help", no_argument, NULL, OPT_HELP},
     {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
+    /* issue 18: live statistics, -D */
+    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+    {"stats-file", required_argument, NULL, OPT_STATS_FILE},
+    {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+    {"list-interfaces", no_argument, NULL, OPT_LIST_IFACES},
     {NULL, 0, NULL, 0},
 };
 
@@ -142,6 +156,19 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case 'v':
                 a->verbose = true;
+                break;
+        case OPT_STATS_INTERVAL:
+                a->stats_interval = v;
+                break;
+        case OPT_STATS_FILE:
+                a->stats_file = v;
+                break;
+        case OPT_METRICS_LISTEN:
+                a->metrics_listen = v;
+                break;
+        case 'D':
+        case OPT_LIST_IFACES:
+                a->list_ifaces = true;
                 break;
         default:
                 return -1;
@@ -263,8 +290,10 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
         if (a->backend &&
             (strcmp(a->backend, "recvmsg") == 0 || strcmp(a->backend, "tpacket_v3") == 0))
                 cfg_put(c, "capture.backend", a->backend);
+        else if (a->backend && strcmp(a->backend, "pcap") == 0) /* issue 19 item 3 */
+                cfg_put(c, "capture.backend", a->backend);
         else if (a->backend)
-                return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3)",
+                return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3|pcap)",
                                 a->backend),
                        CST_EFATAL;
         job->format = CST_FORMAT_PCAP;
@@ -367,6 +396,10 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         job->copts.filter = a->filter[0] ? a->filter : NULL;
         job->output = a->output;
         job->verbose = a->verbose;
+        live_stats_from_cfg(&job->live, c);
+        if (live_stats_set(&job->live, a->stats_interval, a->stats_file, a->metrics_listen, err) <
+            0)
+                return -1;
         if (td_workers(a, job, err) < 0)
                 return CST_EFATAL;
         char kl[4096];
@@ -384,7 +417,8 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
         memset(job, 0, sizeof(*job));
         optind = 0; /* full re-initialisation: an earlier scan may have stopped mid-word */
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUvh", td_long, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUvhD", td_long, NULL)) !=
+               -1) {
                 if (opt == 'h' || opt == OPT_HELP)
                         return CAPTURE_ARGS_HELP;
                 if (opt == '?' || opt == ':' || td_store(&a, opt, optarg) < 0) {
@@ -393,6 +427,8 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
                         return CST_EFATAL;
                 }
         }
+        if (a.list_ifaces)
+                return CAPTURE_ARGS_LIST;
         if (td_filter(&a, argc, argv, optind) < 0) {
                 snprintf(err, CST_ERRBUF, "filter expression too long");
                 return CST_EFATAL;

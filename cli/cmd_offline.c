@@ -12,6 +12,7 @@
 #include <constrictor/constrictor.h>
 #include "cfg.h"
 #include "commands.h"
+#include "live_stats.h"
 
 /* run_pipeline(): a signal stopped the run (not a library status). */
 #define CST_EINTERRUPTED (-100)
@@ -31,9 +32,23 @@ struct offline_opts {
         const char *count;      /* -c N */
         const char *tls_keylog; /* --tls-keylog FILE */
         bool decision_log_all;
+        /* issue 18: -q, live statistics (live_stats.h) */
+        bool quiet;
+        const char *stats_interval, *stats_file, *metrics_listen;
 };
 
-enum { OPT_STATS = 256, OPT_CONFIG, OPT_DECISION_LOG, OPT_POLICY, OPT_STATS_FORMAT };
+enum {
+        OPT_STATS = 256,
+        OPT_CONFIG,
+        OPT_DECISION_LOG,
+        OPT_POLICY,
+        OPT_STATS_FORMAT,
+        /* issue 18 (live statistics) */
+        OPT_STATS_INTERVAL,
+        OPT_STATS_FILE,
+        OPT_METRICS_LISTEN,
+};
+
 /* issue 20 (analyst) */
 enum { OPT_TLS_KEYLOG = 300, OPT_DECISION_LOG_ALL };
 
@@ -46,6 +61,10 @@ static const struct option long_options[] = {
     {"stats-format", required_argument, NULL, OPT_STATS_FORMAT},
     {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
     {"decision-log-all", no_argument, NULL, OPT_DECISION_LOG_ALL},
+    {"quiet", no_argument, NULL, 'q'},
+    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+    {"stats-file", required_argument, NULL, OPT_STATS_FILE},
+    {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
     {NULL, 0, NULL, 0},
 };
 
@@ -61,6 +80,9 @@ static const char *missing_text(const char *opt)
             {"--stats-format", "missing format after --stats-format"},
             {"-c", "missing packet count after -c"},
             {"--tls-keylog", "missing key log path after --tls-keylog"},
+            {"--stats-interval", "missing seconds after --stats-interval"},
+            {"--stats-file", "missing path after --stats-file"},
+            {"--metrics-listen", "missing address after --metrics-listen"},
         };
         for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
                 if (strcmp(opt, table[i][0]) == 0)
@@ -92,6 +114,18 @@ static int set_option(struct offline_opts *o, int opt, const char *val, char *ms
                 return 0;
         case OPT_DECISION_LOG_ALL:
                 o->decision_log_all = true;
+                return 0;
+        case 'q':
+                o->quiet = true;
+                return 0;
+        case OPT_STATS_INTERVAL:
+                o->stats_interval = val;
+                return 0;
+        case OPT_STATS_FILE:
+                o->stats_file = val;
+                return 0;
+        case OPT_METRICS_LISTEN:
+                o->metrics_listen = val;
                 return 0;
         case OPT_POLICY:
                 if (cst_tls_policy_parse(val, &o->policy) != 0) {
@@ -168,7 +202,7 @@ static int parse_options(int argc, char **argv, struct offline_opts *o, char *ms
         for (;;) {
                 int cur = optind ? optind : 1;
                 longindex = -1;
-                opt = getopt_long(argc, argv, "-:o:c:", long_options, &longindex);
+                opt = getopt_long(argc, argv, "-:o:c:q", long_options, &longindex);
                 if (opt == -1)
                         break;
                 const char *arg = cur < argc ? argv[cur] : "";
@@ -380,14 +414,17 @@ static int close_log(const struct offline_opts *o, cst_pipeline *p, int rc, char
  * temporary name (named in `kept`) unless writing itself failed.
  */
 static int run_pipeline(const struct offline_opts *o, const struct cst_config *cfg,
-                        struct cst_stats **st, char *err, char *kept, size_t kept_len)
+                        struct live_stats *ls, struct cst_stats **st, char *err, char *kept,
+                        size_t kept_len)
 {
         cst_pipeline *p = NULL;
         struct cst_run_opts ro;
-        struct cst_pipeline_stats ps = {0};
+        struct cst_pipeline_stats *ps = &ls->final;
         memset(&ro, 0, sizeof(ro));
         parse_count(o->count, &ro.max_packets); /* -c N (checked by prepare) */
+        memset(ps, 0, sizeof(*ps));
         kept[0] = '\0';
+        live_stats_run_opts(ls, &ro);
         int rc = open_run(o, cfg, &p, err);
         if (rc == CST_OK) {
                 const char *tmp = cst_pipeline_output_path(p);
@@ -404,14 +441,15 @@ static int run_pipeline(const struct offline_opts *o, const struct cst_config *c
         if (p) {
                 cst_stats_free(*st);
                 *st = cst_stats_copy(cst_pipeline_file_stats(p));
-                cst_pipeline_get_stats(p, &ps);
+                cst_pipeline_get_stats(p, ps);
+                live_stats_end(ls, ps);
                 /* a signal: also when the input ended meanwhile (a pipe's writer got it too) */
-                if ((ps.stop == CST_STOP_REQUEST || run_signal) && rc == CST_OK)
+                if ((ps->stop == CST_STOP_REQUEST || run_signal) && rc == CST_OK)
                         rc = CST_EINTERRUPTED;
         }
         if (rc != CST_OK && rc != CST_ETAIL) {
                 /* interrupted: what was written is kept; an error leaves nothing behind */
-                bool keep = rc == CST_EINTERRUPTED && ps.packets_written > 0;
+                bool keep = rc == CST_EINTERRUPTED && ps->packets_written > 0;
                 cst_pipeline_abort(p, keep ? kept : NULL, keep ? kept_len : 0);
                 return rc;
         }
@@ -453,16 +491,31 @@ static int report_failure(const struct offline_opts *o, int rc, const struct cst
         return fatal(err[0] ? err : "out of memory");
 }
 
+/* --stats-interval, --stats-file, --metrics-listen over the [stats] keys; the progress line. */
+static int live_setup(const struct offline_opts *o, const struct cst_config *cfg,
+                      struct live_stats *ls)
+{
+        char err[CST_ERRBUF];
+        live_stats_from_cfg(ls, cfg);
+        if (live_stats_set(ls, o->stats_interval, o->stats_file, o->metrics_listen, err) != 0 ||
+            live_stats_start(ls, err) != 0)
+                return fatal(err);
+        progress_init(&ls->prog, o->quiet, o->input);
+        return 0;
+}
+
 static int run_with(const struct offline_opts *o, struct cst_config *cfg, struct cst_stats **st)
 {
         char err[CST_ERRBUF] = "", kept[4200];
         uint64_t caplen_above = 0;
         int rc, status;
+        static struct live_stats ls;
 
-        if (prepare(o, cfg) != 0)
+        if (prepare(o, cfg) != 0 || live_setup(o, cfg, &ls) != 0)
                 return 1;
         install_run_signals();
-        rc = run_pipeline(o, cfg, st, err, kept, sizeof(kept));
+        rc = run_pipeline(o, cfg, &ls, st, err, kept, sizeof(kept));
+        live_stats_close(&ls);
         if (!*st)
                 return fatal("out of memory");
         if (rc != CST_OK && rc != CST_ETAIL)
@@ -481,6 +534,8 @@ static int run_with(const struct offline_opts *o, struct cst_config *cfg, struct
                         (unsigned long long)caplen_above);
         if (o->stats && print_stats(o, *st, cfg_bool_recompute(cfg)) != 0)
                 status = 1;
+        if (o->constrict && !o->quiet)
+                summary_line(stderr, &ls.final); /* issue 18 item 7: after --stats */
         return status;
 }
 

@@ -1,7 +1,8 @@
 /*
  * Live capture on Linux: an AF_PACKET socket on one interface (or on all of
  * them, "any"), read either with batched recvmmsg() or through a zero-copy
- * TPACKET_V3 ring.  Packets come out as struct cst_packet views whose bytes
+ * TPACKET_V3 ring, or through libpcap (any device libpcap can open, any
+ * link type it reports).  Packets come out as struct cst_packet views whose bytes
  * stay valid until the next cst_capture_next_batch() call (or
  * cst_capture_release()).
  *
@@ -26,9 +27,10 @@ struct cst_capture_opts {
         const char *interface; /* a name, or "any" (Linux cooked SLL2 output) */
         const char *filter;    /* tcpdump expression, NULL or "" = none */
         bool promiscuous;
-        uint32_t snaplen;     /* bytes kept per packet by the kernel path (>= 64) */
-        uint32_t buffer_kib;  /* -B: ring size (tpacket_v3) or SO_RCVBUF (recvmsg); 0 = default */
-        uint32_t batch;       /* recvmsg: packets per recvmmsg call */
+        uint32_t snaplen; /* bytes kept per packet by the kernel path (>= 64) */
+        uint32_t
+            buffer_kib; /* -B: ring size (tpacket_v3), SO_RCVBUF (recvmsg), pcap_set_buffer_size */
+        uint32_t batch; /* recvmsg: packets per recvmmsg call */
         uint32_t block_size;  /* tpacket_v3 ring, SPEC 3.5 */
         uint32_t block_count; /* ignored when buffer_kib is set */
         uint32_t frame_size;
@@ -88,6 +90,11 @@ int cst_capture_stats(cst_capture *c, struct cst_capture_stats *st, char *err);
 
 /* Link type of the packets (CST_LINK_ETHERNET, CST_LINK_LINUX_SLL2, CST_LINK_RAW ...). */
 uint32_t cst_capture_linktype(const cst_capture *c);
+/*
+ * A warning of the open that did not stop it (libpcap's pcap_activate, e.g.
+ * promiscuous mode not supported), one line naming the interface; "" = none.
+ */
+const char *cst_capture_warning(const cst_capture *c);
 /* Interface name as opened and its index (0 for "any"). */
 const char *cst_capture_ifname(const cst_capture *c);
 int cst_capture_ifindex(const cst_capture *c);

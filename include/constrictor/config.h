@@ -30,6 +30,7 @@ enum cst_tls_policy {
 enum cst_backend {
         CST_BACKEND_TPACKET_V3 = 0,
         CST_BACKEND_RECVMSG = 1,
+        CST_BACKEND_PCAP = 2, /* libpcap (issue 19 item 3) */
 };
 
 /*

@@ -25,6 +25,13 @@ struct cst_capture;
 
 struct afp_backend_ops {
         const char *name;
+        /*
+         * The backend reads from its own kernel object (the eBPF ring), not
+         * from an AF_PACKET socket: no socket, filter, bind or membership;
+         * setup does it all and kstats (if set) gives the kernel counters.
+         */
+        bool no_socket;
+        int (*kstats)(struct cst_capture *c, char *err);
         /* After the socket exists and the filter is attached, before bind. */
         int (*setup)(struct cst_capture *c, const struct cst_capture_opts *o, char *err);
         int (*next_batch)(struct cst_capture *c, struct cst_packet *pkts, unsigned max,
@@ -47,11 +54,13 @@ struct cst_capture {
         int ifindex; /* 0 = all interfaces */
         bool promisc_on;
         char ifname[IF_NAMESIZE + 8];
+        char warning[CST_ERRBUF]; /* pcap: pcap_activate's warning, "" = none */
 };
 
 extern const struct afp_backend_ops afp_recvmsg_ops;
 extern const struct afp_backend_ops afp_tpacket_v3_ops;
 extern const struct afp_backend_ops afp_file_ops;
+extern const struct afp_backend_ops afp_pcap_ops; /* pcap_backend.c: libpcap (issue 19 item 3) */
 /* file.c: true for a capture file read as a capture (feed, -r). */
 bool afp_is_file(const struct cst_capture *c);
 

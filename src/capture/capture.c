@@ -41,6 +41,8 @@ void cst_capture_opts_init(struct cst_capture_opts *o)
 
 const char *cst_capture_backend_name(enum cst_backend b)
 {
+        if (b == CST_BACKEND_PCAP)
+                return "pcap";
         return b == CST_BACKEND_RECVMSG ? "recvmsg" : "tpacket_v3";
 }
 
@@ -92,11 +94,15 @@ static int promisc_membership(struct cst_capture *c, int op, char *err)
 
 static const struct afp_backend_ops *backend_ops(enum cst_backend b)
 {
+        if (b == CST_BACKEND_PCAP)
+                return &afp_pcap_ops;
         return b == CST_BACKEND_RECVMSG ? &afp_recvmsg_ops : &afp_tpacket_v3_ops;
 }
 
 static int capture_setup(struct cst_capture *c, const struct cst_capture_opts *o, char *err)
 {
+        if (c->ops == &afp_pcap_ops) /* libpcap names, opens, filters and binds the device */
+                return c->ops->setup(c, o, err);
         if (afp_iface_resolve(o->interface, &c->ifindex, &c->linktype, &c->cooked, err) < 0)
                 return CST_EFATAL;
         if (open_socket(c, err) < 0)
@@ -177,6 +183,8 @@ static int stats_accumulate(struct cst_capture *c, char *err)
         struct tpacket_stats_v3 ks;
         socklen_t len = sizeof(ks);
         memset(&ks, 0, sizeof(ks));
+        if (c->ops && c->ops->kstats)
+                return c->ops->kstats(c, err);
         if (c->fd < 0)
                 return CST_OK;
         if (getsockopt(c->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) < 0) {
@@ -202,6 +210,11 @@ int cst_capture_stats(cst_capture *c, struct cst_capture_stats *st, char *err)
 uint32_t cst_capture_linktype(const cst_capture *c)
 {
         return c->linktype;
+}
+
+const char *cst_capture_warning(const cst_capture *c)
+{
+        return c->warning;
 }
 
 const char *cst_capture_ifname(const cst_capture *c)

@@ -184,6 +184,8 @@ static int set_backend(const struct cfg_key *k, const char *v, struct cst_config
                 c->backend = CST_BACKEND_RECVMSG;
         else if (strcmp(v, "tpacket_v3") == 0)
                 c->backend = CST_BACKEND_TPACKET_V3;
+        else if (strcmp(v, "pcap") == 0) /* issue 19 item 3 */
+                c->backend = CST_BACKEND_PCAP;
         else
                 return -1;
         return 0;
@@ -193,6 +195,8 @@ static size_t fmt_backend(const struct cfg_key *k, const struct cst_config *c, c
                           size_t size)
 {
         (void)k;
+        if (c->backend == CST_BACKEND_PCAP) /* issue 19 item 3 */
+                return (size_t)snprintf(buf, size, "pcap");
         return (size_t)snprintf(buf, size, "%s",
                                 c->backend == CST_BACKEND_RECVMSG ? "recvmsg" : "tpacket_v3");
 }
@@ -262,7 +266,7 @@ const struct cfg_key cfg_keys[] = {
         "invalid value for reinflate.seed; expected integer 0..18446744073709551615", NULL),
 
     ROW("capture", "backend", CST_CONFIG_ENUM, set_backend, fmt_backend, backend, 0, 0, 0,
-        "invalid value for capture.backend; expected recvmsg or tpacket_v3",
+        "invalid value for capture.backend; expected recvmsg, tpacket_v3 or pcap",
         "unknown capture.backend value"),
     ROW("capture", "interface", CST_CONFIG_STRING, cfg_set_string, cfg_fmt_string, interface, 0, 0,
         16,
@@ -292,6 +296,13 @@ const struct cfg_key cfg_keys[] = {
          "invalid value for capture.workers; expected an integer 1..256"),
 
     BOOL("stats", "enabled", stats_enabled),
+    /* live statistics (issue 18 item 6; --stats-interval, --stats-file, --metrics-listen) */
+    UINT("stats", "interval_sec", stats_interval_sec, 0, 86400,
+         "invalid value for stats.interval_sec; expected seconds 0..86400"),
+    STRING("stats", "file", stats_file,
+           "invalid value for stats.file; expected a path of at most 4095 characters"),
+    STRING("stats", "metrics_listen", stats_metrics_listen,
+           "invalid value for stats.metrics_listen; expected ADDR:PORT of at most 255 characters"),
 };
 
 const size_t cfg_key_count = sizeof(cfg_keys) / sizeof(cfg_keys[0]);

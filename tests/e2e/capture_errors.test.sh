@@ -39,6 +39,14 @@ if [ "$(id -u)" != 0 ]; then
 	finish
 fi
 one_line_error "bad filter" "bad filter expression 'tcp port nonsense'" "$CST_BIN" capture -i lo -w "$T/x.pcap" tcp port nonsense
+# --backend pcap (issue 19 item 3): libpcap's errors, one line naming the interface
+one_line_error "pcap: unknown interface" "^constrictor capture: no such interface: nosuch0 (libpcap: " \
+	"$CST_BIN" capture --backend pcap -i nosuch0 -w "$T/x.pcap"
+one_line_error "pcap: bad filter" "bad filter expression 'tcp port nonsense'" \
+	"$CST_BIN" capture --backend pcap -i lo -w "$T/x.pcap" tcp port nonsense
+printf '[capture]\nbackend = pcap\ninterface = nosuch0\n' >"$T/pcapnoif.ini"
+one_line_error "pcap from the config: unknown interface" "^Live capture error: no such interface: nosuch0 (libpcap: " \
+	"$CST_BIN" capture --config "$T/pcapnoif.ini"
 one_line_error "unwritable output" "cannot open output file $T/no/such/dir/x.pcap" "$CST_BIN" capture -i lo -w "$T/no/such/dir/x.pcap"
 printf '[capture]\nring_block_size = 2048\nring_frame_size = 2048\n' >"$T/ring.ini"
 one_line_error "bad ring layout" "ring_block_size 2048 is not a multiple of the page size" \
