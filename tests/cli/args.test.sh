@@ -162,7 +162,7 @@ run reinflate "$T/empty.pcap" -o "$T/f.pcap" 'ether host'
 expect_eq "reinflate bad filter: exit" "$RC" 1
 case "$ERR" in "error: bad filter expression 'ether host': "*) pass "reinflate bad filter" ;;
 *) fail "reinflate bad filter: $ERR" ;; esac
-run constrict "$T/empty.pcap" -o "$T/f.pcap" tcp port 443
+run constrict "$T/empty.pcap" -o "$T/f.pcap" -q tcp port 443
 expect_eq "good filter of words: exit" "$RC:$ERR" "0:"
 run constrict "$T/empty.pcap" -o "$T/f.pcap" -c x
 expect_eq "bad -c" "$RC:$ERR" "1:error: invalid value for -c: 'x'"
