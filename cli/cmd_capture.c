@@ -34,7 +34,8 @@ static void capture_usage(FILE *out)
             out,
             "Usage:\n"
             "  %s capture -i IFACE | -r FILE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]\n"
-            "          [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n]\n"
+            "          [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n] [-F pcap|pcapng] [-z CMD]\n"
+            "          [--post-rotate-jobs N] [--part-suffix S] [--part-prefix P]\n"
             "          [--duration SEC] [--backend recvmsg|tpacket_v3|pcap]\n"
             "          [--format pcap|pcapng] [--time-precision micro|nano] [--config FILE]\n"
             "          [--policy NAME] [--workers N] [-v] [--tls-keylog FILE]\n"
@@ -58,6 +59,12 @@ static void capture_usage(FILE *out)
             "  -W N       with -C: keep a ring of N files (FILE0..); with -G: stop after N files\n"
             "  -Z USER    run as USER once the socket and the first file are open\n"
             "  -U         write each batch of packets to the file at once (packet-buffered)\n"
+            "  -F pcap|pcapng  output format (= --format); default: the -w name's extension\n"
+            "             (.pcap, .pcapng), else pcap\n"
+            "  -z CMD     run CMD FILE on every completed file (e.g. -z gzip), never waiting\n"
+            "  --post-rotate-jobs N  at most N -z commands at once, the rest queued (default 1)\n"
+            "  --part-suffix S, --part-prefix P  the file being written is P+FILE+S, renamed\n"
+            "             to FILE when complete (default suffix .part; '' for both: FILE)\n"
             "  -n         accepted for tcpdump compatibility (no name is ever resolved)\n"
             "  --backend  tpacket_v3 (default: zero-copy ring), recvmsg (batched recvmmsg)\n"
             "             or pcap (libpcap: any device and link type libpcap can open)\n"
@@ -149,6 +156,7 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
 {
         if (!job->output)
                 return CST_OK;
+        static char log_prefix[] = CST_PROGRAM_NAME " capture";
         struct cst_dump_opts d;
         char appl[64];
         bool file_input = job->offline_input || job->read_file;
@@ -162,6 +170,12 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
         d.rotate_bytes = job->rotate_bytes;
         d.rotate_sec = job->rotate_sec;
         d.rotate_files = job->rotate_files;
+        d.part_prefix = job->outc.part_prefix;
+        d.part_suffix = job->outc.part_suffix;
+        d.post_rotate_cmd = job->outc.post_cmd[0] ? job->outc.post_cmd : NULL;
+        d.post_rotate_jobs = job->outc.post_jobs;
+        d.log = output_log_line;
+        d.log_ctx = log_prefix;
         return cst_pipeline_output_dump(p, job->output, &d, err);
 }
 

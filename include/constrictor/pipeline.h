@@ -87,6 +87,9 @@ int cst_pipeline_open_memory(cst_pipeline **out, const struct cst_memory_opts *m
 /* The capture handle behind a live/feed source (NULL for files and memory). */
 cst_capture *cst_pipeline_capture(cst_pipeline *p);
 
+/* CST_FORMAT_PCAP or CST_FORMAT_PCAPNG of a file or memory source; 0 otherwise. */
+int cst_pipeline_input_format(const cst_pipeline *p);
+
 /* Link type of the source (the first interface's for PCAPNG; 0 when not yet known). */
 uint32_t cst_pipeline_linktype(const cst_pipeline *p);
 
@@ -160,11 +163,46 @@ typedef void (*cst_message_cb)(void *ctx, const char *msg);
  * at most every 100 ms and before every periodic flush; new secrets go into
  * a DSB placed ahead of the packets still buffered, so a handshake whose
  * keys arrive before its packets leave the buffer (up to a second by
- * default) is decrypted.  After a rotation, a new file holds only the
- * secrets learnt from then on.
+ * default) is decrypted.  After a live rotation, a new file holds only the
+ * secrets learnt from then on; constrict's rotation of a PCAPNG input
+ * (cst_pipeline_output_file_opts) repeats them in every file with the
+ * section's other DSBs.  A PCAP input converted with rotation drops them:
+ * convert without rotating (cst_pipeline_output_file_pcapng).
  */
 int cst_pipeline_set_tls_keylog(cst_pipeline *p, const char *path, cst_message_cb warn, void *ctx,
                                 char *err);
+
+/*
+ * A file output with the options of `constrict` (issue 18): rotation as
+ * tcpdump -C/-G/-W with -G by the packets' own time (the first file is
+ * named by the first packet), a format of choice, complete-file names and
+ * the -z command.  Without rotation and in the input's format this is
+ * cst_pipeline_output_file() (byte for byte; -z then runs on PATH once it
+ * is committed by cst_pipeline_close).  Otherwise every file starts with
+ * the input's header (PCAP) or its section's SHB, IDBs and DSBs (PCAPNG),
+ * or, converting, with a header made for the other format.  File sources
+ * only.
+ */
+struct cst_output_opts {
+        int format;                  /* 0 = the input's; CST_FORMAT_PCAP / CST_FORMAT_PCAPNG */
+        uint64_t rotate_bytes;       /* -C: bytes; 0 = none */
+        uint32_t rotate_sec;         /* -G: seconds of packet time; PATH is a strftime(3) pattern */
+        uint32_t rotate_files;       /* -W: ring size with -C, file count limit with -G */
+        const char *part_prefix;     /* partial name while written (rotating or converting); */
+        const char *part_suffix;     /* NULL/"" for both = the final name (cst_dump_opts) */
+        const char *post_rotate_cmd; /* -z: `CMD FILE` on every completed file */
+        uint32_t post_rotate_jobs;   /* children at once; 0 = 1 */
+        void (*log)(void *ctx, const char *line); /* warnings, -z failures; may be NULL */
+        void *log_ctx;
+};
+int cst_pipeline_output_file_opts(cst_pipeline *p, const char *path,
+                                  const struct cst_output_opts *o, char *err);
+
+/*
+ * PCAPNG written as PCAP: blocks (comments, DSBs, name resolution,
+ * statistics) and packet options that had no place in it, so far.
+ */
+void cst_pipeline_output_dropped(const cst_pipeline *p, uint64_t *blocks, uint64_t *packet_opts);
 
 /* Name of the file being written (rotation changes it), or NULL. */
 const char *cst_pipeline_output_path(const cst_pipeline *p);

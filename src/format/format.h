@@ -81,6 +81,8 @@ struct cst_sink_ops {
          * already has; the file's header must be out.  May be NULL.
          */
         int (*write_ahead)(void *priv, const uint8_t *block, size_t len, char *err);
+        /* At a batch boundary: housekeeping without blocking (-z children); may be NULL. */
+        void (*poll)(void *priv);
 };
 
 struct cst_sink {
