@@ -88,7 +88,7 @@ if command -v tcpdump >/dev/null 2>&1; then
 	kill -INT "$TD"
 	wait "$TD"
 	printf 'CLIENT_RANDOM 00 11\n' >>"$T/off.keys"
-	"$CST_BIN" constrict "$T/raw.pcap" -o "$T/off.pcapng" --policy track --tls-keylog "$T/off.keys" 2>"$T/off.err"
+	"$CST_BIN" constrict "$T/raw.pcap" -o "$T/off.pcapng" -q --policy track --tls-keylog "$T/off.keys" 2>"$T/off.err"
 	expect_eq "offline: exit status" "$?" 0
 	expect_eq "offline: the malformed line named" "$(cat "$T/off.err")" \
 		"Warning: $T/off.keys:$(wc -l <"$T/off.keys"): malformed key log line (client random is not 64 hex digits)"
