@@ -4,7 +4,8 @@
  * pipeline, run through cst_workers (include/constrictor/workers.h).  -w
  * with "%w" writes one file per worker; otherwise one merged file.  -v
  * prints one line of counters per worker after the totals (and SIGUSR1
- * does too).
+ * does too).  --stats-interval, --stats-file and --metrics-listen see the
+ * workers' counters summed, ticked from the main thread.
  */
 #include <stdio.h>
 #include <string.h>
@@ -50,8 +51,8 @@ int capture_workers_open(const struct capture_job *job, cst_workers **w, char *e
         return cst_workers_set_engine(*w, job->cfg, err);
 }
 
-int capture_workers_run(const struct capture_job *job, cst_workers *w,
-                        struct cst_pipeline_stats *res, char *err)
+int capture_workers_run(struct capture_job *job, cst_workers *w, struct cst_pipeline_stats *res,
+                        char *err)
 {
         char cerr[CST_ERRBUF];
         struct cst_run_opts ro;
@@ -66,10 +67,12 @@ int capture_workers_run(const struct capture_job *job, cst_workers *w,
                 setvbuf(stdout, NULL, _IOLBF, 0);
         }
         cst_workers_set_report(w, capture_report_workers, w);
+        live_stats_run_opts(&job->live, &ro); /* ticks on the main thread, counters summed */
         capture_signals_attach_workers(w);
         int rc = cst_workers_run(w, &ro, err);
         cst_workers_get_stats(w, res);
         capture_signals_attach_workers(NULL);
+        live_stats_end(&job->live, res);
         if (job->verbose)
                 capture_print_worker_stats(stderr, w);
         if (cst_workers_close(w, cerr) < 0 && rc == CST_OK) {

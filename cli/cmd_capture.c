@@ -6,7 +6,7 @@
  *       start banner, stop reason, "Final stats:" block, offline feed mode;
  *   capture -i IFACE | -r FILE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]
  *           [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n]
- *           [--duration SEC] [--backend recvmsg|tpacket_v3|pcap]
+ *           [--duration SEC] [--backend recvmsg|tpacket_v3|pcap|ebpf]
  *           [--format pcap|pcapng] [--time-precision micro|nano]
  *           [--config FILE] [--policy NAME] [expression...]
  *       tcpdump-style: defaults TPACKET_V3, PCAP with ns timestamps, the
@@ -14,6 +14,7 @@
  *       config file's values), stats in tcpdump's words on stderr.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -36,9 +37,10 @@ static void capture_usage(FILE *out)
             "  %s capture -i IFACE | -r FILE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]\n"
             "          [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n] [-F pcap|pcapng] [-z CMD]\n"
             "          [--post-rotate-jobs N] [--part-suffix S] [--part-prefix P]\n"
-            "          [--duration SEC] [--backend recvmsg|tpacket_v3|pcap]\n"
+            "          [--duration SEC] [--backend recvmsg|tpacket_v3|pcap|ebpf]\n"
             "          [--format pcap|pcapng] [--time-precision micro|nano] [--config FILE]\n"
-            "          [--policy NAME] [--workers N] [-v] [--tls-keylog FILE]\n"
+            "          [--policy NAME] [--workers N] [-v] [--annotate] [-A|-X]\n"
+            "          [--tls-keylog FILE]\n"
             "          [expression...]\n"
             "  %s capture --config config.ini [--offline-input input.pcap]\n"
             "  %s capture -D\n"
@@ -74,10 +76,14 @@ static void capture_usage(FILE *out)
             "  --tls-keylog FILE  follow the TLS key log FILE (SSLKEYLOGFILE) into the output\n"
             "             as PCAPNG Decryption Secrets, so Wireshark decrypts the handshakes\n"
             "             from the file alone (implies --format pcapng; needs -w)\n"
+            "  --annotate with --format pcapng: every cut packet carries a comment saying\n"
+            "             what was kept and why (docs/annotate.md)\n"
+            "  -A, -X     text lines: also the kept bytes in ASCII / hex and ASCII\n"
             "  --workers N  N capture threads on one PACKET_FANOUT group (tpacket_v3), each\n"
             "             flow on one thread; one merged time-ordered file, or one file per\n"
             "             worker when FILE contains %%w (the worker's number)\n"
-            "  -v         with --workers: the counters of every worker too\n"
+            "  -v         with --workers: the counters of every worker too; text lines (no -w):\n"
+            "             also the reason, the flow and the TLS records\n"
             /* issue 18: live statistics, -D */
             "  --stats-interval SEC  one counter line on stderr every SEC seconds\n"
             "  --stats-file PATH     rewrite PATH (JSON counters) atomically every interval and "
@@ -86,6 +92,8 @@ static void capture_usage(FILE *out)
             "             (ADDR defaults to 127.0.0.1)\n"
             "  -D, --list-interfaces  list the interfaces a capture can open, as tcpdump -D\n"
             "  expression a tcpdump filter, applied in the kernel before packets are read\n"
+            "  --backend  ebpf: a TC eBPF program copies packets into a BPF ring buffer and\n"
+            "             cuts proven TLS flows in the kernel (Ethernet/loopback, needs root)\n"
             "Defaults: tpacket_v3, pcap, nanosecond timestamps, TLS policy track (unless\n"
             "--config or --policy say otherwise). Needs root or CAP_NET_RAW.\n",
             n, n, n);
@@ -154,8 +162,8 @@ static int open_capture(const struct capture_job *job, cst_pipeline **p, char *e
 
 static int open_output(const struct capture_job *job, cst_pipeline *p, char *err)
 {
-        if (!job->output)
-                return CST_OK;
+        if (!job->output) /* issue 20: one line per packet in tcpdump's manner */
+                return cst_pipeline_output_text(p, "-", &job->text, err);
         static char log_prefix[] = CST_PROGRAM_NAME " capture";
         struct cst_dump_opts d;
         char appl[64];
@@ -176,7 +184,10 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
         d.post_rotate_jobs = job->outc.post_jobs;
         d.log = output_log_line;
         d.log_ctx = log_prefix;
-        return cst_pipeline_output_dump(p, job->output, &d, err);
+        int rc = cst_pipeline_output_dump(p, job->output, &d, err);
+        if (rc == CST_OK && job->annotate)
+                rc = cst_pipeline_set_annotate(p, true, err);
+        return rc;
 }
 
 /* A malformed TLS key log line (issue 20): named, the capture goes on. */
@@ -206,6 +217,30 @@ static int open_all(const struct capture_job *job, cst_pipeline **p, char *err)
         return cst_pipeline_set_engine(*p, job->cfg, err);
 }
 
+/* ---- eBPF backend (issue 19 item 4): what the kernel cut ---------------- */
+
+static uint64_t kernel_cut, kernel_cut_short;
+
+static void kernel_cut_read(const struct capture_job *job, cst_pipeline *p)
+{
+        cst_engine *eng = cst_pipeline_engine(p);
+        if (job->copts.backend != CST_BACKEND_EBPF || !eng)
+                return;
+        const struct cst_stats *st = cst_engine_stats(eng);
+        cst_stats_get(st, "kernel_cut_packets", &kernel_cut);
+        cst_stats_get(st, "kernel_cut_short", &kernel_cut_short);
+}
+
+static void kernel_cut_print(const struct capture_job *job)
+{
+        if (job->copts.backend != CST_BACKEND_EBPF || job->read_file || job->offline_input)
+                return;
+        fprintf(stderr,
+                "%" PRIu64 " packets cut in the kernel (eBPF), %" PRIu64
+                " of them shorter than the policy keeps\n",
+                kernel_cut, kernel_cut_short);
+}
+
 /* Run, then close everything; the first error wins.  res: the counters. */
 static int run_and_close(struct capture_job *job, cst_pipeline *p, struct cst_pipeline_stats *res,
                          char *err)
@@ -217,16 +252,14 @@ static int run_and_close(struct capture_job *job, cst_pipeline *p, struct cst_pi
         ro.max_packets = cfg_uint(job->cfg, "capture.max_packets");
         ro.duration_sec = cfg_uint(job->cfg, "capture.duration_sec");
         ro.flush_ms = job->packet_buffered ? 0 : 1000;
-        ro.flush_each_batch = job->packet_buffered;
-        if (!job->output) {
-                ro.on_packet = capture_print_packet;
-                setvbuf(stdout, NULL, _IOLBF, 0); /* each line as it comes */
-        }
+        /* text lines: each batch's lines as it comes (one write per batch, not per line) */
+        ro.flush_each_batch = job->packet_buffered || !job->output;
         cst_pipeline_set_report(p, capture_report, NULL);
         live_stats_run_opts(&job->live, &ro);
         capture_signals_attach(p);
         int rc = cst_pipeline_run(p, &ro, err);
         cst_pipeline_get_stats(p, res);
+        kernel_cut_read(job, p);
         capture_signals_attach(NULL);
         live_stats_end(&job->live, res);
         if (cst_pipeline_close(p, cerr) < 0 && rc == CST_OK) {
@@ -237,29 +270,20 @@ static int run_and_close(struct capture_job *job, cst_pipeline *p, struct cst_pi
 }
 
 /* The AFPacket form with [capture] workers > 1 (issue 19). */
-/* Live statistics read one pipeline's counters; the workers' summed ones are not wired yet. */
-static int workers_refuse_live_stats(const struct capture_job *job, char *err)
-{
-        if (job->live.interval_sec == 0 && !job->live.file[0] && !job->live.listen[0])
-                return 0;
-        snprintf(
-            err, CST_ERRBUF,
-            "--stats-interval, --stats-file and --metrics-listen do not work with --workers yet");
-        return -1;
-}
-
 static int compat_run_workers(struct capture_job *job)
 {
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
         cst_workers *w = NULL;
         static struct cst_pipeline_stats res;
-        if (workers_refuse_live_stats(job, err) < 0 || capture_workers_open(job, &w, err) < 0) {
+        if (capture_workers_open(job, &w, err) < 0 || live_stats_start(&job->live, err) < 0) {
                 cst_workers_close(w, cerr);
                 fprintf(stderr, "Live capture error: %s\n", err);
                 return 1;
         }
         compat_banner(job->cfg);
-        if (capture_workers_run(job, w, &res, err) < 0) {
+        int rc = capture_workers_run(job, w, &res, err);
+        live_stats_close(&job->live);
+        if (rc < 0) {
                 fprintf(stderr, "Live capture error: %s\n", err);
                 fprintf(stderr, "Partial stats:\n");
                 capture_print_compat_stats(stderr, &res);
@@ -414,7 +438,7 @@ static int td_run_workers(struct capture_job *job)
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
         cst_workers *w = NULL;
         static struct cst_pipeline_stats res;
-        if (workers_refuse_live_stats(job, err) < 0 || capture_workers_open(job, &w, err) < 0 ||
+        if (capture_workers_open(job, &w, err) < 0 || live_stats_start(&job->live, err) < 0 ||
             (job->user && workers_drop_privileges(job, w, err) < 0)) {
                 cst_workers_close(w, cerr);
                 return fail_line(err);
@@ -424,6 +448,7 @@ static int td_run_workers(struct capture_job *job)
                 CST_PROGRAM_NAME, cst_capture_ifname(cap), link_name(cst_capture_linktype(cap)),
                 file_snaplen(job->cfg), job->workers);
         int rc = capture_workers_run(job, w, &res, err);
+        live_stats_close(&job->live);
         fflush(stdout);
         if (rc < 0)
                 fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
@@ -463,6 +488,7 @@ static int td_run(struct capture_job *job)
                 fprintf(stderr, "%s capture: stopped after %u files (-W)\n", CST_PROGRAM_NAME,
                         job->rotate_files);
         capture_print_tcpdump_stats(stderr, &res);
+        kernel_cut_print(job);
         return rc < 0 ? 1 : 0;
 }
 

@@ -33,6 +33,7 @@ struct cst_config {
         bool decision_log_all;
         /* issue 20: an SSLKEYLOGFILE written into PCAPNG output as DSBs ("" = none) */
         char tls_keylog[4096];
+        bool annotate; /* issue 20: PCAPNG comments on cut packets (the commands read it) */
 
         /* [tls] */
         bool tls_enabled;

@@ -19,6 +19,8 @@
 #include "sink/dump_sink.h"
 #include "sink/keylog.h"
 #include "sink/ng_convert.h"
+#include "sink/text.h"
+#include "decode/seen.h"
 #include "sink/post_rotate.h"
 #include "sink/rotate.h"
 #include "util/output.h"
@@ -136,6 +138,11 @@ int cst_pipeline_set_engine(cst_pipeline *p, const struct cst_config *cfg, char 
         p->est->tls_policy = (int)cfg->tls_policy;
         p->snap_cap = cfg->default_snaplen < cfg->max_capture_len ? cfg->default_snaplen
                                                                   : cfg->max_capture_len;
+        /* what kernel_hint.c tells an eBPF capture (issue 19 item 4) */
+        p->hint_track = cfg->tls_policy == CST_TLS_TRACK && cfg->tls_enabled;
+        p->hint_ports = cfg->tls_ports;
+        p->hint_keep = cfg->app_data_keep_record_bytes < 5 ? 5 : cfg->app_data_keep_record_bytes;
+        p->hint_min_saved = cfg->min_saved_bytes_per_packet;
         return CST_OK;
 }
 
@@ -182,6 +189,7 @@ int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err)
         if (rc == CST_OK) {
                 p->have_sink = true;
                 p->out_pcapng = p->src.format == CST_FORMAT_PCAPNG;
+                p->sink_pcapng = p->src.format == CST_FORMAT_PCAPNG;
         }
         return rc;
 }
@@ -294,6 +302,7 @@ int cst_pipeline_output_file_opts(cst_pipeline *p, const char *path,
         if (rc == CST_OK) {
                 p->have_sink = p->dump_offline = true;
                 p->out_pcapng = fmt == CST_FORMAT_PCAPNG;
+                p->sink_pcapng = fmt == CST_FORMAT_PCAPNG; /* issue 20: annotations */
         }
         return rc;
 }
@@ -330,8 +339,58 @@ int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst
         int rc = dump_sink_open(&p->sink, path, &d, err);
         if (rc == CST_OK) {
                 p->have_sink = true;
-                p->out_pcapng = d.format == CST_FORMAT_PCAPNG;
+                p->sink_pcapng = d.format == CST_FORMAT_PCAPNG;
+                p->out_pcapng = p->sink_pcapng;
         }
+        return rc;
+}
+
+/* The notes of every batch slot (annotations, text lines); allocated once. */
+static int pipe_want_notes(struct cst_pipeline *p, char *err)
+{
+        if (!p->seen && !(p->seen = calloc(PIPE_BATCH, sizeof(*p->seen)))) {
+                snprintf(err, CST_ERRBUF, "out of memory");
+                return CST_ENOMEM;
+        }
+        p->noted = true;
+        return CST_OK;
+}
+
+int cst_pipeline_output_text(cst_pipeline *p, const char *path, const struct cst_text_opts *o,
+                             char *err)
+{
+        struct text_opts to = {.verbose = o->verbose,
+                               .payload = o->payload,
+                               .ifnames = p->cap && capture_source_is_live(p->cap)};
+        if (o->payload && o->payload != 'A' && o->payload != 'X') {
+                snprintf(err, CST_ERRBUF, "text payload mode must be 'A' or 'X'");
+                return CST_EFATAL;
+        }
+        if (p->have_sink) {
+                snprintf(err, CST_ERRBUF, "the pipeline has an output already");
+                return CST_EFATAL;
+        }
+        int rc = pipe_want_notes(p, err);
+        if (rc == CST_OK)
+                rc = text_sink_open(&p->sink, path, &to, err);
+        if (rc == CST_OK)
+                p->have_sink = true;
+        return rc;
+}
+
+int cst_pipeline_set_annotate(cst_pipeline *p, bool on, char *err)
+{
+        if (!on) {
+                p->annotate = false;
+                return CST_OK;
+        }
+        if (!p->have_sink || !p->sink_pcapng || !p->sink.ops->write_noted) {
+                snprintf(err, CST_ERRBUF, "annotations need PCAPNG output (packet comments)");
+                return CST_EFATAL;
+        }
+        int rc = pipe_want_notes(p, err);
+        if (rc == CST_OK)
+                p->annotate = true;
         return rc;
 }
 
@@ -397,6 +456,7 @@ static void pipe_free(struct cst_pipeline *p)
         cst_engine_free(p->eng);
         ufilter_free(p->filter);
         keylog_close(p->keylog);
+        free(p->seen);
         free(p);
 }
 

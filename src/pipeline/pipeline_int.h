@@ -53,13 +53,22 @@ struct cst_pipeline {
         struct user_filter *filter; /* issue 20: records the engine and sink see, or NULL */
         /* issue 20: TLS key log written as DSBs (sink/keylog.h) */
         struct keylog *keylog;
-        bool keylog_follow;          /* a capture source: the file is polled as it grows */
-        bool keylog_ahead;           /* DSBs go ahead of the buffered records (live dump sink) */
-        bool keylog_ready;           /* the output's section header is out: a DSB may follow */
-        bool out_pcapng;             /* the sink writes PCAPNG */
-        bool out_big_endian;         /* byte order of the output's section */
-        uint64_t keylog_polled;      /* monotonic ns of the last poll */
-        struct cst_stats own_stats;  /* counters when no engine is set */
+        bool keylog_follow;     /* a capture source: the file is polled as it grows */
+        bool keylog_ahead;      /* DSBs go ahead of the buffered records (live dump sink) */
+        bool keylog_ready;      /* the output's section header is out: a DSB may follow */
+        bool out_pcapng;        /* the sink writes PCAPNG */
+        bool out_big_endian;    /* byte order of the output's section */
+        uint64_t keylog_polled; /* monotonic ns of the last poll */
+        /* eBPF capture under `track`: cut TLS flows handed to the kernel (kernel_hint.c) */
+        bool kernel_hints, hint_track;
+        uint32_t hint_keep, hint_min_saved; /* KR (>= 5), min_saved_bytes_per_packet */
+        struct cst_port_set hint_ports;     /* tls.ports (8 KiB) */
+        struct cst_stats own_stats;         /* counters when no engine is set */
+        /* Annotated output (issue 20): sink.ops->write_noted is used, with the
+         * analysers' notes of each batch slot (seen) and, for PCAPNG, a
+         * comment on every cut packet (annotate).  Off: the plain write. */
+        bool noted, annotate, sink_pcapng;
+        struct pkt_seen *seen;       /* PIPE_BATCH entries while noted, else NULL */
         bool dump_offline;           /* the sink is the dumper for constrict (dropped counts) */
         struct post_rotate *post;    /* -z on a same-format file output, run at close */
         char *out_final;             /* ... on this name */

@@ -22,6 +22,7 @@
 #include "decode/decode.h"
 #include "decode/quic_initial.h"
 #include "policy/analyser.h"
+#include "policy/annotate.h"
 #include "policy/decision_log.h"
 #include "policy/flowtable.h"
 #include "policy/quic.h"
@@ -52,6 +53,7 @@ struct cst_engine {
         struct quic_params quic; /* compatible QUIC analyser's self */
         struct track *trk;       /* `track` or learn_all_long_headers (issue 12), else NULL */
         struct cst_config cfg;
+        struct pkt_seen *seen; /* annotated output: one per batch slot (engine_set_seen) */
         struct pkt_ctx ring[BATCH_RING]; /* batch pipeline */
 };
 
@@ -107,7 +109,7 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
                 }
                 track_attach(e->trk, &e->ft);
         }
-        e->env = (struct an_env){&e->ft, &e->vs.st};
+        e->env = (struct an_env){&e->ft, &e->vs.st, NULL};
         e->lim = (struct vr_limits){.min_saved = cfg->min_saved_bytes_per_packet};
         choose_analysers(e);
         e->decode_mode = 0; /* fixes on: TSO/jumbo frames are decoded (SPEC 6 item 6) */
@@ -176,18 +178,27 @@ engine_prepare(const cst_engine *e, const struct cst_packet *pkt, struct pkt_ctx
         c->pkt = pkt;
         c->kind = PKT_NONE;
         c->entry = FT_NIL;
-        if ((pkt->flags & CST_PKT_UNKNOWN_IF) || pkt->caplen != pkt->origlen)
+        c->caplen = pkt->caplen;
+        if (__builtin_expect(pkt->flags & CST_PKT_KERNEL_CUT, 0) && pkt->caplen < pkt->origlen)
+                c->caplen = pkt->origlen;
+        if ((pkt->flags & CST_PKT_UNKNOWN_IF) || c->caplen != pkt->origlen)
                 return;
         struct decoded *d = &c->d;
         decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, d);
         c->kind = PKT_DECODED;
         if (d->status != DEC_OK)
                 return;
+        uint32_t have = d->payload_len; /* captured payload bytes */
+        if (c->caplen != pkt->caplen) { /* kernel cut: the payload ran to the frame's end */
+                if (d->payload_off + have != pkt->caplen)
+                        return;
+                d->payload_len += pkt->origlen - pkt->caplen;
+        }
         c->now = (uint32_t)(pkt->ts_ns / 1000000000u); /* the flow table's clock */
         if (!wants_flow(e, d))
                 return;
         struct rd frame = rd_init(pkt->data, pkt->caplen);
-        c->pl = rd_window(&frame, d->payload_off, d->payload_len);
+        c->pl = rd_window(&frame, d->payload_off, have);
         if (c->pl.err)
                 return; /* decode guarantees otherwise; be safe */
         unsigned dir;
@@ -273,11 +284,24 @@ static enum row_kind decide_decoded(cst_engine *e, const struct pkt_ctx *c, stru
         return row;
 }
 
+/*
+ * A packet the kernel cut (live eBPF backend): the verdict was settled as
+ * for the whole packet; only the bytes the kernel kept can be written.
+ */
+static void kernel_cut_settled(cst_engine *e, const struct cst_packet *pkt, struct cst_verdict *v)
+{
+        e->vs.st.kernel_cut_packets++;
+        if (v->keep_len > pkt->caplen) {
+                e->vs.st.kernel_cut_short++;
+                v->keep_len = pkt->caplen;
+        }
+}
+
 /* The stateful part, in packet order: analyser, verdict, counters, log row. */
 static void engine_finish(cst_engine *e, const struct pkt_ctx *c, struct cst_verdict *v)
 {
         const struct cst_packet *pkt = c->pkt;
-        struct proposal p = {pkt->caplen, CST_R_KEEP_NOT_ANALYSED};
+        struct proposal p = {c->caplen, CST_R_KEEP_NOT_ANALYSED};
         struct an_trace tr; /* ~230 bytes: filled only when the decision log is on */
         enum row_kind row = ROW_NONE;
         e->pkt_index++;
@@ -286,13 +310,15 @@ static void engine_finish(cst_engine *e, const struct pkt_ctx *c, struct cst_ver
         } else if (pkt->caplen > pkt->origlen) { /* contracts: kept whole, no analysis */
                 p.why = CST_R_KEEP_CAPLEN_EXCEEDS_ORIGLEN;
                 row = ROW_BARE;
-        } else if (pkt->caplen < pkt->origlen) { /* SPEC 2.5: never fed to TLS/QUIC state */
+        } else if (c->caplen < pkt->origlen) { /* SPEC 2.5: never fed to TLS/QUIC state */
                 p.why = CST_R_KEEP_ALREADY_TRUNCATED;
                 row = ROW_BARE;
         } else {
                 row = decide_decoded(e, c, &p, e->log ? &tr : NULL);
         }
         vr_settle(&e->lim, c, &p, &e->vs, v);
+        if (__builtin_expect(c->caplen != pkt->caplen, 0))
+                kernel_cut_settled(e, pkt, v);
         if (__builtin_expect(e->log != NULL, 0)) {
                 /* the compatible log (SPEC 2.11) leaves packets out; `all` does not */
                 if (row == ROW_NONE && e->log_all)
@@ -302,10 +328,29 @@ static void engine_finish(cst_engine *e, const struct pkt_ctx *c, struct cst_ver
         }
 }
 
+void engine_set_seen(cst_engine *e, struct pkt_seen *seen)
+{
+        e->seen = seen;
+        e->env.seen = NULL;
+}
+
+/* Annotated output: packet i of the batch starts with an empty record list. */
+static void seen_begin(cst_engine *e, const struct pkt_ctx *c, unsigned i)
+{
+        struct pkt_seen *s = &e->seen[i];
+        s->n = s->more = 0;
+        s->analysed = c->kind == PKT_KEYED;
+        s->flow = c->kind == PKT_KEYED ? c->hash : 0;
+        s->payload_off = c->kind == PKT_KEYED ? c->d.payload_off : 0;
+        e->env.seen = s;
+}
+
 void cst_engine_process(cst_engine *e, const struct cst_packet *pkt, struct cst_verdict *v)
 {
         struct pkt_ctx c;
         engine_prepare(e, pkt, &c);
+        if (__builtin_expect(e->seen != NULL, 0))
+                seen_begin(e, &c, 0);
         engine_finish(e, &c, v);
 }
 
@@ -375,7 +420,10 @@ void cst_engine_process_batch(cst_engine *e, const struct cst_packet *pkts, unsi
                         v[i].reason = CST_R_KEEP_NOT_ANALYSED;
                         continue;
                 }
-                engine_finish(e, &e->ring[i & (BATCH_RING - 1)], &v[i]);
+                struct pkt_ctx *c = &e->ring[i & (BATCH_RING - 1)];
+                if (__builtin_expect(e->seen != NULL, 0))
+                        seen_begin(e, c, i);
+                engine_finish(e, c, &v[i]);
         }
 }
 
