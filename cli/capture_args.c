@@ -48,6 +48,7 @@ struct td_args {
         bool annotate; /* issue 20: --annotate; -A, -X (and -v) shape the text lines */
         char payload;
         char filter[4096];
+        const char *tls_keylog; /* issue 20 */
         /* issue 18: live statistics, -D */
         const char *stats_interval, *stats_file, *metrics_listen;
         bool list_ifaces;
@@ -77,6 +78,7 @@ enum {
         OPT_PART_PREFIX,
         OPT_COMPRESS,
         OPT_COMPRESS_LEVEL,
+        OPT_TLS_KEYLOG = 300, /* issue 20 */
 };
 
 static const struct option td_long[] = {
@@ -89,6 +91,7 @@ static const struct option td_long[] = {
     {"no-vnet-hdr", no_argument, NULL, OPT_NO_VNET},
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"help", no_argument, NULL, OPT_HELP},
+    {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
     {"annotate", no_argument, NULL, OPT_ANNOTATE},
     /* issue 18: live statistics, -D */
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
@@ -164,6 +167,9 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case OPT_NO_VNET:
                 a->no_vnet = true;
+                break;
+        case OPT_TLS_KEYLOG:
+                a->tls_keylog = v;
                 break;
         case OPT_ANNOTATE:
                 a->annotate = true;
@@ -364,6 +370,29 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
         return CST_OK;
 }
 
+/*
+ * issue 20: --tls-keylog (or general.tls_keylog) needs a PCAPNG file: it is
+ * then the default format, and --format pcap is refused.
+ */
+static int td_keylog(const struct td_args *a, struct capture_job *job, char *err)
+{
+        char kl[4096];
+        if (a->tls_keylog && cst_config_set(job->cfg, "general.tls_keylog", a->tls_keylog, err) < 0)
+                return CST_EFATAL;
+        if (cfg_text(job->cfg, "general.tls_keylog", kl, sizeof(kl))[0] == '\0')
+                return CST_OK;
+        if (!a->output)
+                return snprintf(err, CST_ERRBUF, "--tls-keylog needs an output file (-w FILE)"),
+                       CST_EFATAL;
+        if ((a->format || job->outc.format) && job->format != CST_FORMAT_PCAPNG)
+                return snprintf(err, CST_ERRBUF,
+                                "--tls-keylog needs PCAPNG output (--format pcapng or a "
+                                "-w name ending in .pcapng)"),
+                       CST_EFATAL;
+        job->format = CST_FORMAT_PCAPNG;
+        return CST_OK;
+}
+
 /* issue 20: annotations need a PCAPNG file; -v/-A/-X shape the text lines (no -w). */
 static int td_text(const struct td_args *a, struct capture_job *job, char *err)
 {
@@ -436,7 +465,8 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
                        CST_EFATAL;
         capture_job_opts(job);
         if (td_output(a, job, err) < 0 || td_words(a, job, err) < 0 ||
-            td_numbers(a, job, err) < 0 || td_rotation(a, job, err) < 0)
+            td_numbers(a, job, err) < 0 || td_rotation(a, job, err) < 0 ||
+            td_keylog(a, job, err) < 0)
                 return CST_EFATAL;
         if (!a->rot_size && !a->rot_sec && !a->rot_files) { /* the [output] keys */
                 job->rotate_bytes = job->outc.rotate_bytes;
@@ -456,9 +486,13 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         if (live_stats_set(&job->live, a->stats_interval, a->stats_file, a->metrics_listen, err) <
             0)
                 return CST_EFATAL;
-        if (td_text(a, job, err) < 0)
+        if (td_text(a, job, err) < 0 || td_workers(a, job, err) < 0)
                 return CST_EFATAL;
-        return td_workers(a, job, err);
+        char kl[4096];
+        if (job->workers > 1 && cfg_text(c, "general.tls_keylog", kl, sizeof(kl))[0])
+                return snprintf(err, CST_ERRBUF, "--tls-keylog does not work with --workers yet"),
+                       CST_EFATAL; /* issue 20: one key log, one pipeline */
+        return CST_OK;
 }
 
 int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err)

@@ -40,6 +40,7 @@ static void capture_usage(FILE *out)
             "          [--duration SEC] [--backend recvmsg|tpacket_v3|pcap|ebpf]\n"
             "          [--format pcap|pcapng] [--time-precision micro|nano] [--config FILE]\n"
             "          [--policy NAME] [--workers N] [-v] [--annotate] [-A|-X]\n"
+            "          [--tls-keylog FILE]\n"
             "          [expression...]\n"
             "  %s capture --config config.ini [--offline-input input.pcap]\n"
             "  %s capture -D\n"
@@ -74,6 +75,9 @@ static void capture_usage(FILE *out)
             "  --no-vnet-hdr  do not read GSO segment sizes (PACKET_VNET_HDR); a UDP GSO\n"
             "             super-frame is then analysed as a single datagram\n"
             "  --policy   TLS policy: track (default), final_only, stream, bulk\n"
+            "  --tls-keylog FILE  follow the TLS key log FILE (SSLKEYLOGFILE) into the output\n"
+            "             as PCAPNG Decryption Secrets, so Wireshark decrypts the handshakes\n"
+            "             from the file alone (implies --format pcapng; needs -w)\n"
             "  --annotate with --format pcapng: every cut packet carries a comment saying\n"
             "             what was kept and why (docs/annotate.md)\n"
             "  -A, -X     text lines: also the kept bytes in ASCII / hex and ASCII\n"
@@ -190,13 +194,29 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
         return rc;
 }
 
+/* A malformed TLS key log line (issue 20): named, the capture goes on. */
+static void keylog_warning(void *ctx, const char *msg)
+{
+        (void)ctx;
+        fprintf(stderr, "%s capture: warning: %s\n", CST_PROGRAM_NAME, msg);
+}
+
+/* issue 20: general.tls_keylog / --tls-keylog, followed into the PCAPNG output. */
+static int open_keylog(const struct capture_job *job, cst_pipeline *p, char *err)
+{
+        char kl[4096];
+        if (cfg_text(job->cfg, "general.tls_keylog", kl, sizeof(kl))[0] == '\0')
+                return CST_OK;
+        return cst_pipeline_set_tls_keylog(p, kl, keylog_warning, NULL, err);
+}
+
 /* Source, output, engine (in this order: the errors a user meets first come first). */
 static int open_all(const struct capture_job *job, cst_pipeline **p, char *err)
 {
         int rc = open_capture(job, p, err);
         if (rc < 0)
                 return rc;
-        if (open_output(job, *p, err) < 0)
+        if (open_output(job, *p, err) < 0 || open_keylog(job, *p, err) < 0)
                 return CST_EFATAL;
         return cst_pipeline_set_engine(*p, job->cfg, err);
 }
@@ -290,6 +310,12 @@ static int compat_run(struct capture_job *job)
         if (!job->offline_input && job->ifname[0] == '\0') {
                 fprintf(stderr, "Configuration error: capture.interface is required for live "
                                 "capture.\n");
+                return 1;
+        }
+        char kl[4096];
+        if (cfg_text(job->cfg, "general.tls_keylog", kl, sizeof(kl))[0]) { /* issue 20 */
+                fprintf(stderr, "Configuration error: general.tls_keylog needs PCAPNG output: "
+                                "use capture -i IFACE -w FILE --config FILE\n");
                 return 1;
         }
         if (job->workers > 1 && !job->offline_input)

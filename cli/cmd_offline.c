@@ -30,6 +30,11 @@ struct offline_opts {
         bool stats_json;
         bool policy_set;
         enum cst_tls_policy policy;
+        /* issue 20 (analyst): filter, -c, key log, every packet in the decision log */
+        char filter[4096];      /* trailing words after the input, joined by spaces */
+        const char *count;      /* -c N */
+        const char *tls_keylog; /* --tls-keylog FILE */
+        bool decision_log_all;
         /* issue 20: --annotate (PCAPNG comments), --text and its -v / -A / -X */
         bool annotate;
         bool text;
@@ -62,6 +67,9 @@ enum {
 };
 enum { OPT_COMPRESS = 320, OPT_COMPRESS_LEVEL };
 
+/* issue 20 (analyst) */
+enum { OPT_TLS_KEYLOG = 300, OPT_DECISION_LOG_ALL };
+
 static const struct option long_options[] = {
     {"stats", no_argument, NULL, OPT_STATS},
     {"output", required_argument, NULL, 'o'},
@@ -69,6 +77,8 @@ static const struct option long_options[] = {
     {"decision-log", required_argument, NULL, OPT_DECISION_LOG},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"stats-format", required_argument, NULL, OPT_STATS_FORMAT},
+    {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
+    {"decision-log-all", no_argument, NULL, OPT_DECISION_LOG_ALL},
     {"annotate", no_argument, NULL, OPT_ANNOTATE},
     {"text", no_argument, NULL, OPT_TEXT},
     {"quiet", no_argument, NULL, 'q'},
@@ -93,6 +103,8 @@ static const char *missing_text(const char *opt)
             {"--decision-log", "missing path after --decision-log"},
             {"--policy", "missing policy name after --policy"},
             {"--stats-format", "missing format after --stats-format"},
+            {"-c", "missing packet count after -c"},
+            {"--tls-keylog", "missing key log path after --tls-keylog"},
             {"--stats-interval", "missing seconds after --stats-interval"},
             {"--stats-file", "missing path after --stats-file"},
             {"--metrics-listen", "missing address after --metrics-listen"},
@@ -156,6 +168,15 @@ static int set_option(struct offline_opts *o, int opt, const char *val, char *ms
         case OPT_DECISION_LOG:
                 o->decision_log = val;
                 return 0;
+        case 'c':
+                o->count = val;
+                return 0;
+        case OPT_TLS_KEYLOG:
+                o->tls_keylog = val;
+                return 0;
+        case OPT_DECISION_LOG_ALL:
+                o->decision_log_all = true;
+                return 0;
         case OPT_ANNOTATE:
                 o->annotate = true;
                 return 0;
@@ -202,14 +223,25 @@ static int set_option(struct offline_opts *o, int opt, const char *val, char *ms
         }
 }
 
+/*
+ * The first positional is the input; the words after it form a tcpdump
+ * filter expression, joined by spaces as tcpdump joins them (issue 20).
+ */
 static int set_positional(struct offline_opts *o, const char *arg, char *msg)
 {
         if (!o->input) {
                 o->input = arg;
                 return 0;
         }
-        snprintf(msg, CST_ERRBUF, "unexpected extra positional argument: %.400s", arg);
-        return -1;
+        size_t used = strlen(o->filter), n = strlen(arg);
+        if (used + n + 2 > sizeof(o->filter)) {
+                snprintf(msg, CST_ERRBUF, "filter expression too long");
+                return -1;
+        }
+        if (used)
+                o->filter[used++] = ' ';
+        memcpy(o->filter + used, arg, n + 1);
+        return 0;
 }
 
 /*
@@ -245,7 +277,7 @@ static int parse_options(int argc, char **argv, struct offline_opts *o, char *ms
         for (;;) {
                 int cur = optind ? optind : 1;
                 longindex = -1;
-                opt = getopt_long(argc, argv, "-:o:qC:G:W:F:z:vAX", long_options, &longindex);
+                opt = getopt_long(argc, argv, "-:o:c:qC:G:W:F:z:vAX", long_options, &longindex);
                 if (opt == -1)
                         break;
                 const char *arg = cur < argc ? argv[cur] : "";
@@ -350,6 +382,40 @@ static bool cfg_bool_recompute(const struct cst_config *cfg)
                       "recompute") == 0;
 }
 
+/* -c N: a positive decimal count (0 when not given). */
+static int parse_count(const char *v, uint64_t *n)
+{
+        char *end;
+        *n = 0;
+        if (!v)
+                return 0;
+        unsigned long long x = strtoull(v, &end, 10);
+        if (*v < '0' || *v > '9' || *end || x == 0)
+                return -1;
+        *n = x;
+        return 0;
+}
+
+/* issue 20's options: checked after SPEC 2.1's own steps, so those errors come first. */
+static int prepare_analyst(const struct offline_opts *o, struct cst_config *cfg)
+{
+        char msg[CST_ERRBUF];
+        uint64_t n;
+        if (parse_count(o->count, &n) != 0) {
+                snprintf(msg, CST_ERRBUF, "invalid value for -c: '%.400s'", o->count);
+                return fatal(msg);
+        }
+        if (o->decision_log_all && !o->constrict)
+                return fatal("--decision-log-all is supported only with constrict mode");
+        if (o->tls_keylog && !o->constrict)
+                return fatal("--tls-keylog is supported only with constrict mode");
+        if (o->decision_log_all)
+                cfg_put_bool(cfg, "general.decision_log_all", true);
+        if (o->tls_keylog)
+                cfg_put(cfg, "general.tls_keylog", o->tls_keylog);
+        return 0;
+}
+
 /*
  * Everything before the pipeline: config, decision-log mode, same file.  The
  * format is detected by the pipeline from its first read (pipes work).
@@ -374,7 +440,7 @@ static int prepare(const struct offline_opts *o, struct cst_config *cfg)
                 return fatal("decision log and input paths refer to the same file");
         if (o->decision_log && cli_log_collides(o->decision_log, o->output))
                 return fatal("decision log and output paths refer to the same file");
-        return 0;
+        return prepare_analyst(o, cfg);
 }
 
 /*
@@ -408,6 +474,36 @@ static void install_run_signals(void)
         signal(SIGXFSZ, SIG_IGN);
 }
 
+/* A malformed TLS key log line (issue 20): named, the run goes on. */
+static void keylog_warning(void *ctx, const char *msg)
+{
+        (void)ctx;
+        fprintf(stderr, "Warning: %s\n", msg);
+}
+
+/*
+ * issue 20: a TLS key log needs PCAPNG output.  A classic PCAP input
+ * converted without rotation is written by the library's PCAPNG converter
+ * (returns its status); otherwise 1: the ordinary output path goes on.
+ */
+static int keylog_output(const struct offline_opts *o, const struct output_choice *c,
+                         cst_pipeline *p, char *err)
+{
+        int in = cst_pipeline_input_format(p), fmt = c->format ? c->format : in;
+        if (fmt != CST_FORMAT_PCAPNG) {
+                snprintf(err, CST_ERRBUF,
+                         "--tls-keylog needs PCAPNG output: name it .pcapng or add -F pcapng");
+                return CST_EFATAL;
+        }
+        if (in == CST_FORMAT_PCAPNG)
+                return 1;
+        if (c->rotate_bytes || c->rotate_sec) {
+                snprintf(err, CST_ERRBUF, "--tls-keylog with -C/-G needs a PCAPNG input");
+                return CST_EFATAL;
+        }
+        return cst_pipeline_output_file_pcapng(p, o->output, err);
+}
+
 /* general.annotate of the configuration (a file may ask for annotations). */
 static bool cfg_annotate(const struct cst_config *cfg)
 {
@@ -428,6 +524,13 @@ static int open_output(const struct offline_opts *o, const struct cst_config *cf
         struct cst_output_opts oo;
         if (output_choose(&o->out, cfg, o->output, &c, err) < 0)
                 return CST_EFATAL;
+        char keylog[4096];
+        cfg_text(cfg, "general.tls_keylog", keylog, sizeof(keylog)); /* --tls-keylog or config */
+        if (keylog[0]) {
+                int rc = keylog_output(o, &c, p, err);
+                if (rc != 1)
+                        return rc;
+        }
         memset(&oo, 0, sizeof(oo));
         oo.format = c.format;
         oo.rotate_bytes = c.rotate_bytes;
@@ -471,6 +574,8 @@ static int open_run(const struct offline_opts *o, const struct cst_config *cfg, 
         }
         if (rc == CST_OK)
                 rc = cst_pipeline_open_file(p, o->input, err);
+        if (rc == CST_OK && o->filter[0])
+                rc = cst_pipeline_set_filter(*p, o->filter, err);
         if (rc == CST_OK)
                 rc = o->constrict ? cst_pipeline_set_engine(*p, cfg, err)
                                   : cst_pipeline_set_reinflate(*p, cfg, err);
@@ -487,6 +592,14 @@ static int open_run(const struct offline_opts *o, const struct cst_config *cfg, 
                          "here is classic PCAP: write PCAPNG with -F pcapng");
                 rc = CST_EFATAL;
         }
+        char keylog[4096];
+        cfg_text(cfg, "general.tls_keylog", keylog, sizeof(keylog)); /* --tls-keylog or config */
+        if (rc == CST_OK && keylog[0] && o->text) {
+                snprintf(err, CST_ERRBUF, "--tls-keylog needs PCAPNG output, not --text");
+                rc = CST_EFATAL;
+        }
+        if (rc == CST_OK && keylog[0])
+                rc = cst_pipeline_set_tls_keylog(*p, keylog, keylog_warning, NULL, err);
         if (rc == CST_OK && o->decision_log)
                 rc = cst_engine_open_decision_log(cst_pipeline_engine(*p), o->decision_log, err);
         return rc;
@@ -518,6 +631,7 @@ static int run_pipeline(const struct offline_opts *o, const struct cst_config *c
         struct cst_run_opts ro;
         struct cst_pipeline_stats *ps = &ls->final;
         memset(&ro, 0, sizeof(ro));
+        parse_count(o->count, &ro.max_packets); /* -c N (checked by prepare) */
         memset(ps, 0, sizeof(*ps));
         kept[0] = '\0';
         live_stats_run_opts(ls, &ro);

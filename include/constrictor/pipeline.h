@@ -87,6 +87,9 @@ int cst_pipeline_open_memory(cst_pipeline **out, const struct cst_memory_opts *m
 /* The capture handle behind a live/feed source (NULL for files and memory). */
 cst_capture *cst_pipeline_capture(cst_pipeline *p);
 
+/* CST_FORMAT_PCAP or CST_FORMAT_PCAPNG of a file or memory source; 0 otherwise. */
+int cst_pipeline_input_format(const cst_pipeline *p);
+
 /* Link type of the source (the first interface's for PCAPNG; 0 when not yet known). */
 uint32_t cst_pipeline_linktype(const cst_pipeline *p);
 
@@ -102,6 +105,17 @@ cst_engine *cst_pipeline_engine(cst_pipeline *p);
  * original length, checksums preserved or recomputed by cfg).
  */
 int cst_pipeline_set_reinflate(cst_pipeline *p, const struct cst_config *cfg, char *err);
+
+/*
+ * A tcpdump filter expression on a file or memory source (issue 20):
+ * packets that do not match are skipped before the engine, as tcpdump -r
+ * skips them -- they are not written, not counted and do not move flow
+ * state (DESIGN invariant 1: the filter selects, the policy never sees the
+ * rest); blocks other than packets are still copied.  libpcap compiles the
+ * expression for each link type met.  Error: "bad filter expression
+ * 'EXPR': <libpcap's message>".
+ */
+int cst_pipeline_set_filter(cst_pipeline *p, const char *expr, char *err);
 
 /* ---- sinks -------------------------------------------------------------- */
 
@@ -124,6 +138,39 @@ int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err);
 int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst_dump_opts *o,
                              char *err);
 
+/*
+ * issue 20: like cst_pipeline_output_file, but always PCAPNG: a PCAPNG
+ * input is copied as there; a classic PCAP input becomes an SHB, one IDB
+ * (its link type and snapshot length, if_tsresol 6 or 9 as its µs or ns
+ * timestamps) and an EPB per packet.
+ */
+int cst_pipeline_output_file_pcapng(cst_pipeline *p, const char *path, char *err);
+
+/* A message for the user (a warning); the library never prints. */
+typedef void (*cst_message_cb)(void *ctx, const char *msg);
+
+/*
+ * issue 20: write the TLS key log `path` (SSLKEYLOGFILE, NSS format) into
+ * the PCAPNG output as Decryption Secrets Blocks (secrets type "TLSK"), so
+ * Wireshark decrypts the TLS handshakes from the file alone.  Call after
+ * the output is set; it must be PCAPNG.  Malformed lines are skipped,
+ * counted and named to warn ("FILE:LINE: malformed key log line (why)").
+ *
+ * A file source: the key log is read whole now and written after the
+ * output's first section header, before any packet.  A capture source: the
+ * key log is followed as it grows (it may not exist yet; a truncated or
+ * replaced file is read again from its start), polled at batch boundaries
+ * at most every 100 ms and before every periodic flush; new secrets go into
+ * a DSB placed ahead of the packets still buffered, so a handshake whose
+ * keys arrive before its packets leave the buffer (up to a second by
+ * default) is decrypted.  After a live rotation, a new file holds only the
+ * secrets learnt from then on; constrict's rotation of a PCAPNG input
+ * (cst_pipeline_output_file_opts) repeats them in every file with the
+ * section's other DSBs.  A PCAP input converted with rotation drops them:
+ * convert without rotating (cst_pipeline_output_file_pcapng).
+ */
+int cst_pipeline_set_tls_keylog(cst_pipeline *p, const char *path, cst_message_cb warn, void *ctx,
+                                char *err);
 /*
  * Text output (issue 20): one line per packet in tcpdump's manner -- time,
  * interface and direction (live), addresses and ports, TCP flags, the TLS
@@ -276,6 +323,8 @@ struct cst_pipeline_stats {
         uint64_t quic_short_kept; /* CST_KEEP_SNAPLEN: QUIC short-header cut undone by min_saved */
         uint64_t reasons[CST_R_COUNT]; /* packets per final reason (the engine's) */
         struct cst_capture_stats ks;   /* kernel / receive counters of a capture source */
+        uint64_t keylog_secrets;       /* issue 20: key log lines written as secrets */
+        uint64_t keylog_malformed;     /* issue 20: key log lines skipped as malformed */
         uint64_t flows_active;         /* the engine's flow table: flows held now */
         uint64_t flows_evicted;        /* ... flows pushed out for room (LRU) */
 };

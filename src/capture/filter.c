@@ -21,6 +21,7 @@
 #include <linux/filter.h>
 #include <pcap/pcap.h>
 #include "capture/afp.h"
+#include "capture/user_filter.h"
 
 /* Rewrite one packet load of a program compiled for SLL2 framing. */
 static int fix_cooked_load(struct sock_filter *ins)
@@ -134,4 +135,90 @@ int afp_filter_attach(int fd, const char *expr, uint32_t linktype, uint32_t snap
                 return CST_EFATAL;
         }
         return CST_OK;
+}
+
+/* ---- user-space filters on file records (user_filter.h) ------------------ */
+
+#define UFILTER_LINKTYPES 8 /* distinct link types of one file with a program */
+
+struct user_filter {
+        uint32_t last; /* index of the program used last: files rarely change link type */
+        uint32_t n;
+        uint32_t snaplen;
+        uint32_t linktype[UFILTER_LINKTYPES];
+        struct bpf_program prog[UFILTER_LINKTYPES];
+        char expr[];
+};
+
+/* A file's LINKTYPE_ value as the DLT_ value pcap_open_dead() takes (they differ for raw IP). */
+static int dlt_of(uint32_t linktype)
+{
+        linktype &= 0x0FFFFFFFu; /* the upper bits are FCS/class flags */
+        return linktype == CST_LINK_RAW ? DLT_RAW : (int)linktype;
+}
+
+static int ufilter_add(struct user_filter *f, uint32_t linktype, char *err)
+{
+        if (f->n == UFILTER_LINKTYPES) {
+                snprintf(err, CST_ERRBUF, "filter expression '%.200s': more than %u link types",
+                         f->expr, UFILTER_LINKTYPES);
+                return CST_EFATAL;
+        }
+        if (compile_with_libpcap(f->expr, (uint32_t)dlt_of(linktype), f->snaplen, &f->prog[f->n],
+                                 err) < 0)
+                return CST_EFATAL;
+        f->linktype[f->n] = linktype;
+        f->last = f->n++;
+        return CST_OK;
+}
+
+int ufilter_new(struct user_filter **out, const char *expr, uint32_t linktype, uint32_t snaplen,
+                char *err)
+{
+        size_t len = strlen(expr);
+        struct user_filter *f = calloc(1, sizeof(*f) + len + 1);
+        *out = NULL;
+        if (!f) {
+                snprintf(err, CST_ERRBUF, "cannot compile filter: out of memory");
+                return CST_ENOMEM;
+        }
+        memcpy(f->expr, expr, len + 1);
+        f->snaplen = snaplen ? snaplen : 262144;
+        if (ufilter_add(f, linktype ? linktype : CST_LINK_ETHERNET, err) < 0) {
+                free(f);
+                return CST_EFATAL;
+        }
+        if (!linktype) { /* a syntax check only: the file's link type is not known yet */
+                pcap_freecode(&f->prog[0]);
+                f->n = 0;
+        }
+        *out = f;
+        return CST_OK;
+}
+
+int ufilter_match(struct user_filter *f, const struct cst_packet *pkt, char *err)
+{
+        if (f->n == 0 || f->linktype[f->last] != pkt->linktype) {
+                uint32_t i = 0;
+                while (i < f->n && f->linktype[i] != pkt->linktype)
+                        i++;
+                if (i == f->n && ufilter_add(f, pkt->linktype, err) < 0)
+                        return CST_EFATAL;
+                f->last = i;
+        }
+        struct pcap_pkthdr h;
+        h.ts.tv_sec = 0;
+        h.ts.tv_usec = 0;
+        h.caplen = pkt->caplen;
+        h.len = pkt->origlen;
+        return pcap_offline_filter(&f->prog[f->last], &h, pkt->data) != 0;
+}
+
+void ufilter_free(struct user_filter *f)
+{
+        if (!f)
+                return;
+        for (uint32_t i = 0; i < f->n; i++)
+                pcap_freecode(&f->prog[i]);
+        free(f);
 }

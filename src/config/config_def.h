@@ -28,6 +28,11 @@ struct cst_config {
         uint32_t min_saved_bytes_per_packet;
         uint32_t max_flows;             /* flow table cap */
         uint32_t flow_idle_timeout_sec; /* by packet time; 0 = never */
+        /* issue 20: a decision-log row for every packet (QUIC included) under any
+         * policy; `track` always writes one */
+        bool decision_log_all;
+        /* issue 20: an SSLKEYLOGFILE written into PCAPNG output as DSBs ("" = none) */
+        char tls_keylog[4096];
         bool annotate; /* issue 20: PCAPNG comments on cut packets (the commands read it) */
 
         /* [tls] */

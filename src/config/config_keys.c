@@ -273,6 +273,10 @@ const struct cfg_key cfg_keys[] = {
     UINT("general", "max_flows", max_flows, 1, U32_MAX, MIN_MSG("general", "max_flows", "1")),
     UINT("general", "flow_idle_timeout_sec", flow_idle_timeout_sec, 0, U32_MAX,
          MIN_MSG("general", "flow_idle_timeout_sec", "0")),
+    /* issue 20 (analyst): decision log of every packet, TLS key log into PCAPNG output */
+    BOOL("general", "decision_log_all", decision_log_all),
+    STRING("general", "tls_keylog", tls_keylog,
+           "invalid value for general.tls_keylog; expected a path shorter than 4096 bytes"),
     /* issue 20 (analyst-annotate) */
     BOOL("general", "annotate", annotate),
 

@@ -91,6 +91,12 @@ struct cst_sink_ops {
         void (*abort)(void *priv, bool remove);
         const char *(*path)(void *priv); /* file being written; may be NULL */
         /*
+         * issue 20: a raw block (a DSB of TLS secrets learnt late) written
+         * ahead of the records still buffered, right after what the kernel
+         * already has; the file's header must be out.  May be NULL.
+         */
+        int (*write_ahead)(void *priv, const uint8_t *block, size_t len, char *err);
+        /*
          * write with what the pipeline knows of the packet (annotated and
          * text output); a raw block goes to write.  NULL: the sink cannot
          * annotate (classic PCAP).

@@ -184,12 +184,21 @@ static const char *pcapng_sink_path(void *priv)
         return output_path(&((struct pcapng_writer *)priv)->out);
 }
 
+static int pcapng_write_ahead(void *priv, const uint8_t *block, size_t len, char *err)
+{
+        struct pcapng_writer *w = priv;
+        if (output_write_ahead(&w->out, block, len) != 0)
+                return output_error_msg(&w->out, "failed to write PCAPNG block", err);
+        return CST_OK;
+}
+
 static const struct cst_sink_ops pcapng_sink_ops = {
     .write = pcapng_write,
     .flush = pcapng_flush,
     .close = pcapng_close_sink,
     .abort = pcapng_abort_sink,
     .path = pcapng_sink_path,
+    .write_ahead = pcapng_write_ahead,
     .write_noted = pcapng_write_noted,
 };
 

@@ -11,11 +11,14 @@
 #include <constrictor/constrictor.h>
 
 #include "capture/source.h"
+#include "capture/user_filter.h"
 #include "format/memory.h"
 #include "format/pcap.h"
 #include "format/pcapng.h"
 #include "pipeline/pipeline_int.h"
 #include "sink/dump_sink.h"
+#include "sink/keylog.h"
+#include "sink/ng_convert.h"
 #include "sink/text.h"
 #include "decode/seen.h"
 #include "sink/post_rotate.h"
@@ -113,6 +116,11 @@ cst_capture *cst_pipeline_capture(cst_pipeline *p)
         return p->cap;
 }
 
+int cst_pipeline_input_format(const cst_pipeline *p)
+{
+        return p->file_source ? (int)p->src.format : 0;
+}
+
 uint32_t cst_pipeline_linktype(const cst_pipeline *p)
 {
         return p->cap ? cst_capture_linktype(p->cap) : p->src.linktype;
@@ -149,6 +157,20 @@ void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx, void (*
         p->in_off = p->src.format == CST_FORMAT_PCAP ? PCAP_GLOBAL_HEADER_LEN : 0;
 }
 
+int cst_pipeline_set_filter(cst_pipeline *p, const char *expr, char *err)
+{
+        struct user_filter *f = NULL;
+        if (!p->file_source) {
+                snprintf(err, CST_ERRBUF, "a user-space filter needs a file source");
+                return CST_EFATAL;
+        }
+        if (expr && expr[0] && ufilter_new(&f, expr, p->src.linktype, p->src.snaplen, err) < 0)
+                return CST_EFATAL;
+        ufilter_free(p->filter);
+        p->filter = f;
+        return CST_OK;
+}
+
 cst_engine *cst_pipeline_engine(cst_pipeline *p)
 {
         return p->eng;
@@ -183,9 +205,55 @@ int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err)
                 rc = pcapng_sink_open_flags(&p->sink, name, flags, err);
         if (rc == CST_OK) {
                 p->have_sink = true;
+                p->out_pcapng = p->src.format == CST_FORMAT_PCAPNG;
                 p->sink_pcapng = p->src.format == CST_FORMAT_PCAPNG;
         }
         return rc;
+}
+
+int cst_pipeline_output_file_pcapng(cst_pipeline *p, const char *path, char *err)
+{
+        if (!p->file_source || p->src.format == CST_FORMAT_PCAPNG)
+                return cst_pipeline_output_file(p, path, err);
+        char name[4096];
+        if (zio_output_name(name, sizeof(name), path, (enum zio_method)p->compress) != 0) {
+                snprintf(err, CST_ERRBUF, "output file name too long: %.200s", path);
+                return CST_EFATAL;
+        }
+        unsigned flags = OUTPUT_ATOMIC | output_compress_flags(p->compress, p->compress_level);
+        int rc = ng_convert_open(&p->sink, name, flags, p->src.linktype, p->src.snaplen,
+                                 p->src.nsec, err);
+        if (rc == CST_OK) {
+                p->have_sink = true;
+                p->out_pcapng = true;
+                p->keylog_ready = true; /* SHB and IDB are written: a DSB may follow */
+        }
+        return rc;
+}
+
+int cst_pipeline_set_tls_keylog(cst_pipeline *p, const char *path, cst_message_cb warn, void *ctx,
+                                char *err)
+{
+        if (!p->have_sink || !p->out_pcapng) {
+                snprintf(err, CST_ERRBUF, "a TLS key log (%.300s) needs a PCAPNG output", path);
+                return CST_EFATAL;
+        }
+        struct keylog *k;
+        bool follow = !p->file_source;
+        int rc = keylog_open(&k, path, follow, warn, ctx, err);
+        if (rc == CST_OK)
+                rc = keylog_poll(k, err);
+        if (rc != CST_OK) {
+                keylog_close(k);
+                return rc;
+        }
+        keylog_close(p->keylog);
+        p->keylog = k;
+        p->keylog_follow = follow;
+        p->keylog_ahead = follow; /* the dumper's header is already in the file */
+        if (follow)
+                p->keylog_ready = true;
+        return CST_OK;
 }
 
 struct leftover_ctx {
@@ -262,6 +330,7 @@ int cst_pipeline_output_file_opts(cst_pipeline *p, const char *path,
         int rc = dump_sink_open_offline(&p->sink, path, &d, &off, err);
         if (rc == CST_OK) {
                 p->have_sink = p->dump_offline = true;
+                p->out_pcapng = fmt == CST_FORMAT_PCAPNG;
                 p->sink_pcapng = fmt == CST_FORMAT_PCAPNG; /* issue 20: annotations */
         }
         return rc;
@@ -304,6 +373,7 @@ int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst
         if (rc == CST_OK) {
                 p->have_sink = true;
                 p->sink_pcapng = d.format == CST_FORMAT_PCAPNG;
+                p->out_pcapng = p->sink_pcapng;
         }
         return rc;
 }
@@ -385,6 +455,10 @@ void cst_pipeline_stop(cst_pipeline *p)
 void cst_pipeline_get_stats(cst_pipeline *p, struct cst_pipeline_stats *st)
 {
         *st = p->st;
+        if (p->keylog) {
+                st->keylog_secrets = keylog_secrets(p->keylog);
+                st->keylog_malformed = keylog_malformed(p->keylog);
+        }
         if (!p->eng)
                 return;
         /* the verdict counters are the engine's (it settles every packet) */
@@ -413,6 +487,8 @@ static void pipe_free(struct cst_pipeline *p)
         if (p->xform_free)
                 p->xform_free(p->xform_ctx);
         cst_engine_free(p->eng);
+        ufilter_free(p->filter);
+        keylog_close(p->keylog);
         free(p->seen);
         free(p);
 }

@@ -18,6 +18,8 @@
 struct post_rotate;
 
 #define PIPE_BATCH 256
+/* A record's kind once the user's filter rejected it (never a source's kind). */
+#define PIPE_REC_FILTERED 0x80u
 
 /*
  * A per-packet transform in place of the engine (reinflate): *out is the
@@ -49,6 +51,15 @@ struct cst_pipeline {
         uint64_t in_off;              /* with a transform: input offset of the next record */
         cst_report_cb report;
         void *report_ctx;
+        struct user_filter *filter; /* issue 20: records the engine and sink see, or NULL */
+        /* issue 20: TLS key log written as DSBs (sink/keylog.h) */
+        struct keylog *keylog;
+        bool keylog_follow;     /* a capture source: the file is polled as it grows */
+        bool keylog_ahead;      /* DSBs go ahead of the buffered records (live dump sink) */
+        bool keylog_ready;      /* the output's section header is out: a DSB may follow */
+        bool out_pcapng;        /* the sink writes PCAPNG */
+        bool out_big_endian;    /* byte order of the output's section */
+        uint64_t keylog_polled; /* monotonic ns of the last poll */
         /* eBPF capture under `track`: cut TLS flows handed to the kernel (kernel_hint.c) */
         bool kernel_hints, hint_track;
         uint32_t hint_keep, hint_min_saved; /* KR (>= 5), min_saved_bytes_per_packet */

@@ -16,13 +16,16 @@
 
 #include <constrictor/constrictor.h>
 
+#include "capture/user_filter.h"
 #include "pipeline/pipeline_int.h"
+#include "sink/keylog.h"
 #include "pipeline/kernel_hint.h"
 #include "policy/annotate.h"
 #include "sink/note.h"
 
-#define WAIT_MAX_MS  1000
-#define PIPE_STOPPED 1 /* emit(): the run ends after this packet (st.stop says why) */
+#define WAIT_MAX_MS    1000
+#define KEYLOG_POLL_NS 100000000ull /* a followed TLS key log: at most every 100 ms */
+#define PIPE_STOPPED   1            /* emit(): the run ends after this packet (st.stop says why) */
 
 struct run_state {
         const struct cst_run_opts *o;
@@ -66,14 +69,57 @@ static void count_block(struct cst_pipeline *p, const struct cst_packet *b)
         }
 }
 
+/*
+ * issue 20: the TLS secrets not written yet, as one DSB: after the output's
+ * section header (a file), or ahead of the records still buffered (a live
+ * dump, whose header is already in the file).
+ */
+static int keylog_emit(struct cst_pipeline *p, char *err)
+{
+        if (!p->keylog || !p->keylog_ready || !keylog_pending(p->keylog))
+                return CST_OK;
+        size_t len;
+        const uint8_t *b = keylog_block(p->keylog, p->out_big_endian, &len);
+        int rc;
+        if (p->keylog_ahead && p->sink.ops->write_ahead) {
+                rc = p->sink.ops->write_ahead(p->sink.priv, b, len, err);
+        } else {
+                struct cst_packet blk = {.kind = CST_REC_BLOCK, .data = b};
+                blk.caplen = blk.origlen = (uint32_t)len;
+                rc = p->sink.ops->write(p->sink.priv, &blk, blk.caplen, err);
+        }
+        keylog_clear(p->keylog);
+        if (rc != CST_OK)
+                p->sink_failed = true;
+        return rc;
+}
+
+/* A followed key log: read what is new (at most every 100 ms unless `now_due`), write it. */
+static int keylog_follow(struct cst_pipeline *p, uint64_t now, bool now_due, char *err)
+{
+        if (!p->keylog_follow || (!now_due && now - p->keylog_polled < KEYLOG_POLL_NS))
+                return CST_OK;
+        p->keylog_polled = now;
+        int rc = keylog_poll(p->keylog, err);
+        return rc == CST_OK ? keylog_emit(p, err) : rc;
+}
+
 static int write_block(struct cst_pipeline *p, const struct cst_packet *b, char *err)
 {
         count_block(p, b);
         if (!p->have_sink)
                 return CST_OK;
         int rc = p->sink.ops->write(p->sink.priv, b, b->caplen, err);
-        if (rc != CST_OK)
+        if (rc != CST_OK) {
                 p->sink_failed = true;
+                return rc;
+        }
+        if (p->keylog && (b->flags & CST_PKT_SHB) && !p->keylog_ready && b->caplen >= 12) {
+                /* the first section of a PCAPNG copy: its secrets follow its header */
+                p->keylog_ready = true;
+                p->out_big_endian = b->data[8] == 0x1A;
+                rc = keylog_emit(p, err);
+        }
         return rc;
 }
 
@@ -161,7 +207,7 @@ static int emit(struct cst_pipeline *p, const struct cst_run_opts *o, const stru
 /* Input offset bookkeeping for a transform's messages (SPEC 2.3 / 2.4 record sizes). */
 static void advance_offset(struct cst_pipeline *p, const struct cst_packet *r)
 {
-        if (r->kind != CST_REC_PACKET)
+        if (r->kind == CST_REC_BLOCK)
                 p->in_off += r->caplen;
         else if (p->src.format == CST_FORMAT_PCAP)
                 p->in_off += 16 + (uint64_t)r->caplen;
@@ -195,6 +241,11 @@ static int run_batch(struct cst_pipeline *p, const struct cst_run_opts *o, char 
         while (p->batch_pos < p->batch_n) {
                 unsigned i = p->batch_pos++;
                 const struct cst_packet *pkt = &p->recs[i];
+                if (pkt->kind == PIPE_REC_FILTERED) { /* not written, not counted */
+                        if (p->xform)
+                                advance_offset(p, pkt);
+                        continue;
+                }
                 if (pkt->kind != CST_REC_PACKET) {
                         if (p->xform)
                                 advance_offset(p, pkt);
@@ -224,9 +275,31 @@ static int run_batch(struct cst_pipeline *p, const struct cst_run_opts *o, char 
         return CST_OK;
 }
 
+/*
+ * The user's filter (issue 20): packets that do not match are marked
+ * PIPE_REC_FILTERED before the engine sees the batch; the engine passes
+ * over them like blocks (no index, no flow state) and run_batch skips them.
+ */
+static int filter_batch(struct cst_pipeline *p, int n, char *err)
+{
+        for (int i = 0; i < n; i++) {
+                struct cst_packet *r = &p->recs[i];
+                if (r->kind != CST_REC_PACKET)
+                        continue;
+                int m = ufilter_match(p->filter, r, err);
+                if (m < 0)
+                        return m;
+                if (m == 0)
+                        r->kind = PIPE_REC_FILTERED;
+        }
+        return n;
+}
+
 /* A new batch of n records: the engine's verdicts for all of them, then the records. */
 static int new_batch(struct cst_pipeline *p, const struct cst_run_opts *o, int n, char *err)
 {
+        if (p->filter && n > 0 && (n = filter_batch(p, n, err)) < 0)
+                return n;
         if (p->eng && n > 0)
                 cst_engine_process_batch(p->eng, p->recs, (unsigned)n, p->v);
         if (p->kernel_hints && n > 0) /* eBPF capture: cut flows handed to the kernel */
@@ -292,6 +365,11 @@ static int between_batches(struct cst_pipeline *p, struct run_state *rs, int n, 
                 now = mono_ns();
                 if (o->flush_ms && now - rs->last_flush >= (uint64_t)o->flush_ms * 1000000u)
                         flush = true;
+        }
+        if (p->keylog_follow) { /* before the flush: the packets that need them are buffered */
+                uint64_t t = now ? now : mono_ns();
+                if (keylog_follow(p, t, flush && !o->flush_each_batch, err) != CST_OK)
+                        return CST_EFATAL;
         }
         if (p->req_rotate) {
                 p->req_rotate = 0;
@@ -387,6 +465,8 @@ int cst_pipeline_run(cst_pipeline *p, const struct cst_run_opts *o, char *err)
         if (p->eng)
                 engine_set_seen(p->eng, p->seen); /* NULL unless annotated: nothing recorded */
         p->st.stop = CST_STOP_NONE;
+        if (keylog_emit(p, err) != CST_OK) /* what was read at open (a converted file) */
+                return CST_EFATAL;
         int rc = run_loop(p, &rs, err);
         if (p->st.stop == CST_STOP_REQUEST)
                 p->req_stop = 0; /* handled: a later run goes on */

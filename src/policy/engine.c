@@ -48,6 +48,7 @@ struct cst_engine {
         unsigned decode_mode;
         uint64_t pkt_index; /* 1-based index of the packet being processed */
         struct dlog *log;
+        bool log_all;            /* a row for every packet: `track`, or general.decision_log_all */
         struct tls_params tls;   /* compatible TLS analyser's self */
         struct quic_params quic; /* compatible QUIC analyser's self */
         struct track *trk;       /* `track` or learn_all_long_headers (issue 12), else NULL */
@@ -113,6 +114,7 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
         choose_analysers(e);
         e->decode_mode = 0; /* fixes on: TSO/jumbo frames are decoded (SPEC 6 item 6) */
         e->vs.st.tls_policy = (int)cfg->tls_policy;
+        e->log_all = cfg->decision_log_all || cfg->tls_policy == CST_TLS_TRACK;
         return e;
 }
 
@@ -255,7 +257,7 @@ static enum row_kind analyse(cst_engine *e, const struct pkt_ctx *c, struct prop
                 tr->buf_before[0] = tr->buf_after[0] = '\0';
         }
         an->ops->packet(an->self, &e->env, c, p, tr);
-        if (tr && (an->ops->row_per_packet || row)) /* only read with a decision log */
+        if (tr && (an->ops->row_per_packet || row || e->log_all)) /* only with a decision log */
                 row = tr->no_row ? ROW_NONE : ROW_TRACED;
         return row;
 }
@@ -317,8 +319,13 @@ static void engine_finish(cst_engine *e, const struct pkt_ctx *c, struct cst_ver
         vr_settle(&e->lim, c, &p, &e->vs, v);
         if (__builtin_expect(c->caplen != pkt->caplen, 0))
                 kernel_cut_settled(e, pkt, v);
-        if (__builtin_expect(e->log != NULL, 0) && row != ROW_NONE)
-                log_row(e, c, row, v, &tr);
+        if (__builtin_expect(e->log != NULL, 0)) {
+                /* the compatible log (SPEC 2.11) leaves packets out; `all` does not */
+                if (row == ROW_NONE && e->log_all)
+                        row = c->kind == PKT_NONE ? ROW_BARE : ROW_DECODED;
+                if (row != ROW_NONE)
+                        log_row(e, c, row, v, &tr);
+        }
 }
 
 void engine_set_seen(cst_engine *e, struct pkt_seen *seen)

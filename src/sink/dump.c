@@ -633,6 +633,20 @@ int dump_rotate_now(cst_dumper *d, char *err)
         return rc;
 }
 
+/* issue 20: a raw block (DSB) ahead of the records buffered in the current PCAPNG file. */
+int dump_write_ahead(cst_dumper *d, const uint8_t *block, size_t len, char *err)
+{
+        if (!d->pcapng || !d->f.sink.ops || !d->f.sink.ops->write_ahead)
+                return CST_OK;
+        errno = 0;
+        int rc = d->f.sink.ops->write_ahead(d->f.sink.priv, block, len, err);
+        if (rc == CST_OK) {
+                d->f.bytes += len;
+                d->bytes_total += len;
+        }
+        return dump_failed(d, rc, err);
+}
+
 const char *dump_final_path(const cst_dumper *d)
 {
         return d->f.sink.ops ? d->f.final : d->pattern;

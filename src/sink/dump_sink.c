@@ -60,6 +60,11 @@ static const char *ds_path(void *priv)
         return cst_dump_path(((struct dump_sink *)priv)->d);
 }
 
+static int ds_write_ahead(void *priv, const uint8_t *block, size_t len, char *err)
+{
+        return dump_write_ahead(((struct dump_sink *)priv)->d, block, len, err);
+}
+
 static void ds_poll(void *priv)
 {
         dump_poll(((struct dump_sink *)priv)->d);
@@ -79,6 +84,7 @@ static const struct cst_sink_ops dump_sink_ops = {
     .close = ds_close,
     .rotate = ds_rotate,
     .path = ds_path,
+    .write_ahead = ds_write_ahead,
     .write_noted = ds_write_noted,
     .poll = ds_poll,
 };

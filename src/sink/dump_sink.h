@@ -54,4 +54,7 @@ const char *dump_sink_final(const struct cst_sink *sink);
 /* dump_sink.c: the same, for a sink opened by dump_sink_open_offline. */
 void dump_sink_dropped(const struct cst_sink *sink, uint64_t *blocks, uint64_t *packet_opts);
 
+/* dump.c (issue 20): a raw block ahead of the records buffered in the current file. */
+int dump_write_ahead(cst_dumper *d, const uint8_t *block, size_t len, char *err);
+
 #endif

@@ -12,6 +12,7 @@
 #define BT_IDB 0x00000001u
 #define BT_ISB 0x00000005u
 #define BT_EPB 0x00000006u
+#define BT_DSB 0x0000000Au
 
 #define OPT_ENDOFOPT  0
 #define SHB_OS        3
@@ -136,4 +137,25 @@ size_t pcapng_isb(uint8_t *b, size_t cap, uint32_t ifid, uint64_t ts, uint64_t s
         st_le32(v + 4, (uint32_t)(ifdrop >> 32));
         off = put_opt(b, cap, off, ISB_IFDROP, v, 8);
         return finish_block(b, cap, off);
+}
+
+static void put32_order(uint8_t *b, uint32_t v, bool big_endian)
+{
+        if (big_endian)
+                st_be32(b, v);
+        else
+                st_le32(b, v);
+}
+
+size_t pcapng_dsb_wrap(uint8_t *b, uint32_t secrets_type, uint32_t secrets_len, bool big_endian)
+{
+        uint32_t padded = pad4(secrets_len);
+        uint32_t total = PCAPNG_DSB_HEAD_LEN + padded + 4;
+        put32_order(b, BT_DSB, big_endian);
+        put32_order(b + 4, total, big_endian);
+        put32_order(b + 8, secrets_type, big_endian);
+        put32_order(b + 12, secrets_len, big_endian);
+        memset(b + PCAPNG_DSB_HEAD_LEN + secrets_len, 0, padded - secrets_len);
+        put32_order(b + PCAPNG_DSB_HEAD_LEN + padded, total, big_endian);
+        return total;
 }

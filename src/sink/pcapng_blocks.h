@@ -7,6 +7,7 @@
 #ifndef CST_SINK_PCAPNG_BLOCKS_H
 #define CST_SINK_PCAPNG_BLOCKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,5 +30,16 @@ uint32_t pcapng_epb_len(uint32_t caplen);
 void pcapng_epb_flags_opts(uint8_t out[PCAPNG_EPB_FLAGS_OPTS_LEN], uint32_t flags);
 size_t pcapng_isb(uint8_t *b, size_t cap, uint32_t ifid, uint64_t ts, uint64_t start_ts,
                   uint64_t ifrecv, uint64_t ifdrop);
+
+/*
+ * Decryption Secrets Block (4.7), written around secrets already in place:
+ * b[0..PCAPNG_DSB_HEAD_LEN) gets type, length, secrets type and length;
+ * the secrets are b[PCAPNG_DSB_HEAD_LEN..+secrets_len); padding and the
+ * trailing length (at most PCAPNG_DSB_TAIL_MAX bytes) follow them.  In the
+ * section's byte order; no options.  Returns the block length.
+ */
+#define PCAPNG_DSB_HEAD_LEN 16u
+#define PCAPNG_DSB_TAIL_MAX 8u
+size_t pcapng_dsb_wrap(uint8_t *b, uint32_t secrets_type, uint32_t secrets_len, bool big_endian);
 
 #endif

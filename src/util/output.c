@@ -219,6 +219,20 @@ int output_drain(struct output *o)
         return output_write_buf(o, ZIO_CONTINUE);
 }
 
+int output_write_ahead(struct output *o, const uint8_t *p, size_t n)
+{
+        if (o->err) {
+                errno = o->err;
+                return -1;
+        }
+        if (o->z) /* compressed: the block goes into the stream before the buffered records */
+                return output_compress(o, p, n, ZIO_CONTINUE);
+        if (output_write_all(o->fd, p, n) != 0)
+                return output_fail(o);
+        output_advance(o, n);
+        return 0;
+}
+
 int output_append_slow(struct output *o, const uint8_t *p, size_t n)
 {
         if (output_drain(o) != 0)

@@ -99,6 +99,11 @@ int output_flush(struct output *o);
 int output_drain(struct output *o);
 /* Append bytes of any size; 0 or -1 (a failed flush). */
 int output_append_slow(struct output *o, const uint8_t *p, size_t n);
+/*
+ * Write n bytes to the file now, ahead of what the buffer holds (a whole
+ * record placed before records not yet handed over); 0 or -1.
+ */
+int output_write_ahead(struct output *o, const uint8_t *p, size_t n);
 /* Flush, close the descriptor (not stdout's), free the buffer; 0 or -1. */
 int output_close(struct output *o);
 /* Atomic: flush, close and rename over the final name; 0 or -1.  Otherwise output_close. */

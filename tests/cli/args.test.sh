@@ -86,20 +86,20 @@ expect_usage_error "missing --config value" "missing config path after --config"
 expect_usage_error "missing --decision-log value" "missing path after --decision-log" constrict in -o out --decision-log
 expect_usage_error "unknown option" "unknown option: --stat" constrict in -o out --stat
 # A lone "-" is standard input now (issue 17 item 4; SPEC 2.1 called it an unknown option).
-expect_usage_error "lone dash twice" "unexpected extra positional argument: -" constrict - - -o out
+# Words after the input are a filter expression now (issue 20 item 4; SPEC 2.1 said
+# "unexpected extra positional argument"): see the end of this file.
 # Long options are spelled out: no abbreviations (SPEC 2.1 knows none).
 expect_usage_error "abbreviated option" "unknown option: --out" constrict in --out x
 expect_usage_error "abbreviated option=value" "unknown option: --pol=track" constrict in -o x --pol=track
 expect_usage_error "flag with a value" "unknown option: --stats=1" constrict in -o x --stats=1
 expect_usage_error "bad --policy=" "invalid value for --policy; expected final_only, stream, bulk, or track" constrict in -o out --policy=Track
 expect_usage_error "unknown short option" "unknown option: -O" restore in -O out
-expect_usage_error "extra positional" "unexpected extra positional argument: b" constrict a b -o out
 expect_usage_error "missing input" "missing input path" constrict -o out --stats
 expect_usage_error "missing input (nothing)" "missing input path" reinflate
 expect_usage_error "missing output" "missing output path; use -o output.pcap" constrict in --stats
 # The first error stops parsing (left to right).
 expect_usage_error "first error wins" "unknown option: --x" constrict a --x b c -o
-expect_usage_error "first error wins (2)" "unexpected extra positional argument: b" constrict a b --x
+expect_usage_error "first error wins (2)" "unknown option: --x" constrict a b --x
 # An option value is taken as is, even when it looks like an option.
 expect_usage_error "value looks like option" "missing input path" constrict -o --stats
 # constrictor's options
@@ -148,5 +148,27 @@ if [ "$RC" = 1 ] && [ "$ERR" = "error: the audit command is not available in thi
 else
 	[ "$RC" = 0 ] && pass "audit --help handled by the audit command" || fail "audit --help: rc=$RC err=$ERR"
 fi
+
+# issue 20 item 4: words after the input are a tcpdump filter expression, -c N a limit.
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\xff\xff\0\0\x01\0\0\0' >"$T/empty.pcap"
+run constrict "$T/empty.pcap" -o "$T/f.pcap" tcp port
+expect_eq "bad filter: exit" "$RC" 1
+case "$ERR" in
+"error: bad filter expression 'tcp port': "*) [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] &&
+	pass "bad filter: one line naming the expression" || fail "bad filter: more than one line: $ERR" ;;
+*) fail "bad filter: message: $ERR" ;;
+esac
+run reinflate "$T/empty.pcap" -o "$T/f.pcap" 'ether host'
+expect_eq "reinflate bad filter: exit" "$RC" 1
+case "$ERR" in "error: bad filter expression 'ether host': "*) pass "reinflate bad filter" ;;
+*) fail "reinflate bad filter: $ERR" ;; esac
+run constrict "$T/empty.pcap" -o "$T/f.pcap" -q tcp port 443
+expect_eq "good filter of words: exit" "$RC:$ERR" "0:"
+run constrict "$T/empty.pcap" -o "$T/f.pcap" -c x
+expect_eq "bad -c" "$RC:$ERR" "1:error: invalid value for -c: 'x'"
+run constrict "$T/empty.pcap" -o "$T/f.pcap" -c 0
+expect_eq "-c 0" "$RC:$ERR" "1:error: invalid value for -c: '0'"
+expect_usage_error "missing -c value" "missing packet count after -c" constrict in -o out -c
+expect_usage_error "missing --tls-keylog value" "missing key log path after --tls-keylog" constrict in -o out --tls-keylog
 
 finish
