@@ -43,6 +43,9 @@ struct td_args {
         const char *workers; /* issue 19 */
         bool verbose;
         char filter[4096];
+        /* issue 18: live statistics, -D */
+        const char *stats_interval, *stats_file, *metrics_listen;
+        bool list_ifaces;
 };
 
 enum {
@@ -54,7 +57,12 @@ enum {
         OPT_POLICY,
         OPT_NO_VNET,
         OPT_WORKERS,
-        OPT_HELP
+        OPT_HELP,
+        /* issue 18: live statistics, -D */
+        OPT_STATS_INTERVAL,
+        OPT_STATS_FILE,
+        OPT_METRICS_LISTEN,
+        OPT_LIST_IFACES,
 };
 
 static const struct option td_long[] = {
@@ -67,6 +75,11 @@ static const struct option td_long[] = {
     {"no-vnet-hdr", no_argument, NULL, OPT_NO_VNET},
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"help", no_argument, NULL, OPT_HELP},
+    /* issue 18: live statistics, -D */
+    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+    {"stats-file", required_argument, NULL, OPT_STATS_FILE},
+    {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+    {"list-interfaces", no_argument, NULL, OPT_LIST_IFACES},
     {NULL, 0, NULL, 0},
 };
 
@@ -137,6 +150,19 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case 'v':
                 a->verbose = true;
+                break;
+        case OPT_STATS_INTERVAL:
+                a->stats_interval = v;
+                break;
+        case OPT_STATS_FILE:
+                a->stats_file = v;
+                break;
+        case OPT_METRICS_LISTEN:
+                a->metrics_listen = v;
+                break;
+        case 'D':
+        case OPT_LIST_IFACES:
+                a->list_ifaces = true;
                 break;
         default:
                 return -1;
@@ -342,6 +368,10 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         job->copts.filter = a->filter[0] ? a->filter : NULL;
         job->output = a->output;
         job->verbose = a->verbose;
+        live_stats_from_cfg(&job->live, c);
+        if (live_stats_set(&job->live, a->stats_interval, a->stats_file, a->metrics_listen, err) <
+            0)
+                return -1;
         return td_workers(a, job, err);
 }
 
@@ -353,7 +383,8 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
         memset(job, 0, sizeof(*job));
         optind = 0; /* full re-initialisation: an earlier scan may have stopped mid-word */
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUvh", td_long, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUvhD", td_long, NULL)) !=
+               -1) {
                 if (opt == 'h' || opt == OPT_HELP)
                         return CAPTURE_ARGS_HELP;
                 if (opt == '?' || opt == ':' || td_store(&a, opt, optarg) < 0) {
@@ -362,6 +393,8 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
                         return CST_EFATAL;
                 }
         }
+        if (a.list_ifaces)
+                return CAPTURE_ARGS_LIST;
         if (td_filter(&a, argc, argv, optind) < 0) {
                 snprintf(err, CST_ERRBUF, "filter expression too long");
                 return CST_EFATAL;

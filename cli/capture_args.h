@@ -5,8 +5,10 @@
 #include "capture_report.h"
 
 #define CAPTURE_ARGS_HELP 1 /* -h / --help: print the usage */
+#define CAPTURE_ARGS_LIST 2 /* -D / --list-interfaces: list the interfaces */
 
-/* argv[0] is "capture".  CST_OK, CAPTURE_ARGS_HELP, or CST_EFATAL with err set. */
+/* argv[0] is "capture".  CST_OK, CAPTURE_ARGS_HELP, CAPTURE_ARGS_LIST, or CST_EFATAL with err set.
+ */
 int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err);
 /* The capture options of a job from its config ([capture] values). */
 void capture_job_opts(struct capture_job *job);

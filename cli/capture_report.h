@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <constrictor/constrictor.h>
+#include "live_stats.h"
 
 /* What the command line asked for (both command-line forms). */
 struct capture_job {
@@ -28,12 +29,16 @@ struct capture_job {
         bool packet_buffered; /* -U: flush the output after every batch */
         int format;           /* CST_FORMAT_PCAP / CST_FORMAT_PCAPNG */
         bool nsec;
-        bool compat; /* AFPacket texts (banner, stop reason, stats block) */
-        bool quiet;  /* tcpdump mode: no "listening on" line */
+        bool compat;            /* AFPacket texts (banner, stop reason, stats block) */
+        bool quiet;             /* tcpdump mode: no "listening on" line */
+        struct live_stats live; /* --stats-interval, --stats-file, --metrics-listen ([stats]) */
         /* issue 19: fanout workers (capture.workers, --workers); -v: per-worker counters */
         unsigned workers;
         bool verbose;
 };
+
+/* -D: the interfaces as tcpdump lists them ("1.eth0 [Up, Running, Connected]"). */
+int capture_list_interfaces(FILE *out);
 
 /*
  * Signal handlers (see capture_report.c for each signal's meaning); they only

@@ -16,6 +16,16 @@
 
 #if __has_include("commands.h")
 #include "commands.h"
+#include "live_stats.h"
+
+/* Progress of the audit's reads (cst_audit_options.progress): drawn at most 4 times a second. */
+static void audit_progress(void *ctx, uint64_t packets, uint64_t bytes)
+{
+        struct progress *pg = ctx;
+        uint64_t now = live_now_ns();
+        if (now - pg->last_ns >= 250000000u)
+                progress_draw(pg, 48 + packets * pg->per_rec + bytes, now);
+}
 #else
 int cmd_audit(int argc, char **argv);
 #endif
@@ -270,7 +280,16 @@ int cmd_audit(int argc, char **argv)
         const char *a = argv[optind], *b = argv[optind + 1];
         struct cst_audit_report *rep = malloc(sizeof(*rep));
         char err[CST_ERRBUF] = "";
-        if (!rep || cst_audit_files(a, b, &opt, rep, err) != 0) {
+        static struct progress pg; /* issue 18: a progress line on a terminal */
+        progress_init(&pg, false, a);
+        pg.total *= 2; /* the original is read twice */
+        if (pg.on) {
+                opt.progress = audit_progress;
+                opt.progress_ctx = &pg;
+        }
+        int arc = rep ? cst_audit_files(a, b, &opt, rep, err) : CST_ENOMEM;
+        progress_clear(&pg);
+        if (arc != 0) {
                 fprintf(stderr, "error: %s\n", rep ? err : "out of memory");
                 free(rep);
                 return AUDIT_EXIT_USAGE;

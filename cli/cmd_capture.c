@@ -39,6 +39,7 @@ static void capture_usage(FILE *out)
             "          [--format pcap|pcapng] [--time-precision micro|nano] [--config FILE]\n"
             "          [--policy NAME] [--workers N] [-v] [expression...]\n"
             "  %s capture --config config.ini [--offline-input input.pcap]\n"
+            "  %s capture -D\n"
             "\n"
             "  -i IFACE   interface to capture on, or \"any\" (Linux cooked SLL2)\n"
             "  -w FILE    write the capture to FILE (\"-\" = standard output); without -w,\n"
@@ -66,10 +67,17 @@ static void capture_usage(FILE *out)
             "             flow on one thread; one merged time-ordered file, or one file per\n"
             "             worker when FILE contains %%w (the worker's number)\n"
             "  -v         with --workers: the counters of every worker too\n"
+            /* issue 18: live statistics, -D */
+            "  --stats-interval SEC  one counter line on stderr every SEC seconds\n"
+            "  --stats-file PATH     rewrite PATH (JSON counters) atomically every interval and "
+            "at the end\n"
+            "  --metrics-listen [ADDR]:PORT  serve the counters to Prometheus at /metrics\n"
+            "             (ADDR defaults to 127.0.0.1)\n"
+            "  -D, --list-interfaces  list the interfaces a capture can open, as tcpdump -D\n"
             "  expression a tcpdump filter, applied in the kernel before packets are read\n"
             "Defaults: tpacket_v3, pcap, nanosecond timestamps, TLS policy track (unless\n"
             "--config or --policy say otherwise). Needs root or CAP_NET_RAW.\n",
-            n, n);
+            n, n, n);
 }
 
 static int fail_line(const char *msg)
@@ -165,8 +173,8 @@ static int open_all(const struct capture_job *job, cst_pipeline **p, char *err)
 }
 
 /* Run, then close everything; the first error wins.  res: the counters. */
-static int run_and_close(const struct capture_job *job, cst_pipeline *p,
-                         struct cst_pipeline_stats *res, char *err)
+static int run_and_close(struct capture_job *job, cst_pipeline *p, struct cst_pipeline_stats *res,
+                         char *err)
 {
         char cerr[CST_ERRBUF];
         struct cst_run_opts ro;
@@ -181,10 +189,12 @@ static int run_and_close(const struct capture_job *job, cst_pipeline *p,
                 setvbuf(stdout, NULL, _IOLBF, 0); /* each line as it comes */
         }
         cst_pipeline_set_report(p, capture_report, NULL);
+        live_stats_run_opts(&job->live, &ro);
         capture_signals_attach(p);
         int rc = cst_pipeline_run(p, &ro, err);
         cst_pipeline_get_stats(p, res);
         capture_signals_attach(NULL);
+        live_stats_end(&job->live, res);
         if (cst_pipeline_close(p, cerr) < 0 && rc == CST_OK) {
                 rc = CST_EFATAL;
                 memcpy(err, cerr, CST_ERRBUF);
@@ -193,12 +203,23 @@ static int run_and_close(const struct capture_job *job, cst_pipeline *p,
 }
 
 /* The AFPacket form with [capture] workers > 1 (issue 19). */
+/* Live statistics read one pipeline's counters; the workers' summed ones are not wired yet. */
+static int workers_refuse_live_stats(const struct capture_job *job, char *err)
+{
+        if (job->live.interval_sec == 0 && !job->live.file[0] && !job->live.listen[0])
+                return 0;
+        snprintf(
+            err, CST_ERRBUF,
+            "--stats-interval, --stats-file and --metrics-listen do not work with --workers yet");
+        return -1;
+}
+
 static int compat_run_workers(struct capture_job *job)
 {
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
         cst_workers *w = NULL;
         static struct cst_pipeline_stats res;
-        if (capture_workers_open(job, &w, err) < 0) {
+        if (workers_refuse_live_stats(job, err) < 0 || capture_workers_open(job, &w, err) < 0) {
                 cst_workers_close(w, cerr);
                 fprintf(stderr, "Live capture error: %s\n", err);
                 return 1;
@@ -231,14 +252,16 @@ static int compat_run(struct capture_job *job)
         }
         if (job->workers > 1 && !job->offline_input)
                 return compat_run_workers(job);
-        if (open_all(job, &p, err) < 0) {
+        if (open_all(job, &p, err) < 0 || live_stats_start(&job->live, err) < 0) {
                 cst_pipeline_close(p, cerr);
                 fprintf(stderr, "%s: %s\n", what, err);
                 return 1;
         }
         if (!job->offline_input)
                 compat_banner(job->cfg);
-        if (run_and_close(job, p, &res, err) < 0) {
+        int rc = run_and_close(job, p, &res, err);
+        live_stats_close(&job->live);
+        if (rc < 0) {
                 fprintf(stderr, "%s: %s\n", what, err);
                 fprintf(stderr, "Partial stats:\n");
                 capture_print_compat_stats(stderr, &res);
@@ -272,6 +295,7 @@ static int cmd_capture_compat(const char *config, const char *offline)
         job.nsec = false; /* SPEC 3.3 item 7: classic PCAP, microseconds */
         job.output = cfg_text(job.cfg, "capture.output", job.outname, sizeof(job.outname));
         job.offline_input = offline;
+        live_stats_from_cfg(&job.live, job.cfg);
         capture_job_opts(&job);
         capture_install_signals();
         return compat_run(&job);
@@ -350,7 +374,7 @@ static int td_run_workers(struct capture_job *job)
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
         cst_workers *w = NULL;
         static struct cst_pipeline_stats res;
-        if (capture_workers_open(job, &w, err) < 0 ||
+        if (workers_refuse_live_stats(job, err) < 0 || capture_workers_open(job, &w, err) < 0 ||
             (job->user && workers_drop_privileges(job, w, err) < 0)) {
                 cst_workers_close(w, cerr);
                 return fail_line(err);
@@ -377,7 +401,8 @@ static int td_run(struct capture_job *job)
         static struct cst_pipeline_stats res;
         if (job->workers > 1)
                 return td_run_workers(job);
-        if (open_all(job, &p, err) < 0 || (job->user && pipe_drop_privileges(job, p, err) < 0)) {
+        if (open_all(job, &p, err) < 0 || live_stats_start(&job->live, err) < 0 ||
+            (job->user && pipe_drop_privileges(job, p, err) < 0)) {
                 cst_pipeline_close(p, cerr);
                 return fail_line(err);
         }
@@ -390,6 +415,7 @@ static int td_run(struct capture_job *job)
                         CST_PROGRAM_NAME, cst_capture_ifname(cst_pipeline_capture(p)),
                         link_name(lt), file_snaplen(job->cfg));
         int rc = run_and_close(job, p, &res, err);
+        live_stats_close(&job->live);
         fflush(stdout);
         if (rc < 0)
                 fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
@@ -409,6 +435,9 @@ static int cmd_capture_tcpdump(int argc, char **argv)
                 capture_usage(stdout);
                 return 0;
         }
+        if (rc == CAPTURE_ARGS_LIST)
+                return capture_list_interfaces(stdout) == 0 ? 0
+                                                            : fail_line("cannot list interfaces");
         if (rc < 0)
                 return fail_line(err);
         capture_install_signals();

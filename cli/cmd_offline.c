@@ -12,6 +12,7 @@
 #include <constrictor/constrictor.h>
 #include "cfg.h"
 #include "commands.h"
+#include "live_stats.h"
 
 /* run_pipeline(): a signal stopped the run (not a library status). */
 #define CST_EINTERRUPTED (-100)
@@ -26,9 +27,22 @@ struct offline_opts {
         bool stats_json;
         bool policy_set;
         enum cst_tls_policy policy;
+        /* issue 18: -q, live statistics (live_stats.h) */
+        bool quiet;
+        const char *stats_interval, *stats_file, *metrics_listen;
 };
 
-enum { OPT_STATS = 256, OPT_CONFIG, OPT_DECISION_LOG, OPT_POLICY, OPT_STATS_FORMAT };
+enum {
+        OPT_STATS = 256,
+        OPT_CONFIG,
+        OPT_DECISION_LOG,
+        OPT_POLICY,
+        OPT_STATS_FORMAT,
+        /* issue 18 (live statistics) */
+        OPT_STATS_INTERVAL,
+        OPT_STATS_FILE,
+        OPT_METRICS_LISTEN,
+};
 
 static const struct option long_options[] = {
     {"stats", no_argument, NULL, OPT_STATS},
@@ -37,6 +51,10 @@ static const struct option long_options[] = {
     {"decision-log", required_argument, NULL, OPT_DECISION_LOG},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"stats-format", required_argument, NULL, OPT_STATS_FORMAT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+    {"stats-file", required_argument, NULL, OPT_STATS_FILE},
+    {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
     {NULL, 0, NULL, 0},
 };
 
@@ -50,6 +68,9 @@ static const char *missing_text(const char *opt)
             {"--decision-log", "missing path after --decision-log"},
             {"--policy", "missing policy name after --policy"},
             {"--stats-format", "missing format after --stats-format"},
+            {"--stats-interval", "missing seconds after --stats-interval"},
+            {"--stats-file", "missing path after --stats-file"},
+            {"--metrics-listen", "missing address after --metrics-listen"},
         };
         for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
                 if (strcmp(opt, table[i][0]) == 0)
@@ -72,6 +93,18 @@ static int set_option(struct offline_opts *o, int opt, const char *val, char *ms
                 return 0;
         case OPT_DECISION_LOG:
                 o->decision_log = val;
+                return 0;
+        case 'q':
+                o->quiet = true;
+                return 0;
+        case OPT_STATS_INTERVAL:
+                o->stats_interval = val;
+                return 0;
+        case OPT_STATS_FILE:
+                o->stats_file = val;
+                return 0;
+        case OPT_METRICS_LISTEN:
+                o->metrics_listen = val;
                 return 0;
         case OPT_POLICY:
                 if (cst_tls_policy_parse(val, &o->policy) != 0) {
@@ -137,7 +170,7 @@ static int parse_options(int argc, char **argv, struct offline_opts *o, char *ms
         for (;;) {
                 int cur = optind ? optind : 1;
                 longindex = -1;
-                opt = getopt_long(argc, argv, "-:o:", long_options, &longindex);
+                opt = getopt_long(argc, argv, "-:o:q", long_options, &longindex);
                 if (opt == -1)
                         break;
                 const char *arg = cur < argc ? argv[cur] : "";
@@ -301,13 +334,16 @@ static int close_log(const struct offline_opts *o, cst_pipeline *p, int rc, char
  * temporary name (named in `kept`) unless writing itself failed.
  */
 static int run_pipeline(const struct offline_opts *o, const struct cst_config *cfg,
-                        struct cst_stats **st, char *err, char *kept, size_t kept_len)
+                        struct live_stats *ls, struct cst_stats **st, char *err, char *kept,
+                        size_t kept_len)
 {
         cst_pipeline *p = NULL;
         struct cst_run_opts ro;
-        struct cst_pipeline_stats ps = {0};
+        struct cst_pipeline_stats *ps = &ls->final;
         memset(&ro, 0, sizeof(ro));
+        memset(ps, 0, sizeof(*ps));
         kept[0] = '\0';
+        live_stats_run_opts(ls, &ro);
         int rc = open_run(o, cfg, &p, err);
         if (rc == CST_OK) {
                 const char *tmp = cst_pipeline_output_path(p);
@@ -324,14 +360,15 @@ static int run_pipeline(const struct offline_opts *o, const struct cst_config *c
         if (p) {
                 cst_stats_free(*st);
                 *st = cst_stats_copy(cst_pipeline_file_stats(p));
-                cst_pipeline_get_stats(p, &ps);
+                cst_pipeline_get_stats(p, ps);
+                live_stats_end(ls, ps);
                 /* a signal: also when the input ended meanwhile (a pipe's writer got it too) */
-                if ((ps.stop == CST_STOP_REQUEST || run_signal) && rc == CST_OK)
+                if ((ps->stop == CST_STOP_REQUEST || run_signal) && rc == CST_OK)
                         rc = CST_EINTERRUPTED;
         }
         if (rc != CST_OK && rc != CST_ETAIL) {
                 /* interrupted: what was written is kept; an error leaves nothing behind */
-                bool keep = rc == CST_EINTERRUPTED && ps.packets_written > 0;
+                bool keep = rc == CST_EINTERRUPTED && ps->packets_written > 0;
                 cst_pipeline_abort(p, keep ? kept : NULL, keep ? kept_len : 0);
                 return rc;
         }
@@ -373,16 +410,31 @@ static int report_failure(const struct offline_opts *o, int rc, const struct cst
         return fatal(err[0] ? err : "out of memory");
 }
 
+/* --stats-interval, --stats-file, --metrics-listen over the [stats] keys; the progress line. */
+static int live_setup(const struct offline_opts *o, const struct cst_config *cfg,
+                      struct live_stats *ls)
+{
+        char err[CST_ERRBUF];
+        live_stats_from_cfg(ls, cfg);
+        if (live_stats_set(ls, o->stats_interval, o->stats_file, o->metrics_listen, err) != 0 ||
+            live_stats_start(ls, err) != 0)
+                return fatal(err);
+        progress_init(&ls->prog, o->quiet, o->input);
+        return 0;
+}
+
 static int run_with(const struct offline_opts *o, struct cst_config *cfg, struct cst_stats **st)
 {
         char err[CST_ERRBUF] = "", kept[4200];
         uint64_t caplen_above = 0;
         int rc, status;
+        static struct live_stats ls;
 
-        if (prepare(o, cfg) != 0)
+        if (prepare(o, cfg) != 0 || live_setup(o, cfg, &ls) != 0)
                 return 1;
         install_run_signals();
-        rc = run_pipeline(o, cfg, st, err, kept, sizeof(kept));
+        rc = run_pipeline(o, cfg, &ls, st, err, kept, sizeof(kept));
+        live_stats_close(&ls);
         if (!*st)
                 return fatal("out of memory");
         if (rc != CST_OK && rc != CST_ETAIL)
@@ -401,6 +453,8 @@ static int run_with(const struct offline_opts *o, struct cst_config *cfg, struct
                         (unsigned long long)caplen_above);
         if (o->stats && print_stats(o, *st, cfg_bool_recompute(cfg)) != 0)
                 status = 1;
+        if (o->constrict && !o->quiet)
+                summary_line(stderr, &ls.final); /* issue 18 item 7: after --stats */
         return status;
 }
 

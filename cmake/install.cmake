@@ -16,6 +16,7 @@ install(DIRECTORY include/constrictor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h")
 install(TARGETS constrictor-bin RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES docs/constrictor.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES docs/constrictor.conf.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 
 # pkg-config: the prefix is found from the .pc file's own place, so a tree
 # installed with DESTDIR or moved elsewhere still resolves.

@@ -7,7 +7,9 @@ set -e
 # libcap2-bin (setcap, capsh): tests/e2e/capture_privs.test.sh.
 # libssl-dev: libcrypto for the QUIC Initial proof; python3-cryptography: the
 # generators seal QUIC client Initials (tools/gencap_wire.py, tests/e2e/gso_quic.py).
+# prometheus: tests/e2e/capture_prometheus.test.sh scrapes a capture (issue 18).
 PKGS="build-essential cmake pkg-config libpcap-dev libssl-dev python3 python3-cryptography tshark tcpdump tcpreplay iproute2 openssl nginx curl ngtcp2-client ngtcp2-server time clang-format git procps clang libclang-rt-dev llvm libcap2-bin"
+PKGS="$PKGS prometheus"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -65,6 +65,12 @@ struct cst_audit_options {
          * Past it the connection holding most is classified up to its last
          * CST_AUDIT_LOOKAHEAD bytes per direction (docs/audit.md). */
         uint64_t memory_budget;
+        /* Progress (optional, NULL = none; issue 18): called every 4096 packets
+         * of the original with the packets and captured bytes read from it so
+         * far, summed over both passes (the original is read twice: QUIC
+         * servers first, then the audit), so the end is at twice its size. */
+        void (*progress)(void *ctx, uint64_t packets, uint64_t bytes);
+        void *progress_ctx;
 };
 
 #define CST_AUDIT_DEFAULT_MEMORY (64ull << 20)

@@ -60,5 +60,6 @@ unsigned long cst_version_number(void);
 #include <constrictor/pipeline.h>
 #include <constrictor/workers.h>
 #include <constrictor/audit.h>
+#include <constrictor/metrics.h>
 
 #endif

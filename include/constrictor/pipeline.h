@@ -149,6 +149,8 @@ enum cst_keep_rule {
  */
 typedef int (*cst_packet_cb)(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v);
 
+struct cst_pipeline_stats;
+
 struct cst_run_opts {
         enum cst_keep_rule keep_rule;
         uint64_t max_packets;  /* stop after this many packets written; 0 = no limit */
@@ -157,6 +159,16 @@ struct cst_run_opts {
         bool flush_each_batch; /* -U: flush after every batch that had packets */
         cst_packet_cb on_packet;
         void *ctx;
+        /*
+         * Periodic statistics (--stats-interval, --stats-file, metrics,
+         * progress): on_tick is called with the counters at the first batch
+         * boundary after each tick_ms (the clock is read once per batch,
+         * never per packet; an idle capture still wakes at least once a
+         * second).  0 or NULL: never.
+         */
+        uint32_t tick_ms;
+        void (*on_tick)(void *tick_ctx, const struct cst_pipeline_stats *st);
+        void *tick_ctx;
 };
 
 enum cst_stop_reason {
@@ -200,6 +212,8 @@ struct cst_pipeline_stats {
         uint64_t quic_short_kept; /* CST_KEEP_SNAPLEN: QUIC short-header cut undone by min_saved */
         uint64_t reasons[CST_R_COUNT]; /* packets per final reason (the engine's) */
         struct cst_capture_stats ks;   /* kernel / receive counters of a capture source */
+        uint64_t flows_active;         /* the engine's flow table: flows held now */
+        uint64_t flows_evicted;        /* ... flows pushed out for room (LRU) */
 };
 void cst_pipeline_get_stats(cst_pipeline *p, struct cst_pipeline_stats *st);
 

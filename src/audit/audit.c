@@ -20,6 +20,8 @@ void cst_audit_options_default(struct cst_audit_options *opt)
         opt->quic_short_keep = -1;
         opt->no_encrypted_handshake = false;
         opt->memory_budget = 0;
+        opt->progress = NULL;
+        opt->progress_ctx = NULL;
 }
 
 const char *cst_audit_class_name(enum cst_audit_class c)
@@ -199,11 +201,22 @@ static int classify_packet(struct aud_ctx *c, const struct cst_packet *a, struct
 }
 
 /* First pass over the original: the QUIC servers. */
+/* The progress callback every PROGRESS_EVERY packets of the original (both passes). */
+#define PROGRESS_EVERY 4096
+static void progress(struct aud_ctx *c, const struct cst_packet *a)
+{
+        c->prog_packets++;
+        c->prog_bytes += a->caplen;
+        if (c->opt->progress && c->prog_packets % PROGRESS_EVERY == 0)
+                c->opt->progress(c->opt->progress_ctx, c->prog_packets, c->prog_bytes);
+}
+
 static int learn_quic(struct aud_ctx *c, struct aud_input *orig)
 {
         const struct cst_packet *a;
         int rc;
         while ((rc = aud_input_next(orig, &a, c->err)) == 1) {
+                progress(c, a);
                 struct aud_layers l;
                 aud_decode(a->linktype, a->data, a->caplen, a->origlen, &l);
                 if (l.kind == AUD_UDP && !l.truncated && l.payload_len &&
@@ -221,6 +234,7 @@ static int audit_pass(struct aud_ctx *c, struct aud_input *orig, struct aud_inpu
         int rc, rb = 0;
         uint64_t i = 0;
         while ((rc = aud_input_next(orig, &a, c->err)) == 1) {
+                progress(c, a);
                 b = NULL;
                 if (!out_done && (rb = aud_input_next(out, &b, c->err)) != 1) {
                         if (rb < 0)

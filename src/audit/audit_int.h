@@ -72,6 +72,7 @@ struct aud_ctx {
         uint64_t mem_budget; /* bytes of TCP payload (and segment records) held */
         uint64_t now;        /* capture time of the packet being classified (ns) */
         char *err;
+        uint64_t prog_packets, prog_bytes; /* read from the original, both passes */
 };
 
 /* Mark bytes [off, off+len) of packet p as needed, of class cls. */

@@ -75,6 +75,10 @@ struct cst_config {
 
         /* [stats] */
         bool stats_enabled;
+        /* [stats] live statistics (issue 18 item 6): 0 / "" = off */
+        uint32_t stats_interval_sec;
+        char stats_file[4096];
+        char stats_metrics_listen[256];
 };
 
 #endif

@@ -292,6 +292,13 @@ const struct cfg_key cfg_keys[] = {
          "invalid value for capture.workers; expected an integer 1..256"),
 
     BOOL("stats", "enabled", stats_enabled),
+    /* live statistics (issue 18 item 6; --stats-interval, --stats-file, --metrics-listen) */
+    UINT("stats", "interval_sec", stats_interval_sec, 0, 86400,
+         "invalid value for stats.interval_sec; expected seconds 0..86400"),
+    STRING("stats", "file", stats_file,
+           "invalid value for stats.file; expected a path of at most 4095 characters"),
+    STRING("stats", "metrics_listen", stats_metrics_listen,
+           "invalid value for stats.metrics_listen; expected ADDR:PORT of at most 255 characters"),
 };
 
 const size_t cfg_key_count = sizeof(cfg_keys) / sizeof(cfg_keys[0]);

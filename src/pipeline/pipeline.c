@@ -223,6 +223,8 @@ void cst_pipeline_get_stats(cst_pipeline *p, struct cst_pipeline_stats *st)
                 st->reasons[r] = est->reason_packets[r];
         st->cut_by_snaplen = est->snaplen_capped_packets;
         st->quic_short_kept = est->quic_short_kept_snaplen;
+        st->flows_active = est->flows_active;
+        st->flows_evicted = est->flows_evicted;
 }
 
 void cst_pipeline_set_report(cst_pipeline *p, cst_report_cb cb, void *ctx)

@@ -26,6 +26,7 @@
 struct run_state {
         const struct cst_run_opts *o;
         uint64_t start, last_flush; /* monotonic ns; 0 when no clock is needed */
+        uint64_t last_tick;
         bool clock;
 };
 
@@ -97,10 +98,21 @@ static void read_engine_counters(struct cst_pipeline *p)
 {
         if (!p->eng)
                 return;
+        cst_engine_stats(p->eng); /* brings the flow counters up to date */
         for (unsigned r = 0; r < CST_R_COUNT; r++)
                 p->st.reasons[r] = p->est->reason_packets[r];
         p->st.cut_by_snaplen = p->est->snaplen_capped_packets;
         p->st.quic_short_kept = p->est->quic_short_kept_snaplen;
+        p->st.flows_active = p->est->flows_active;
+        p->st.flows_evicted = p->est->flows_evicted;
+}
+
+/* The counters a report or a tick hands out: kernel counters read now, the engine's copied. */
+static void fresh_counters(struct cst_pipeline *p, char *err)
+{
+        if (p->src.ops->stats)
+                p->src.ops->stats(p->src.priv, &p->st.ks, err);
+        read_engine_counters(p);
 }
 
 /* Sink, then callback; CST_DUMP_FILE_LIMIT / a callback's stop end the run. */
@@ -297,11 +309,14 @@ static int between_batches(struct cst_pipeline *p, struct run_state *rs, int n, 
         if (p->req_report) {
                 p->req_report = 0;
                 if (p->report) {
-                        if (p->src.ops->stats)
-                                p->src.ops->stats(p->src.priv, &p->st.ks, err);
-                        read_engine_counters(p);
+                        fresh_counters(p, err);
                         p->report(p->report_ctx, &p->st);
                 }
+        }
+        if (o->on_tick && o->tick_ms && now - rs->last_tick >= (uint64_t)o->tick_ms * 1000000u) {
+                rs->last_tick = now;
+                fresh_counters(p, err);
+                o->on_tick(o->tick_ctx, &p->st);
         }
         return CST_OK;
 }
@@ -353,10 +368,10 @@ static int run_loop(struct cst_pipeline *p, struct run_state *rs, char *err)
 
 int cst_pipeline_run(cst_pipeline *p, const struct cst_run_opts *o, char *err)
 {
-        struct run_state rs = {o, 0, 0, false};
-        rs.clock = o->duration_sec || o->flush_ms;
+        struct run_state rs = {o, 0, 0, 0, false};
+        rs.clock = o->duration_sec || o->flush_ms || (o->on_tick && o->tick_ms);
         if (rs.clock)
-                rs.start = rs.last_flush = mono_ns();
+                rs.start = rs.last_flush = rs.last_tick = mono_ns();
         /* SPEC 3.2: the engine settles the snaplen cap with the policy's cut (0 = none) */
         if (p->eng)
                 cst_engine_set_snaplen_cap(p->eng,

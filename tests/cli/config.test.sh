@@ -60,7 +60,8 @@ for ex in "$CST_SRC"/docs/examples/*.ini; do
 	for cmd in constrict reinflate; do
 		"$CST_BIN" $cmd "$in" -o "$T/$cmd-$name.pcap" --config "$T/$name" >"$T/out" 2>"$T/err"
 		expect_eq "$cmd --config $name: exit" "$?" 0
-		expect_eq "$cmd --config $name: stderr" "$(cat "$T/err")" ""
+		# constrict's one summary line (issue 18), nothing else
+		expect_eq "$cmd --config $name: stderr" "$(grep -v '^constrictor: [0-9]* packets, ' "$T/err")" ""
 		[ -s "$T/$cmd-$name.pcap" ] || fail "$cmd --config $name wrote nothing"
 	done
 	(cd "$T" && "$CST_BIN" capture --config "$T/$name" --offline-input "$in") >"$T/out" 2>"$T/err"

@@ -57,18 +57,22 @@ expect_run_error "decision-log before same-file" "--decision-log is supported on
 expect_run_error "same file before detection" "input and output paths refer to the same file" \
 	constrict "$T/garbage.pcap" -o "$T/garbage.pcap"
 
-# A plain run: exit 0, nothing printed without --stats, output read by tshark.
+# A plain run: exit 0, nothing on stdout without --stats, one summary line on
+# stderr (issue 18; -q: nothing), output read by tshark.
+SUM1="constrictor: 17 packets, 14674 bytes -> 10922 bytes, saved 25.6%"
 run constrict "$TLS1" -o "$T/o.pcap"
 expect_eq "constrict exit" "$RC" 0
 expect_eq "constrict stdout" "$OUT" ""
-expect_eq "constrict stderr" "$ERR" ""
+expect_eq "constrict stderr" "$ERR" "$SUM1"
+run constrict "$TLS1" -o "$T/o.pcap" -q
+expect_eq "constrict -q stderr" "$ERR" ""
 [ -s "$T/o.pcap" ] && pass "output written" || fail "no output"
 command -v tshark >/dev/null && tshark_reads "$T/o.pcap"
 
 # --stats: the SPEC 2.10 block on stdout.
 run constrict "$TLS1" -o "$T/o.pcap" --stats --stats
 expect_eq "stats exit" "$RC" 0
-expect_eq "stats stderr" "$ERR" ""
+expect_eq "stats stderr" "$ERR" "$SUM1"
 expect_eq "stats first line" "$(head -n 1 "$T/out")" "input format: pcap"
 expect_eq "stats line count" "$(wc -l <"$T/out")" 60
 expect_eq "stats total packets" "$(grep '^total packets: ' "$T/out")" "total packets: 17"
@@ -114,7 +118,8 @@ expect_eq "-o - stats on stderr" "$(head -n 1 "$T/err")" "input format: pcap"
 run constrict "$TAIL" -o "$T/tail.pcap" --stats
 expect_eq "tail exit" "$RC" 1
 expect_eq "tail stderr" "$ERR" "Warning: packet 4 at file offset 2750: unexpected EOF while reading packet payload; expected 4438 byte(s), available 1774 byte(s), missing 2664 byte(s)
-Warning: output contains only packets successfully processed before the incomplete tail."
+Warning: output contains only packets successfully processed before the incomplete tail.
+constrictor: 3 packets, 2678 bytes -> 2678 bytes, saved 0.0%"
 expect_eq "tail stats incomplete" "$(grep -E '^input (incomplete|trailing|missing)' "$T/out" | tr '\n' '|')" \
 	"input incomplete tail: 1|input incomplete packet records: 1|input trailing unprocessed bytes: 1774|input missing packet payload bytes: 2664|"
 run constrict "$TAIL" -o "$T/tail.pcap"
@@ -137,7 +142,8 @@ run constrict "$T/big.pcap" -o "$T/bigo.pcap" --stats-format json
 expect_eq "caplen>origlen exit" "$RC" 0
 expect_eq "caplen>origlen counted" \
 	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["caplen_exceeds_origlen_packets"])' "$T/out" 2>&1)" 1
-expect_eq "caplen>origlen warning" "$ERR" "Warning: 1 packet(s) had a captured length above the original length and were kept whole."
+expect_eq "caplen>origlen warning" "$ERR" "Warning: 1 packet(s) had a captured length above the original length and were kept whole.
+constrictor: 2 packets, 14 bytes -> 14 bytes, saved 0.0%"
 same_bytes "caplen>origlen packet kept whole" "$T/bigo.pcap" "$T/big.pcap"
 
 # reinflate/restore and --decision-log through the pipeline (the golden

@@ -53,8 +53,8 @@ fi
 unit="$EX/constrictor-capture@.service"
 grep -q '^ExecStart=/usr/bin/constrictor capture -i %i ' "$unit" && pass "unit runs capture -i %i" ||
 	fail "unit ExecStart"
-for k in Restart=on-failure 'AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN' \
-	'CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN' ProtectSystem=strict NoNewPrivileges=yes; do
+for k in Restart=on-failure 'AmbientCapabilities=CAP_NET_RAW' \
+	'CapabilityBoundingSet=CAP_NET_RAW' ProtectSystem=strict NoNewPrivileges=yes; do
 	grep -qx "$k" "$unit" && pass "unit has $k" || fail "unit lacks $k"
 done
 args=$(sed -n 's|^ExecStart=/usr/bin/constrictor capture -i %i ||p' "$unit" | sed "s|/var/lib/constrictor/%i|$T/unit|")

@@ -9,7 +9,8 @@ in="$FIX/single/truncated_tail_test_1.pcap"
 "$CST_BIN" constrict "$in" -o "$T/t.pcap" --stats >"$T/t.out" 2>"$T/t.err"
 expect_eq "classic tail exit" "$?" 1
 expect_eq "classic tail warnings" "$(cat "$T/t.err")" "Warning: packet 4 at file offset 2750: unexpected EOF while reading packet payload; expected 4438 byte(s), available 1774 byte(s), missing 2664 byte(s)
-Warning: output contains only packets successfully processed before the incomplete tail."
+Warning: output contains only packets successfully processed before the incomplete tail.
+constrictor: 3 packets, 2678 bytes -> 2678 bytes, saved 0.0%"
 expect_eq "classic tail stats" "$(grep -E '^(total packets|input incomplete|input trailing|input missing)' "$T/t.out")" "total packets: 3
 input incomplete tail: 1
 input incomplete packet records: 1

@@ -27,7 +27,9 @@ while IFS= read -r -d '' in; do
 	*)
 		expect_eq "$rel exit code" "$rc" 0
 		same_bytes "$rel byte-identical" "$in" "$out"
-		expect_eq "$rel quiet" "$(cat "$out.stderr")" ""
+		# nothing but constrict's summary line (issue 18), bytes in = bytes out
+		expect_eq "$rel quiet" "$(grep -v '^constrictor: [0-9]* packets, \([0-9]*\) bytes -> \1 bytes, saved 0.0%$' "$out.stderr")" ""
+		grep -q '^constrictor: ' "$out.stderr" && pass "$rel summary line" || fail "$rel: no summary line"
 		;;
 	esac
 	tshark_reads "$out"

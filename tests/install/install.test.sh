@@ -23,7 +23,7 @@ DESTDIR="$STAGE" cmake --install "$CST_BUILD" --prefix "$PREFIX" >"$T/install.lo
 	{ cat "$T/install.log"; fail "cmake --install"; finish; }
 for f in include/constrictor/constrictor.h include/constrictor/version.h lib/libconstrictor.a \
 	lib/libconstrictor.so.0 lib/pkgconfig/constrictor.pc lib/cmake/constrictor/constrictorConfig.cmake \
-	bin/constrictor share/man/man1/constrictor.1; do
+	bin/constrictor share/man/man1/constrictor.1 share/man/man5/constrictor.conf.5 include/constrictor/metrics.h; do
 	[ -e "$ROOT/$f" ] && pass "installed $f" || fail "not installed: $f"
 done
 # Nothing of the source or build tree leaks into the installed headers.

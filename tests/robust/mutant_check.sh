@@ -9,10 +9,11 @@
 set -u
 policies=(final_only stream bulk track)
 
-# stderr must be only "error: ..." / "Warning: ..." lines, at most one error.
+# stderr must be only "error: ..." / "Warning: ..." lines, at most one error,
+# and constrict's summary line (issue 18).
 check_stderr() { # NAME FILE RC
 	local bad errs
-	bad=$(grep -cvE '^(error|Warning): ' "$2")
+	bad=$(grep -cvE '^(error|Warning): |^constrictor: [0-9]+ packets, [0-9]+ bytes -> [0-9]+ bytes, saved [0-9.]+%$' "$2")
 	errs=$(grep -c '^error: ' "$2")
 	if [ "$bad" -ne 0 ]; then
 		echo "FAIL $1: stderr has non-message lines: $(head -c 300 "$2" | tr '\n' '|')"
