@@ -160,6 +160,8 @@ static void tls_track_packet(void *self, const struct an_env *env, const struct 
  */
 static void tls_track_prefetch_payload(const struct flowtable *ft, const struct pkt_ctx *x)
 {
+        if (x->entry >= ft->flows_cap) /* peeked before the table changed: no hint */
+                return;
         const union trk_slot *s = trk_slot_of(ft_at(ft, x->entry));
         if (s->kind != TRK_KIND_TCP || !x->d.payload_len)
                 return;
