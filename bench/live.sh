@@ -16,7 +16,7 @@
 # Tools: constrictor-BACKEND[+POLICY][@wN] (N fanout workers, issue 19), tcpdump-s0,
 # tcpdump-s128, netsniff-ng.  Per run, BASE.threads holds each thread's name and
 # on-CPU ns over the traffic window; summarize_workers.py turns the @wN rows
-# into live-workers-summary.md (CPU per packet per worker thread and writer).
+# into live-threads[-TAG]-summary.md (CPU per packet per worker thread and writer).
 set -euo pipefail
 BUILD=$(cd "${1:?usage: bench/live.sh BUILD_DIR [options]}" && pwd)
 shift
@@ -86,12 +86,15 @@ tool_cmd() { # tool file
 	case $1 in
 	constrictor-* | *-tpacket_v3* | *-recvmsg* | *-pcap*)
 		# PERF_CAPTURE=FILE profiles the capture (CPU figures then include perf)
-		# constrictor-BACKEND[+POLICY][@wN]; NAME-BACKEND[+POLICY]: the --build NAME=DIR binary
-		local be=${1#*-} pol= wk= bin=$BIN name=${1%%-*}
+		# constrictor-BACKEND[+POLICY][@wN[s]]; NAME-BACKEND[+POLICY]: the --build NAME=DIR binary
+		local be=${1#*-} pol= wk= bin=$BIN out=$2 name=${1%%-*}
 		[ "$name" = constrictor ] || bin=${BUILDS[$name]:?$1 needs --build $name=BUILD_DIR}/constrictor
-		case $be in *@w*) wk="--workers ${be##*@w} -v" be=${be%@w*} ;; esac
+		case $be in # @wN: N workers, one merged file; @wNs: one file per worker (%w)
+		*@w*s) wk="--workers ${be##*@w}" wk="${wk%s} -v" be=${be%@w*} out="${2%.pcap}-w%w.pcap" ;;
+		*@w*) wk="--workers ${be##*@w} -v" be=${be%@w*} ;;
+		esac
 		case $be in *+*) pol="--policy ${be#*+}" be=${be%%+*} ;; esac
-		echo "${PERF_CAPTURE:+perf record -g -o $PERF_CAPTURE-$1 -- }$bin capture -i $IF_RX -w $2 --backend $be $pol $wk" ;;
+		echo "${PERF_CAPTURE:+perf record -g -o $PERF_CAPTURE-$1 -- }$bin capture -i $IF_RX -w $out --backend $be $pol $wk" ;;
 	tcpdump-s0) echo "tcpdump -i $IF_RX -s 0 -n -Z root -w $2" ;;
 	tcpdump-s128) echo "tcpdump -i $IF_RX -s 128 -n -Z root -w $2" ;;
 	netsniff-ng) echo "netsniff-ng --in $IF_RX --out $2 --silent --ring-size 64MiB" ;;
@@ -132,9 +135,9 @@ wait_ready() { # tool base file
 	local i
 	for i in $(seq 1 100); do
 		case $1 in
-		tcpdump-*) grep -q "listening on" "$2.err" && break ;;
 		netsniff-ng) grep -q "Running" "$2.out" && break ;;
-		*) [ -e "$3" ] && break ;;
+		# tcpdump and constrictor say so (constrictor's files are NAME.part until closed)
+		*) grep -q "listening on" "$2.err" && break ;;
 		esac
 		kill -0 "$CAP_PID" 2>/dev/null || die "$1 exited early: $(head -c 300 "$2.err")"
 		sleep 0.1
@@ -185,10 +188,12 @@ measure() { # tool workload rate run
 	wait "$CAP_PID" || true
 	CAP_PID=
 	local fpk fby
-	fpk=$(capinfos -M -c -T -r "$file" 2>/dev/null | awk -F'\t' 'NF>1 {print $2}')
-	fby=$(stat -c %s "$file" 2>/dev/null || echo 0)
+	local parts="$file"
+	[ -e "$file" ] || parts=$(ls "${file%.pcap}"-w*.pcap 2>/dev/null || true) # @wNs: per-worker files
+	fpk=$(for f in $parts; do capinfos -M -c -T -r "$f" 2>/dev/null; done | awk -F'\t' 'NF>1 {s += $2} END {print s + 0}')
+	fby=$(cat $parts 2>/dev/null | wc -c)
 	echo "$tool,$wl,$rate,$run,$(tr ' ' '\n' <"$base.sender" | tr '\n' ' ')|$((rx1 - rx0)),$((rxb1 - rxb0)),$((rxd1 - rxd0)),$((txd1 - txd0)),$((sn1 - sn0)),${fpk:-0},$fby,$((c1 - c0)),$base.err,$base.out"
-	rm -f "$file"
+	rm -f "$file" "${file%.pcap}"-w*.pcap
 }
 
 setup_netns

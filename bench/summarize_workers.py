@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Per-thread CPU of the constrictor rows of bench/live.sh (issue 19 item 5):
-bench/results/live-workers[TAG].csv and live-workers[TAG]-summary.md.
+bench/results/live-threads[TAG].csv and live-threads[TAG]-summary.md.
 
 For every constrictor run: the on-CPU ns of each thread over the traffic
 window (BASE.threads0/1, from /proc/PID/task/*/schedstat), grouped as
@@ -82,7 +82,7 @@ def main():
     raw, results, machine, tag = sys.argv[1:5]
     rows = parse(raw)
     os.makedirs(results, exist_ok=True)
-    with open(os.path.join(results, f"live-workers{tag}.csv"), "w", newline="") as f:
+    with open(os.path.join(results, f"live-threads{tag}.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["tool", "workload", "rate", "run", "reached", "file_packets", "loss_pct",
                     "total_ns_per_pkt", "worker_ns_per_pkt", "worker_share",
@@ -114,7 +114,7 @@ def main():
             med([r["total_ns_per_pkt"] for r in rs]), " / ".join("%.0f" % x for x in per),
             " / ".join("%.2f" % x for x in share), med([r["writer_ns_per_pkt"] for r in rs]),
             med([r["main_ns_per_pkt"] for r in rs])))
-    with open(os.path.join(results, f"live-workers{tag}-summary.md"), "w") as f:
+    with open(os.path.join(results, f"live-threads{tag}-summary.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
 

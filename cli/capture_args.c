@@ -46,6 +46,7 @@ struct td_args {
         /* issue 18: live statistics, -D */
         const char *stats_interval, *stats_file, *metrics_listen;
         bool list_ifaces;
+        struct output_args out; /* issue 18: -F (= --format), -z, partial names */
 };
 
 enum {
@@ -63,6 +64,10 @@ enum {
         OPT_STATS_FILE,
         OPT_METRICS_LISTEN,
         OPT_LIST_IFACES,
+        /* issue 18 */
+        OPT_POST_JOBS,
+        OPT_PART_SUFFIX,
+        OPT_PART_PREFIX,
 };
 
 static const struct option td_long[] = {
@@ -80,6 +85,9 @@ static const struct option td_long[] = {
     {"stats-file", required_argument, NULL, OPT_STATS_FILE},
     {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
     {"list-interfaces", no_argument, NULL, OPT_LIST_IFACES},
+    {"post-rotate-jobs", required_argument, NULL, OPT_POST_JOBS},
+    {"part-suffix", required_argument, NULL, OPT_PART_SUFFIX},
+    {"part-prefix", required_argument, NULL, OPT_PART_PREFIX},
     {NULL, 0, NULL, 0},
 };
 
@@ -145,6 +153,21 @@ static int td_store(struct td_args *a, int opt, const char *v)
         case OPT_NO_VNET:
                 a->no_vnet = true;
                 break;
+        case 'F':
+                a->format = v;
+                break;
+        case 'z':
+                a->out.post_cmd = v;
+                break;
+        case OPT_POST_JOBS:
+                a->out.post_jobs = v;
+                break;
+        case OPT_PART_SUFFIX:
+                a->out.part_suffix = v;
+                break;
+        case OPT_PART_PREFIX:
+                a->out.part_prefix = v;
+                break;
         case OPT_WORKERS:
                 a->workers = v;
                 break;
@@ -187,8 +210,8 @@ static int td_filter(struct td_args *a, int argc, char **argv, int first)
 }
 
 /* Decimal unsigned number with an upper bound; false with a message otherwise. */
-static bool td_number(const char *opt, const char *v, unsigned long long max,
-                      unsigned long long *out, char *err)
+bool td_number(const char *opt, const char *v, unsigned long long max, unsigned long long *out,
+               char *err)
 {
         char *end;
         if (!v)
@@ -230,7 +253,7 @@ static int td_numbers(const struct td_args *a, struct capture_job *job, char *er
 }
 
 /* -C MB: millions of bytes, or KiB/MiB/GiB with a k/m/g suffix (as tcpdump). */
-static int td_rot_size(const char *v, uint64_t *out, char *err)
+int td_rot_size(const char *v, uint64_t *out, char *err)
 {
         char *end;
         if (!v)
@@ -290,7 +313,8 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
                 return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3|pcap)",
                                 a->backend),
                        CST_EFATAL;
-        job->format = CST_FORMAT_PCAP;
+        /* --format / -F, else the -w name's extension (issue 18), else PCAP */
+        job->format = job->outc.format && !a->format ? job->outc.format : CST_FORMAT_PCAP;
         if (a->format && strcmp(a->format, "pcapng") == 0)
                 job->format = CST_FORMAT_PCAPNG;
         else if (a->format && strcmp(a->format, "pcap") != 0)
@@ -310,6 +334,14 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
         if (a->policy)
                 cst_config_set_policy(c, pol);
         return CST_OK;
+}
+
+/* -z, partial names and the format a -w name asks for (issue 18; -F is --format). */
+static int td_output(const struct td_args *a, struct capture_job *job, char *err)
+{
+        struct output_args o = a->out;
+        o.format = NULL; /* --format / -F: td_words, with its own messages */
+        return output_choose(&o, job->cfg, a->output, &job->outc, err);
 }
 
 /* --workers N (issue 19): fanout workers, live tpacket_v3 only; "%w" in -w needs them. */
@@ -357,9 +389,14 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
                 return snprintf(err, CST_ERRBUF, "no interface given (-i IFACE or -r FILE)"),
                        CST_EFATAL;
         capture_job_opts(job);
-        if (td_words(a, job, err) < 0 || td_numbers(a, job, err) < 0 ||
-            td_rotation(a, job, err) < 0)
+        if (td_output(a, job, err) < 0 || td_words(a, job, err) < 0 ||
+            td_numbers(a, job, err) < 0 || td_rotation(a, job, err) < 0)
                 return CST_EFATAL;
+        if (!a->rot_size && !a->rot_sec && !a->rot_files) { /* the [output] keys */
+                job->rotate_bytes = job->outc.rotate_bytes;
+                job->rotate_sec = job->outc.rotate_sec;
+                job->rotate_files = job->outc.rotate_files;
+        }
         job->read_file = a->read;
         job->user = a->user;
         job->packet_buffered = a->packet_buffered;
@@ -383,7 +420,7 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
         memset(job, 0, sizeof(*job));
         optind = 0; /* full re-initialisation: an earlier scan may have stopped mid-word */
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:pnUvhD", td_long, NULL)) !=
+        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:F:z:pnUvhD", td_long, NULL)) !=
                -1) {
                 if (opt == 'h' || opt == OPT_HELP)
                         return CAPTURE_ARGS_HELP;

@@ -14,5 +14,10 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
 void capture_job_opts(struct capture_job *job);
 /* capture.backend of the configuration. */
 enum cst_backend capture_cfg_backend(const struct cst_config *c);
+/* Decimal unsigned number <= max into *out (v NULL: untouched); false with a message. */
+bool td_number(const char *opt, const char *v, unsigned long long max, unsigned long long *out,
+               char *err);
+/* -C MB: millions of bytes, or KiB/MiB/GiB with k/m/g (v NULL: untouched). */
+int td_rot_size(const char *v, uint64_t *out, char *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <constrictor/constrictor.h>
 #include "live_stats.h"
+#include "output_args.h"
 
 /* What the command line asked for (both command-line forms). */
 struct capture_job {
@@ -32,6 +33,8 @@ struct capture_job {
         bool compat;            /* AFPacket texts (banner, stop reason, stats block) */
         bool quiet;             /* tcpdump mode: no "listening on" line */
         struct live_stats live; /* --stats-interval, --stats-file, --metrics-listen ([stats]) */
+        /* issue 18: partial names, -z (tcpdump mode; zero in the AFPacket form) */
+        struct output_choice outc;
         /* issue 19: fanout workers (capture.workers, --workers); -v: per-worker counters */
         unsigned workers;
         bool verbose;

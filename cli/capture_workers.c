@@ -4,7 +4,8 @@
  * pipeline, run through cst_workers (include/constrictor/workers.h).  -w
  * with "%w" writes one file per worker; otherwise one merged file.  -v
  * prints one line of counters per worker after the totals (and SIGUSR1
- * does too).
+ * does too).  --stats-interval, --stats-file and --metrics-listen see the
+ * workers' counters summed, ticked from the main thread.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 static int wk_open_output(const struct capture_job *job, cst_workers *w, char *err)
 {
+        static char log_prefix[] = CST_PROGRAM_NAME " capture";
         struct cst_dump_opts d;
         char appl[64];
         if (!job->output)
@@ -29,6 +31,13 @@ static int wk_open_output(const struct capture_job *job, cst_workers *w, char *e
         d.rotate_bytes = job->rotate_bytes;
         d.rotate_sec = job->rotate_sec;
         d.rotate_files = job->rotate_files;
+        /* issue 18: partial names and -z, as with one pipeline */
+        d.part_prefix = job->outc.part_prefix;
+        d.part_suffix = job->outc.part_suffix;
+        d.post_rotate_cmd = job->outc.post_cmd[0] ? job->outc.post_cmd : NULL;
+        d.post_rotate_jobs = job->outc.post_jobs;
+        d.log = output_log_line;
+        d.log_ctx = log_prefix;
         return cst_workers_output_dump(w, job->output, &d, err);
 }
 
@@ -42,8 +51,8 @@ int capture_workers_open(const struct capture_job *job, cst_workers **w, char *e
         return cst_workers_set_engine(*w, job->cfg, err);
 }
 
-int capture_workers_run(const struct capture_job *job, cst_workers *w,
-                        struct cst_pipeline_stats *res, char *err)
+int capture_workers_run(struct capture_job *job, cst_workers *w, struct cst_pipeline_stats *res,
+                        char *err)
 {
         char cerr[CST_ERRBUF];
         struct cst_run_opts ro;
@@ -58,10 +67,12 @@ int capture_workers_run(const struct capture_job *job, cst_workers *w,
                 setvbuf(stdout, NULL, _IOLBF, 0);
         }
         cst_workers_set_report(w, capture_report_workers, w);
+        live_stats_run_opts(&job->live, &ro); /* ticks on the main thread, counters summed */
         capture_signals_attach_workers(w);
         int rc = cst_workers_run(w, &ro, err);
         cst_workers_get_stats(w, res);
         capture_signals_attach_workers(NULL);
+        live_stats_end(&job->live, res);
         if (job->verbose)
                 capture_print_worker_stats(stderr, w);
         if (cst_workers_close(w, cerr) < 0 && rc == CST_OK) {

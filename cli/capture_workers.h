@@ -7,7 +7,7 @@
 /* Sockets, output (merged, or per worker with "%w"), engines. */
 int capture_workers_open(const struct capture_job *job, cst_workers **w, char *err);
 /* Run, print -v per-worker lines, close; res: the summed counters. */
-int capture_workers_run(const struct capture_job *job, cst_workers *w,
-                        struct cst_pipeline_stats *res, char *err);
+int capture_workers_run(struct capture_job *job, cst_workers *w, struct cst_pipeline_stats *res,
+                        char *err);
 
 #endif

@@ -34,7 +34,8 @@ static void capture_usage(FILE *out)
             out,
             "Usage:\n"
             "  %s capture -i IFACE | -r FILE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]\n"
-            "          [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n]\n"
+            "          [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n] [-F pcap|pcapng] [-z CMD]\n"
+            "          [--post-rotate-jobs N] [--part-suffix S] [--part-prefix P]\n"
             "          [--duration SEC] [--backend recvmsg|tpacket_v3|pcap]\n"
             "          [--format pcap|pcapng] [--time-precision micro|nano] [--config FILE]\n"
             "          [--policy NAME] [--workers N] [-v] [expression...]\n"
@@ -57,6 +58,12 @@ static void capture_usage(FILE *out)
             "  -W N       with -C: keep a ring of N files (FILE0..); with -G: stop after N files\n"
             "  -Z USER    run as USER once the socket and the first file are open\n"
             "  -U         write each batch of packets to the file at once (packet-buffered)\n"
+            "  -F pcap|pcapng  output format (= --format); default: the -w name's extension\n"
+            "             (.pcap, .pcapng), else pcap\n"
+            "  -z CMD     run CMD FILE on every completed file (e.g. -z gzip), never waiting\n"
+            "  --post-rotate-jobs N  at most N -z commands at once, the rest queued (default 1)\n"
+            "  --part-suffix S, --part-prefix P  the file being written is P+FILE+S, renamed\n"
+            "             to FILE when complete (default suffix .part; '' for both: FILE)\n"
             "  -n         accepted for tcpdump compatibility (no name is ever resolved)\n"
             "  --backend  tpacket_v3 (default: zero-copy ring), recvmsg (batched recvmmsg)\n"
             "             or pcap (libpcap: any device and link type libpcap can open)\n"
@@ -145,6 +152,7 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
 {
         if (!job->output)
                 return CST_OK;
+        static char log_prefix[] = CST_PROGRAM_NAME " capture";
         struct cst_dump_opts d;
         char appl[64];
         bool file_input = job->offline_input || job->read_file;
@@ -158,6 +166,12 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
         d.rotate_bytes = job->rotate_bytes;
         d.rotate_sec = job->rotate_sec;
         d.rotate_files = job->rotate_files;
+        d.part_prefix = job->outc.part_prefix;
+        d.part_suffix = job->outc.part_suffix;
+        d.post_rotate_cmd = job->outc.post_cmd[0] ? job->outc.post_cmd : NULL;
+        d.post_rotate_jobs = job->outc.post_jobs;
+        d.log = output_log_line;
+        d.log_ctx = log_prefix;
         return cst_pipeline_output_dump(p, job->output, &d, err);
 }
 
@@ -203,29 +217,20 @@ static int run_and_close(struct capture_job *job, cst_pipeline *p, struct cst_pi
 }
 
 /* The AFPacket form with [capture] workers > 1 (issue 19). */
-/* Live statistics read one pipeline's counters; the workers' summed ones are not wired yet. */
-static int workers_refuse_live_stats(const struct capture_job *job, char *err)
-{
-        if (job->live.interval_sec == 0 && !job->live.file[0] && !job->live.listen[0])
-                return 0;
-        snprintf(
-            err, CST_ERRBUF,
-            "--stats-interval, --stats-file and --metrics-listen do not work with --workers yet");
-        return -1;
-}
-
 static int compat_run_workers(struct capture_job *job)
 {
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
         cst_workers *w = NULL;
         static struct cst_pipeline_stats res;
-        if (workers_refuse_live_stats(job, err) < 0 || capture_workers_open(job, &w, err) < 0) {
+        if (capture_workers_open(job, &w, err) < 0 || live_stats_start(&job->live, err) < 0) {
                 cst_workers_close(w, cerr);
                 fprintf(stderr, "Live capture error: %s\n", err);
                 return 1;
         }
         compat_banner(job->cfg);
-        if (capture_workers_run(job, w, &res, err) < 0) {
+        int rc = capture_workers_run(job, w, &res, err);
+        live_stats_close(&job->live);
+        if (rc < 0) {
                 fprintf(stderr, "Live capture error: %s\n", err);
                 fprintf(stderr, "Partial stats:\n");
                 capture_print_compat_stats(stderr, &res);
@@ -374,7 +379,7 @@ static int td_run_workers(struct capture_job *job)
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
         cst_workers *w = NULL;
         static struct cst_pipeline_stats res;
-        if (workers_refuse_live_stats(job, err) < 0 || capture_workers_open(job, &w, err) < 0 ||
+        if (capture_workers_open(job, &w, err) < 0 || live_stats_start(&job->live, err) < 0 ||
             (job->user && workers_drop_privileges(job, w, err) < 0)) {
                 cst_workers_close(w, cerr);
                 return fail_line(err);
@@ -384,6 +389,7 @@ static int td_run_workers(struct capture_job *job)
                 CST_PROGRAM_NAME, cst_capture_ifname(cap), link_name(cst_capture_linktype(cap)),
                 file_snaplen(job->cfg), job->workers);
         int rc = capture_workers_run(job, w, &res, err);
+        live_stats_close(&job->live);
         fflush(stdout);
         if (rc < 0)
                 fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);

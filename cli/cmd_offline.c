@@ -13,6 +13,7 @@
 #include "cfg.h"
 #include "commands.h"
 #include "live_stats.h"
+#include "output_args.h"
 
 /* run_pipeline(): a signal stopped the run (not a library status). */
 #define CST_EINTERRUPTED (-100)
@@ -30,6 +31,9 @@ struct offline_opts {
         /* issue 18: -q, live statistics (live_stats.h) */
         bool quiet;
         const char *stats_interval, *stats_file, *metrics_listen;
+        /* issue 18, constrict only: -F, -C/-G/-W, -z, partial names */
+        struct output_args out;
+        bool out_given;
 };
 
 enum {
@@ -42,6 +46,10 @@ enum {
         OPT_STATS_INTERVAL,
         OPT_STATS_FILE,
         OPT_METRICS_LISTEN,
+        /* issue 18: output options of constrict */
+        OPT_POST_JOBS,
+        OPT_PART_SUFFIX,
+        OPT_PART_PREFIX,
 };
 
 static const struct option long_options[] = {
@@ -55,6 +63,9 @@ static const struct option long_options[] = {
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
     {"stats-file", required_argument, NULL, OPT_STATS_FILE},
     {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+    {"post-rotate-jobs", required_argument, NULL, OPT_POST_JOBS},
+    {"part-suffix", required_argument, NULL, OPT_PART_SUFFIX},
+    {"part-prefix", required_argument, NULL, OPT_PART_PREFIX},
     {NULL, 0, NULL, 0},
 };
 
@@ -71,6 +82,14 @@ static const char *missing_text(const char *opt)
             {"--stats-interval", "missing seconds after --stats-interval"},
             {"--stats-file", "missing path after --stats-file"},
             {"--metrics-listen", "missing address after --metrics-listen"},
+            {"-C", "missing size after -C"},
+            {"-G", "missing seconds after -G"},
+            {"-W", "missing file count after -W"},
+            {"-F", "missing format after -F"},
+            {"-z", "missing command after -z"},
+            {"--post-rotate-jobs", "missing count after --post-rotate-jobs"},
+            {"--part-suffix", "missing suffix after --part-suffix"},
+            {"--part-prefix", "missing prefix after --part-prefix"},
         };
         for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
                 if (strcmp(opt, table[i][0]) == 0)
@@ -78,9 +97,30 @@ static const char *missing_text(const char *opt)
         return NULL;
 }
 
+/* The output options of issue 18; false when opt is not one of them. */
+static bool set_output_option(struct output_args *a, int opt, const char *val)
+{
+        const char **slot = opt == 'C'               ? &a->rot_size
+                            : opt == 'G'             ? &a->rot_sec
+                            : opt == 'W'             ? &a->rot_files
+                            : opt == 'F'             ? &a->format
+                            : opt == 'z'             ? &a->post_cmd
+                            : opt == OPT_POST_JOBS   ? &a->post_jobs
+                            : opt == OPT_PART_SUFFIX ? &a->part_suffix
+                            : opt == OPT_PART_PREFIX ? &a->part_prefix
+                                                     : NULL;
+        if (slot)
+                *slot = val;
+        return slot != NULL;
+}
+
 /* Store one option's value; 0, or -1 with msg filled. */
 static int set_option(struct offline_opts *o, int opt, const char *val, char *msg)
 {
+        if (set_output_option(&o->out, opt, val)) {
+                o->out_given = true;
+                return 0;
+        }
         switch (opt) {
         case OPT_STATS:
                 o->stats = true;
@@ -170,7 +210,7 @@ static int parse_options(int argc, char **argv, struct offline_opts *o, char *ms
         for (;;) {
                 int cur = optind ? optind : 1;
                 longindex = -1;
-                opt = getopt_long(argc, argv, "-:o:q", long_options, &longindex);
+                opt = getopt_long(argc, argv, "-:o:qC:G:W:F:z:", long_options, &longindex);
                 if (opt == -1)
                         break;
                 const char *arg = cur < argc ? argv[cur] : "";
@@ -260,6 +300,9 @@ static int prepare(const struct offline_opts *o, struct cst_config *cfg)
                 cst_config_set_policy(cfg, o->policy);
         if (o->decision_log && !o->constrict)
                 return fatal("--decision-log is supported only with constrict mode");
+        if (o->out_given && !o->constrict)
+                return fatal("-C, -G, -W, -F, -z and the --part/--post-rotate options are "
+                             "supported only with constrict mode");
         /* cli_same_file also compares "-" (stdout) with the input. */
         if (cli_same_file(o->input, o->output))
                 return fatal("input and output paths refer to the same file");
@@ -279,6 +322,7 @@ static int prepare(const struct offline_opts *o, struct cst_config *cfg)
  */
 static cst_pipeline *volatile run_pipe;
 static volatile sig_atomic_t run_signal;
+static bool run_rotating; /* constrict -C/-G: interrupted, the files so far are complete */
 
 static void on_run_signal(int sig)
 {
@@ -300,6 +344,49 @@ static void install_run_signals(void)
         signal(SIGXFSZ, SIG_IGN);
 }
 
+/*
+ * constrict's output (issue 18): the input's format unless -F or the
+ * output's extension asks for the other; -C/-G/-W rotation, partial names,
+ * -z.  Without rotation and in the input's format it is the byte-for-byte
+ * output of before.
+ */
+static int open_output(const struct offline_opts *o, const struct cst_config *cfg, cst_pipeline *p,
+                       char *err)
+{
+        static char log_prefix[] = CST_PROGRAM_NAME " constrict";
+        struct output_choice c;
+        struct cst_output_opts oo;
+        if (output_choose(&o->out, cfg, o->output, &c, err) < 0)
+                return CST_EFATAL;
+        memset(&oo, 0, sizeof(oo));
+        oo.format = c.format;
+        oo.rotate_bytes = c.rotate_bytes;
+        oo.rotate_sec = c.rotate_sec;
+        oo.rotate_files = c.rotate_files;
+        oo.part_prefix = c.part_prefix;
+        oo.part_suffix = c.part_suffix;
+        oo.post_rotate_cmd = c.post_cmd[0] ? c.post_cmd : NULL;
+        oo.post_rotate_jobs = c.post_jobs;
+        oo.log = output_log_line;
+        oo.log_ctx = log_prefix;
+        run_rotating = c.rotate_bytes || c.rotate_sec;
+        return cst_pipeline_output_file_opts(p, o->output, &oo, err);
+}
+
+/* PCAPNG written as PCAP: what had no place there, in one line. */
+static void warn_dropped(cst_pipeline *p)
+{
+        uint64_t blocks, opts;
+        cst_pipeline_output_dropped(p, &blocks, &opts);
+        if (blocks || opts)
+                fprintf(stderr,
+                        "Warning: classic PCAP has no place for %llu PCAPNG block(s) (comments, "
+                        "decryption secrets, name resolution, statistics) and the options of "
+                        "%llu packet(s); they were dropped (write PCAPNG to keep them: -F "
+                        "pcapng).\n",
+                        (unsigned long long)blocks, (unsigned long long)opts);
+}
+
 /* Source, engine or reinflater, output, decision log: in SPEC 2.1's order of errors. */
 static int open_run(const struct offline_opts *o, const struct cst_config *cfg, cst_pipeline **p,
                     char *err)
@@ -309,7 +396,8 @@ static int open_run(const struct offline_opts *o, const struct cst_config *cfg, 
                 rc = o->constrict ? cst_pipeline_set_engine(*p, cfg, err)
                                   : cst_pipeline_set_reinflate(*p, cfg, err);
         if (rc == CST_OK)
-                rc = cst_pipeline_output_file(*p, o->output, err);
+                rc = o->constrict ? open_output(o, cfg, *p, err)
+                                  : cst_pipeline_output_file(*p, o->output, err);
         if (rc == CST_OK && o->decision_log)
                 rc = cst_engine_open_decision_log(cst_pipeline_engine(*p), o->decision_log, err);
         return rc;
@@ -358,6 +446,7 @@ static int run_pipeline(const struct offline_opts *o, const struct cst_config *c
                 rc = close_log(o, p, rc, err);
         }
         if (p) {
+                warn_dropped(p);
                 cst_stats_free(*st);
                 *st = cst_stats_copy(cst_pipeline_file_stats(p));
                 cst_pipeline_get_stats(p, ps);
@@ -365,6 +454,11 @@ static int run_pipeline(const struct offline_opts *o, const struct cst_config *c
                 /* a signal: also when the input ended meanwhile (a pipe's writer got it too) */
                 if ((ps->stop == CST_STOP_REQUEST || run_signal) && rc == CST_OK)
                         rc = CST_EINTERRUPTED;
+                if (ps->stop == CST_STOP_FILE_LIMIT)
+                        fprintf(stderr,
+                                "Warning: -G with -W: stopped after %s files; the rest of "
+                                "the input was not written.\n",
+                                o->out.rot_files ? o->out.rot_files : "the [output] max_files");
         }
         if (rc != CST_OK && rc != CST_ETAIL) {
                 /* interrupted: what was written is kept; an error leaves nothing behind */
@@ -396,7 +490,12 @@ static int report_failure(const struct offline_opts *o, int rc, const struct cst
                 int sig = run_signal ? run_signal : SIGINT;
                 uint64_t packets = 0;
                 cst_stats_get(st, "total_packets", &packets);
-                if (kept[0])
+                if (kept[0] && run_rotating)
+                        fprintf(stderr,
+                                "error: interrupted by %s after %llu packets; the files written "
+                                "so far are complete, the last one is %s\n",
+                                signal_name(sig), (unsigned long long)packets, kept);
+                else if (kept[0])
                         fprintf(stderr,
                                 "error: interrupted by %s after %llu packets; the output so far "
                                 "(whole records) is in %s\n",

@@ -147,6 +147,26 @@ struct cst_dump_opts {
         /* Counters for the ISB of a file closed by rotation (may be NULL). */
         int (*stats)(void *ctx, struct cst_capture_stats *ks, char *err);
         void *stats_ctx;
+        /*
+         * Complete files only: a file is written as part_prefix + NAME +
+         * part_suffix in NAME's directory and renamed to NAME once complete
+         * (rotation, close).  NULL/"" for both: written under NAME (the
+         * program passes part_suffix ".part").  At open, partial files an
+         * earlier run left are reported through log().
+         */
+        const char *part_prefix;
+        const char *part_suffix;
+        /*
+         * tcpdump -z: run `post_rotate_cmd FILE` (a program in PATH, no shell)
+         * on every completed file, as a child that never blocks the capture;
+         * at most post_rotate_jobs at once (0 = 1), the rest queued; at close
+         * the children are waited for at most 30 s.
+         */
+        const char *post_rotate_cmd;
+        uint32_t post_rotate_jobs;
+        /* Warnings and -z failures, one line each without newline (may be NULL). */
+        void (*log)(void *ctx, const char *line);
+        void *log_ctx;
 };
 
 typedef struct cst_dumper cst_dumper;

@@ -124,6 +124,38 @@ int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err);
 int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst_dump_opts *o,
                              char *err);
 
+/*
+ * A file output with the options of `constrict` (issue 18): rotation as
+ * tcpdump -C/-G/-W with -G by the packets' own time (the first file is
+ * named by the first packet), a format of choice, complete-file names and
+ * the -z command.  Without rotation and in the input's format this is
+ * cst_pipeline_output_file() (byte for byte; -z then runs on PATH once it
+ * is committed by cst_pipeline_close).  Otherwise every file starts with
+ * the input's header (PCAP) or its section's SHB, IDBs and DSBs (PCAPNG),
+ * or, converting, with a header made for the other format.  File sources
+ * only.
+ */
+struct cst_output_opts {
+        int format;                  /* 0 = the input's; CST_FORMAT_PCAP / CST_FORMAT_PCAPNG */
+        uint64_t rotate_bytes;       /* -C: bytes; 0 = none */
+        uint32_t rotate_sec;         /* -G: seconds of packet time; PATH is a strftime(3) pattern */
+        uint32_t rotate_files;       /* -W: ring size with -C, file count limit with -G */
+        const char *part_prefix;     /* partial name while written (rotating or converting); */
+        const char *part_suffix;     /* NULL/"" for both = the final name (cst_dump_opts) */
+        const char *post_rotate_cmd; /* -z: `CMD FILE` on every completed file */
+        uint32_t post_rotate_jobs;   /* children at once; 0 = 1 */
+        void (*log)(void *ctx, const char *line); /* warnings, -z failures; may be NULL */
+        void *log_ctx;
+};
+int cst_pipeline_output_file_opts(cst_pipeline *p, const char *path,
+                                  const struct cst_output_opts *o, char *err);
+
+/*
+ * PCAPNG written as PCAP: blocks (comments, DSBs, name resolution,
+ * statistics) and packet options that had no place in it, so far.
+ */
+void cst_pipeline_output_dropped(const cst_pipeline *p, uint64_t *blocks, uint64_t *packet_opts);
+
 /* Name of the file being written (rotation changes it), or NULL. */
 const char *cst_pipeline_output_path(const cst_pipeline *p);
 

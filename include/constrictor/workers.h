@@ -56,7 +56,9 @@ int cst_workers_output_dump(cst_workers *w, const char *path, const struct cst_d
  * Run every worker until a limit, a stop request or an error (of a worker
  * or of the output).  max_packets counts packets written (all workers);
  * on_packet is called by the merging writer in file order (merged output
- * only; NULL with "%w").
+ * only; NULL with "%w"); on_tick is called by the calling thread with the
+ * workers' counters summed (each worker publishes its own at least every
+ * tick_ms, or once a second).
  */
 int cst_workers_run(cst_workers *w, const struct cst_run_opts *o, char *err);
 /* As cst_pipeline_request, for every worker and the writer (async-signal-safe). */

@@ -54,6 +54,8 @@ void cst_config_defaults(struct cst_config *c)
         c->block_timeout_ms = 64;
         c->workers = 1;
         c->stats_enabled = true;
+        strcpy(c->part_suffix, ".part");
+        c->post_rotate_jobs = 1;
 }
 
 static void port_set_of(struct cst_port_set *s, const uint16_t *ports, size_t n)

@@ -79,6 +79,15 @@ struct cst_config {
         uint32_t stats_interval_sec;
         char stats_file[4096];
         char stats_metrics_listen[256];
+
+        /* [output] (issue 18 items 1-2: rotation, complete files, -z; constrict and capture) */
+        uint32_t rotate_size_mb;        /* -C */
+        uint32_t rotate_seconds;        /* -G */
+        uint32_t max_files;             /* -W */
+        char part_suffix[64];           /* --part-suffix (default ".part") */
+        char part_prefix[64];           /* --part-prefix (default "") */
+        char post_rotate_command[4096]; /* -z */
+        uint32_t post_rotate_jobs;      /* --post-rotate-jobs (default 1) */
 };
 
 #endif

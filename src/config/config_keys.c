@@ -18,8 +18,8 @@
 #define U32_MAX                4294967295u
 #define U64_MAX                18446744073709551615u
 
-const char *const cfg_sections[] = {"general", "tls",   "quic", "reinflate",
-                                    "capture", "stats", NULL};
+const char *const cfg_sections[] = {"general", "tls",   "quic",   "reinflate",
+                                    "capture", "stats", "output", NULL};
 
 uint64_t cfg_uint_value(const struct cfg_key *k, const struct cst_config *c)
 {
@@ -299,6 +299,21 @@ const struct cfg_key cfg_keys[] = {
            "invalid value for stats.file; expected a path of at most 4095 characters"),
     STRING("stats", "metrics_listen", stats_metrics_listen,
            "invalid value for stats.metrics_listen; expected ADDR:PORT of at most 255 characters"),
+
+    /* [output]: rotation, complete files, post-rotate command (issue 18) */
+    UINT("output", "rotate_size_mb", rotate_size_mb, 0, 1048576,
+         "invalid value for output.rotate_size_mb; expected integer 0..1048576"),
+    UINT("output", "rotate_seconds", rotate_seconds, 0, U32_MAX,
+         MIN_MSG("output", "rotate_seconds", "0")),
+    UINT("output", "max_files", max_files, 0, U32_MAX, MIN_MSG("output", "max_files", "0")),
+    STRING("output", "part_suffix", part_suffix,
+           "invalid value for output.part_suffix; expected at most 63 characters"),
+    STRING("output", "part_prefix", part_prefix,
+           "invalid value for output.part_prefix; expected at most 63 characters"),
+    STRING("output", "post_rotate_command", post_rotate_command,
+           "invalid value for output.post_rotate_command; expected at most 4095 characters"),
+    UINT("output", "post_rotate_jobs", post_rotate_jobs, 1, 64,
+         "invalid value for output.post_rotate_jobs; expected integer 1..64"),
 };
 
 const size_t cfg_key_count = sizeof(cfg_keys) / sizeof(cfg_keys[0]);

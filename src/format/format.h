@@ -75,6 +75,8 @@ struct cst_sink_ops {
          */
         void (*abort)(void *priv, bool remove);
         const char *(*path)(void *priv); /* file being written; may be NULL */
+        /* At a batch boundary: housekeeping without blocking (-z children); may be NULL. */
+        void (*poll)(void *priv);
 };
 
 struct cst_sink {

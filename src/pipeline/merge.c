@@ -22,7 +22,15 @@
 #include "pipeline/pipeline_int.h"
 #include "pipeline/workers_int.h"
 
-#define IDLE_WAIT_NS 1000000 /* nothing could be written: look again in 1 ms */
+/*
+ * Nothing could be written: look again after a pause that doubles, from
+ * 1 ms up to 16 ms, while rounds stay empty.  Workers receive whole ring
+ * blocks (up to a block timeout apart), so a merge held back by one of them
+ * usually waits for its next block: waking every millisecond would mostly
+ * cost context switches.  16 ms of kept bytes fit the queues easily.
+ */
+#define IDLE_WAIT_MIN_NS 1000000
+#define IDLE_WAIT_MAX_NS 16000000
 
 struct mg_view {
         const struct wq_rec *head; /* oldest record, NULL when the queue is empty */
@@ -104,37 +112,48 @@ static int mg_emit(struct cst_workers *g, const struct wq_rec *r)
         return 0;
 }
 
+/* The queue holding the oldest record (g->n when every queue is empty) and the others' bound. */
+static unsigned mg_pick(const struct cst_workers *g, const struct mg_view *v, uint64_t *bound)
+{
+        unsigned best = g->n;
+        for (unsigned i = 0; i < g->n; i++)
+                if (v[i].head && (best == g->n || v[i].limit < v[best].limit))
+                        best = i;
+        *bound = UINT64_MAX;
+        for (unsigned j = 0; j < g->n; j++)
+                if (j != best && v[j].limit < *bound)
+                        *bound = v[j].limit;
+        return best;
+}
+
 /*
- * One round: records written (>= 0), or -1 when the writer stops.  *all_done:
- * every worker has ended and every queue is empty.
+ * One round: a snapshot of every queue, then the oldest record while no
+ * other queue can still bring an older one (the queue written from is
+ * looked at again after each record).  Records written (>= 0), or -1 when
+ * the writer stops.  *all_done: every worker has ended and every queue is
+ * empty.
  */
 static int mg_round(struct cst_workers *g, struct mg_view *v, bool *all_done)
 {
-        unsigned best = g->n;
         *all_done = true;
         for (unsigned i = 0; i < g->n; i++) {
                 mg_look(&g->w[i], &v[i]);
                 if (!v[i].done || v[i].head)
                         *all_done = false;
-                if (v[i].head && (best == g->n || v[i].limit < v[best].limit))
-                        best = i;
         }
-        if (best == g->n)
-                return 0;
-        uint64_t bound = UINT64_MAX;
-        for (unsigned j = 0; j < g->n; j++)
-                if (j != best && v[j].limit < bound)
-                        bound = v[j].limit;
         int n = 0;
-        struct wq *q = g->w[best].q;
-        for (const struct wq_rec *r = v[best].head; r && r->ts_ns <= bound; r = wq_peek(q)) {
-                int stop = mg_emit(g, r);
-                wq_pop(q);
+        for (;;) {
+                uint64_t bound;
+                unsigned best = mg_pick(g, v, &bound);
+                if (best == g->n || v[best].head->ts_ns > bound)
+                        return n;
+                int stop = mg_emit(g, v[best].head);
+                wq_pop(g->w[best].q);
                 if (stop)
                         return -1;
                 n++;
+                mg_look(&g->w[best], &v[best]);
         }
-        return n;
 }
 
 /* Rotation and flush requests of the main thread, the periodic flush, -U. */
@@ -160,6 +179,7 @@ static int mg_housekeeping(struct cst_workers *g, int wrote, uint64_t *last_flus
 static void mg_loop(struct cst_workers *g, struct mg_view *v)
 {
         uint64_t last_flush = mono_ns();
+        long pause = IDLE_WAIT_MIN_NS;
         for (;;) {
                 bool all_done;
                 int wrote = mg_round(g, v, &all_done);
@@ -172,10 +192,14 @@ static void mg_loop(struct cst_workers *g, struct mg_view *v)
                 }
                 if (all_done)
                         return;
-                if (wrote == 0) {
-                        struct timespec ts = {0, IDLE_WAIT_NS};
-                        nanosleep(&ts, NULL);
+                if (wrote > 0) {
+                        pause = IDLE_WAIT_MIN_NS;
+                        continue;
                 }
+                struct timespec ts = {0, pause};
+                nanosleep(&ts, NULL);
+                if (pause < IDLE_WAIT_MAX_NS)
+                        pause *= 2;
         }
 }
 

@@ -16,6 +16,8 @@
 #include "format/pcapng.h"
 #include "pipeline/pipeline_int.h"
 #include "sink/dump_sink.h"
+#include "sink/post_rotate.h"
+#include "sink/rotate.h"
 #include "util/output.h"
 
 static struct cst_pipeline *pipe_alloc(char *err)
@@ -62,6 +64,7 @@ int cst_pipeline_open_file(cst_pipeline **out, const char *path, char *err)
                 free(p);
                 return rc;
         }
+        p->in_name = strdup(path); /* messages of a converting output; NULL is fine */
         return pipe_opened(out, p, true);
 }
 
@@ -159,6 +162,84 @@ int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err)
         return rc;
 }
 
+struct leftover_ctx {
+        void (*log)(void *ctx, const char *line);
+        void *log_ctx;
+};
+
+static void report_leftover(void *ctx, const char *path)
+{
+        const struct leftover_ctx *l = ctx;
+        char line[CST_ERRBUF];
+        snprintf(line, sizeof(line), "warning: partial file left by an earlier run: %.400s", path);
+        l->log(l->log_ctx, line);
+}
+
+/* The same-format output of cst_pipeline_output_file, with -z on the committed file. */
+static int output_same(struct cst_pipeline *p, const char *path, const struct cst_output_opts *o,
+                       char *err)
+{
+        bool file = strcmp(path, "-") != 0;
+        if (o->log && file) {
+                struct leftover_ctx l = {o->log, o->log_ctx};
+                rot_leftovers(path, false, false, NULL, NULL, true, report_leftover, &l);
+        }
+        if (o->post_rotate_cmd && o->post_rotate_cmd[0] && file) {
+                p->out_final = strdup(path);
+                p->post = p->out_final ? post_rotate_new(o->post_rotate_cmd, o->post_rotate_jobs,
+                                                         o->log, o->log_ctx, err)
+                                       : NULL;
+                if (!p->post)
+                        return snprintf(err, CST_ERRBUF, "out of memory"), CST_ENOMEM;
+        }
+        return cst_pipeline_output_file(p, path, err);
+}
+
+int cst_pipeline_output_file_opts(cst_pipeline *p, const char *path,
+                                  const struct cst_output_opts *o, char *err)
+{
+        if (!p->file_source) {
+                snprintf(err, CST_ERRBUF, "a file output needs a file source");
+                return CST_EFATAL;
+        }
+        int fmt = o->format ? o->format : (int)p->src.format;
+        if (!o->rotate_bytes && !o->rotate_sec && fmt == (int)p->src.format)
+                return output_same(p, path, o, err);
+        struct cst_dump_opts d;
+        struct dump_offline off;
+        memset(&d, 0, sizeof(d));
+        memset(&off, 0, sizeof(off));
+        d.format = fmt;
+        d.nsec = p->src.nsec;
+        d.linktype = p->src.linktype;
+        d.snaplen = p->src.snaplen ? p->src.snaplen : 262144;
+        d.rotate_bytes = o->rotate_bytes;
+        d.rotate_sec = o->rotate_sec;
+        d.rotate_files = o->rotate_files;
+        d.part_prefix = o->part_prefix;
+        d.part_suffix = o->part_suffix;
+        d.post_rotate_cmd = o->post_rotate_cmd;
+        d.post_rotate_jobs = o->post_rotate_jobs;
+        d.log = o->log;
+        d.log_ctx = o->log_ctx;
+        off.input_name = p->in_name;
+        if (fmt == (int)p->src.format && fmt == CST_FORMAT_PCAP)
+                off.pcap_header = p->src.pcap_header;
+        off.copy_blocks = fmt == (int)p->src.format && fmt == CST_FORMAT_PCAPNG;
+        off.from_pcapng = fmt != (int)p->src.format && p->src.format == CST_FORMAT_PCAPNG;
+        int rc = dump_sink_open_offline(&p->sink, path, &d, &off, err);
+        if (rc == CST_OK)
+                p->have_sink = p->dump_offline = true;
+        return rc;
+}
+
+void cst_pipeline_output_dropped(const cst_pipeline *p, uint64_t *blocks, uint64_t *packet_opts)
+{
+        *blocks = *packet_opts = 0;
+        if (p->have_sink && p->dump_offline)
+                dump_sink_dropped(&p->sink, blocks, packet_opts);
+}
+
 /* Counters for the ISBs of the dumper: the source's. */
 static int source_stats(void *ctx, struct cst_capture_stats *ks, char *err)
 {
@@ -235,6 +316,9 @@ void cst_pipeline_set_report(cst_pipeline *p, cst_report_cb cb, void *ctx)
 
 static void pipe_free(struct cst_pipeline *p)
 {
+        post_rotate_finish(p->post, POST_ROTATE_WAIT_SEC);
+        free(p->out_final);
+        free(p->in_name);
         if (p->have_src)
                 p->src.ops->close(p->src.priv);
         if (p->xform_free)
@@ -250,6 +334,8 @@ int cst_pipeline_close(cst_pipeline *p, char *err)
                 return CST_OK;
         if (p->have_sink) /* first: a dumper's last ISB asks the source for its counters */
                 rc = p->sink.ops->close(p->sink.priv, err);
+        if (rc == CST_OK && p->post) /* committed: -z on it */
+                post_rotate_file(p->post, p->out_final);
         pipe_free(p);
         return rc;
 }
@@ -262,7 +348,9 @@ void cst_pipeline_abort(cst_pipeline *p, char *kept, size_t kept_len)
         if (!p)
                 return;
         if (p->have_sink && p->sink.ops->abort) {
-                const char *path = p->sink.ops->path ? p->sink.ops->path(p->sink.priv) : NULL;
+                const char *path = p->dump_offline     ? dump_sink_final(&p->sink)
+                                   : p->sink.ops->path ? p->sink.ops->path(p->sink.priv)
+                                                       : NULL;
                 bool keep = kept_len && !p->sink_failed;
                 if (keep && path && strcmp(path, "-") != 0)
                         snprintf(kept, kept_len, "%s", path);

@@ -15,6 +15,8 @@
 
 #include "format/format.h"
 
+struct post_rotate;
+
 #define PIPE_BATCH 256
 
 /*
@@ -47,6 +49,10 @@ struct cst_pipeline {
         cst_report_cb report;
         void *report_ctx;
         struct cst_stats own_stats;  /* counters when no engine is set */
+        bool dump_offline;           /* the sink is the dumper for constrict (dropped counts) */
+        struct post_rotate *post;    /* -z on a same-format file output, run at close */
+        char *out_final;             /* ... on this name */
+        char *in_name;               /* the input file's name, for messages */
         unsigned batch_n, batch_pos; /* records of recs[] read / handled */
         struct cst_packet recs[PIPE_BATCH];
         struct cst_verdict v[PIPE_BATCH];

@@ -306,6 +306,8 @@ static int between_batches(struct cst_pipeline *p, struct run_state *rs, int n, 
                 }
                 rs->last_flush = now;
         }
+        if (p->have_sink && p->sink.ops->poll) /* -z children: reaped, never waited for */
+                p->sink.ops->poll(p->sink.priv);
         if (p->req_report) {
                 p->req_report = 0;
                 if (p->report) {

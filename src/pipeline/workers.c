@@ -213,6 +213,8 @@ static void add_stats(struct cst_pipeline_stats *s, const struct cst_pipeline_st
         s->ks.kernel_freeze_q += a->ks.kernel_freeze_q;
         s->ks.receive_errors += a->ks.receive_errors;
         s->ks.have_kernel |= a->ks.have_kernel;
+        s->flows_active += a->flows_active; /* each worker's own flow table */
+        s->flows_evicted += a->flows_evicted;
 }
 
 void cst_workers_worker_stats(cst_workers *g, unsigned i, struct cst_pipeline_stats *st, int *cpu)

@@ -16,7 +16,8 @@
 #include "pipeline/pipeline_int.h"
 #include "pipeline/workers_int.h"
 
-#define MAIN_TICK_NS   20000000 /* the calling thread looks at its flags this often */
+/* The calling thread looks at its flags this often; a signal wakes it at once. */
+#define MAIN_TICK_NS   100000000
 #define REPORT_WAIT_NS 1000000000ull
 
 static void *worker_main(void *arg)
@@ -46,6 +47,9 @@ static void worker_opts(struct cst_workers *g, struct wk_worker *w)
         w->ro.keep_rule = o->keep_rule;
         w->ro.duration_sec = o->duration_sec;
         w->ro.flush_ms = o->flush_ms && g->per_worker ? o->flush_ms : 1000;
+        /* a flush publishes the counters: as often as the caller's ticks want them */
+        if (o->on_tick && o->tick_ms && o->tick_ms < w->ro.flush_ms)
+                w->ro.flush_ms = o->tick_ms;
         w->ro.flush_each_batch = g->per_worker && o->flush_each_batch;
         if (g->merged) {
                 w->ro.on_packet = wk_on_packet;
@@ -157,6 +161,28 @@ static void handle_requests(struct cst_workers *g, bool *stopping, bool any_done
         }
 }
 
+static uint64_t mono_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The caller's periodic statistics (cst_run_opts.on_tick), with the workers' counters summed. */
+static void tick(struct cst_workers *g, uint64_t *last)
+{
+        const struct cst_run_opts *o = &g->ro;
+        if (!o->on_tick || !o->tick_ms)
+                return;
+        uint64_t now = mono_ns();
+        if (now - *last < (uint64_t)o->tick_ms * 1000000u)
+                return;
+        *last = now;
+        struct cst_pipeline_stats st;
+        cst_workers_get_stats(g, &st);
+        o->on_tick(o->tick_ctx, &st);
+}
+
 /* The first error: a worker's, else the writer's. */
 static int run_result(struct cst_workers *g, char *err)
 {
@@ -185,9 +211,14 @@ int cst_workers_run(cst_workers *g, const struct cst_run_opts *o, char *err)
         if (rc != CST_OK)
                 wk_set_flag(&g->stop_all, 1);
         bool any;
+        uint64_t last_tick = mono_ns();
+        long pause = MAIN_TICK_NS;
+        if (o->on_tick && o->tick_ms && (uint64_t)o->tick_ms * 1000000u < (uint64_t)pause)
+                pause = (long)o->tick_ms * 1000000;
         while (!all_done(g, &any)) {
                 handle_requests(g, &stopping, any);
-                struct timespec ts = {0, MAIN_TICK_NS};
+                tick(g, &last_tick);
+                struct timespec ts = {0, pause};
                 nanosleep(&ts, NULL); /* a signal cuts it short */
         }
         for (unsigned i = 0; i < g->n; i++)

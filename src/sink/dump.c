@@ -12,61 +12,37 @@
  * per interface seen in the file (if_indextoname name), EPB interface ids
  * mapped to them.
  *
+ * Complete files only: with a partial name set (the program's ".part"), a
+ * file is written as NAME.part and renamed to NAME when it is complete --
+ * at rotation and at close (a clean stop, a handled signal, the end of the
+ * input, a write error that ends the run: whole records only) -- so a
+ * collector never picks up a file half-written; then the -z command runs on
+ * NAME (post_rotate.c).  A constrict run that fails removes the file it was
+ * writing, as the unrotated output does.  With -C -W N the ring's oldest file is removed when its
+ * name is written again, so at most N files exist.
+ *
  * The format writers buffer; the capture loop calls cst_dump_flush() at
  * least once a second so a reader following the file sees recent packets.
  * Only whole records ever reach the buffer, so a signal cannot cut one.
  */
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 #include <constrictor/constrictor.h>
 #include <constrictor/capture.h>
 #include "format/pcap.h"
 #include "format/pcapng.h"
-#include "sink/pcapng_blocks.h"
-#include "sink/rotate.h"
+#include "sink/dump_int.h"
+#include "sink/post_rotate.h"
 #include "util/output.h"
-#include "sink/dump_sink.h"
-
-#define DUMP_MAX_IFS 256 /* interfaces of one "any" pcapng file */
-
-/* One output file. */
-struct dump_file {
-        struct cst_sink sink;
-        uint64_t bytes;
-        uint64_t packets;
-        uint64_t start_ts; /* pcapng: first timestamp, for isb_starttime */
-        bool have_start;
-        uint32_t n_ifs;            /* per-interface mode: IDBs written */
-        int32_t ifs[DUMP_MAX_IFS]; /* ifindex of each IDB */
-        uint32_t last_ifindex, last_ifid;
-        dev_t dev; /* the file as opened: SIGHUP reopens the name when it changed */
-        ino_t ino;
-};
-
-struct cst_dumper {
-        struct dump_file f;
-        struct cst_dump_opts o; /* strings point at the copies below */
-        bool pcapng;
-        bool nsec;
-        bool rotating;
-        uint64_t bytes_total;
-        struct rot_state rot;
-        char path[4096]; /* name of the current file */
-        char pattern[4096];
-        char ifname[IF_NAMESIZE + 8];
-        char userappl[128];
-        char os[200];
-        uint8_t flag_opts[3][PCAPNG_EPB_FLAGS_OPTS_LEN]; /* per enum cst_direction */
-};
 
 /* A raw PCAPNG block through the sink, as the pcapng reader would hand it over. */
-static int dump_block(struct dump_file *f, const uint8_t *b, size_t len, uint8_t flags, char *err)
+int dump_block(struct dump_file *f, const uint8_t *b, size_t len, uint8_t flags, char *err)
 {
         struct cst_packet blk;
         memset(&blk, 0, sizeof(blk));
@@ -105,35 +81,55 @@ static int dump_pcapng_header(const struct cst_dumper *d, struct dump_file *f, c
         return d->o.per_interface ? CST_OK : dump_idb(d, f, d->o.ifname, err);
 }
 
-/* Open `path` and write its header(s); the header is flushed (a full disk shows now). */
-static int dump_file_open(const struct cst_dumper *d, struct dump_file *f, const char *path,
-                          char *err)
+/* The header of a new file: the input's (constrict), else synthesized. */
+static int dump_header(struct cst_dumper *d, struct dump_file *f, char *err)
+{
+        if (d->off.on && (d->off.cfg.copy_blocks || d->off.cfg.pcap_header))
+                return doff_header(d, f, err);
+        return d->pcapng ? dump_pcapng_header(d, f, err) : CST_OK;
+}
+
+/*
+ * Open the file `path` (under its partial name) and write its header(s);
+ * the header is flushed (a full disk shows now).
+ */
+static int dump_file_open(struct cst_dumper *d, struct dump_file *f, const char *path, char *err)
 {
         int rc;
         memset(f, 0, sizeof(*f));
+        snprintf(f->final, sizeof(f->final), "%s", path);
+        if (!d->partial || strcmp(path, "-") == 0)
+                snprintf(f->wpath, sizeof(f->wpath), "%s", path);
+        else if (rot_part_name(path, d->part_prefix, d->part_suffix, f->wpath, sizeof(f->wpath)) <
+                 0)
+                return snprintf(err, CST_ERRBUF, "output file name too long: %.200s", path),
+                       CST_EFATAL;
         errno = 0;
-        /* names made up by rotation: no symbolic link followed, created exclusively */
-        unsigned flags = d->rotating ? OUTPUT_NOFOLLOW : 0;
+        /* names made up by rotation or for a partial file: no symbolic link followed */
+        unsigned flags = d->rotating || d->partial ? OUTPUT_NOFOLLOW : 0;
         if (d->pcapng) {
-                rc = pcapng_sink_open_flags(&f->sink, path, flags, err);
+                rc = pcapng_sink_open_flags(&f->sink, f->wpath, flags, err);
         } else {
                 uint8_t hdr[PCAP_GLOBAL_HEADER_LEN];
-                pcap_make_header(hdr, d->nsec, d->o.snaplen, d->o.linktype);
-                rc = pcap_sink_open_flags(&f->sink, path, hdr, flags, err);
+                if (d->off.on && d->off.cfg.pcap_header)
+                        memcpy(hdr, d->off.pcap_header, sizeof(hdr));
+                else
+                        pcap_make_header(hdr, d->nsec, d->o.snaplen, d->o.linktype);
+                rc = pcap_sink_open_flags(&f->sink, f->wpath, hdr, flags, err);
                 f->bytes = PCAP_GLOBAL_HEADER_LEN;
         }
         if (rc < 0) {
                 if (errno) /* say which file and why */
-                        snprintf(err, CST_ERRBUF, "cannot open output file %.300s: %s", path,
+                        snprintf(err, CST_ERRBUF, "cannot open output file %.300s: %s", f->wpath,
                                  strerror(errno));
                 return CST_EFATAL;
         }
         struct stat st;
-        if (stat(path, &st) == 0) {
+        if (stat(f->wpath, &st) == 0) {
                 f->dev = st.st_dev;
                 f->ino = st.st_ino;
         }
-        rc = d->pcapng ? dump_pcapng_header(d, f, err) : CST_OK;
+        rc = dump_header(d, f, err);
         if (rc == CST_OK)
                 rc = f->sink.ops->flush(f->sink.priv, err);
         if (rc < 0) {
@@ -162,14 +158,30 @@ static int dump_isb(const struct cst_dumper *d, struct dump_file *f,
         return dump_block(f, isb, n, 0, err);
 }
 
-/* ISB (pcapng, counters known, an interface 0 exists), then close; frees the sink. */
-static int dump_file_close(const struct cst_dumper *d, struct dump_file *f,
+/* A closed file is complete: its final name, then the -z command on it. */
+static int dump_complete(const struct cst_dumper *d, const struct dump_file *f, char *err)
+{
+        if (strcmp(f->wpath, f->final) != 0 && rename(f->wpath, f->final) < 0) {
+                snprintf(err, CST_ERRBUF, "cannot rename %.300s to its final name: %s", f->wpath,
+                         strerror(errno));
+                return CST_EFATAL;
+        }
+        if (d->post && strcmp(f->final, "-") != 0)
+                post_rotate_file(d->post, f->final);
+        return CST_OK;
+}
+
+/*
+ * ISB (pcapng, counters known, an interface 0 exists), then close; frees the
+ * sink.  A file written in full gets its final name.
+ */
+static int dump_file_close(struct cst_dumper *d, struct dump_file *f,
                            const struct cst_capture_stats *ks, char *err)
 {
         int rc = CST_OK;
         if (!f->sink.ops)
                 return CST_OK;
-        if (d->pcapng && ks && ks->have_kernel && (!d->o.per_interface || f->n_ifs))
+        if (d->pcapng && ks && ks->have_kernel && (!d->o.per_interface || f->n_ifs) && !d->off.on)
                 rc = dump_isb(d, f, ks, err);
         char cerr[CST_ERRBUF];
         if (f->sink.ops->close(f->sink.priv, cerr) < 0 && rc == CST_OK) {
@@ -177,6 +189,11 @@ static int dump_file_close(const struct cst_dumper *d, struct dump_file *f,
                 rc = CST_EFATAL;
         }
         f->sink.ops = NULL;
+        if (rc != CST_OK)
+                d->failed = true;
+        /* a write error leaves whole records too (output.c truncates): the file is named */
+        if (!d->discard && !f->moved && dump_complete(d, f, err) < 0 && rc == CST_OK)
+                rc = CST_EFATAL;
         return rc;
 }
 
@@ -186,8 +203,14 @@ static void dump_copy_opts(struct cst_dumper *d, const char *path, const struct 
         snprintf(d->pattern, sizeof(d->pattern), "%s", path);
         snprintf(d->ifname, sizeof(d->ifname), "%s", o->ifname ? o->ifname : "");
         snprintf(d->userappl, sizeof(d->userappl), "%s", o->userappl ? o->userappl : "");
+        snprintf(d->part_prefix, sizeof(d->part_prefix), "%s",
+                 o->part_prefix ? o->part_prefix : "");
+        snprintf(d->part_suffix, sizeof(d->part_suffix), "%s",
+                 o->part_suffix ? o->part_suffix : "");
+        d->partial = d->part_prefix[0] || d->part_suffix[0];
         d->o.ifname = o->ifname ? d->ifname : NULL;
         d->o.userappl = o->userappl ? d->userappl : NULL;
+        d->o.part_prefix = d->o.part_suffix = NULL; /* copied above; the -z command: dump_setup */
         d->pcapng = o->format == CST_FORMAT_PCAPNG;
         d->nsec = o->nsec;
         d->o.per_interface = o->per_interface && d->pcapng;
@@ -203,28 +226,82 @@ static void dump_copy_opts(struct cst_dumper *d, const char *path, const struct 
                                                                 : 0);
 }
 
-/* Rotation state and the first file name (-w as given unless -C/-G/-W name it). */
-static int dump_first_name(struct cst_dumper *d, const char *path, char *err)
+static void dump_policy(const struct cst_dumper *d, struct rot_policy *pol)
 {
-        struct rot_policy pol = {d->o.rotate_bytes, d->o.rotate_sec, d->o.rotate_files};
-        d->rotating = rot_enabled(&pol);
+        *pol = (struct rot_policy){d->o.rotate_bytes, d->o.rotate_sec, d->o.rotate_files};
+}
+
+/* Rotation state and the name of the file at time now (-w as given unless -C/-G/-W name it). */
+static int dump_first_name(struct cst_dumper *d, int64_t now, char *out, size_t cap, char *err)
+{
+        struct rot_policy pol;
+        dump_policy(d, &pol);
         if (!d->rotating) {
-                snprintf(d->path, sizeof(d->path), "%s", path);
+                snprintf(out, cap, "%s", d->pattern);
                 return CST_OK;
         }
-        if (strcmp(path, "-") == 0) {
-                snprintf(err, CST_ERRBUF, "file rotation (-C/-G) needs an output file, not '-'");
-                return CST_EFATAL;
-        }
-        rot_init(&d->rot, d->pattern, &pol, (int64_t)time(NULL));
-        if (rot_name(&d->rot, d->path, sizeof(d->path)) < 0) {
-                snprintf(err, CST_ERRBUF, "output file name too long: %.200s", path);
+        rot_init(&d->rot, d->pattern, &pol, now);
+        if (rot_name(&d->rot, out, cap) < 0) {
+                snprintf(err, CST_ERRBUF, "output file name too long: %.200s", d->pattern);
                 return CST_EFATAL;
         }
         return CST_OK;
 }
 
-int cst_dump_open(cst_dumper **out, const char *path, const struct cst_dump_opts *o, char *err)
+static void dump_leftover(void *ctx, const char *path)
+{
+        const struct cst_dumper *d = ctx;
+        char line[CST_ERRBUF];
+        snprintf(line, sizeof(line), "warning: partial file left by an earlier run: %.400s", path);
+        d->o.log(d->o.log_ctx, line);
+}
+
+/* Options that need no file yet: rotation, -z, partial files left earlier. */
+static int dump_setup(struct cst_dumper *d, const char *path, char *err)
+{
+        struct rot_policy pol;
+        dump_policy(d, &pol);
+        d->rotating = rot_enabled(&pol);
+        if (d->rotating && strcmp(path, "-") == 0) {
+                snprintf(err, CST_ERRBUF, "file rotation (-C/-G) needs an output file, not '-'");
+                return CST_EFATAL;
+        }
+        if (strcmp(path, "-") == 0)
+                d->partial = false;
+        if (d->partial && d->o.log)
+                rot_leftovers(d->pattern, d->rotating && pol.interval_sec,
+                              d->rotating && pol.size_limit, d->part_prefix, d->part_suffix, false,
+                              dump_leftover, d);
+        if (d->o.post_rotate_cmd && d->o.post_rotate_cmd[0]) {
+                d->post = post_rotate_new(d->o.post_rotate_cmd, d->o.post_rotate_jobs, d->o.log,
+                                          d->o.log_ctx, err);
+                if (!d->post)
+                        return CST_ENOMEM;
+        }
+        d->o.post_rotate_cmd = NULL; /* the caller's string: post_rotate keeps its own copy */
+        return CST_OK;
+}
+
+static void dump_free(struct cst_dumper *d)
+{
+        post_rotate_finish(d->post, POST_ROTATE_WAIT_SEC);
+        doff_free(d);
+        free(d);
+}
+
+/* The first file, named at time now (lazy: the first record's). */
+static int dump_open_first(struct cst_dumper *d, int64_t now, char *err)
+{
+        char name[sizeof(d->f.final)];
+        if (dump_first_name(d, now, name, sizeof(name), err) < 0 ||
+            dump_file_open(d, &d->f, name, err) < 0)
+                return CST_EFATAL;
+        d->bytes_total += d->f.bytes;
+        return CST_OK;
+}
+
+int dump_open_offline(cst_dumper **out, const char *path, const struct cst_dump_opts *o,
+                      const struct dump_offline *off, char *err)
 {
         *out = NULL;
         struct cst_dumper *d = calloc(1, sizeof(*d));
@@ -233,36 +310,66 @@ int cst_dump_open(cst_dumper **out, const char *path, const struct cst_dump_opts
                 return CST_ENOMEM;
         }
         dump_copy_opts(d, path, o);
-        if (dump_first_name(d, path, err) < 0 || dump_file_open(d, &d->f, d->path, err) < 0) {
-                free(d);
-                return CST_EFATAL;
+        int rc = dump_setup(d, path, err);
+        if (rc == CST_OK && off)
+                rc = doff_init(d, off, err);
+        d->lazy = off != NULL;
+        if (rc == CST_OK && !d->lazy)
+                rc = dump_open_first(d, (int64_t)time(NULL), err);
+        if (rc != CST_OK) {
+                d->failed = true;
+                dump_free(d);
+                return rc;
         }
-        d->bytes_total = d->f.bytes;
         *out = d;
         return CST_OK;
 }
 
+int cst_dump_open(cst_dumper **out, const char *path, const struct cst_dump_opts *o, char *err)
+{
+        return dump_open_offline(out, path, o, NULL, err);
+}
+
 /* A failed write or flush: one line naming the file and the cause (e.g. a full disk). */
-static int dump_failed(const cst_dumper *d, int rc, char *err)
+static int dump_failed(cst_dumper *d, int rc, char *err)
 {
         int e = errno;
+        if (rc < 0)
+                d->failed = true;
         if (rc < 0 && e)
                 snprintf(err, CST_ERRBUF, "cannot write %.300s: %s",
-                         strcmp(d->path, "-") == 0 ? "standard output" : d->path, strerror(e));
+                         strcmp(d->f.wpath, "-") == 0 ? "standard output" : d->f.wpath,
+                         strerror(e));
         return rc;
 }
 
 int cst_dump_flush(cst_dumper *d, char *err)
 {
+        dump_poll(d); /* also where no pipeline polls (a merging writer) */
+        if (!d->f.sink.ops)
+                return CST_OK; /* lazy: nothing opened yet */
         errno = 0;
         return dump_failed(d, d->f.sink.ops->flush(d->f.sink.priv, err), err);
+}
+
+void dump_poll(cst_dumper *d)
+{
+        if (post_rotate_busy(d->post))
+                post_rotate_poll(d->post);
+}
+
+/* -C -W ring: the oldest file goes when its name is written again (at most N files). */
+static void dump_ring_drop(const struct cst_dumper *d, const char *next)
+{
+        if (d->partial && d->rot.pol.size_limit && d->rot.pol.max_files)
+                unlink(next);
 }
 
 /* The next file: opened (header written) before the current one is closed. */
 static int dump_rotate(struct cst_dumper *d, char *err)
 {
-        char next[sizeof(d->path)];
-        struct dump_file nf;
+        char next[sizeof(d->f.final)];
+        struct dump_file *nf;
         struct cst_capture_stats ks = {0};
         char serr[CST_ERRBUF];
         if (rot_name(&d->rot, next, sizeof(next)) < 0) {
@@ -271,21 +378,29 @@ static int dump_rotate(struct cst_dumper *d, char *err)
         }
         if (d->o.stats && d->o.stats(d->o.stats_ctx, &ks, serr) < 0)
                 ks.have_kernel = false;
-        if (strcmp(next, d->path) == 0) { /* same name (ring of 1, -G without %): close first */
+        if (strcmp(next, d->f.final) == 0) { /* same name (ring of 1, -G without %): close first */
                 if (dump_file_close(d, &d->f, &ks, err) < 0)
                         return CST_EFATAL;
+                dump_ring_drop(d, next);
                 if (dump_file_open(d, &d->f, next, err) < 0)
                         return CST_EFATAL;
         } else {
-                if (dump_file_open(d, &nf, next, err) < 0)
+                nf = malloc(sizeof(*nf)); /* once per file: two names of 4 KiB each */
+                if (!nf)
+                        return snprintf(err, CST_ERRBUF, "out of memory"), CST_ENOMEM;
+                dump_ring_drop(d, next);
+                if (dump_file_open(d, nf, next, err) < 0) {
+                        free(nf);
                         return CST_EFATAL;
+                }
                 int rc = dump_file_close(d, &d->f, &ks, err);
-                d->f = nf;
+                d->f = *nf;
+                free(nf);
                 if (rc < 0)
                         return CST_EFATAL;
         }
-        memcpy(d->path, next, sizeof(d->path));
         d->bytes_total += d->f.bytes;
+        dump_poll(d);
         return CST_OK;
 }
 
@@ -320,8 +435,11 @@ static int dump_ifid(struct cst_dumper *d, uint32_t ifindex, uint32_t *ifid, cha
 }
 
 /* Record bytes of a packet of keep_len bytes in this file format. */
-static uint32_t dump_rec_len(const struct cst_dumper *d, uint32_t keep_len)
+static uint32_t dump_rec_len(const struct cst_dumper *d, const struct cst_packet *pkt,
+                             uint32_t keep_len)
 {
+        if (d->off.on)
+                return doff_rec_len(d, pkt, keep_len);
         return d->pcapng ? pcapng_epb_len(keep_len) : PCAP_RECORD_HEADER_LEN + keep_len;
 }
 
@@ -347,6 +465,37 @@ static int dump_pcapng_fill(struct cst_dumper *d, const struct cst_packet *pkt,
         return CST_OK;
 }
 
+/* The record as the file stores it: timestamps in its unit, pcapng options. */
+static int dump_fill(struct cst_dumper *d, const struct cst_packet *pkt, struct cst_packet *rec,
+                     char *err)
+{
+        if (d->off.on) {
+                doff_record(d, pkt, rec);
+                return CST_OK;
+        }
+        if (d->pcapng)
+                return dump_pcapng_fill(d, pkt, rec, err);
+        rec->ts_hi = (uint32_t)(pkt->ts_ns / 1000000000u);
+        rec->ts_lo = (uint32_t)(pkt->ts_ns % 1000000000u / (d->nsec ? 1u : 1000u));
+        return CST_OK;
+}
+
+/* Rotation before a record of rlen bytes at packet time ts_ns (the first file, when lazy). */
+static int dump_due(struct cst_dumper *d, uint64_t ts_ns, uint32_t rlen, char *err)
+{
+        int64_t now = (int64_t)(ts_ns / 1000000000u);
+        if (!d->f.sink.ops)
+                return dump_open_first(d, now, err);
+        if (!d->rotating)
+                return CST_OK;
+        enum rot_action a = rot_check(&d->rot, d->f.bytes, rlen, d->f.packets != 0, now);
+        if (a == ROT_STOP)
+                return CST_DUMP_FILE_LIMIT;
+        if (a == ROT_NEXT && dump_rotate(d, err) < 0)
+                return CST_EFATAL;
+        return CST_OK;
+}
+
 int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_len, char *err)
 {
         struct cst_packet rec = *pkt;
@@ -355,27 +504,28 @@ int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_l
         if (rec.origlen < keep_len)
                 rec.origlen = keep_len;
         rec.kind = CST_REC_PACKET;
-        uint32_t rlen = dump_rec_len(d, keep_len);
-        if (d->rotating) {
-                enum rot_action a = rot_check(&d->rot, d->f.bytes, rlen, d->f.packets != 0,
-                                              (int64_t)(pkt->ts_ns / 1000000000u));
-                if (a == ROT_STOP)
-                        return CST_DUMP_FILE_LIMIT;
-                if (a == ROT_NEXT && dump_rotate(d, err) < 0)
-                        return CST_EFATAL;
+        uint32_t rlen = dump_rec_len(d, pkt, keep_len);
+        if (d->rotating || !d->f.sink.ops) {
+                int rc = dump_due(d, pkt->ts_ns, rlen, err);
+                if (rc != CST_OK)
+                        return rc;
         }
-        if (d->pcapng) {
-                if (dump_pcapng_fill(d, pkt, &rec, err) < 0)
-                        return CST_EFATAL;
-        } else {
-                rec.ts_hi = (uint32_t)(pkt->ts_ns / 1000000000u);
-                rec.ts_lo = (uint32_t)(pkt->ts_ns % 1000000000u / (d->nsec ? 1u : 1000u));
-        }
+        if (dump_fill(d, pkt, &rec, err) < 0)
+                return CST_EFATAL;
         d->f.bytes += rlen;
         d->f.packets++;
         d->bytes_total += rlen;
         errno = 0;
         return dump_failed(d, d->f.sink.ops->write(d->f.sink.priv, &rec, keep_len, err), err);
+}
+
+/* constrict: a raw block of the input (copied, kept for the next files, or dropped). */
+int dump_input_block(cst_dumper *d, const struct cst_packet *blk, char *err)
+{
+        if (!d->off.on)
+                return CST_OK; /* live: the dumper writes its own */
+        int rc = doff_block(d, blk, err);
+        return rc < 0 ? (d->failed = true, rc) : rc;
 }
 
 uint64_t cst_dump_bytes(const cst_dumper *d)
@@ -385,16 +535,20 @@ uint64_t cst_dump_bytes(const cst_dumper *d)
 
 const char *cst_dump_path(const cst_dumper *d)
 {
-        return d->path;
+        return d->f.sink.ops ? d->f.wpath : d->pattern;
 }
 
 int cst_dump_close(cst_dumper *d, const struct cst_capture_stats *ks, char *err)
 {
         if (!d)
                 return CST_OK;
+        int rc = CST_OK;
+        if (!d->f.sink.ops && d->lazy && !d->failed && !d->discard) /* no record: an empty file */
+                rc = dump_open_first(d, (int64_t)time(NULL), err);
         errno = 0;
-        int rc = dump_failed(d, dump_file_close(d, &d->f, ks, err), err);
-        free(d);
+        if (rc == CST_OK)
+                rc = dump_failed(d, dump_file_close(d, &d->f, ks, err), err);
+        dump_free(d);
         return rc;
 }
 
@@ -402,7 +556,7 @@ int cst_dump_close(cst_dumper *d, const struct cst_capture_stats *ks, char *err)
 static bool dump_name_is_ours(const struct cst_dumper *d)
 {
         struct stat st;
-        return stat(d->path, &st) == 0 && st.st_dev == d->f.dev && st.st_ino == d->f.ino;
+        return stat(d->f.wpath, &st) == 0 && st.st_dev == d->f.dev && st.st_ino == d->f.ino;
 }
 
 /*
@@ -413,21 +567,46 @@ static bool dump_name_is_ours(const struct cst_dumper *d)
  */
 int dump_rotate_now(cst_dumper *d, char *err)
 {
+        if (!d->f.sink.ops)
+                return CST_OK;
         if (d->rotating) {
                 rot_force(&d->rot);
                 return dump_rotate(d, err);
         }
-        if (strcmp(d->path, "-") == 0 || dump_name_is_ours(d))
+        if (strcmp(d->f.wpath, "-") == 0 || dump_name_is_ours(d))
                 return cst_dump_flush(d, err);
-        struct dump_file nf;
+        struct dump_file *nf = malloc(sizeof(*nf));
         struct cst_capture_stats ks = {0};
         char serr[CST_ERRBUF];
-        if (dump_file_open(d, &nf, d->path, err) < 0)
+        if (!nf)
+                return snprintf(err, CST_ERRBUF, "out of memory"), CST_ENOMEM;
+        if (dump_file_open(d, nf, d->f.final, err) < 0) {
+                free(nf);
                 return CST_EFATAL;
+        }
         if (d->o.stats && d->o.stats(d->o.stats_ctx, &ks, serr) < 0)
                 ks.have_kernel = false;
+        d->f.moved = true; /* closed where it is now: nothing to rename, no -z */
         int rc = dump_file_close(d, &d->f, &ks, err);
-        d->f = nf;
+        d->f = *nf;
+        free(nf);
         d->bytes_total += d->f.bytes;
         return rc;
+}
+
+const char *dump_final_path(const cst_dumper *d)
+{
+        return d->f.sink.ops ? d->f.final : d->pattern;
+}
+
+void dump_abandon(cst_dumper *d, bool remove)
+{
+        char err[CST_ERRBUF], wpath[sizeof(d->f.wpath)];
+        bool partial = d->f.sink.ops && strcmp(d->f.wpath, d->f.final) != 0;
+        memcpy(wpath, d->f.wpath, sizeof(wpath));
+        if (remove)
+                d->discard = true; /* keeps its partial name, removed below */
+        cst_dump_close(d, NULL, err);
+        if (remove && partial)
+                unlink(wpath);
 }

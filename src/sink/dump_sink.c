@@ -1,7 +1,9 @@
 /*
  * dump_sink — the live dumper (dump.c: synthesized headers, PCAPNG
- * direction flags and ISBs, rotation) behind the sink operations table, so
- * the pipeline writes live captures and files alike through one interface.
+ * direction flags and ISBs, rotation, complete-file names, -z) behind the
+ * sink operations table, so the pipeline writes live captures and files
+ * alike through one interface.  constrict uses it too when it rotates or
+ * converts (dump_offline.c).
  */
 #include "sink/dump_sink.h"
 
@@ -18,7 +20,7 @@ static int ds_write(void *priv, const struct cst_packet *pkt, uint32_t keep_len,
 {
         struct dump_sink *s = priv;
         if (pkt->kind != CST_REC_PACKET)
-                return CST_OK; /* raw pcapng blocks of an input: the dumper writes its own */
+                return dump_input_block(s->d, pkt, err);
         return cst_dump_packet(s->d, pkt, keep_len, err);
 }
 
@@ -49,16 +51,30 @@ static const char *ds_path(void *priv)
         return cst_dump_path(((struct dump_sink *)priv)->d);
 }
 
+static void ds_poll(void *priv)
+{
+        dump_poll(((struct dump_sink *)priv)->d);
+}
+
+static void ds_abort(void *priv, bool remove)
+{
+        struct dump_sink *s = priv;
+        dump_abandon(s->d, remove);
+        free(s);
+}
+
 static const struct cst_sink_ops dump_sink_ops = {
+    .abort = ds_abort,
     .write = ds_write,
     .flush = ds_flush,
     .close = ds_close,
     .rotate = ds_rotate,
     .path = ds_path,
+    .poll = ds_poll,
 };
 
-int dump_sink_open(struct cst_sink *sink, const char *path, const struct cst_dump_opts *o,
-                   char *err)
+int dump_sink_open_offline(struct cst_sink *sink, const char *path, const struct cst_dump_opts *o,
+                           const struct dump_offline *off, char *err)
 {
         struct dump_sink *s = calloc(1, sizeof(*s));
         if (!s) {
@@ -67,7 +83,7 @@ int dump_sink_open(struct cst_sink *sink, const char *path, const struct cst_dum
         }
         s->stats = o->stats;
         s->stats_ctx = o->stats_ctx;
-        int rc = cst_dump_open(&s->d, path, o, err);
+        int rc = dump_open_offline(&s->d, path, o, off, err);
         if (rc != CST_OK) {
                 free(s);
                 return rc;
@@ -75,4 +91,20 @@ int dump_sink_open(struct cst_sink *sink, const char *path, const struct cst_dum
         sink->ops = &dump_sink_ops;
         sink->priv = s;
         return CST_OK;
+}
+
+int dump_sink_open(struct cst_sink *sink, const char *path, const struct cst_dump_opts *o,
+                   char *err)
+{
+        return dump_sink_open_offline(sink, path, o, NULL, err);
+}
+
+void dump_sink_dropped(const struct cst_sink *sink, uint64_t *blocks, uint64_t *packet_opts)
+{
+        dump_dropped(((const struct dump_sink *)sink->priv)->d, blocks, packet_opts);
+}
+
+const char *dump_sink_final(const struct cst_sink *sink)
+{
+        return dump_final_path(((const struct dump_sink *)sink->priv)->d);
 }

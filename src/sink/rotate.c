@@ -3,6 +3,7 @@
  * rotate.h; tcpdump(1) -C, -G, -W).  The period clock is the packets' own
  * wall-clock time, so no clock is read per packet.
  */
+#include <glob.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -82,4 +83,101 @@ void rot_force(struct rot_state *r)
         r->count++;
         if (r->pol.size_limit && r->pol.max_files && r->count >= r->pol.max_files)
                 r->count = 0;
+}
+
+/* Split path into its directory part (with the '/', may be "") and basename. */
+static const char *base_of(const char *path)
+{
+        const char *s = strrchr(path, '/');
+        return s ? s + 1 : path;
+}
+
+int rot_part_name(const char *final, const char *prefix, const char *suffix, char *out, size_t cap)
+{
+        const char *base = base_of(final);
+        int w = snprintf(out, cap, "%.*s%s%s%s", (int)(base - final), final, prefix ? prefix : "",
+                         base, suffix ? suffix : "");
+        return w < 0 || (size_t)w >= cap ? -1 : 0;
+}
+
+/* Append text with glob(7) metacharacters escaped; false when out is full. */
+static bool glob_literal(char *out, size_t cap, size_t *len, const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                bool meta = strchr("*?[]\\", s[i]) != NULL;
+                if (*len + 2 + meta >= cap)
+                        return false;
+                if (meta)
+                        out[(*len)++] = '\\';
+                out[(*len)++] = s[i];
+        }
+        out[*len] = '\0';
+        return true;
+}
+
+/* The basename pattern: strftime conversions (with -G) become '*'. */
+static bool glob_base(char *out, size_t cap, size_t *len, const char *base, bool by_time)
+{
+        for (const char *s = base; *s; s++) {
+                if (by_time && s[0] == '%' && s[1]) {
+                        s++;
+                        if (*s == '%') {
+                                if (!glob_literal(out, cap, len, "%", 1))
+                                        return false;
+                                continue;
+                        }
+                        while ((*s == 'E' || *s == 'O') && s[1])
+                                s++;
+                        if (*len + 2 >= cap)
+                                return false;
+                        out[(*len)++] = '*';
+                        out[*len] = '\0';
+                        continue;
+                }
+                if (!glob_literal(out, cap, len, s, 1))
+                        return false;
+        }
+        return true;
+}
+
+static void glob_report(const char *pat, void (*report)(void *, const char *), void *ctx)
+{
+        glob_t g;
+        if (glob(pat, GLOB_NOSORT, NULL, &g) != 0)
+                return;
+        for (size_t i = 0; i < g.gl_pathc; i++)
+                report(ctx, g.gl_pathv[i]);
+        globfree(&g);
+}
+
+void rot_leftovers(const char *pattern, bool by_time, bool by_size, const char *prefix,
+                   const char *suffix, bool offline_tmp,
+                   void (*report)(void *ctx, const char *path), void *ctx)
+{
+        char pat[8192];
+        size_t len = 0, dir_len;
+        const char *base = base_of(pattern);
+        const char *pre = prefix ? prefix : "", *suf = suffix ? suffix : "";
+        pat[0] = '\0';
+        if (!glob_literal(pat, sizeof(pat), &len, pattern, (size_t)(base - pattern)))
+                return;
+        dir_len = len;
+        if (*pre || *suf) {
+                if (!glob_literal(pat, sizeof(pat), &len, pre, strlen(pre)) ||
+                    !glob_base(pat, sizeof(pat), &len, base, by_time))
+                        return;
+                if (by_size && len + 2 < sizeof(pat)) /* the -C counter: any digits */
+                        pat[len++] = '*';
+                pat[len] = '\0';
+                if (glob_literal(pat, sizeof(pat), &len, suf, strlen(suf)))
+                        glob_report(pat, report, ctx);
+        }
+        if (offline_tmp) { /* output.c's NAME.XXXXXX.part, beside NAME */
+                len = dir_len;
+                pat[len] = '\0';
+                if (glob_base(pat, sizeof(pat), &len, base, false) && len + 13 < sizeof(pat)) {
+                        memcpy(pat + len, ".??????.part", 13);
+                        glob_report(pat, report, ctx);
+                }
+        }
 }

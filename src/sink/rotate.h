@@ -54,3 +54,20 @@ void rot_force(struct rot_state *r);
 int rot_name(const struct rot_state *r, char *out, size_t cap);
 
 #endif
+
+/*
+ * Complete files only: the name a file carries while it is written, in the
+ * directory of `final`: prefix + basename + suffix (".part" by default in
+ * the program; prefix "." hides it).  0, or -1 when it does not fit.
+ */
+int rot_part_name(const char *final, const char *prefix, const char *suffix, char *out, size_t cap);
+
+/*
+ * Partial files an earlier run left behind (a crash, a power cut): every
+ * existing name that the output `pattern` (strftime conversions with -G, a
+ * counter with -C) could have given, in its partial form; `offline_tmp` adds
+ * the offline writer's NAME.XXXXXX.part.  report() is called once per file.
+ */
+void rot_leftovers(const char *pattern, bool by_time, bool by_size, const char *prefix,
+                   const char *suffix, bool offline_tmp,
+                   void (*report)(void *ctx, const char *path), void *ctx);

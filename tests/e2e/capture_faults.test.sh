@@ -43,12 +43,13 @@ alive() { kill -0 "$CAP_PID" 2>/dev/null; }
 stream 3000
 cap_start "$T/s.log" -i "$IF_B" -w "$T/s.pcap" || fail "signals: start"
 # half-way between two once-a-second flushes, USR2 puts the last half second on disk
-for _ in $(seq 50); do [ "$(stat -c %s "$T/s.pcap")" -gt 24 ] && break; sleep 0.1; done
+# (written as s.pcap.part until complete, issue 18)
+for _ in $(seq 50); do [ "$(stat -c %s "$T/s.pcap.part")" -gt 24 ] && break; sleep 0.1; done
 sleep 0.5
-before=$(stat -c %s "$T/s.pcap")
+before=$(stat -c %s "$T/s.pcap.part")
 kill -USR2 "$CAP_PID"
 sleep 0.2
-size=$(stat -c %s "$T/s.pcap")
+size=$(stat -c %s "$T/s.pcap.part")
 [ "$size" -gt "$before" ] && pass "SIGUSR2 flushes ($before -> $size bytes between timed flushes)" ||
 	fail "SIGUSR2: $before -> $size bytes"
 alive && pass "SIGUSR2: still capturing" || fail "SIGUSR2 ended the capture"
@@ -68,7 +69,8 @@ whole "USR1/USR2/HUP" "$T/s.pcap"
 expect_eq "USR1/USR2/HUP: every reported packet in the file" "$(records "$T/s.pcap")" "$(stat_of "$T/s.log" "packets captured")"
 
 # SIGHUP reopens a -w name that logrotate moved away: two complete files
-cap_start "$T/r.log" -i "$IF_B" -w "$T/r.pcap" || fail "reopen: start"
+# (logrotate works on the final name: no partial name, --part-suffix '')
+cap_start "$T/r.log" -i "$IF_B" -w "$T/r.pcap" --part-suffix '' || fail "reopen: start"
 sleep 0.5
 mv "$T/r.pcap" "$T/r.pcap.1"
 kill -HUP "$CAP_PID"
@@ -95,10 +97,12 @@ expect_eq "SIGHUP with -C: packets across files" $(($(records "$T/c.pcap") + $(r
 # --- kill -9: the file holds what was flushed (at most the last second is lost) ---
 cap_start "$T/k.log" -i "$IF_B" -w "$T/k.pcap" || fail "kill -9: start"
 sleep 2.5
-before=$(stat -c %s "$T/k.pcap")
+before=$(stat -c %s "$T/k.pcap.part")
 kill -9 "$CAP_PID"
 cap_wait
 [ "$before" -gt 24 ] && pass "kill -9: $before bytes flushed before the kill" || fail "kill -9: nothing flushed in 2.5 s"
+# the killed capture's file keeps its partial name (issue 18)
+mv "$T/k.pcap.part" "$T/k.pcap"
 "$CST_BIN" constrict "$T/k.pcap" -o "$T/k.out" >/dev/null 2>"$T/k.err"
 rc=$?
 { [ "$rc" = 0 ] || { [ "$rc" = 1 ] && ! grep -q '^error' "$T/k.err"; }; } &&
@@ -138,7 +142,7 @@ if mount -t tmpfs -o size=1m tmpfs "$T/full"; then
 	cap_wait
 	expect_eq "live ENOSPC: exit status" "$CAP_RC" 1
 	expect_eq "live ENOSPC: one line with file and cause" \
-		"$(grep -c "^constrictor capture: cannot write $T/full/x.pcap: No space left on device$" "$T/f.log")" 1
+		"$(grep -c "^constrictor capture: cannot write $T/full/x.pcap.part: No space left on device$" "$T/f.log")" 1
 	whole "live ENOSPC: the file" "$T/full/x.pcap"
 	rm -f "$T/full/x.pcap"
 	# offline: an earlier output stays, no temporary file is left
@@ -164,7 +168,7 @@ rm -rf "$T/gone"
 cap_wait
 stream_stop
 expect_eq "removed dir: exit status" "$CAP_RC" 1
-grep -q "^constrictor capture: cannot open output file $T/gone/x.pcap[0-9]*: No such file or directory$" "$T/g.log" &&
+grep -q "^constrictor capture: cannot open output file $T/gone/x.pcap[0-9]*\.part: No such file or directory$" "$T/g.log" &&
 	pass "removed dir: one line naming the file" || fail "removed dir: $(cat "$T/g.log")"
 
 # --- loopback: each packet once ----------------------------------------------------

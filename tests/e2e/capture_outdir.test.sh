@@ -43,7 +43,8 @@ for fault in read-only removed; do
 	setpriv --reuid=65534 --regid=65534 --clear-groups -- \
 		"$CST_BIN" capture -r - -w "$dir/x.pcap" -C 2k <"$T/pipe.$fault" 2>"$T/$fault.log" &
 	pid=$!
-	for _ in $(seq 100); do [ -s "$dir/x.pcap" ] && break; sleep 0.02; done
+	# the file being written carries .part (issue 18) until it is complete
+	for _ in $(seq 100); do [ -s "$dir/x.pcap.part" ] && break; sleep 0.02; done
 	sleep 0.3
 	if [ $fault = read-only ]; then chmod 555 "$dir"; else rm -rf "$dir"; fi
 	wait "$pid"
@@ -53,7 +54,7 @@ for fault in read-only removed; do
 	want="Permission denied"
 	[ $fault = removed ] && want="No such file or directory"
 	expect_eq "$fault dir: one line naming the file and the cause" \
-		"$(grep -c "^constrictor capture: cannot open output file $dir/x.pcap[0-9]*: $want$" "$T/$fault.log")" 1
+		"$(grep -c "^constrictor capture: cannot open output file $dir/x.pcap[0-9]*\.part: $want$" "$T/$fault.log")" 1
 	if [ $fault = read-only ]; then
 		n=0
 		for f in "$dir"/x.pcap*; do

@@ -45,7 +45,7 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$T/full" && mount -t tmpfs -o size=64k tmpfs 
 	rc=$?
 	umount "$T/full"
 	expect_eq "full disk: exit status" "$rc" 1
-	expect_eq "full disk: one-line error" "$(grep -c "^constrictor capture: cannot write $T/full/a.pcap: No space left on device$" "$T/full.log")" 1
+	expect_eq "full disk: one-line error" "$(grep -c "^constrictor capture: cannot write $T/full/a.pcap.part: No space left on device$" "$T/full.log")" 1
 	grep -q "^[0-9]* packets captured$" "$T/full.log" && pass "full disk: counters printed" || fail "full disk: $(cat "$T/full.log")"
 else
 	skip_part "full-disk case needs root to mount a tmpfs"

@@ -11,7 +11,9 @@
 #     merged file's; both workers got flows;
 #  4. a BPF filter is applied by every worker socket; -i any works;
 #  5. -w - and rotation (-C) go through the merged writer; SIGUSR1 prints
-#     per-worker lines, SIGINT ends the run with the file complete.
+#     per-worker lines, SIGINT ends the run with the file complete;
+#     --stats-interval / --stats-file report the summed counters;
+#  6. the AFPacket form takes [capture] workers from its INI file.
 source "$CST_SRC/tests/lib.sh"
 source "$CST_SRC/tests/e2e/netns.sh"
 need_fixtures
@@ -117,8 +119,22 @@ if run rot "$N" --workers 2 -C 64k -w "$T/rot.pcap"; then
 	same_bytes "rot: the files together hold the one-worker packets" "$T/w1.sorted" "$T/rot.sorted"
 fi
 
+# 5: -G/-W through the merged writer: the file limit stops every worker
+if cap_start "$T/g.log" -i "$IF_B" --workers 2 --duration 20 -G 1 -W 2 -w "$T/g-%s.pcap"; then
+	for i in 1 2 3 4; do send_mix; sleep 1.1; kill -0 "$CAP_PID" 2>/dev/null || break; done
+	cap_wait
+	expect_eq "G: exit status" "$CAP_RC" 0
+	expect_eq "G: two files" "$(ls "$T"/g-*.pcap | wc -l)" 2
+	if grep -q "stopped after 2 files (-W)" "$T/g.log"; then pass "G: file limit message"; else fail "G: $(cat "$T/g.log")"; fi
+	got=$(for f in "$T"/g-*.pcap; do tshark -n -r "$f" 2>/dev/null; done | wc -l)
+	if [ "$got" -ge "$N" ]; then pass "G: packets in the files ($got)"; else fail "G: $got packets"; fi
+else
+	fail "G: capture did not start"
+fi
+
 # 5: signals: USR1 reports per worker, INT stops with the file complete
-if cap_start "$T/sig.log" -i "$IF_B" --workers 2 --duration 20 -w "$T/sig.pcap"; then
+if cap_start "$T/sig.log" -i "$IF_B" --workers 2 --duration 20 -w "$T/sig.pcap" \
+	--stats-interval 1 --stats-file "$T/sig.json"; then
 	send_mix
 	sleep 0.5
 	kill -USR1 "$CAP_PID"
@@ -128,7 +144,35 @@ if cap_start "$T/sig.log" -i "$IF_B" --workers 2 --duration 20 -w "$T/sig.pcap";
 	expect_eq "sig: exit status" "$CAP_RC" 0
 	if grep -q "^worker 1 (cpu" "$T/sig.log"; then pass "sig: USR1 printed the workers"; else fail "sig: no worker line: $(cat "$T/sig.log")"; fi
 	expect_eq "sig: packets in the file" "$(tshark -n -r "$T/sig.pcap" 2>/dev/null | wc -l)" "$N"
+	# live statistics see the workers' counters summed
+	json() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/sig.json" "$1"; }
+	expect_eq "sig: stats file final" "$(json final)" True
+	expect_eq "sig: stats file packets_written" "$(json packets_written)" "$N"
+	expect_eq "sig: stats file kernel_packets" "$(json kernel_packets)" "$N"
+	if grep -q "^stats: packets=" "$T/sig.log"; then pass "sig: --stats-interval lines"; else fail "sig: no stats line: $(cat "$T/sig.log")"; fi
 else
 	fail "sig: capture did not start"
 fi
+# the AFPacket form: [capture] workers in its INI file, banner and Final stats summed
+cat >"$T/compat.ini" <<INI
+[capture]
+interface = $IF_B
+output = $T/compat.pcap
+backend = tpacket_v3
+max_packets = $N
+duration_sec = 20
+workers = 2
+INI
+ip netns exec "$NS_B" "$CST_BIN" capture --config "$T/compat.ini" >"$T/compat.out" 2>"$T/compat.err" &
+CAP_PID=$!
+NS_PIDS="$NS_PIDS $CAP_PID"
+for i in $(seq 100); do grep -q "Press Ctrl+C" "$T/compat.out" && break; sleep 0.1; done
+send_mix
+cap_wait
+expect_eq "compat: exit status" "$CAP_RC" 0
+expect_eq "compat: banner" "$(grep -c '^workers: 2$' "$T/compat.out")" 1
+expect_eq "compat: stop reason" "$(grep '^Live capture stopped' "$T/compat.out")" "Live capture stopped: max_packets limit reached"
+expect_eq "compat: packets_written" "$(grep '^packets_written:' "$T/compat.out")" "packets_written: $N"
+expect_eq "compat: kernel_packets" "$(grep '^kernel_packets:' "$T/compat.out")" "kernel_packets: $N"
+expect_eq "compat: packets in the file" "$(tshark -n -r "$T/compat.pcap" 2>/dev/null | wc -l)" "$N"
 finish

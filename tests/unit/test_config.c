@@ -147,7 +147,7 @@ static void test_line_messages(void)
         EXPECT_ERR("[general]\n[tls] x\n", "config line 2: invalid section header");
         EXPECT_ERR("[tls\n", "config line 1: invalid section header");
         EXPECT_ERR("[TLSX]\n", "config line 1: unknown config section: TLSX");
-        EXPECT_ERR("\n\n[output]\n", "config line 3: unknown config section: output");
+        EXPECT_ERR("\n\n[outputs]\n", "config line 3: unknown config section: outputs");
         EXPECT_ERR("[]\n", "config line 1: unknown config section: ");
         EXPECT_ERR("[general]\nmin_saved_bytes_per_packet\n",
                    "config line 2: expected key = value");
