@@ -22,7 +22,7 @@ BUILD=$(cd "${1:?usage: bench/live.sh BUILD_DIR [options]}" && pwd)
 shift
 RUNS=5
 SECONDS_PER_RUN=3
-TOOLS="constrictor-tpacket_v3 constrictor-recvmsg constrictor-tpacket_v3+track tcpdump-s0 tcpdump-s128 netsniff-ng"
+TOOLS="constrictor-tpacket_v3 constrictor-recvmsg constrictor-tpacket_v3+track constrictor-ebpf tcpdump-s0 tcpdump-s128 netsniff-ng"
 WORKLOADS="64 512 1514 mixed"
 RATES=0
 TAG=
@@ -104,6 +104,10 @@ tool_cmd() { # tool file
 
 tool_available() {
 	case $1 in
+	constrictor-ebpf*) # issue 19 item 4: only in a build with the eBPF backend
+		! "$BIN" capture -i lo --backend ebpf -c 1 --duration 1 -w /dev/null 2>&1 |
+			grep -q "not in this build" ||
+			{ note "eBPF backend not built: skipping $1"; return 1; } ;;
 	constrictor-*)
 		"$BIN" capture --help 2>&1 | grep -q -- --backend ||
 			{ note "constrictor capture unavailable: skipping $1"; return 1; } ;;

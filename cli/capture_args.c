@@ -17,6 +17,9 @@ enum cst_backend capture_cfg_backend(const struct cst_config *c)
         cfg_text(c, "capture.backend", b, sizeof(b));
         if (strcmp(b, "pcap") == 0) /* issue 19 item 3 */
                 return CST_BACKEND_PCAP;
+        /* issue 19 item 4: the eBPF backend */
+        if (strcmp(b, "ebpf") == 0)
+                return CST_BACKEND_EBPF;
         return strcmp(b, "recvmsg") == 0 ? CST_BACKEND_RECVMSG : CST_BACKEND_TPACKET_V3;
 }
 
@@ -309,8 +312,11 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
                 cfg_put(c, "capture.backend", a->backend);
         else if (a->backend && strcmp(a->backend, "pcap") == 0) /* issue 19 item 3 */
                 cfg_put(c, "capture.backend", a->backend);
+        else if (a->backend && strcmp(a->backend, "ebpf") == 0) /* issue 19 item 4 */
+                cfg_put(c, "capture.backend", a->backend);
         else if (a->backend)
-                return snprintf(err, CST_ERRBUF, "unknown --backend '%s' (recvmsg|tpacket_v3|pcap)",
+                return snprintf(err, CST_ERRBUF,
+                                "unknown --backend '%s' (recvmsg|tpacket_v3|pcap|ebpf)",
                                 a->backend),
                        CST_EFATAL;
         /* --format / -F, else the -w name's extension (issue 18), else PCAP */
@@ -408,7 +414,7 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         live_stats_from_cfg(&job->live, c);
         if (live_stats_set(&job->live, a->stats_interval, a->stats_file, a->metrics_listen, err) <
             0)
-                return -1;
+                return CST_EFATAL;
         return td_workers(a, job, err);
 }
 

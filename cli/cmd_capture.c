@@ -6,7 +6,7 @@
  *       start banner, stop reason, "Final stats:" block, offline feed mode;
  *   capture -i IFACE | -r FILE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]
  *           [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n]
- *           [--duration SEC] [--backend recvmsg|tpacket_v3|pcap]
+ *           [--duration SEC] [--backend recvmsg|tpacket_v3|pcap|ebpf]
  *           [--format pcap|pcapng] [--time-precision micro|nano]
  *           [--config FILE] [--policy NAME] [expression...]
  *       tcpdump-style: defaults TPACKET_V3, PCAP with ns timestamps, the
@@ -14,6 +14,7 @@
  *       config file's values), stats in tcpdump's words on stderr.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -36,7 +37,7 @@ static void capture_usage(FILE *out)
             "  %s capture -i IFACE | -r FILE [-w FILE|-] [-c N] [-s SNAPLEN] [-p] [-B KiB]\n"
             "          [-C MB] [-G SEC] [-W N] [-Z USER] [-U] [-n] [-F pcap|pcapng] [-z CMD]\n"
             "          [--post-rotate-jobs N] [--part-suffix S] [--part-prefix P]\n"
-            "          [--duration SEC] [--backend recvmsg|tpacket_v3|pcap]\n"
+            "          [--duration SEC] [--backend recvmsg|tpacket_v3|pcap|ebpf]\n"
             "          [--format pcap|pcapng] [--time-precision micro|nano] [--config FILE]\n"
             "          [--policy NAME] [--workers N] [-v] [expression...]\n"
             "  %s capture --config config.ini [--offline-input input.pcap]\n"
@@ -82,6 +83,8 @@ static void capture_usage(FILE *out)
             "             (ADDR defaults to 127.0.0.1)\n"
             "  -D, --list-interfaces  list the interfaces a capture can open, as tcpdump -D\n"
             "  expression a tcpdump filter, applied in the kernel before packets are read\n"
+            "  --backend  ebpf: a TC eBPF program copies packets into a BPF ring buffer and\n"
+            "             cuts proven TLS flows in the kernel (Ethernet/loopback, needs root)\n"
             "Defaults: tpacket_v3, pcap, nanosecond timestamps, TLS policy track (unless\n"
             "--config or --policy say otherwise). Needs root or CAP_NET_RAW.\n",
             n, n, n);
@@ -186,6 +189,30 @@ static int open_all(const struct capture_job *job, cst_pipeline **p, char *err)
         return cst_pipeline_set_engine(*p, job->cfg, err);
 }
 
+/* ---- eBPF backend (issue 19 item 4): what the kernel cut ---------------- */
+
+static uint64_t kernel_cut, kernel_cut_short;
+
+static void kernel_cut_read(const struct capture_job *job, cst_pipeline *p)
+{
+        cst_engine *eng = cst_pipeline_engine(p);
+        if (job->copts.backend != CST_BACKEND_EBPF || !eng)
+                return;
+        const struct cst_stats *st = cst_engine_stats(eng);
+        cst_stats_get(st, "kernel_cut_packets", &kernel_cut);
+        cst_stats_get(st, "kernel_cut_short", &kernel_cut_short);
+}
+
+static void kernel_cut_print(const struct capture_job *job)
+{
+        if (job->copts.backend != CST_BACKEND_EBPF || job->read_file || job->offline_input)
+                return;
+        fprintf(stderr,
+                "%" PRIu64 " packets cut in the kernel (eBPF), %" PRIu64
+                " of them shorter than the policy keeps\n",
+                kernel_cut, kernel_cut_short);
+}
+
 /* Run, then close everything; the first error wins.  res: the counters. */
 static int run_and_close(struct capture_job *job, cst_pipeline *p, struct cst_pipeline_stats *res,
                          char *err)
@@ -207,6 +234,7 @@ static int run_and_close(struct capture_job *job, cst_pipeline *p, struct cst_pi
         capture_signals_attach(p);
         int rc = cst_pipeline_run(p, &ro, err);
         cst_pipeline_get_stats(p, res);
+        kernel_cut_read(job, p);
         capture_signals_attach(NULL);
         live_stats_end(&job->live, res);
         if (cst_pipeline_close(p, cerr) < 0 && rc == CST_OK) {
@@ -429,6 +457,7 @@ static int td_run(struct capture_job *job)
                 fprintf(stderr, "%s capture: stopped after %u files (-W)\n", CST_PROGRAM_NAME,
                         job->rotate_files);
         capture_print_tcpdump_stats(stderr, &res);
+        kernel_cut_print(job);
         return rc < 0 ? 1 : 0;
 }
 

@@ -10,6 +10,9 @@ set -e
 # prometheus: tests/e2e/capture_prometheus.test.sh scrapes a capture (issue 18).
 PKGS="build-essential cmake pkg-config libpcap-dev libssl-dev python3 python3-cryptography tshark tcpdump tcpreplay iproute2 openssl nginx curl ngtcp2-client ngtcp2-server time clang-format git procps clang libclang-rt-dev llvm libcap2-bin"
 PKGS="$PKGS prometheus"
+# libbpf-dev, bpftool (+ clang above): the eBPF capture backend (cmake/ebpf.cmake,
+# CST_EBPF=AUTO builds it when they are present; tests/e2e/capture_ebpf.test.sh).
+PKGS="$PKGS libbpf-dev bpftool"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

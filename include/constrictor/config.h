@@ -31,6 +31,8 @@ enum cst_backend {
         CST_BACKEND_TPACKET_V3 = 0,
         CST_BACKEND_RECVMSG = 1,
         CST_BACKEND_PCAP = 2, /* libpcap (issue 19 item 3) */
+        /* TC clsact eBPF program + BPF ring buffer (issue 19 item 4); 3: 2 is libpcap's */
+        CST_BACKEND_EBPF = 3,
 };
 
 /*

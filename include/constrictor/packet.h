@@ -40,6 +40,12 @@ enum cst_record_kind {
 #define CST_PKT_UNKNOWN_IF 0x01u /* pcapng EPB whose interface id is unknown: not processed */
 #define CST_PKT_SHB        0x02u /* raw block is a Section Header Block */
 #define CST_PKT_IDB        0x04u /* raw block is an Interface Description Block */
+/*
+ * Live eBPF backend: the kernel already made the policy's cut (caplen <
+ * origlen), keeping every header the policy reads; the engine analyses the
+ * packet as if whole, so the flow's state follows the wire.
+ */
+#define CST_PKT_KERNEL_CUT 0x08u
 
 struct cst_packet {
         const uint8_t *data; /* captured bytes (or the whole raw block) */

@@ -61,6 +61,7 @@ extern const struct afp_backend_ops afp_recvmsg_ops;
 extern const struct afp_backend_ops afp_tpacket_v3_ops;
 extern const struct afp_backend_ops afp_file_ops;
 extern const struct afp_backend_ops afp_pcap_ops; /* pcap_backend.c: libpcap (issue 19 item 3) */
+extern const struct afp_backend_ops afp_ebpf_ops; /* ebpf.c, or ebpf_off.c without eBPF */
 /* file.c: true for a capture file read as a capture (feed, -r). */
 bool afp_is_file(const struct cst_capture *c);
 
@@ -73,6 +74,8 @@ int afp_tpacket_v3_use_ring(struct cst_capture *c, uint8_t *ring, uint32_t block
 
 /* iface.c: resolve a name to its index and the link type it is captured as. */
 int afp_iface_resolve(const char *name, int *ifindex, uint32_t *linktype, bool *cooked, char *err);
+/* True for a loopback device (ARPHRD_LOOPBACK). */
+bool afp_iface_is_loopback(const char *name);
 
 /*
  * filter.c: compile a tcpdump expression for `linktype` into a classic BPF

@@ -43,6 +43,8 @@ const char *cst_capture_backend_name(enum cst_backend b)
 {
         if (b == CST_BACKEND_PCAP)
                 return "pcap";
+        if (b == CST_BACKEND_EBPF)
+                return "ebpf";
         return b == CST_BACKEND_RECVMSG ? "recvmsg" : "tpacket_v3";
 }
 
@@ -96,6 +98,8 @@ static const struct afp_backend_ops *backend_ops(enum cst_backend b)
 {
         if (b == CST_BACKEND_PCAP)
                 return &afp_pcap_ops;
+        if (b == CST_BACKEND_EBPF)
+                return &afp_ebpf_ops;
         return b == CST_BACKEND_RECVMSG ? &afp_recvmsg_ops : &afp_tpacket_v3_ops;
 }
 
@@ -105,6 +109,8 @@ static int capture_setup(struct cst_capture *c, const struct cst_capture_opts *o
                 return c->ops->setup(c, o, err);
         if (afp_iface_resolve(o->interface, &c->ifindex, &c->linktype, &c->cooked, err) < 0)
                 return CST_EFATAL;
+        if (c->ops->no_socket) /* the eBPF backend: its own kernel objects, not a socket */
+                return c->ops->setup(c, o, err);
         if (open_socket(c, err) < 0)
                 return CST_EFATAL;
         if (o->fanout) { /* fanout.c: nothing comes in before the group is joined */

@@ -29,6 +29,11 @@ static int iface_hatype(const char *name)
         return type;
 }
 
+bool afp_iface_is_loopback(const char *name)
+{
+        return iface_hatype(name) == ARPHRD_LOOPBACK;
+}
+
 int afp_iface_resolve(const char *name, int *ifindex, uint32_t *linktype, bool *cooked, char *err)
 {
         if (!name || !*name) {

@@ -186,6 +186,8 @@ static int set_backend(const struct cfg_key *k, const char *v, struct cst_config
                 c->backend = CST_BACKEND_TPACKET_V3;
         else if (strcmp(v, "pcap") == 0) /* issue 19 item 3 */
                 c->backend = CST_BACKEND_PCAP;
+        else if (strcmp(v, "ebpf") == 0) /* issue 19 item 4 */
+                c->backend = CST_BACKEND_EBPF;
         else
                 return -1;
         return 0;
@@ -197,6 +199,8 @@ static size_t fmt_backend(const struct cfg_key *k, const struct cst_config *c, c
         (void)k;
         if (c->backend == CST_BACKEND_PCAP) /* issue 19 item 3 */
                 return (size_t)snprintf(buf, size, "pcap");
+        if (c->backend == CST_BACKEND_EBPF) /* issue 19 item 4 */
+                return (size_t)snprintf(buf, size, "ebpf");
         return (size_t)snprintf(buf, size, "%s",
                                 c->backend == CST_BACKEND_RECVMSG ? "recvmsg" : "tpacket_v3");
 }
@@ -262,7 +266,7 @@ const struct cfg_key cfg_keys[] = {
         "invalid value for reinflate.seed; expected integer 0..18446744073709551615", NULL),
 
     ROW("capture", "backend", CST_CONFIG_ENUM, set_backend, fmt_backend, backend, 0, 0, 0,
-        "invalid value for capture.backend; expected recvmsg, tpacket_v3 or pcap",
+        "invalid value for capture.backend; expected recvmsg, tpacket_v3, pcap or ebpf",
         "unknown capture.backend value"),
     ROW("capture", "interface", CST_CONFIG_STRING, cfg_set_string, cfg_fmt_string, interface, 0, 0,
         16,

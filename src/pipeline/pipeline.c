@@ -128,6 +128,11 @@ int cst_pipeline_set_engine(cst_pipeline *p, const struct cst_config *cfg, char 
         p->est->tls_policy = (int)cfg->tls_policy;
         p->snap_cap = cfg->default_snaplen < cfg->max_capture_len ? cfg->default_snaplen
                                                                   : cfg->max_capture_len;
+        /* what kernel_hint.c tells an eBPF capture (issue 19 item 4) */
+        p->hint_track = cfg->tls_policy == CST_TLS_TRACK && cfg->tls_enabled;
+        p->hint_ports = cfg->tls_ports;
+        p->hint_keep = cfg->app_data_keep_record_bytes < 5 ? 5 : cfg->app_data_keep_record_bytes;
+        p->hint_min_saved = cfg->min_saved_bytes_per_packet;
         return CST_OK;
 }
 

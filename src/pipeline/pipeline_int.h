@@ -48,7 +48,11 @@ struct cst_pipeline {
         uint64_t in_off; /* with a transform: input offset of the next record */
         cst_report_cb report;
         void *report_ctx;
-        struct cst_stats own_stats;  /* counters when no engine is set */
+        /* eBPF capture under `track`: cut TLS flows handed to the kernel (kernel_hint.c) */
+        bool kernel_hints, hint_track;
+        uint32_t hint_keep, hint_min_saved; /* KR (>= 5), min_saved_bytes_per_packet */
+        struct cst_port_set hint_ports;     /* tls.ports (8 KiB) */
+        struct cst_stats own_stats;         /* counters when no engine is set */
         bool dump_offline;           /* the sink is the dumper for constrict (dropped counts) */
         struct post_rotate *post;    /* -z on a same-format file output, run at close */
         char *out_final;             /* ... on this name */

@@ -17,6 +17,7 @@
 #include <constrictor/constrictor.h>
 
 #include "pipeline/pipeline_int.h"
+#include "pipeline/kernel_hint.h"
 
 #define WAIT_MAX_MS       1000
 #define PIPE_STOPPED      1    /* emit(): the run ends after this packet (st.stop says why) */
@@ -226,6 +227,8 @@ static int new_batch(struct cst_pipeline *p, const struct cst_run_opts *o, int n
 {
         if (p->eng && n > 0)
                 cst_engine_process_batch(p->eng, p->recs, (unsigned)n, p->v);
+        if (p->kernel_hints && n > 0) /* eBPF capture: cut flows handed to the kernel */
+                pipe_kernel_hints(p, (unsigned)n);
         for (int k = 0; p->eng && p->have_sink && k < n && k < KEEP_AHEAD; k++)
                 prefetch_kept(&p->recs[k], p->v[k].keep_len);
         p->batch_n = (unsigned)n;
@@ -378,6 +381,9 @@ int cst_pipeline_run(cst_pipeline *p, const struct cst_run_opts *o, char *err)
         if (p->eng)
                 cst_engine_set_snaplen_cap(p->eng,
                                            o->keep_rule == CST_KEEP_SNAPLEN ? p->snap_cap : 0);
+        if (p->eng && p->cap) /* issue 19 item 4: the kernel cuts as the engine would */
+                pipe_kernel_hint_setup(p,
+                                       o->keep_rule == CST_KEEP_SNAPLEN ? p->snap_cap : UINT32_MAX);
         p->st.stop = CST_STOP_NONE;
         int rc = run_loop(p, &rs, err);
         if (p->st.stop == CST_STOP_REQUEST)

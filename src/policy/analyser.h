@@ -30,13 +30,18 @@ enum { PKT_NONE = 0, PKT_DECODED, PKT_KEYED };
 struct pkt_ctx {
         const struct cst_packet *pkt;
         struct decoded d;
-        struct rd pl;      /* PKT_KEYED: the transport payload, d.payload_len bytes */
+        /* PKT_KEYED: the transport payload, d.payload_len bytes (fewer when
+         * the kernel cut the packet: the bytes it kept) */
+        struct rd pl;
         struct flow_key k; /* PKT_KEYED: canonical key ... */
         uint64_t hash;     /* ... its hash ... */
         uint32_t now;      /* decoded TCP/UDP: packet time in seconds (table clock) */
         uint32_t entry;    /* batch: index entry peeked for the key, FT_NIL if none */
-        uint8_t dir;       /* ... and the packet's direction in the flow */
-        uint8_t kind;      /* PKT_* */
+        /* what the verdict is settled against: pkt->caplen, or origlen for a
+         * packet the kernel cut (CST_PKT_KERNEL_CUT), as if it were whole */
+        uint32_t caplen;
+        uint8_t dir;  /* ... and the packet's direction in the flow */
+        uint8_t kind; /* PKT_* */
 };
 
 /* What an analyser may change besides its own state. */

@@ -174,18 +174,27 @@ engine_prepare(const cst_engine *e, const struct cst_packet *pkt, struct pkt_ctx
         c->pkt = pkt;
         c->kind = PKT_NONE;
         c->entry = FT_NIL;
-        if ((pkt->flags & CST_PKT_UNKNOWN_IF) || pkt->caplen != pkt->origlen)
+        c->caplen = pkt->caplen;
+        if (__builtin_expect(pkt->flags & CST_PKT_KERNEL_CUT, 0) && pkt->caplen < pkt->origlen)
+                c->caplen = pkt->origlen;
+        if ((pkt->flags & CST_PKT_UNKNOWN_IF) || c->caplen != pkt->origlen)
                 return;
         struct decoded *d = &c->d;
         decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, d);
         c->kind = PKT_DECODED;
         if (d->status != DEC_OK)
                 return;
+        uint32_t have = d->payload_len; /* captured payload bytes */
+        if (c->caplen != pkt->caplen) { /* kernel cut: the payload ran to the frame's end */
+                if (d->payload_off + have != pkt->caplen)
+                        return;
+                d->payload_len += pkt->origlen - pkt->caplen;
+        }
         c->now = (uint32_t)(pkt->ts_ns / 1000000000u); /* the flow table's clock */
         if (!wants_flow(e, d))
                 return;
         struct rd frame = rd_init(pkt->data, pkt->caplen);
-        c->pl = rd_window(&frame, d->payload_off, d->payload_len);
+        c->pl = rd_window(&frame, d->payload_off, have);
         if (c->pl.err)
                 return; /* decode guarantees otherwise; be safe */
         unsigned dir;
@@ -271,11 +280,24 @@ static enum row_kind decide_decoded(cst_engine *e, const struct pkt_ctx *c, stru
         return row;
 }
 
+/*
+ * A packet the kernel cut (live eBPF backend): the verdict was settled as
+ * for the whole packet; only the bytes the kernel kept can be written.
+ */
+static void kernel_cut_settled(cst_engine *e, const struct cst_packet *pkt, struct cst_verdict *v)
+{
+        e->vs.st.kernel_cut_packets++;
+        if (v->keep_len > pkt->caplen) {
+                e->vs.st.kernel_cut_short++;
+                v->keep_len = pkt->caplen;
+        }
+}
+
 /* The stateful part, in packet order: analyser, verdict, counters, log row. */
 static void engine_finish(cst_engine *e, const struct pkt_ctx *c, struct cst_verdict *v)
 {
         const struct cst_packet *pkt = c->pkt;
-        struct proposal p = {pkt->caplen, CST_R_KEEP_NOT_ANALYSED};
+        struct proposal p = {c->caplen, CST_R_KEEP_NOT_ANALYSED};
         struct an_trace tr; /* ~230 bytes: filled only when the decision log is on */
         enum row_kind row = ROW_NONE;
         e->pkt_index++;
@@ -284,13 +306,15 @@ static void engine_finish(cst_engine *e, const struct pkt_ctx *c, struct cst_ver
         } else if (pkt->caplen > pkt->origlen) { /* contracts: kept whole, no analysis */
                 p.why = CST_R_KEEP_CAPLEN_EXCEEDS_ORIGLEN;
                 row = ROW_BARE;
-        } else if (pkt->caplen < pkt->origlen) { /* SPEC 2.5: never fed to TLS/QUIC state */
+        } else if (c->caplen < pkt->origlen) { /* SPEC 2.5: never fed to TLS/QUIC state */
                 p.why = CST_R_KEEP_ALREADY_TRUNCATED;
                 row = ROW_BARE;
         } else {
                 row = decide_decoded(e, c, &p, e->log ? &tr : NULL);
         }
         vr_settle(&e->lim, c, &p, &e->vs, v);
+        if (__builtin_expect(c->caplen != pkt->caplen, 0))
+                kernel_cut_settled(e, pkt, v);
         if (__builtin_expect(e->log != NULL, 0) && row != ROW_NONE)
                 log_row(e, c, row, v, &tr);
 }

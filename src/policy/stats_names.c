@@ -25,6 +25,8 @@ static bool name_is(const char *name, const char *key)
 static const struct stats_field settle_fields[] = {
     {NULL, "snaplen_capped_packets", offsetof(struct cst_stats, snaplen_capped_packets), false},
     {NULL, "quic_short_kept_snaplen", offsetof(struct cst_stats, quic_short_kept_snaplen), false},
+    {NULL, "kernel_cut_packets", offsetof(struct cst_stats, kernel_cut_packets), false},
+    {NULL, "kernel_cut_short", offsetof(struct cst_stats, kernel_cut_short), false},
 };
 #define SETTLE_COUNT (sizeof(settle_fields) / sizeof(settle_fields[0]))
 

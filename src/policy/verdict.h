@@ -84,9 +84,10 @@ static inline uint32_t vr_min(uint32_t a, uint32_t b)
  * ending at base below caplen is counted as cut by the snaplen.
  */
 static inline void vr_cap(const struct vr_limits *lim, const struct cst_packet *pkt,
-                          const struct vr_row *row, struct vr_stats *vs, struct cst_verdict *v)
+                          uint32_t caplen, const struct vr_row *row, struct vr_stats *vs,
+                          struct cst_verdict *v)
 {
-        uint32_t base = vr_min(vr_min(pkt->caplen, pkt->origlen), lim->snaplen_cap);
+        uint32_t base = vr_min(vr_min(caplen, pkt->origlen), lim->snaplen_cap);
         uint32_t out = vr_min(v->keep_len, base);
         if (out < base && base - out < lim->min_saved) {
                 out = base;
@@ -94,7 +95,7 @@ static inline void vr_cap(const struct vr_limits *lim, const struct cst_packet *
                         vr_bump(vs, row->undo_cap, 1);
                 v->reason = CST_R_KEEP_MIN_SAVINGS;
         }
-        if (out == base && base < pkt->caplen) {
+        if (out == base && base < caplen) {
                 vs->st.snaplen_capped_packets++;
                 if (v->keep_len >= base)
                         v->reason = CST_R_TRUNCATE_SNAPLEN;
@@ -113,7 +114,7 @@ static inline void vr_settle(const struct vr_limits *lim, const struct pkt_ctx *
 {
         const struct cst_packet *pkt = c->pkt;
         const struct vr_row *row = &vr_table[p->why], *fin = row;
-        uint32_t caplen = pkt->caplen, keep = row->cut ? p->keep_len : caplen;
+        uint32_t caplen = c->caplen, keep = row->cut ? p->keep_len : caplen;
         v->reason = row->reason;
         if (keep < caplen && caplen - keep >= lim->min_saved) {
                 vr_bump(vs, row->saved, caplen - keep);
@@ -129,7 +130,7 @@ static inline void vr_settle(const struct vr_limits *lim, const struct pkt_ctx *
                 vr_bump(vs, row->payload, vr_min(keep - c->d.payload_off, c->d.payload_len));
         v->keep_len = keep;
         if (lim->snaplen_cap)
-                vr_cap(lim, pkt, row, vs, v);
+                vr_cap(lim, pkt, caplen, row, vs, v);
         vs->st.reason_packets[v->reason]++;
 }
 

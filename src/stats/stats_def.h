@@ -120,6 +120,11 @@ struct cst_stats {
         uint64_t reason_packets[CST_STATS_REASON_SLOTS];
         uint64_t snaplen_capped_packets;  /* kept length = the cap, below caplen */
         uint64_t quic_short_kept_snaplen; /* QUIC short-header cut undone against the cap */
+        /* live eBPF backend (issue 19 item 4): packets the kernel cut
+         * (CST_PKT_KERNEL_CUT), and of them those the policy would have kept
+         * longer (must stay 0: the kernel never cuts what the policy keeps) */
+        uint64_t kernel_cut_packets;
+        uint64_t kernel_cut_short;
 };
 
 #endif

@@ -86,4 +86,22 @@ expect_eq "stats file: final" "$(json final)" True
 expect_eq "stats file: packets_written" "$(json packets_written)" "$got"
 expect_eq "stats file: bytes_output" "$(json bytes_output)" "$bout"
 expect_eq "stats file: kernel_packets" "$(json kernel_packets)" "$recv"
+
+# --workers (issue 19): the ticks come from the calling thread with the summed counters
+cap_start "$T/w.log" -i "$IF_B" -w "$T/w.pcap" --workers 2 --duration 30 --stats-interval 1 \
+	--stats-file "$T/w.json" --metrics-listen "127.0.0.1:$MPORT" udp port 9999 || fail "workers capture start"
+sleep 1
+inA python3 "$PCAPTOOL" burst "$IF_A" 300 400
+sleep 1.5
+wgot=$(inB curl -sf "http://127.0.0.1:$MPORT/metrics" | sed -n 's/^constrictor_packets_written_total //p')
+sleep 1
+kill -INT "$CAP_PID"
+cap_wait
+expect_eq "workers: exit status" "$CAP_RC" 0
+expect_eq "workers: packets captured" "$(stat_of "$T/w.log" "packets captured")" 300
+expect_eq "workers: /metrics during the run" "$wgot" 300
+wl=$(grep -c '^stats: packets=' "$T/w.log")
+[ "$wl" -ge 2 ] && pass "workers: $wl interval lines" || fail "workers: $wl interval lines"
+expect_eq "workers: stats file" \
+	"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["final"], d["packets_written"])' "$T/w.json")" "True 300"
 finish

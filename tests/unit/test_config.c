@@ -303,9 +303,11 @@ static void test_constrictor_keys(void)
                    "config line 2: invalid value for tls.enabled; expected true or false");
         EXPECT_ERR("[capture]\nbackend = libpcap\n",
                    "config line 2: invalid value for capture.backend; expected recvmsg, "
-                   "tpacket_v3 or pcap");
+                   "tpacket_v3, pcap or ebpf");
         EXPECT_OK("[capture]\nbackend = pcap\n"); /* issue 19 item 3 */
         CHECK_EQ_U(cfg.backend, CST_BACKEND_PCAP);
+        EXPECT_OK("[capture]\nbackend = ebpf\n"); /* issue 19 item 4 */
+        CHECK_EQ_U(cfg.backend, CST_BACKEND_EBPF);
         EXPECT_ERR("[capture]\ninterface = abcdefghijklmnop\n",
                    "config line 2: invalid value for capture.interface; expected an interface "
                    "name of at most 15 characters");

@@ -1,0 +1,391 @@
+/*
+ * cut.bpf — the eBPF capture program of `capture --backend ebpf` (issue 19
+ * item 4), attached as a TC clsact filter on ingress and egress.  Every
+ * packet goes into a BPF ring buffer (struct cut_rec + its bytes, up to the
+ * snaplen); user space reads the ring and runs the whole policy on it.
+ *
+ * The one case the kernel cuts itself: a TCP segment on a flow direction
+ * user space put into `flows` (its engine proved the connection TLS and
+ * cut a record in it), whose payload starts exactly at the sequence number
+ * where the next record header is expected, with an Application Data
+ * header (RFC 8446 §5.1: type 23, legacy version 0x0303) whose record
+ * covers the whole segment.  User space, synchronised at the same boundary
+ * (it saw the same packets in the same order), keeps exactly
+ * headers + min(KR, payload) of such a segment, so only those bytes are
+ * copied.  Anything else — another record type, a header inside the
+ * segment, a gap, a retransmission, SYN/RST — goes up whole; a lost header
+ * forgets the flow until user space pushes it again.
+ *
+ * Reads only the UAPI context (struct __sk_buff) and packet bytes through
+ * bpf_skb_load_bytes(), so it needs no CO-RE relocation.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "capture/bpf/cut_abi.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by user space before the load (the skeleton's read-only data). */
+const volatile __u32 snaplen = 262144;
+/*
+ * Wake the reader when this many bytes wait in the ring, or when the last
+ * wake-up is wakeup_ns old: it reads batches (as a TPACKET_V3 block)
+ * instead of one wake-up per packet, at most ~1000 wake-ups a second, and
+ * a packet waits about a millisecond at low rates (its poll() timeout, the
+ * block timeout, bounds the wait of the last packets of a burst).
+ */
+const volatile __u64 wakeup_bytes = 4 << 20;
+const volatile __u64 wakeup_ns = 1000000;
+
+struct {
+        __uint(type, BPF_MAP_TYPE_RINGBUF);
+        __uint(max_entries, 64 << 20); /* resized by user space (-B) */
+} rb SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, CUT_C_COUNT);
+        __type(key, __u32);
+        __type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 65536);
+        __type(key, struct cut_flow_key);
+        __type(value, struct cut_flow);
+} flows SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 65536);
+        __type(key, struct cut_flow_key);
+        __type(value, __u8);
+} cuttable SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, struct cut_cfg);
+} cfg SEC(".maps");
+
+/* bpf_ktime_get_ns() of the last wake-up of the reader */
+struct {
+        __uint(type, BPF_MAP_TYPE_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, __u32);
+        __type(value, __u64);
+} woke SEC(".maps");
+
+/* A flow direction idle this long is forgotten (user space forgets after 300 s). */
+#define FLOW_IDLE_NS (120ull * 1000000000ull)
+
+static __always_inline void count(__u32 which)
+{
+        __u64 *c = bpf_map_lookup_elem(&counters, &which);
+        if (c)
+                *c += 1;
+}
+
+static __always_inline __u64 wake_flag(void)
+{
+        __u32 zero = 0;
+        __u64 *last = bpf_map_lookup_elem(&woke, &zero), now = bpf_ktime_get_ns();
+        if (!last)
+                return 0;
+        if (now - *last < wakeup_ns && bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) < wakeup_bytes)
+                return BPF_RB_NO_WAKEUP;
+        *last = now; /* racy between CPUs: at worst one wake-up more */
+        return BPF_RB_FORCE_WAKEUP;
+}
+
+/*
+ * One ring record of a fixed size class N (a power of two: the ring
+ * reserves constant sizes), the frame's first cap bytes (1 <= cap <= N)
+ * copied straight into it.  The length is masked into [1, N] on the
+ * register the helper receives, which is what the verifier checks.
+ */
+#define EMIT_CLASS(N)                                                                              \
+        if (cap <= (N)) {                                                                          \
+                struct cut_rec *r = bpf_ringbuf_reserve(&rb, sizeof(*r) + (N), 0);                 \
+                if (!r) {                                                                          \
+                        count(CUT_C_RING_FULL);                                                    \
+                        return;                                                                    \
+                }                                                                                  \
+                r->ts_ns = bpf_ktime_get_ns();                                                     \
+                r->origlen = skb->len;                                                             \
+                r->caplen = cap;                                                                   \
+                r->ifindex = skb->ifindex;                                                         \
+                r->vlan_proto = skb->vlan_present ? bpf_ntohs((__u16)skb->vlan_proto) : 0;         \
+                r->vlan_tci = (__u16)skb->vlan_tci;                                                \
+                r->dir = (__u8)dir;                                                                \
+                r->why = (__u8)why;                                                                \
+                r->pad = 0;                                                                        \
+                r->pad2 = 0;                                                                       \
+                __u32 len = cap - 1;                                                               \
+                asm volatile("%0 &= %1" : "+r"(len) : "i"((N)-1));                                 \
+                len += 1;                                                                          \
+                if (bpf_skb_load_bytes(skb, 0, (void *)(r + 1), len) < 0) {                        \
+                        bpf_ringbuf_discard(r, 0);                                                 \
+                        count(CUT_C_RING_FULL);                                                    \
+                        return;                                                                    \
+                }                                                                                  \
+                bpf_ringbuf_submit(r, wake_flag());                                                \
+                return;                                                                            \
+        }
+
+static __always_inline void emit(struct __sk_buff *skb, __u32 cap, __u32 dir, __u32 why)
+{
+        if (cap < 1)
+                return;
+        EMIT_CLASS(128)
+        EMIT_CLASS(256)
+        EMIT_CLASS(512)
+        EMIT_CLASS(1024)
+        EMIT_CLASS(2048)
+        EMIT_CLASS(4096)
+        EMIT_CLASS(8192)
+        EMIT_CLASS(16384)
+        EMIT_CLASS(32768)
+        EMIT_CLASS(65536)
+}
+
+/* Offsets of a TCP segment in the frame; 0 when the frame is not one the kernel may cut. */
+struct seg {
+        struct cut_flow_key k;
+        __u32 payload_off; /* from the start of the frame */
+        __u32 payload_len; /* by the IP length fields */
+        __u32 seq;
+        __u8 flags;
+        __u8 tail_ok; /* the IP datagram ends the frame (no trailer after it) */
+};
+
+static __always_inline int parse_l3(struct __sk_buff *skb, __u32 off, __u16 proto, struct seg *g,
+                                    __u32 *l4)
+{
+        __u8 h[40];
+        if (proto == ETH_P_IP) {
+                if (bpf_skb_load_bytes(skb, off, h, 20) < 0)
+                        return -1;
+                __u32 ihl = (h[0] & 0x0fu) * 4u;
+                __u32 tot = ((__u32)h[2] << 8) | h[3];
+                if ((h[0] >> 4) != 4 || ihl < 20 || h[9] != 6 || tot < ihl)
+                        return -1;
+                if ((h[6] & 0x3fu) || h[7]) /* MF or a fragment offset */
+                        return -1;
+                __builtin_memcpy(g->k.src, h + 12, 4);
+                __builtin_memcpy(g->k.dst, h + 16, 4);
+                g->k.family = 4;
+                *l4 = off + ihl;
+                g->payload_len = tot - ihl; /* minus the TCP header below */
+                g->tail_ok = off + tot == skb->len;
+                return off + tot <= skb->len ? 0 : -1;
+        }
+        if (proto == ETH_P_IPV6) {
+                if (bpf_skb_load_bytes(skb, off, h, 40) < 0)
+                        return -1;
+                __u32 plen = ((__u32)h[4] << 8) | h[5];
+                if ((h[0] >> 4) != 6 || h[6] != 6) /* TCP right after the fixed header */
+                        return -1;
+                __builtin_memcpy(g->k.src, h + 8, 16);
+                __builtin_memcpy(g->k.dst, h + 24, 16);
+                g->k.family = 6;
+                *l4 = off + 40;
+                g->payload_len = plen;
+                g->tail_ok = off + 40 + plen == skb->len;
+                return off + 40 + plen <= skb->len ? 0 : -1;
+        }
+        return -1;
+}
+
+static __always_inline int parse(struct __sk_buff *skb, struct seg *g)
+{
+        __u8 eth[18], th[14];
+        __u32 off = 14, l4;
+        if (bpf_skb_load_bytes(skb, 0, eth, 18) < 0)
+                return -1;
+        __u16 proto = ((__u16)eth[12] << 8) | eth[13];
+        if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) { /* one tag left in the frame */
+                proto = ((__u16)eth[16] << 8) | eth[17];
+                off = 18;
+        }
+        if (parse_l3(skb, off, proto, g, &l4) < 0)
+                return -1;
+        if (bpf_skb_load_bytes(skb, l4, th, 14) < 0)
+                return -1;
+        __u32 doff = (th[12] >> 4) * 4u;
+        if (doff < 20 || doff > g->payload_len)
+                return -1;
+        __builtin_memcpy(&g->k.sport, th, 2);
+        __builtin_memcpy(&g->k.dport, th + 2, 2);
+        g->seq = ((__u32)th[4] << 24) | ((__u32)th[5] << 16) | ((__u32)th[6] << 8) | th[7];
+        g->flags = th[13];
+        g->payload_off = l4 + doff;
+        g->payload_len -= doff;
+        return 0;
+}
+
+/* Record header at frame offset off: its total length (5 + body), 0 if unreadable. */
+static __always_inline __u32 rec_total(struct __sk_buff *skb, __u32 off, __u8 *type, __u8 *v0,
+                                       __u8 *v1)
+{
+        __u8 h[5];
+        if (bpf_skb_load_bytes(skb, off, h, 5) < 0)
+                return 0;
+        *type = h[0];
+        *v0 = h[1];
+        *v1 = h[2];
+        return 5u + (((__u32)h[3] << 8) | h[4]);
+}
+
+/*
+ * Follow the record boundaries through a segment that holds the expected
+ * header at or after its start: the expected header afterwards, or 0 when
+ * a header is cut by the segment's end or the walk is too long (lost).
+ */
+static __always_inline __u32 walk(struct __sk_buff *skb, const struct seg *g, __u32 next)
+{
+        __u32 end = g->seq + g->payload_len;
+        for (int i = 0; i < CUT_WALK_MAX; i++) {
+                __u8 t, v0, v1;
+                if ((__s32)(end - next) <= 0)
+                        return next; /* the next header is in a later segment */
+                if ((__s32)(end - next) < 5)
+                        return 0; /* split header: the kernel does not keep its first bytes */
+                __u32 len = rec_total(skb, g->payload_off + (next - g->seq), &t, &v0, &v1);
+                if (len == 0 || v0 != 3)
+                        return 0;
+                next += len;
+        }
+        return 0;
+}
+
+static __always_inline int tls_port(const struct cut_cfg *c, __u16 port_be)
+{
+        __u16 p = bpf_ntohs(port_be);
+        return c->any_port || (c->ports[(p >> 3) & 8191] >> (p & 7)) & 1;
+}
+
+/*
+ * A SYN on a TLS port starts (or restarts) following its direction: the
+ * byte after the ISN is the first record boundary, for the engine as here.
+ * A SYN with data (TCP Fast Open) is not followed.
+ */
+static __always_inline void on_syn(const struct cut_cfg *c, struct seg *g)
+{
+        bpf_map_delete_elem(&cuttable, &g->k);
+        if (g->payload_len || (g->flags & 0x05u) ||
+            !(tls_port(c, g->k.sport) || tls_port(c, g->k.dport))) {
+                bpf_map_delete_elem(&flows, &g->k);
+                return;
+        }
+        struct cut_flow f = {.next_hdr = g->seq + 1u, .last_ns = bpf_ktime_get_ns()};
+        bpf_map_update_elem(&flows, &g->k, &f, BPF_ANY);
+}
+
+static __always_inline void forget(struct seg *g)
+{
+        bpf_map_delete_elem(&flows, &g->k);
+        bpf_map_delete_elem(&cuttable, &g->k);
+}
+
+/* The cut of the simple case, 0 when user space would not cut it (or not so). */
+static __always_inline __u32 simple_cut(struct __sk_buff *skb, const struct cut_cfg *c,
+                                        struct seg *g, __u32 len)
+{
+        /* as user space sees the frame: a stripped VLAN tag is back in it */
+        __u32 tag = skb->vlan_present ? 4u : 0u, wire = len + tag, n = g->payload_len;
+        __u32 base = wire < c->snap ? wire : c->snap;
+        __u32 keep = g->payload_off + (c->keep < n ? c->keep : n);
+        if (keep + tag >= base || base - (keep + tag) < c->min_saved)
+                return 0;
+        return bpf_map_lookup_elem(&cuttable, &g->k) ? keep : 0;
+}
+
+/*
+ * The keep length of a segment of a followed direction, 0 for "whole".  The
+ * expected header advances (compare-and-swap: another CPU that moved it
+ * first wins, this packet goes up whole).
+ */
+static __always_inline __u32 tls_keep(struct __sk_buff *skb, struct seg *g, __u32 len)
+{
+        __u32 zero = 0;
+        const struct cut_cfg *c = bpf_map_lookup_elem(&cfg, &zero);
+        if (!c || !c->on)
+                return 0;
+        if (g->flags & 0x02u) { /* SYN */
+                on_syn(c, g);
+                return 0;
+        }
+        struct cut_flow *f = bpf_map_lookup_elem(&flows, &g->k);
+        if (!f)
+                return 0;
+        __u64 now = bpf_ktime_get_ns(), next64 = f->next_hdr;
+        __u32 next = (__u32)next64, n = g->payload_len;
+        if (now - f->last_ns > FLOW_IDLE_NS || (g->flags & 0x05u)) { /* idle, FIN, RST */
+                forget(g);
+                return 0;
+        }
+        f->last_ns = now;
+        if (len > CUT_MAX_COPY || len > snaplen)
+                goto lost; /* goes up truncated: user space will not analyse it */
+        if (n == 0 || (__s32)(g->seq + n - next) <= 0)
+                return 0; /* before the expected header: continuation or old bytes */
+        if ((__s32)(next - g->seq) < 0)
+                goto lost; /* the expected header fell into a gap (or was never seen) */
+        __u8 t = 0, v0 = 0, v1 = 0;
+        __u32 first = g->seq == next ? rec_total(skb, g->payload_off, &t, &v0, &v1) : 0;
+        __u32 after = walk(skb, g, next);
+        if (after == 0)
+                goto lost;
+        if (__sync_val_compare_and_swap(&f->next_hdr, next64, (__u64)after) != next64)
+                return 0;
+        /* an AppData record starting the segment and covering it: headers + min(KR, n) */
+        if (first >= n && t == 23 && v0 == 3 && v1 == 3 && g->tail_ok)
+                return simple_cut(skb, c, g, len);
+        return 0;
+lost:
+        count(CUT_C_TLS_LOST);
+        forget(g);
+        return 0;
+}
+
+static __always_inline int capture(struct __sk_buff *skb, __u32 dir)
+{
+        __u32 len = skb->len, cap = len < snaplen ? len : snaplen, why = CUT_WHOLE;
+        struct seg g;
+        count(CUT_C_SEEN);
+        __builtin_memset(&g, 0, sizeof(g));
+        if (parse(skb, &g) == 0) {
+                __u32 keep = tls_keep(skb, &g, len);
+                if (keep) {
+                        cap = keep;
+                        why = CUT_TLS;
+                        count(CUT_C_TLS_CUT);
+                }
+        }
+        if (cap > CUT_MAX_COPY) {
+                cap = CUT_MAX_COPY;
+                why = CUT_TRUNCATED;
+                count(CUT_C_TRUNCATED);
+        }
+        emit(skb, cap, dir, why);
+        return TC_ACT_UNSPEC; /* never changes the packet's fate; later filters still run */
+}
+
+SEC("tc")
+int cst_ingress(struct __sk_buff *skb)
+{
+        return capture(skb, CUT_DIR_IN);
+}
+
+SEC("tc")
+int cst_egress(struct __sk_buff *skb)
+{
+        return capture(skb, CUT_DIR_OUT);
+}

@@ -1,0 +1,42 @@
+/*
+ * kernel_cut — what the pipeline tells a capture whose kernel side can cut
+ * packets itself (the eBPF backend): the policy's parameters, and the TCP
+ * flow directions its engine has seen proven TLS and synchronised at a
+ * record boundary.  Implemented by ebpf_flows.c (ebpf_off.c: no-ops).
+ */
+#ifndef CST_CAPTURE_KERNEL_CUT_H
+#define CST_CAPTURE_KERNEL_CUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <constrictor/capture.h>
+
+/* What user space keeps of an AppData record starting a segment (`track`). */
+struct kc_params {
+        uint32_t keep;      /* KR: bytes kept from the record header on (>= 5) */
+        uint32_t min_saved; /* min_saved_bytes_per_packet */
+        uint32_t snap;      /* the snaplen cap the engine settles against (UINT32_MAX: none) */
+        bool any_port;      /* tls.ports empty: every TCP port */
+        const uint8_t *port_bits; /* 8192 bytes, bit p = TCP port p is in tls.ports */
+};
+
+/* One TCP flow direction, as its sender sends it. */
+struct kc_tls_flow {
+        uint8_t src[16], dst[16]; /* IPv4 in the first 4 bytes */
+        uint16_t sport, dport;    /* host order */
+        uint8_t family;           /* 4 or 6 */
+        uint32_t next_hdr;        /* sequence number of its next record header */
+};
+
+/* True when the capture can cut in the kernel (then the calls below do something). */
+bool capture_kernel_cut_on(const cst_capture *c);
+void capture_kernel_cut_params(cst_capture *c, const struct kc_params *p);
+/*
+ * The engine cut this direction (proven, past the encrypted flight): the
+ * kernel may cut it too, and follows it from next_hdr if it did not since
+ * its SYN (at most one hand-over per flow every few ms).
+ */
+void capture_kernel_tls(cst_capture *c, const struct kc_tls_flow *f, uint64_t now_ns);
+
+#endif
