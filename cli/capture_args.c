@@ -45,6 +45,8 @@ struct td_args {
         bool no_promisc, packet_buffered, no_vnet;
         const char *workers; /* issue 19 */
         bool verbose;
+        bool annotate; /* issue 20: --annotate; -A, -X (and -v) shape the text lines */
+        char payload;
         char filter[4096];
         /* issue 18: live statistics, -D */
         const char *stats_interval, *stats_file, *metrics_listen;
@@ -62,6 +64,7 @@ enum {
         OPT_NO_VNET,
         OPT_WORKERS,
         OPT_HELP,
+        OPT_ANNOTATE, /* issue 20 */
         /* issue 18: live statistics, -D */
         OPT_STATS_INTERVAL,
         OPT_STATS_FILE,
@@ -83,6 +86,7 @@ static const struct option td_long[] = {
     {"no-vnet-hdr", no_argument, NULL, OPT_NO_VNET},
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"help", no_argument, NULL, OPT_HELP},
+    {"annotate", no_argument, NULL, OPT_ANNOTATE},
     /* issue 18: live statistics, -D */
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
     {"stats-file", required_argument, NULL, OPT_STATS_FILE},
@@ -155,6 +159,13 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case OPT_NO_VNET:
                 a->no_vnet = true;
+                break;
+        case OPT_ANNOTATE:
+                a->annotate = true;
+                break;
+        case 'A':
+        case 'X':
+                a->payload = (char)opt;
                 break;
         case 'F':
                 a->format = v;
@@ -342,6 +353,20 @@ static int td_words(const struct td_args *a, struct capture_job *job, char *err)
         return CST_OK;
 }
 
+/* issue 20: annotations need a PCAPNG file; -v/-A/-X shape the text lines (no -w). */
+static int td_text(const struct td_args *a, struct capture_job *job, char *err)
+{
+        job->annotate = a->annotate || cfg_bool(job->cfg, "general.annotate");
+        job->text.verbose = a->verbose;
+        job->text.payload = a->payload;
+        if (job->annotate && job->output && job->format != CST_FORMAT_PCAPNG) {
+                snprintf(err, CST_ERRBUF,
+                         "--annotate needs PCAPNG output (packet comments): add -F pcapng");
+                return CST_EFATAL;
+        }
+        return CST_OK;
+}
+
 /* -z, partial names and the format a -w name asks for (issue 18; -F is --format). */
 static int td_output(const struct td_args *a, struct capture_job *job, char *err)
 {
@@ -366,6 +391,10 @@ static int td_workers(const struct td_args *a, struct capture_job *job, char *er
                        CST_EFATAL;
         if (n > 1 && job->copts.backend != CST_BACKEND_TPACKET_V3)
                 return snprintf(err, CST_ERRBUF, "--workers needs the tpacket_v3 backend"),
+                       CST_EFATAL;
+        if (n > 1 && (job->annotate || job->text.payload)) /* issue 20: one pipeline only */
+                return snprintf(err, CST_ERRBUF,
+                                "--annotate, -A and -X do not work with --workers"),
                        CST_EFATAL;
         if (job->output && strstr(job->output, "%w") && n < 2)
                 return snprintf(err, CST_ERRBUF, "-w name with %%w needs --workers 2 or more"),
@@ -415,6 +444,8 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         if (live_stats_set(&job->live, a->stats_interval, a->stats_file, a->metrics_listen, err) <
             0)
                 return CST_EFATAL;
+        if (td_text(a, job, err) < 0)
+                return CST_EFATAL;
         return td_workers(a, job, err);
 }
 
@@ -426,8 +457,8 @@ int capture_args_parse(int argc, char **argv, struct capture_job *job, char *err
         memset(job, 0, sizeof(*job));
         optind = 0; /* full re-initialisation: an earlier scan may have stopped mid-word */
         opterr = 0;
-        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:F:z:pnUvhD", td_long, NULL)) !=
-               -1) {
+        while ((opt = getopt_long(argc, argv, "+i:w:r:c:s:B:C:G:W:Z:F:z:pnUvhDAX", td_long,
+                                  NULL)) != -1) {
                 if (opt == 'h' || opt == OPT_HELP)
                         return CAPTURE_ARGS_HELP;
                 if (opt == '?' || opt == ':' || td_store(&a, opt, optarg) < 0) {

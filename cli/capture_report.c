@@ -116,6 +116,10 @@ void capture_report(void *ctx, const struct cst_pipeline_stats *st)
         fflush(stderr);
 }
 
+/*
+ * --workers without -w: the short line of a packet (time, direction, wire and
+ * kept lengths); one pipeline prints issue 20's full lines (the text sink).
+ */
 int capture_print_packet(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v)
 {
         time_t sec = (time_t)(pkt->ts_ns / 1000000000u);

@@ -38,6 +38,9 @@ struct capture_job {
         /* issue 19: fanout workers (capture.workers, --workers); -v: per-worker counters */
         unsigned workers;
         bool verbose;
+        /* issue 20: --annotate (PCAPNG comments on cut packets); text lines -v, -A / -X */
+        bool annotate;
+        struct cst_text_opts text;
 };
 
 /* -D: the interfaces as tcpdump lists them ("1.eth0 [Up, Running, Connected]"). */
@@ -59,7 +62,7 @@ void capture_print_worker_stats(FILE *out, cst_workers *w);
 /* The SIGUSR1 report (cst_report_cb): the counters on stderr. */
 void capture_report(void *ctx, const struct cst_pipeline_stats *st);
 
-/* One line per packet (no -w): time, direction, wire length, kept length. */
+/* --workers without -w: one short line per packet (time, direction, wire length, kept length). */
 int capture_print_packet(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v);
 
 /* SPEC 3.4 stats block ("name: value" lines). */

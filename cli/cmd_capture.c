@@ -39,7 +39,8 @@ static void capture_usage(FILE *out)
             "          [--post-rotate-jobs N] [--part-suffix S] [--part-prefix P]\n"
             "          [--duration SEC] [--backend recvmsg|tpacket_v3|pcap|ebpf]\n"
             "          [--format pcap|pcapng] [--time-precision micro|nano] [--config FILE]\n"
-            "          [--policy NAME] [--workers N] [-v] [expression...]\n"
+            "          [--policy NAME] [--workers N] [-v] [--annotate] [-A|-X]\n"
+            "          [expression...]\n"
             "  %s capture --config config.ini [--offline-input input.pcap]\n"
             "  %s capture -D\n"
             "\n"
@@ -71,10 +72,14 @@ static void capture_usage(FILE *out)
             "  --no-vnet-hdr  do not read GSO segment sizes (PACKET_VNET_HDR); a UDP GSO\n"
             "             super-frame is then analysed as a single datagram\n"
             "  --policy   TLS policy: track (default), final_only, stream, bulk\n"
+            "  --annotate with --format pcapng: every cut packet carries a comment saying\n"
+            "             what was kept and why (docs/annotate.md)\n"
+            "  -A, -X     text lines: also the kept bytes in ASCII / hex and ASCII\n"
             "  --workers N  N capture threads on one PACKET_FANOUT group (tpacket_v3), each\n"
             "             flow on one thread; one merged time-ordered file, or one file per\n"
             "             worker when FILE contains %%w (the worker's number)\n"
-            "  -v         with --workers: the counters of every worker too\n"
+            "  -v         with --workers: the counters of every worker too; text lines (no -w):\n"
+            "             also the reason, the flow and the TLS records\n"
             /* issue 18: live statistics, -D */
             "  --stats-interval SEC  one counter line on stderr every SEC seconds\n"
             "  --stats-file PATH     rewrite PATH (JSON counters) atomically every interval and "
@@ -153,8 +158,8 @@ static int open_capture(const struct capture_job *job, cst_pipeline **p, char *e
 
 static int open_output(const struct capture_job *job, cst_pipeline *p, char *err)
 {
-        if (!job->output)
-                return CST_OK;
+        if (!job->output) /* issue 20: one line per packet in tcpdump's manner */
+                return cst_pipeline_output_text(p, "-", &job->text, err);
         static char log_prefix[] = CST_PROGRAM_NAME " capture";
         struct cst_dump_opts d;
         char appl[64];
@@ -175,7 +180,10 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
         d.post_rotate_jobs = job->outc.post_jobs;
         d.log = output_log_line;
         d.log_ctx = log_prefix;
-        return cst_pipeline_output_dump(p, job->output, &d, err);
+        int rc = cst_pipeline_output_dump(p, job->output, &d, err);
+        if (rc == CST_OK && job->annotate)
+                rc = cst_pipeline_set_annotate(p, true, err);
+        return rc;
 }
 
 /* Source, output, engine (in this order: the errors a user meets first come first). */
@@ -224,11 +232,8 @@ static int run_and_close(struct capture_job *job, cst_pipeline *p, struct cst_pi
         ro.max_packets = cfg_uint(job->cfg, "capture.max_packets");
         ro.duration_sec = cfg_uint(job->cfg, "capture.duration_sec");
         ro.flush_ms = job->packet_buffered ? 0 : 1000;
-        ro.flush_each_batch = job->packet_buffered;
-        if (!job->output) {
-                ro.on_packet = capture_print_packet;
-                setvbuf(stdout, NULL, _IOLBF, 0); /* each line as it comes */
-        }
+        /* text lines: each batch's lines as it comes (one write per batch, not per line) */
+        ro.flush_each_batch = job->packet_buffered || !job->output;
         cst_pipeline_set_report(p, capture_report, NULL);
         live_stats_run_opts(&job->live, &ro);
         capture_signals_attach(p);

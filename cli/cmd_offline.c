@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <constrictor/constrictor.h>
 #include "cfg.h"
 #include "commands.h"
@@ -28,6 +29,10 @@ struct offline_opts {
         bool stats_json;
         bool policy_set;
         enum cst_tls_policy policy;
+        /* issue 20: --annotate (PCAPNG comments), --text and its -v / -A / -X */
+        bool annotate;
+        bool text;
+        struct cst_text_opts text_opts;
         /* issue 18: -q, live statistics (live_stats.h) */
         bool quiet;
         const char *stats_interval, *stats_file, *metrics_listen;
@@ -42,6 +47,8 @@ enum {
         OPT_DECISION_LOG,
         OPT_POLICY,
         OPT_STATS_FORMAT,
+        OPT_ANNOTATE, /* issue 20 */
+        OPT_TEXT,
         /* issue 18 (live statistics) */
         OPT_STATS_INTERVAL,
         OPT_STATS_FILE,
@@ -59,6 +66,8 @@ static const struct option long_options[] = {
     {"decision-log", required_argument, NULL, OPT_DECISION_LOG},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"stats-format", required_argument, NULL, OPT_STATS_FORMAT},
+    {"annotate", no_argument, NULL, OPT_ANNOTATE},
+    {"text", no_argument, NULL, OPT_TEXT},
     {"quiet", no_argument, NULL, 'q'},
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
     {"stats-file", required_argument, NULL, OPT_STATS_FILE},
@@ -133,6 +142,19 @@ static int set_option(struct offline_opts *o, int opt, const char *val, char *ms
                 return 0;
         case OPT_DECISION_LOG:
                 o->decision_log = val;
+                return 0;
+        case OPT_ANNOTATE:
+                o->annotate = true;
+                return 0;
+        case OPT_TEXT:
+                o->text = true;
+                return 0;
+        case 'v':
+                o->text_opts.verbose++;
+                return 0;
+        case 'A':
+        case 'X':
+                o->text_opts.payload = (char)opt;
                 return 0;
         case 'q':
                 o->quiet = true;
@@ -210,7 +232,7 @@ static int parse_options(int argc, char **argv, struct offline_opts *o, char *ms
         for (;;) {
                 int cur = optind ? optind : 1;
                 longindex = -1;
-                opt = getopt_long(argc, argv, "-:o:qC:G:W:F:z:", long_options, &longindex);
+                opt = getopt_long(argc, argv, "-:o:qC:G:W:F:z:vAX", long_options, &longindex);
                 if (opt == -1)
                         break;
                 const char *arg = cur < argc ? argv[cur] : "";
@@ -242,6 +264,33 @@ static int parse_options(int argc, char **argv, struct offline_opts *o, char *ms
         return 0;
 }
 
+/*
+ * issue 20: -o - on a terminal prints text lines (a capture file there is
+ * of no use to anyone); -v/-A/-X need text, and text is constrict's only.
+ */
+static int text_args(struct offline_opts *o, char *msg)
+{
+        if (o->constrict && !o->text && strcmp(o->output, "-") == 0 && isatty(STDOUT_FILENO))
+                o->text = true;
+        if (!o->text && (o->text_opts.verbose || o->text_opts.payload)) {
+                snprintf(msg, CST_ERRBUF, "-v, -A and -X need text output (--text)");
+                return -1;
+        }
+        if ((o->text || o->annotate) && !o->constrict) {
+                snprintf(msg, CST_ERRBUF,
+                         "--text and --annotate are supported only with "
+                         "constrict mode");
+                return -1;
+        }
+        if (o->text && o->annotate) {
+                snprintf(msg, CST_ERRBUF,
+                         "--annotate writes PCAPNG comments; it cannot go with "
+                         "text output");
+                return -1;
+        }
+        return 0;
+}
+
 /* SPEC 2.1 steps 4-5; argv[0] is the command name. */
 static int parse_args(int argc, char **argv, struct offline_opts *o, char *msg)
 {
@@ -251,11 +300,13 @@ static int parse_args(int argc, char **argv, struct offline_opts *o, char *msg)
                 snprintf(msg, CST_ERRBUF, "missing input path");
                 return -1;
         }
+        if (!o->output && o->text)
+                o->output = "-"; /* --text: the lines on standard output unless -o names a file */
         if (!o->output) {
                 snprintf(msg, CST_ERRBUF, "missing output path; use -o output.pcap");
                 return -1;
         }
-        return 0;
+        return text_args(o, msg);
 }
 
 static int fatal(const char *msg)
@@ -344,6 +395,12 @@ static void install_run_signals(void)
         signal(SIGXFSZ, SIG_IGN);
 }
 
+/* general.annotate of the configuration (a file may ask for annotations). */
+static bool cfg_annotate(const struct cst_config *cfg)
+{
+        return cfg_bool(cfg, "general.annotate");
+}
+
 /*
  * constrict's output (issue 18): the input's format unless -F or the
  * output's extension asks for the other; -C/-G/-W rotation, partial names,
@@ -396,8 +453,16 @@ static int open_run(const struct offline_opts *o, const struct cst_config *cfg, 
                 rc = o->constrict ? cst_pipeline_set_engine(*p, cfg, err)
                                   : cst_pipeline_set_reinflate(*p, cfg, err);
         if (rc == CST_OK)
-                rc = o->constrict ? open_output(o, cfg, *p, err)
-                                  : cst_pipeline_output_file(*p, o->output, err);
+                rc = o->text        ? cst_pipeline_output_text(*p, o->output, &o->text_opts, err)
+                     : o->constrict ? open_output(o, cfg, *p, err)
+                                    : cst_pipeline_output_file(*p, o->output, err);
+        if (rc == CST_OK && (o->annotate || (o->constrict && !o->text && cfg_annotate(cfg))) &&
+            cst_pipeline_set_annotate(*p, true, err) != CST_OK) {
+                snprintf(err, CST_ERRBUF,
+                         "--annotate needs PCAPNG output (packet comments), and the output "
+                         "here is classic PCAP: write PCAPNG with -F pcapng");
+                rc = CST_EFATAL;
+        }
         if (rc == CST_OK && o->decision_log)
                 rc = cst_engine_open_decision_log(cst_pipeline_engine(*p), o->decision_log, err);
         return rc;

@@ -125,6 +125,30 @@ int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst
                              char *err);
 
 /*
+ * Text output (issue 20): one line per packet in tcpdump's manner -- time,
+ * interface and direction (live), addresses and ports, TCP flags, the TLS
+ * record types the analyser saw, the QUIC header form, lengths and the keep
+ * decision ("kept 1514" / "cut 1514→66 tls_app_data_start") -- to path
+ * ("-" = standard output), buffered and flushed with the sink.  Instead of
+ * a file output.
+ */
+struct cst_text_opts {
+        unsigned verbose; /* 1: also the reason's decision-log name, the flow and the records */
+        char payload;     /* 0, 'A' or 'X': the kept bytes as tcpdump -A / -X print them */
+};
+int cst_pipeline_output_text(cst_pipeline *p, const char *path, const struct cst_text_opts *o,
+                             char *err);
+
+/*
+ * Annotations (issue 20), after a PCAPNG output is set: every cut packet's
+ * EPB carries an opt_comment saying what was kept and why, e.g.
+ * "cut 1514→79: tls_app_data_start; records: appdata@0(len 16384, kept 8)"
+ * (docs/annotate.md).  CST_EFATAL with a classic PCAP output.  Off by
+ * default; off, the output is byte for byte that of a run without it.
+ */
+int cst_pipeline_set_annotate(cst_pipeline *p, bool on, char *err);
+
+/*
  * A file output with the options of `constrict` (issue 18): rotation as
  * tcpdump -C/-G/-W with -G by the packets' own time (the first file is
  * named by the first packet), a format of choice, complete-file names and

@@ -28,6 +28,7 @@ struct cst_config {
         uint32_t min_saved_bytes_per_packet;
         uint32_t max_flows;             /* flow table cap */
         uint32_t flow_idle_timeout_sec; /* by packet time; 0 = never */
+        bool annotate; /* issue 20: PCAPNG comments on cut packets (the commands read it) */
 
         /* [tls] */
         bool tls_enabled;

@@ -5,8 +5,8 @@
  * [tls], [quic] and [reinflate] are those of the offline tool (SPEC 2.2);
  * [capture] and [stats] are the live recorder's (SPEC 3.1);
  * ports/enabled/max_flows/flow_idle_timeout_sec/keep_encrypted_handshake/
- * learn_all_long_headers/require_initial_proof/seed are constrictor's own.  Every command reads
- * every key.  A new key is one row here (and a field in config_def.h).
+ * learn_all_long_headers/require_initial_proof/seed/annotate are constrictor's own.  Every command
+ * reads every key.  A new key is one row here (and a field in config_def.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -231,6 +231,8 @@ const struct cfg_key cfg_keys[] = {
     UINT("general", "max_flows", max_flows, 1, U32_MAX, MIN_MSG("general", "max_flows", "1")),
     UINT("general", "flow_idle_timeout_sec", flow_idle_timeout_sec, 0, U32_MAX,
          MIN_MSG("general", "flow_idle_timeout_sec", "0")),
+    /* issue 20 (analyst-annotate) */
+    BOOL("general", "annotate", annotate),
 
     BOOL("tls", "enabled", tls_enabled),
     PORTS("tls", tls_ports),

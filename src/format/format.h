@@ -57,6 +57,21 @@ struct cst_source {
         uint8_t pcap_header[24]; /* classic: the global header as stored */
 };
 
+/*
+ * What the pipeline tells an annotating sink about a packet besides its
+ * bytes (issue 20: PCAPNG comments, text lines).  seen is opaque here
+ * (decode/seen.h): the format writers only use the comment.
+ */
+struct pkt_seen;
+struct sink_note {
+        uint32_t keep_len;
+        uint16_t reason;             /* enum cst_reason */
+        const char *reason_name;     /* its decision-log name */
+        const struct pkt_seen *seen; /* records and flow the analysers saw, or NULL */
+        const char *comment;         /* PCAPNG opt_comment text (UTF-8), or NULL */
+        uint16_t comment_len;
+};
+
 struct cst_sink_ops {
         /*
          * Write a packet keeping its first keep_len bytes (or a raw block).
@@ -75,6 +90,13 @@ struct cst_sink_ops {
          */
         void (*abort)(void *priv, bool remove);
         const char *(*path)(void *priv); /* file being written; may be NULL */
+        /*
+         * write with what the pipeline knows of the packet (annotated and
+         * text output); a raw block goes to write.  NULL: the sink cannot
+         * annotate (classic PCAP).
+         */
+        int (*write_noted)(void *priv, const struct cst_packet *pkt, const struct sink_note *n,
+                           char *err);
         /* At a batch boundary: housekeeping without blocking (-z children); may be NULL. */
         void (*poll)(void *priv);
 };

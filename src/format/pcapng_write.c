@@ -1,7 +1,8 @@
 /*
  * PCAPNG writer (SPEC 2.4): raw blocks verbatim; every packet re-encoded as
  * an EPB (pcapng draft §4.3) in the byte order of the current section, with
- * zero padding and the packet's raw options.
+ * zero padding and the packet's raw options; with annotations (issue 20) a
+ * cut packet's options also carry an opt_comment (§3.5) saying why.
  */
 #include "format/pcapng.h"
 
@@ -49,12 +50,62 @@ static int write_block(struct pcapng_writer *w, const struct cst_packet *pkt, ch
         return CST_OK;
 }
 
+/*
+ * An opt_comment (pcapng draft §3.5, code 1) added to a packet's options:
+ * the packet's own options up to their opt_endofopt (walked in the
+ * section's byte order; all of them when there is none), the comment, then
+ * opt_endofopt.  `head` is the length of the kept prefix.
+ */
+struct epb_comment {
+        const char *text;
+        uint16_t len;
+        uint32_t head;
+};
+
+#define OPT_COMMENT 1u
+
+static uint32_t options_head(const uint8_t *o, uint32_t len, bool be)
+{
+        struct rd r = rd_init(o, len);
+        while (rd_left(&r) >= 4) {
+                size_t at = len - rd_left(&r);
+                uint16_t code = rd_u16_order(&r, be), olen = rd_u16_order(&r, be);
+                if (code == 0)
+                        return (uint32_t)at;
+                rd_skip(&r, ((size_t)olen + 3u) & ~(size_t)3u);
+                if (r.err)
+                        break;
+        }
+        return len; /* no end marker (or options that do not parse): keep them all */
+}
+
+/* The option bytes after the packet's own: the comment and opt_endofopt. */
+static uint32_t comment_bytes(const struct epb_comment *c)
+{
+        return c ? 4u + ((c->len + 3u) & ~3u) + 4u : 0;
+}
+
+static int append_comment(struct pcapng_writer *w, const struct epb_comment *c)
+{
+        static const uint8_t zeros[8];
+        uint8_t *h = output_reserve(&w->out, 4);
+        if (!h)
+                return -1;
+        put16(h, OPT_COMMENT, w->big_endian);
+        put16(h + 2, c->len, w->big_endian);
+        if (output_append(&w->out, (const uint8_t *)c->text, c->len) != 0 ||
+            output_append(&w->out, zeros, (((c->len + 3u) & ~3u) - c->len) + 4u) != 0)
+                return -1;
+        return 0;
+}
+
 static int write_epb(struct pcapng_writer *w, const struct cst_packet *pkt, uint32_t keep,
-                     char *err)
+                     const struct epb_comment *com, char *err)
 {
         static const uint8_t zeros[4];
         uint32_t padded = (keep + 3u) & ~3u;
-        uint32_t total = 32 + padded + pkt->opts_len;
+        uint32_t opts = com ? com->head : pkt->opts_len;
+        uint32_t total = 32 + padded + opts + comment_bytes(com);
         bool be = w->big_endian;
         output_record_begin(&w->out);
         uint8_t *h = output_reserve(&w->out, 28);
@@ -69,7 +120,7 @@ static int write_epb(struct pcapng_writer *w, const struct cst_packet *pkt, uint
         put32(h + 24, pkt->origlen, be);
         if (output_append(&w->out, pkt->data, keep) != 0 ||
             output_append(&w->out, zeros, padded - keep) != 0 ||
-            output_append(&w->out, pkt->opts, pkt->opts_len) != 0)
+            output_append(&w->out, pkt->opts, opts) != 0 || (com && append_comment(w, com) != 0))
                 goto data_failed;
         uint8_t *t = output_reserve(&w->out, 4);
         if (!t)
@@ -90,7 +141,21 @@ static int pcapng_write(void *priv, const struct cst_packet *pkt, uint32_t keep_
                 return write_block(w, pkt, err);
         if (keep_len > pkt->caplen)
                 keep_len = pkt->caplen;
-        return write_epb(w, pkt, keep_len, err);
+        return write_epb(w, pkt, keep_len, NULL, err);
+}
+
+static int pcapng_write_noted(void *priv, const struct cst_packet *pkt, const struct sink_note *n,
+                              char *err)
+{
+        struct pcapng_writer *w = priv;
+        uint32_t keep = n->keep_len < pkt->caplen ? n->keep_len : pkt->caplen;
+        if (pkt->kind == CST_REC_BLOCK)
+                return write_block(w, pkt, err);
+        if (!n->comment)
+                return write_epb(w, pkt, keep, NULL, err);
+        struct epb_comment c = {n->comment, n->comment_len,
+                                options_head(pkt->opts, pkt->opts_len, w->big_endian)};
+        return write_epb(w, pkt, keep, &c, err);
 }
 
 static int pcapng_flush(void *priv, char *err)
@@ -125,6 +190,7 @@ static const struct cst_sink_ops pcapng_sink_ops = {
     .close = pcapng_close_sink,
     .abort = pcapng_abort_sink,
     .path = pcapng_sink_path,
+    .write_noted = pcapng_write_noted,
 };
 
 int pcapng_sink_open(struct cst_sink *sink, const char *path, char *err)

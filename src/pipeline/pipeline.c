@@ -16,6 +16,8 @@
 #include "format/pcapng.h"
 #include "pipeline/pipeline_int.h"
 #include "sink/dump_sink.h"
+#include "sink/text.h"
+#include "decode/seen.h"
 #include "sink/post_rotate.h"
 #include "sink/rotate.h"
 #include "util/output.h"
@@ -162,8 +164,10 @@ int cst_pipeline_output_file(cst_pipeline *p, const char *path, char *err)
                 rc = pcap_sink_open_flags(&p->sink, path, p->src.pcap_header, OUTPUT_ATOMIC, err);
         else
                 rc = pcapng_sink_open_flags(&p->sink, path, OUTPUT_ATOMIC, err);
-        if (rc == CST_OK)
+        if (rc == CST_OK) {
                 p->have_sink = true;
+                p->sink_pcapng = p->src.format == CST_FORMAT_PCAPNG;
+        }
         return rc;
 }
 
@@ -233,8 +237,10 @@ int cst_pipeline_output_file_opts(cst_pipeline *p, const char *path,
         off.copy_blocks = fmt == (int)p->src.format && fmt == CST_FORMAT_PCAPNG;
         off.from_pcapng = fmt != (int)p->src.format && p->src.format == CST_FORMAT_PCAPNG;
         int rc = dump_sink_open_offline(&p->sink, path, &d, &off, err);
-        if (rc == CST_OK)
+        if (rc == CST_OK) {
                 p->have_sink = p->dump_offline = true;
+                p->sink_pcapng = fmt == CST_FORMAT_PCAPNG; /* issue 20: annotations */
+        }
         return rc;
 }
 
@@ -268,8 +274,59 @@ int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst
         d.stats = live ? source_stats : NULL;
         d.stats_ctx = p;
         int rc = dump_sink_open(&p->sink, path, &d, err);
+        if (rc == CST_OK) {
+                p->have_sink = true;
+                p->sink_pcapng = d.format == CST_FORMAT_PCAPNG;
+        }
+        return rc;
+}
+
+/* The notes of every batch slot (annotations, text lines); allocated once. */
+static int pipe_want_notes(struct cst_pipeline *p, char *err)
+{
+        if (!p->seen && !(p->seen = calloc(PIPE_BATCH, sizeof(*p->seen)))) {
+                snprintf(err, CST_ERRBUF, "out of memory");
+                return CST_ENOMEM;
+        }
+        p->noted = true;
+        return CST_OK;
+}
+
+int cst_pipeline_output_text(cst_pipeline *p, const char *path, const struct cst_text_opts *o,
+                             char *err)
+{
+        struct text_opts to = {.verbose = o->verbose,
+                               .payload = o->payload,
+                               .ifnames = p->cap && capture_source_is_live(p->cap)};
+        if (o->payload && o->payload != 'A' && o->payload != 'X') {
+                snprintf(err, CST_ERRBUF, "text payload mode must be 'A' or 'X'");
+                return CST_EFATAL;
+        }
+        if (p->have_sink) {
+                snprintf(err, CST_ERRBUF, "the pipeline has an output already");
+                return CST_EFATAL;
+        }
+        int rc = pipe_want_notes(p, err);
+        if (rc == CST_OK)
+                rc = text_sink_open(&p->sink, path, &to, err);
         if (rc == CST_OK)
                 p->have_sink = true;
+        return rc;
+}
+
+int cst_pipeline_set_annotate(cst_pipeline *p, bool on, char *err)
+{
+        if (!on) {
+                p->annotate = false;
+                return CST_OK;
+        }
+        if (!p->have_sink || !p->sink_pcapng || !p->sink.ops->write_noted) {
+                snprintf(err, CST_ERRBUF, "annotations need PCAPNG output (packet comments)");
+                return CST_EFATAL;
+        }
+        int rc = pipe_want_notes(p, err);
+        if (rc == CST_OK)
+                p->annotate = true;
         return rc;
 }
 
@@ -329,6 +386,7 @@ static void pipe_free(struct cst_pipeline *p)
         if (p->xform_free)
                 p->xform_free(p->xform_ctx);
         cst_engine_free(p->eng);
+        free(p->seen);
         free(p);
 }
 

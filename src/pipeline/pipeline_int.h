@@ -53,6 +53,11 @@ struct cst_pipeline {
         uint32_t hint_keep, hint_min_saved; /* KR (>= 5), min_saved_bytes_per_packet */
         struct cst_port_set hint_ports;     /* tls.ports (8 KiB) */
         struct cst_stats own_stats;         /* counters when no engine is set */
+        /* Annotated output (issue 20): sink.ops->write_noted is used, with the
+         * analysers' notes of each batch slot (seen) and, for PCAPNG, a
+         * comment on every cut packet (annotate).  Off: the plain write. */
+        bool noted, annotate, sink_pcapng;
+        struct pkt_seen *seen;       /* PIPE_BATCH entries while noted, else NULL */
         bool dump_offline;           /* the sink is the dumper for constrict (dropped counts) */
         struct post_rotate *post;    /* -z on a same-format file output, run at close */
         char *out_final;             /* ... on this name */

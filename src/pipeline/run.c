@@ -18,6 +18,8 @@
 
 #include "pipeline/pipeline_int.h"
 #include "pipeline/kernel_hint.h"
+#include "policy/annotate.h"
+#include "sink/note.h"
 
 #define WAIT_MAX_MS       1000
 #define PIPE_STOPPED      1    /* emit(): the run ends after this packet (st.stop says why) */
@@ -116,12 +118,30 @@ static void fresh_counters(struct cst_pipeline *p, char *err)
         read_engine_counters(p);
 }
 
+/* Annotated or text output: the verdict's words and the analyser's notes go with the packet. */
+static int write_noted(struct cst_pipeline *p, const struct cst_packet *pkt,
+                       const struct cst_verdict *v, const struct pkt_seen *seen, char *err)
+{
+        char text[NOTE_MAX];
+        struct sink_note n = {.keep_len = v->keep_len,
+                              .reason = v->reason,
+                              .reason_name = cst_reason_name(v->reason),
+                              .seen = p->eng ? seen : NULL};
+        if (p->annotate && v->keep_len < pkt->caplen) {
+                n.comment_len = note_comment(text, pkt, &n);
+                n.comment = text;
+        }
+        return p->sink.ops->write_noted(p->sink.priv, pkt, &n, err);
+}
+
 /* Sink, then callback; CST_DUMP_FILE_LIMIT / a callback's stop end the run. */
 static int emit(struct cst_pipeline *p, const struct cst_run_opts *o, const struct cst_packet *pkt,
-                const struct cst_verdict *v, char *err)
+                const struct cst_verdict *v, const struct pkt_seen *seen, char *err)
 {
         if (p->have_sink) {
-                int rc = p->sink.ops->write(p->sink.priv, pkt, v->keep_len, err);
+                int rc = __builtin_expect(!p->noted, 1)
+                             ? p->sink.ops->write(p->sink.priv, pkt, v->keep_len, err)
+                             : write_noted(p, pkt, v, seen, err);
                 if (rc == CST_DUMP_FILE_LIMIT) {
                         p->st.stop = CST_STOP_FILE_LIMIT;
                         return PIPE_STOPPED;
@@ -178,7 +198,7 @@ static int transform(struct cst_pipeline *p, const struct cst_run_opts *o,
         p->st.bytes_input += pkt->caplen;
         p->st.bytes_input_wire += pkt->origlen;
         *v = (struct cst_verdict){q.caplen, CST_R_KEEP_NOT_ANALYSED};
-        return emit(p, o, &q, v, err);
+        return emit(p, o, &q, v, NULL, err);
 }
 
 /*
@@ -215,7 +235,7 @@ static int run_batch(struct cst_pipeline *p, const struct cst_run_opts *o, char 
                 p->st.packets_total++;
                 p->st.bytes_input += pkt->caplen;
                 p->st.bytes_input_wire += pkt->origlen;
-                int rc = emit(p, o, pkt, &v[i], err);
+                int rc = emit(p, o, pkt, &v[i], p->seen ? &p->seen[i] : NULL, err);
                 if (rc != CST_OK)
                         return rc;
         }
@@ -384,6 +404,8 @@ int cst_pipeline_run(cst_pipeline *p, const struct cst_run_opts *o, char *err)
         if (p->eng && p->cap) /* issue 19 item 4: the kernel cuts as the engine would */
                 pipe_kernel_hint_setup(p,
                                        o->keep_rule == CST_KEEP_SNAPLEN ? p->snap_cap : UINT32_MAX);
+        if (p->eng)
+                engine_set_seen(p->eng, p->seen); /* NULL unless annotated: nothing recorded */
         p->st.stop = CST_STOP_NONE;
         int rc = run_loop(p, &rs, err);
         if (p->st.stop == CST_STOP_REQUEST)

@@ -20,6 +20,7 @@
 #include <constrictor/stats.h>
 
 #include "decode/decode.h"
+#include "decode/seen.h"
 #include "policy/flowtable.h"
 #include "util/rd.h"
 
@@ -48,6 +49,8 @@ struct pkt_ctx {
 struct an_env {
         struct flowtable *ft;
         struct cst_stats *st;
+        /* Records seen in this packet (annotated output only; NULL otherwise). */
+        struct pkt_seen *seen;
 };
 
 /* An analyser's answer: keep_len <= caplen and a verdict code (verdict.h). */

@@ -22,6 +22,7 @@
 #include "decode/decode.h"
 #include "decode/quic_initial.h"
 #include "policy/analyser.h"
+#include "policy/annotate.h"
 #include "policy/decision_log.h"
 #include "policy/flowtable.h"
 #include "policy/quic.h"
@@ -51,6 +52,7 @@ struct cst_engine {
         struct quic_params quic; /* compatible QUIC analyser's self */
         struct track *trk;       /* `track` or learn_all_long_headers (issue 12), else NULL */
         struct cst_config cfg;
+        struct pkt_seen *seen; /* annotated output: one per batch slot (engine_set_seen) */
         struct pkt_ctx ring[BATCH_RING]; /* batch pipeline */
 };
 
@@ -106,7 +108,7 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
                 }
                 track_attach(e->trk, &e->ft);
         }
-        e->env = (struct an_env){&e->ft, &e->vs.st};
+        e->env = (struct an_env){&e->ft, &e->vs.st, NULL};
         e->lim = (struct vr_limits){.min_saved = cfg->min_saved_bytes_per_packet};
         choose_analysers(e);
         e->decode_mode = 0; /* fixes on: TSO/jumbo frames are decoded (SPEC 6 item 6) */
@@ -319,10 +321,29 @@ static void engine_finish(cst_engine *e, const struct pkt_ctx *c, struct cst_ver
                 log_row(e, c, row, v, &tr);
 }
 
+void engine_set_seen(cst_engine *e, struct pkt_seen *seen)
+{
+        e->seen = seen;
+        e->env.seen = NULL;
+}
+
+/* Annotated output: packet i of the batch starts with an empty record list. */
+static void seen_begin(cst_engine *e, const struct pkt_ctx *c, unsigned i)
+{
+        struct pkt_seen *s = &e->seen[i];
+        s->n = s->more = 0;
+        s->analysed = c->kind == PKT_KEYED;
+        s->flow = c->kind == PKT_KEYED ? c->hash : 0;
+        s->payload_off = c->kind == PKT_KEYED ? c->d.payload_off : 0;
+        e->env.seen = s;
+}
+
 void cst_engine_process(cst_engine *e, const struct cst_packet *pkt, struct cst_verdict *v)
 {
         struct pkt_ctx c;
         engine_prepare(e, pkt, &c);
+        if (__builtin_expect(e->seen != NULL, 0))
+                seen_begin(e, &c, 0);
         engine_finish(e, &c, v);
 }
 
@@ -403,7 +424,10 @@ void cst_engine_process_batch(cst_engine *e, const struct cst_packet *pkts, unsi
                         v[i].reason = CST_R_KEEP_NOT_ANALYSED;
                         continue;
                 }
-                engine_finish(e, &e->ring[i & (BATCH_RING - 1)], &v[i]);
+                struct pkt_ctx *c = &e->ring[i & (BATCH_RING - 1)];
+                if (__builtin_expect(e->seen != NULL, 0))
+                        seen_begin(e, c, i);
+                engine_finish(e, c, &v[i]);
         }
 }
 

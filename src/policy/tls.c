@@ -60,8 +60,9 @@ struct tls_walk {
         const struct tls_params *p;
         struct tls_dir *k, *r;
         struct cst_stats *st;
-        const struct rd *pl; /* TCP payload */
-        uint32_t len;        /* L */
+        const struct rd *pl;   /* TCP payload */
+        struct pkt_seen *seen; /* annotated output: the records walked, else NULL */
+        uint32_t len;          /* L */
         uint32_t pos, cand;
         uint8_t kind, ev;
         bool conf0, mism, has, uncertain, reset, middle, extra;
@@ -131,6 +132,8 @@ static void walk_continuation(struct tls_walk *w)
         bool ad = has_flag(k, TLS_D_ACTIVE_APP);
         bool final_only = w->p->policy == CST_TLS_FINAL_ONLY;
         uint32_t kc = w->p->keep_cont < L ? w->p->keep_cont : L;
+        if (w->seen)
+                seen_add(w->seen, SEEN_CONT, k->active_type, 0, rem);
 
         if (rem > L) { /* the packet lies entirely inside the record */
                 if (ad && !final_only) {
@@ -216,6 +219,8 @@ static void walk_record(struct tls_walk *w, const struct tls_rec_hdr *h)
 {
         struct tls_dir *k = w->k;
         uint8_t t = h->type;
+        if (w->seen)
+                seen_add(w->seen, SEEN_HDR, t, w->pos, h->length);
         if (w->pending) {
                 w->pending = false;
                 w->boundary_ok = true;
@@ -349,6 +354,7 @@ void tls_process(const struct tls_params *p, struct tls_dir *k, struct tls_dir *
                              .r = r,
                              .st = st,
                              .pl = payload,
+                             .seen = out->seen,
                              .len = d->payload_len,
                              .cand = d->payload_len};
         out->why = CST_R_KEEP_NO_PAYLOAD;

@@ -17,6 +17,7 @@
 #include <constrictor/stats.h>
 
 #include "decode/decode.h"
+#include "decode/seen.h"
 #include "policy/flowtable.h"
 #include "util/rd.h"
 #include "config/config_def.h" /* struct layouts: private to the library */
@@ -66,9 +67,10 @@ struct tls_params {
 
 /* The tracker's proposal (settled by the engine: min savings, counters). */
 struct tls_out {
-        uint32_t keep_len; /* proposed bytes of the frame to keep (set only with a cut) */
-        uint16_t why;      /* verdict code (policy/verdict.h) */
-        uint8_t event;     /* enum tls_event */
+        uint32_t keep_len;     /* proposed bytes of the frame to keep (set only with a cut) */
+        uint16_t why;          /* verdict code (policy/verdict.h) */
+        uint8_t event;         /* enum tls_event */
+        struct pkt_seen *seen; /* in: record boundaries are added here when non-NULL */
 };
 
 /*

@@ -60,7 +60,7 @@ static void tls_compat_packet(void *self, const struct an_env *env, const struct
                 tr->before = tr->buf_before;
                 tr->rem_before = kd->active_remaining;
         }
-        struct tls_out out = {.keep_len = c->pkt->caplen};
+        struct tls_out out = {.keep_len = c->pkt->caplen, .seen = env->seen};
         tls_process(tp, kd, rd, &c->d, &c->pl, env->st, &out);
         p->why = out.why;
         p->keep_len = out.keep_len;

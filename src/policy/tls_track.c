@@ -175,6 +175,18 @@ static bool encrypted_handshake(struct seg *g, uint8_t type)
         return enc && !client_done;
 }
 
+/* Annotated output: the record whose header is at q, as this segment shows it. */
+static void seen_rec_at(struct seg *g, uint32_t q, uint8_t type, uint16_t len)
+{
+        uint32_t end = q + 5u + len;
+        if (seq_lt(q, g->s)) {
+                if (seq_lt(g->s, end)) /* a split header: the record goes on in this segment */
+                        seen_add(g->seen, SEEN_CONT, type, 0, end - g->s);
+        } else {
+                seen_add(g->seen, SEEN_HDR, type, q - g->s, len);
+        }
+}
+
 /* A record header at q (all 5 bytes known and plausible). */
 static void record(struct seg *g, uint32_t q, const uint8_t h[5])
 {
@@ -182,6 +194,8 @@ static void record(struct seg *g, uint32_t q, const uint8_t h[5])
         if (D->flags & TD_FIRST)
                 first_record(g, q);
         uint16_t len = hdr_len(h);
+        if (g->seen) /* a header begun in an earlier segment shows as the rest of its record */
+                seen_rec_at(g, q, h[0], len);
         bool full = encrypted_handshake(g, h[0]);
         if (full) {
                 g->enc = true;
@@ -215,6 +229,8 @@ static void resync(struct seg *g, uint32_t q, const uint8_t h[5])
         if (x)
                 x->win_n = x->cand_n = 0;
         D->next_hdr = q + 5u + hdr_len(h);
+        if (g->seen)
+                seen_rec_at(g, q, h[0], hdr_len(h));
         win_push(g, q, h, false);
         g->resynced = true;
         g->st->tls_track_resyncs++;

@@ -6,6 +6,7 @@
 #ifndef CST_POLICY_TLS_TRACK_INT_H
 #define CST_POLICY_TLS_TRACK_INT_H
 
+#include "decode/seen.h"
 #include "policy/track.h"
 
 static inline bool seq_lt(uint32_t a, uint32_t b)
@@ -28,6 +29,7 @@ struct seg {
         uint32_t s, e;       /* payload sequence numbers [s, e) */
         uint32_t need_end;   /* payload offset one past the last needed byte */
         unsigned dir;
+        struct pkt_seen *seen; /* annotated output: the records found, else NULL */
         bool unsynced, resynced, lost, old, gap, enc, proved;
 };
 

@@ -140,7 +140,11 @@ static void tls_track_packet(void *self, const struct an_env *env, const struct 
                                 .pl = &x->pl,
                                 .s = s,
                                 .e = s + d->payload_len,
-                                .dir = dir};
+                                .dir = dir,
+                                .seen = env->seen};
+                if (env->seen && (D->flags & TD_SYNCED) && D->high == s &&
+                    seq_lt(s, D->next_hdr)) /* the segment goes on with a record begun earlier */
+                        seen_add(env->seen, SEEN_CONT, 0, 0, D->next_hdr - s);
                 trk_tls_segment(&g);
                 propose(&g, x, p);
                 if (tr) {

@@ -496,7 +496,23 @@ static int dump_due(struct cst_dumper *d, uint64_t ts_ns, uint32_t rlen, char *e
         return CST_OK;
 }
 
+/*
+ * Bytes an opt_comment of len bytes adds to a record whose options are
+ * opts_len bytes: the option (header, text, padding), and opt_endofopt when
+ * the packet had no options (issue 20; the pcapng writer inserts it).
+ */
+static uint32_t comment_len(uint32_t opts_len, uint16_t len)
+{
+        return 4u + ((len + 3u) & ~3u) + (opts_len ? 0u : 4u);
+}
+
 int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_len, char *err)
+{
+        return dump_packet_noted(d, pkt, keep_len, NULL, 0, err);
+}
+
+int dump_packet_noted(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_len,
+                      const char *comment, uint16_t clen, char *err)
 {
         struct cst_packet rec = *pkt;
         if (keep_len > pkt->caplen)
@@ -504,6 +520,8 @@ int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_l
         if (rec.origlen < keep_len)
                 rec.origlen = keep_len;
         rec.kind = CST_REC_PACKET;
+        if (!d->pcapng)
+                comment = NULL; /* classic PCAP has no place for it */
         uint32_t rlen = dump_rec_len(d, pkt, keep_len);
         if (d->rotating || !d->f.sink.ops) {
                 int rc = dump_due(d, pkt->ts_ns, rlen, err);
@@ -512,11 +530,17 @@ int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_l
         }
         if (dump_fill(d, pkt, &rec, err) < 0)
                 return CST_EFATAL;
+        if (comment) /* the options as filled: the input's, epb_flags, or none */
+                rlen += comment_len(rec.opts_len, clen);
         d->f.bytes += rlen;
         d->f.packets++;
         d->bytes_total += rlen;
         errno = 0;
-        return dump_failed(d, d->f.sink.ops->write(d->f.sink.priv, &rec, keep_len, err), err);
+        if (!comment)
+                return dump_failed(d, d->f.sink.ops->write(d->f.sink.priv, &rec, keep_len, err),
+                                   err);
+        struct sink_note n = {.keep_len = keep_len, .comment = comment, .comment_len = clen};
+        return dump_failed(d, d->f.sink.ops->write_noted(d->f.sink.priv, &rec, &n, err), err);
 }
 
 /* constrict: a raw block of the input (copied, kept for the next files, or dropped). */

@@ -24,6 +24,15 @@ static int ds_write(void *priv, const struct cst_packet *pkt, uint32_t keep_len,
         return cst_dump_packet(s->d, pkt, keep_len, err);
 }
 
+static int ds_write_noted(void *priv, const struct cst_packet *pkt, const struct sink_note *n,
+                          char *err)
+{
+        struct dump_sink *s = priv;
+        if (pkt->kind != CST_REC_PACKET)
+                return dump_input_block(s->d, pkt, err);
+        return dump_packet_noted(s->d, pkt, n->keep_len, n->comment, n->comment_len, err);
+}
+
 static int ds_flush(void *priv, char *err)
 {
         return cst_dump_flush(((struct dump_sink *)priv)->d, err);
@@ -70,6 +79,7 @@ static const struct cst_sink_ops dump_sink_ops = {
     .close = ds_close,
     .rotate = ds_rotate,
     .path = ds_path,
+    .write_noted = ds_write_noted,
     .poll = ds_poll,
 };
 

@@ -29,6 +29,10 @@ int dump_sink_open_offline(struct cst_sink *sink, const char *path, const struct
 int dump_open_offline(cst_dumper **out, const char *path, const struct cst_dump_opts *o,
                       const struct dump_offline *off, char *err);
 
+/* dump.c: cst_dump_packet with an opt_comment (pcapng; NULL or classic PCAP: none). */
+int dump_packet_noted(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_len,
+                      const char *comment, uint16_t comment_len, char *err);
+
 /* dump.c: close the current file and start the next one now (rotation or reopen). */
 int dump_rotate_now(cst_dumper *d, char *err);
 /* dump.c: a raw block of a file input (constrict: copied or counted; live: ignored). */

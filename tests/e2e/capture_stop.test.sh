@@ -97,7 +97,7 @@ expect_eq "-s 100: wire lengths kept" "$(tshark -n -r "$T/pipe.pcap" -T fields -
 # Without -w: one text line per packet on stdout, stats on stderr.
 inB "$CST_BIN" capture -i "$IF_B" -c 3 >"$T/text.out" 2>"$T/text.log"
 expect_eq "text mode: exit status" "$?" 0
-expect_eq "text mode: lines" "$(grep -c ' In  len 106 kept 106$' "$T/text.out")" 3
+expect_eq "text mode: lines" "$(grep -cE " $IF_B +In  IP [0-9.]+ > [0-9.]+: UDP, length [0-9]+: kept 106$" "$T/text.out")" 3
 expect_eq "text mode: packets captured" "$(stat_of "$T/text.log" "packets captured")" 3
 
 # -i any: Linux cooked v2 with the interface index, kernel filter on a cooked socket
