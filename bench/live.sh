@@ -10,8 +10,9 @@
 # usage: bench/live.sh BUILD_DIR [--runs N] [--seconds S] [--tools LIST]
 #                      [--workloads "64 512 1514 mixed"] [--rates "0 ..."]
 #                      [--tag NAME]  (results: live-NAME.csv / live-NAME-summary.md)
-#                      [--base BUILD_DIR]  (tools base-BACKEND[+POLICY]: that build's
-#                                           constrictor, for before/after in one run)
+#                      [--build NAME=BUILD_DIR ...] (tools NAME-BACKEND[+POLICY]: that
+#                      build's constrictor, for before/after in one run; --base DIR is
+#                      --build base=DIR)
 # Tools: constrictor-BACKEND[+POLICY][@wN] (N fanout workers, issue 19), tcpdump-s0,
 # tcpdump-s128, netsniff-ng.  Per run, BASE.threads holds each thread's name and
 # on-CPU ns over the traffic window; summarize_workers.py turns the @wN rows
@@ -25,7 +26,7 @@ TOOLS="constrictor-tpacket_v3 constrictor-recvmsg constrictor-tpacket_v3+track c
 WORKLOADS="64 512 1514 mixed"
 RATES=0
 TAG=
-BASE=
+declare -A BUILDS=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
@@ -34,7 +35,8 @@ while [ $# -gt 0 ]; do
 	--workloads) WORKLOADS=$2; shift 2 ;;
 	--rates) RATES=$2; shift 2 ;;
 	--tag) TAG=$2; shift 2 ;;
-	--base) BASE=$(cd "$2" && pwd); shift 2 ;;
+	--base) BUILDS[base]=$(cd "$2" && pwd); shift 2 ;;
+	--build) BUILDS[${2%%=*}]=$(cd "${2#*=}" && pwd); shift 2 ;;
 	*) echo "unknown option: $1" >&2; exit 2 ;;
 	esac
 done
@@ -82,10 +84,11 @@ setup_netns() {
 
 tool_cmd() { # tool file
 	case $1 in
-	constrictor-* | base-*) # PERF_CAPTURE=FILE profiles the capture (CPU figures then include perf)
-		# constrictor-BACKEND[+POLICY][@wN[s]]; base-BACKEND[+POLICY]: the --base build's binary
-		local be=${1#*-} pol= wk= bin=$BIN out=$2
-		case $1 in base-*) bin=${BASE:?base-* tools need --base BUILD_DIR}/constrictor ;; esac
+	constrictor-* | *-tpacket_v3* | *-recvmsg* | *-pcap*)
+		# PERF_CAPTURE=FILE profiles the capture (CPU figures then include perf)
+		# constrictor-BACKEND[+POLICY][@wN[s]]; NAME-BACKEND[+POLICY]: the --build NAME=DIR binary
+		local be=${1#*-} pol= wk= bin=$BIN out=$2 name=${1%%-*}
+		[ "$name" = constrictor ] || bin=${BUILDS[$name]:?$1 needs --build $name=BUILD_DIR}/constrictor
 		case $be in # @wN: N workers, one merged file; @wNs: one file per worker (%w)
 		*@w*s) wk="--workers ${be##*@w}" wk="${wk%s} -v" be=${be%@w*} out="${2%.pcap}-w%w.pcap" ;;
 		*@w*) wk="--workers ${be##*@w} -v" be=${be%@w*} ;;
@@ -101,7 +104,6 @@ tool_cmd() { # tool file
 
 tool_available() {
 	case $1 in
-	base-*) [ -x "${BASE:-/nonexistent}/constrictor" ] ;;
 	constrictor-ebpf*) # issue 19 item 4: only in a build with the eBPF backend
 		! "$BIN" capture -i lo --backend ebpf -c 1 --duration 1 -w /dev/null 2>&1 |
 			grep -q "not in this build" ||
@@ -111,6 +113,7 @@ tool_available() {
 			{ note "constrictor capture unavailable: skipping $1"; return 1; } ;;
 	tcpdump-*) command -v tcpdump >/dev/null ;;
 	netsniff-ng) command -v netsniff-ng >/dev/null ;;
+	*) [ -x "${BUILDS[${1%%-*}]:-/nonexistent}/constrictor" ] ;;
 	esac
 }
 
@@ -166,11 +169,22 @@ measure() { # tool workload rate run
 	local rx0 rxb0 rxd0 sn0 txd0 c0 c1 rx1 rxb1 rxd1 sn1 txd1
 	rx0=$(rx_counter rx_packets) rxb0=$(rx_counter rx_bytes) rxd0=$(rx_counter rx_dropped)
 	txd0=$(tx_counter tx_dropped) sn0=$(softnet_drops) c0=$(cpu_ns "$CAP_PID")
+	local perf_pid=
+	if [ -n "${PERF_ATTACH:-}" ]; then # profile the traffic window only (no set-up)
+		perf record -q -F "${PERF_FREQ:-4999}" -g -p "$CAP_PID" -o "$PERF_ATTACH-$tool-$wl-$run" \
+			>/dev/null 2>&1 &
+		perf_pid=$!
+		sleep 0.5
+	fi
 	thread_ns "$CAP_PID" >"$base.threads0"
 	ip netns exec "$NS_TX" taskset -c 0 "$SENDER" -i "$IF_TX" --seconds "$SECONDS_PER_RUN" \
 		--rate "$rate" $(sender_args "$wl") >"$base.sender"
 	sleep 1 # let the capture drain its ring/socket queue
 	c1=$(cpu_ns "$CAP_PID")
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid" 2>/dev/null || true
+		wait "$perf_pid" 2>/dev/null || true
+	fi
 	thread_ns "$CAP_PID" >"$base.threads1"
 	rx1=$(rx_counter rx_packets) rxb1=$(rx_counter rx_bytes) rxd1=$(rx_counter rx_dropped)
 	txd1=$(tx_counter tx_dropped) sn1=$(softnet_drops)

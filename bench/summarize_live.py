@@ -123,18 +123,19 @@ def targets(g):
 
 
 def before_after(g):
-    """base-X (the --base build) against constrictor-X, per workload and rate."""
+    """NAME-X (a --build NAME=DIR build) against constrictor-X, per workload and rate."""
     lines = []
     for (wl, rate, tool), rows in sorted(g.items()):
-        if not tool.startswith("base-"):
+        name, _, be = tool.partition("-")
+        if name in ("constrictor", "tcpdump", "netsniff") or not be:
             continue
-        new = g.get((wl, rate, "constrictor-" + tool[5:]))
+        new = g.get((wl, rate, "constrictor-" + be))
         if not new:
             continue
         b, n = med(rows, "cpu_ns_per_packet"), med(new, "cpu_ns_per_packet")
-        lines.append(f"- {wl}, rate {rate}, {tool[5:]}: CPU ns/packet before {b:.0f} → after "
-                     f"{n:.0f} ({100 * (n - b) / b:+.1f} %); loss before "
-                     f"{med(rows, 'loss_pct'):.2f} % → after {med(new, 'loss_pct'):.2f} %")
+        lines.append(f"- {wl}, rate {rate}, {be}: CPU ns/packet {name} {b:.0f} → this build "
+                     f"{n:.0f} ({100 * (n - b) / b:+.1f} %); loss {name} "
+                     f"{med(rows, 'loss_pct'):.2f} % → {med(new, 'loss_pct'):.2f} %")
     return lines
 
 
@@ -161,7 +162,8 @@ def main():
     md += targets(g)
     ba = before_after(g)
     if ba:
-        md += ["", "## Before / after (base-* = the --base build, same run, interleaved)", ""] + ba
+        md += ["", "## Before / after (NAME-* = the --build NAME=DIR binary, same run, interleaved)",
+               ""] + ba
     md += ["", "## Medians", "",
            "| workload | rate (0 = full) | tool | runs | sent pps | reached | in file | loss % | "
            "kernel drops | veth/softnet drops | CPU s | CPU ns/pkt | file/wire |",

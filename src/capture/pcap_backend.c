@@ -85,7 +85,7 @@ static void pc_cooked_fields(const struct cst_capture *c, struct cst_packet *pkt
 {
         struct rd r = rd_init(pkt->data, pkt->caplen);
         if (c->linktype == CST_LINK_LINUX_SLL2) {
-                uint32_t ifindex = rd_peek_be16(&r, 4) << 16 | rd_peek_be16(&r, 6);
+                uint32_t ifindex = (uint32_t)rd_peek_be16(&r, 4) << 16 | rd_peek_be16(&r, 6);
                 uint8_t pkttype = rd_peek_u8(&r, 10);
                 if (!r.err && pkt->caplen >= AFP_SLL2_HDR_LEN) {
                         pkt->ifid = ifindex;

@@ -23,9 +23,11 @@
 #include "policy/annotate.h"
 #include "sink/note.h"
 
-#define WAIT_MAX_MS    1000
-#define KEYLOG_POLL_NS 100000000ull /* a followed TLS key log: at most every 100 ms */
-#define PIPE_STOPPED   1            /* emit(): the run ends after this packet (st.stop says why) */
+#define WAIT_MAX_MS       1000
+#define KEYLOG_POLL_NS    100000000ull /* a followed TLS key log: at most every 100 ms */
+#define PIPE_STOPPED      1    /* emit(): the run ends after this packet (st.stop says why) */
+#define KEEP_AHEAD        4    /* packets ahead whose kept bytes are prefetched for the sink */
+#define KEEP_PREFETCH_MAX 2048 /* bytes of one packet prefetched at most */
 
 struct run_state {
         const struct cst_run_opts *o;
@@ -204,6 +206,20 @@ static int emit(struct cst_pipeline *p, const struct cst_run_opts *o, const stru
         return CST_OK;
 }
 
+/*
+ * The sink copies each packet's kept bytes.  The engine touched only the
+ * headers it read; the rest of the kept range is cold (in a capture ring,
+ * written by another CPU), so it is fetched a few packets ahead and the copy
+ * does not wait on each line in turn.
+ */
+static inline void prefetch_kept(const struct cst_packet *pkt, uint32_t keep)
+{
+        uintptr_t a = (uintptr_t)pkt->data,
+                  end = a + (keep < KEEP_PREFETCH_MAX ? keep : KEEP_PREFETCH_MAX);
+        for (a &= ~(uintptr_t)63; a < end; a += 64)
+                __builtin_prefetch((const void *)a);
+}
+
 /* Input offset bookkeeping for a transform's messages (SPEC 2.3 / 2.4 record sizes). */
 static void advance_offset(struct cst_pipeline *p, const struct cst_packet *r)
 {
@@ -260,6 +276,8 @@ static int run_batch(struct cst_pipeline *p, const struct cst_run_opts *o, char 
                                 return rc;
                         continue;
                 }
+                if (p->eng && p->have_sink && i + KEEP_AHEAD < p->batch_n)
+                        prefetch_kept(&p->recs[i + KEEP_AHEAD], v[i + KEEP_AHEAD].keep_len);
                 if (!p->eng)
                         v[i] = (struct cst_verdict){no_engine_keep(p, o, pkt),
                                                     CST_R_KEEP_NOT_ANALYSED};
@@ -304,6 +322,8 @@ static int new_batch(struct cst_pipeline *p, const struct cst_run_opts *o, int n
                 cst_engine_process_batch(p->eng, p->recs, (unsigned)n, p->v);
         if (p->kernel_hints && n > 0) /* eBPF capture: cut flows handed to the kernel */
                 pipe_kernel_hints(p, (unsigned)n);
+        for (int k = 0; p->eng && p->have_sink && k < n && k < KEEP_AHEAD; k++)
+                prefetch_kept(&p->recs[k], p->v[k].keep_len);
         p->batch_n = (unsigned)n;
         p->batch_pos = 0;
         return run_batch(p, o, err);

@@ -74,6 +74,12 @@ struct analyser_ops {
                        struct proposal *p, struct an_trace *tr);
         /* Batch pipeline: fetch the analyser's state of index entry `entry` (may be NULL). */
         void (*prefetch)(const void *self, uint32_t entry, const struct pkt_ctx *c);
+        /*
+         * Batch pipeline, two packets ahead: the entry fetched earlier has
+         * arrived; fetch the payload bytes the decision will read first (may
+         * be NULL).  Reads only: a stale entry only wastes a prefetch.
+         */
+        void (*prefetch_payload)(const struct flowtable *ft, const struct pkt_ctx *c);
         /* A decision-log row for every packet it decides (else only for TCP payload). */
         bool row_per_packet;
 };

@@ -369,6 +369,17 @@ static inline void hint_entry(const cst_engine *e, struct pkt_ctx *c)
                 an->ops->prefetch(an->self, ent, c);
 }
 
+/* Pipeline stage: the entry has arrived; LRU neighbours and the analyser's payload bytes. */
+static inline void hint_payload(const cst_engine *e, const struct pkt_ctx *c)
+{
+        ft_prefetch_lru(&e->ft, c->entry);
+        if (c->kind != PKT_KEYED || c->entry == FT_NIL)
+                return;
+        const struct analyser *an = &e->an[c->d.transport == 6 ? AN_TCP : AN_UDP];
+        if (an->ops->prefetch_payload)
+                an->ops->prefetch_payload(&e->ft, c);
+}
+
 static inline void prefetch_packet(const struct cst_packet *p)
 {
         uintptr_t a = (uintptr_t)p->data; /* integer: data may be NULL for an empty record */
@@ -413,7 +424,7 @@ void cst_engine_process_batch(cst_engine *e, const struct cst_packet *pkts, unsi
                 if (i + ENTRY_AHEAD < n)
                         hint_entry(e, &e->ring[(i + ENTRY_AHEAD) & (BATCH_RING - 1)]);
                 if (i + LRU_AHEAD < n)
-                        ft_prefetch_lru(&e->ft, e->ring[(i + LRU_AHEAD) & (BATCH_RING - 1)].entry);
+                        hint_payload(e, &e->ring[(i + LRU_AHEAD) & (BATCH_RING - 1)]);
                 const struct cst_packet *p = &pkts[i];
                 if (p->kind != CST_REC_PACKET) {
                         v[i].keep_len = p->caplen;

@@ -157,7 +157,27 @@ static void tls_track_packet(void *self, const struct an_env *env, const struct 
                 on_fin(env->ft, c, f, dir);
 }
 
+/*
+ * On a synchronised direction the decision first reads the record header at
+ * next_hdr; in a large segment it lies anywhere in the payload, on a line
+ * nothing has touched yet (in a capture ring, written by another CPU).
+ */
+static void tls_track_prefetch_payload(const struct flowtable *ft, const struct pkt_ctx *x)
+{
+        if (x->entry >= ft->flows_cap) /* peeked before the table changed: no hint */
+                return;
+        const union trk_slot *s = trk_slot_of(ft_at(ft, x->entry));
+        if (s->kind != TRK_KIND_TCP || !x->d.payload_len)
+                return;
+        const struct trk_dir *D = &s->tcp.d[x->dir & 1u];
+        uint32_t at = D->next_hdr - x->d.seq; /* a SYN's payload starts one later: still a hint */
+        if (!(D->flags & TD_SYNCED) || at >= x->d.payload_len)
+                return;
+        __builtin_prefetch(rd_at(&x->pl, at, 1));
+}
+
 const struct analyser_ops tls_track_ops = {
     .name = "tls_track",
     .packet = tls_track_packet,
+    .prefetch_payload = tls_track_prefetch_payload,
 };
