@@ -28,6 +28,10 @@ void progress_init(struct progress *pg, bool quiet, const char *input)
                         if (fread(m, 1, 4, f) == 4 && m[0] == 0x0A && m[1] == 0x0D &&
                             m[2] == 0x0D && m[3] == 0x0A)
                                 pg->per_rec = 34;
+                        /* gzip / zstd: the file's size is not the data's (no percent, no ETA) */
+                        if ((m[0] == 0x1F && m[1] == 0x8B) ||
+                            (m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD))
+                                pg->total = 0;
                         fclose(f);
                 }
         }
