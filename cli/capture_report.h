@@ -45,6 +45,10 @@ struct capture_job {
         struct compress_args comp; /* --compress, --compress-level (else [output] keys) */
 };
 
+/* The -w dumper's options (cmd_capture.c), shared with the workers' writer. */
+int capture_dump_opts(const struct capture_job *job, const char *ifname, struct cst_dump_opts *d,
+                      char appl[64], char *err);
+
 /* -D: the interfaces as tcpdump lists them ("1.eth0 [Up, Running, Connected]"). */
 int capture_list_interfaces(FILE *out);
 

@@ -14,30 +14,13 @@
 
 static int wk_open_output(const struct capture_job *job, cst_workers *w, char *err)
 {
-        static char log_prefix[] = CST_PROGRAM_NAME " capture";
         struct cst_dump_opts d;
         char appl[64];
         if (!job->output)
                 return CST_OK;
-        uint64_t snap = cfg_uint(job->cfg, "capture.default_snaplen");
-        uint64_t max = cfg_uint(job->cfg, "capture.max_capture_len");
-        snprintf(appl, sizeof(appl), "%s %s", CST_PROGRAM_NAME, cst_version());
-        memset(&d, 0, sizeof(d));
-        d.format = job->format;
-        d.nsec = job->nsec;
-        d.snaplen = (uint32_t)(snap < max ? snap : max);
-        d.ifname = cst_capture_ifname(cst_workers_capture(w));
-        d.userappl = appl;
-        d.rotate_bytes = job->rotate_bytes;
-        d.rotate_sec = job->rotate_sec;
-        d.rotate_files = job->rotate_files;
-        /* issue 18: partial names and -z, as with one pipeline */
-        d.part_prefix = job->outc.part_prefix;
-        d.part_suffix = job->outc.part_suffix;
-        d.post_rotate_cmd = job->outc.post_cmd[0] ? job->outc.post_cmd : NULL;
-        d.post_rotate_jobs = job->outc.post_jobs;
-        d.log = output_log_line;
-        d.log_ctx = log_prefix;
+        if (capture_dump_opts(job, cst_capture_ifname(cst_workers_capture(w)), &d, appl, err) !=
+            CST_OK)
+                return CST_EFATAL;
         return cst_workers_output_dump(w, job->output, &d, err);
 }
 

@@ -162,31 +162,46 @@ static int open_capture(const struct capture_job *job, cst_pipeline **p, char *e
         return cst_pipeline_open_capture(p, cap, err);
 }
 
+/*
+ * The dumper's options of a -w output, for one pipeline and for the workers'
+ * writer alike: format, snapshot length, rotation, partial names, -z and
+ * compression.  appl must live as long as d.
+ */
+int capture_dump_opts(const struct capture_job *job, const char *ifname, struct cst_dump_opts *d,
+                      char appl[64], char *err)
+{
+        static char log_prefix[] = CST_PROGRAM_NAME " capture";
+        snprintf(appl, 64, "%s %s", CST_PROGRAM_NAME, cst_version());
+        memset(d, 0, sizeof(*d));
+        d->format = job->format;
+        d->nsec = job->nsec;
+        d->snaplen = file_snaplen(job->cfg);
+        d->ifname = ifname;
+        d->userappl = appl;
+        d->rotate_bytes = job->rotate_bytes;
+        d->rotate_sec = job->rotate_sec;
+        d->rotate_files = job->rotate_files;
+        d->part_prefix = job->outc.part_prefix;
+        d->part_suffix = job->outc.part_suffix;
+        d->post_rotate_cmd = job->outc.post_cmd[0] ? job->outc.post_cmd : NULL;
+        d->post_rotate_jobs = job->outc.post_jobs;
+        d->log = output_log_line;
+        d->log_ctx = log_prefix;
+        return compress_choose(&job->comp, job->cfg, &d->compress, &d->compress_level, err) ==
+                       CST_OK
+                   ? CST_OK
+                   : CST_EFATAL;
+}
+
 static int open_output(const struct capture_job *job, cst_pipeline *p, char *err)
 {
         if (!job->output) /* issue 20: one line per packet in tcpdump's manner */
                 return cst_pipeline_output_text(p, "-", &job->text, err);
-        static char log_prefix[] = CST_PROGRAM_NAME " capture";
         struct cst_dump_opts d;
         char appl[64];
         bool file_input = job->offline_input || job->read_file;
-        snprintf(appl, sizeof(appl), "%s %s", CST_PROGRAM_NAME, cst_version());
-        memset(&d, 0, sizeof(d));
-        d.format = job->format;
-        d.nsec = job->nsec;
-        d.snaplen = file_snaplen(job->cfg);
-        d.ifname = file_input ? NULL : cst_capture_ifname(cst_pipeline_capture(p));
-        d.userappl = appl;
-        d.rotate_bytes = job->rotate_bytes;
-        d.rotate_sec = job->rotate_sec;
-        d.rotate_files = job->rotate_files;
-        d.part_prefix = job->outc.part_prefix;
-        d.part_suffix = job->outc.part_suffix;
-        d.post_rotate_cmd = job->outc.post_cmd[0] ? job->outc.post_cmd : NULL;
-        d.post_rotate_jobs = job->outc.post_jobs;
-        d.log = output_log_line;
-        d.log_ctx = log_prefix;
-        if (compress_choose(&job->comp, job->cfg, &d.compress, &d.compress_level, err) != CST_OK)
+        if (capture_dump_opts(job, file_input ? NULL : cst_capture_ifname(cst_pipeline_capture(p)),
+                              &d, appl, err) != CST_OK)
                 return CST_EFATAL;
         int rc = cst_pipeline_output_dump(p, job->output, &d, err);
         if (rc == CST_OK && job->annotate)
