@@ -53,7 +53,7 @@ ip netns exec "$NS_B" "$BIN" capture -i "$IF_B" -w "$OUT/live.pcap" --duration 6
 	2>"$OUT/live.log" &
 CAP=$!
 PIDS="$PIDS $CAP"
-for _ in $(seq 100); do grep -q "listening on" "$OUT/live.log" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -qs "listening on" "$OUT/live.log" && break; sleep 0.1; done
 say "fetching 8 MB over TLS 1.3: curl https://10.78.0.1/file.bin"
 ip netns exec "$NS_B" curl -sk --tlsv1.3 -o /dev/null "https://10.78.0.1/file.bin" || say "curl failed"
 sleep 0.3
