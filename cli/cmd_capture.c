@@ -452,6 +452,20 @@ static int workers_drop_privileges(const struct capture_job *job, cst_workers *w
 }
 
 /* td_run with --workers N (issue 19): the same texts, the counters summed. */
+/* The end of a tcpdump-style run, one pipeline or workers: its error or -W stop, the counters. */
+static void td_end(struct capture_job *job, int rc, const struct cst_pipeline_stats *res,
+                   const char *err)
+{
+        live_stats_close(&job->live);
+        fflush(stdout);
+        if (rc < 0)
+                fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
+        else if (res->stop == CST_STOP_FILE_LIMIT)
+                fprintf(stderr, "%s capture: stopped after %u files (-W)\n", CST_PROGRAM_NAME,
+                        job->rotate_files);
+        capture_print_tcpdump_stats(stderr, res);
+}
+
 static int td_run_workers(struct capture_job *job)
 {
         char err[CST_ERRBUF], cerr[CST_ERRBUF];
@@ -467,14 +481,7 @@ static int td_run_workers(struct capture_job *job)
                 CST_PROGRAM_NAME, cst_capture_ifname(cap), link_name(cst_capture_linktype(cap)),
                 file_snaplen(job->cfg), job->workers);
         int rc = capture_workers_run(job, w, &res, err);
-        live_stats_close(&job->live);
-        fflush(stdout);
-        if (rc < 0)
-                fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
-        else if (res.stop == CST_STOP_FILE_LIMIT)
-                fprintf(stderr, "%s capture: stopped after %u files (-W)\n", CST_PROGRAM_NAME,
-                        job->rotate_files);
-        capture_print_tcpdump_stats(stderr, &res);
+        td_end(job, rc, &res, err);
         return rc < 0 ? 1 : 0;
 }
 
@@ -499,14 +506,7 @@ static int td_run(struct capture_job *job)
                         CST_PROGRAM_NAME, cst_capture_ifname(cst_pipeline_capture(p)),
                         link_name(lt), file_snaplen(job->cfg));
         int rc = run_and_close(job, p, &res, err);
-        live_stats_close(&job->live);
-        fflush(stdout);
-        if (rc < 0)
-                fprintf(stderr, "%s capture: %s\n", CST_PROGRAM_NAME, err);
-        else if (res.stop == CST_STOP_FILE_LIMIT)
-                fprintf(stderr, "%s capture: stopped after %u files (-W)\n", CST_PROGRAM_NAME,
-                        job->rotate_files);
-        capture_print_tcpdump_stats(stderr, &res);
+        td_end(job, rc, &res, err);
         kernel_cut_print(job);
         return rc < 0 ? 1 : 0;
 }
