@@ -45,7 +45,7 @@ typedef struct cst_workers cst_workers;
 
 #define CST_WORKERS_MAX 256
 
-/* n sockets of one fanout group (group id from the process id); 1 <= n <= CST_WORKERS_MAX. */
+/* n sockets of one fanout group (its id picked by the kernel); 1 <= n <= CST_WORKERS_MAX. */
 int cst_workers_open(cst_workers **out, const struct cst_capture_opts *o, unsigned n, char *err);
 int cst_workers_set_engine(cst_workers *w, const struct cst_config *cfg, char *err);
 /* One merged file, or one per worker when path contains "%w" (see above). */

@@ -20,15 +20,6 @@
 
 #define QUEUE_BYTES (16u << 20) /* per worker: ~3 block timeouts of kept bytes at high rates */
 
-static unsigned next_group;
-
-/* A group id no other group of this process uses (and unlikely another process's). */
-static uint16_t group_id(void)
-{
-        unsigned k = __atomic_fetch_add(&next_group, 1, __ATOMIC_RELAXED);
-        return (uint16_t)((unsigned)getpid() * 7u + k);
-}
-
 /* The CPUs the process may run on, in order; worker i gets cpus[i % n]. */
 static int pick_cpu(unsigned i)
 {
@@ -45,13 +36,15 @@ static int pick_cpu(unsigned i)
         return -1;
 }
 
+/* Worker 0 creates the group (the kernel picks its id, fanout.c), the others join it. */
 static int open_worker(struct cst_workers *g, unsigned i, const struct cst_capture_opts *o,
-                       uint16_t group, char *err)
+                       char *err)
 {
         struct wk_worker *w = &g->w[i];
         struct cst_capture_opts co = *o;
         co.fanout = true;
-        co.fanout_group = group;
+        co.fanout_new = i == 0;
+        co.fanout_group = i == 0 ? 0 : cst_capture_fanout_group(g->w[0].cap);
         w->g = g;
         w->idx = i;
         w->cpu = pick_cpu(i);
@@ -88,10 +81,9 @@ int cst_workers_open(cst_workers **out, const struct cst_capture_opts *o, unsign
                 snprintf(err, CST_ERRBUF, "out of memory");
                 return CST_ENOMEM;
         }
-        uint16_t group = group_id();
         for (unsigned i = 0; i < n; i++) {
                 g->n = i + 1;
-                int rc = open_worker(g, i, o, group, err);
+                int rc = open_worker(g, i, o, err);
                 if (rc != CST_OK) {
                         char cerr[CST_ERRBUF];
                         cst_workers_close(g, cerr);
