@@ -146,18 +146,33 @@ static int queue_write(struct wk_worker *w, const struct cst_packet *pkt, uint32
         return CST_OK;
 }
 
-/* "%w": the packet limit is shared, a slot is taken before the write. */
+static void limit_reached(struct cst_workers *g)
+{
+        __atomic_store_n(&g->wr_stop, CST_STOP_MAX_PACKETS, __ATOMIC_RELAXED);
+        wk_set_flag(&g->stop_all, 1);
+}
+
+/*
+ * "%w": the packet limit (-c N) is shared, a slot is taken before the write:
+ * exactly N packets in all the files.  The worker that takes the last slot
+ * writes its packet and ends the run, as tcpdump -c exits on its Nth
+ * packet (not only once some worker has an N+1st); what the others still
+ * hold finds no slot and is not written.
+ */
 static int inner_write(struct wk_worker *w, const struct cst_packet *pkt, uint32_t keep_len,
                        char *err)
 {
         struct cst_workers *g = w->g;
+        uint64_t slot = 0;
         if (g->ro.max_packets && pkt->kind == CST_REC_PACKET &&
-            __atomic_fetch_add(&g->written, 1, __ATOMIC_RELAXED) >= g->ro.max_packets) {
-                __atomic_store_n(&g->wr_stop, CST_STOP_MAX_PACKETS, __ATOMIC_RELAXED);
-                wk_set_flag(&g->stop_all, 1);
+            (slot = __atomic_fetch_add(&g->written, 1, __ATOMIC_RELAXED) + 1) > g->ro.max_packets) {
+                limit_reached(g);
                 return CST_DUMP_FILE_LIMIT;
         }
-        return w->inner.ops->write(w->inner.priv, pkt, keep_len, err);
+        int rc = w->inner.ops->write(w->inner.priv, pkt, keep_len, err);
+        if (slot && slot == g->ro.max_packets)
+                limit_reached(g); /* the main thread stops every worker within a tick */
+        return rc;
 }
 
 static int ws_write(void *priv, const struct cst_packet *pkt, uint32_t keep_len, char *err)
