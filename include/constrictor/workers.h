@@ -53,6 +53,22 @@ int cst_workers_output_dump(cst_workers *w, const char *path, const struct cst_d
                             char *err);
 
 /*
+ * Text lines (as cst_pipeline_output_text) merged by timestamp: each
+ * worker formats the lines of its packets, the writer copies them out.
+ */
+int cst_workers_output_text(cst_workers *w, const char *path, const struct cst_text_opts *o,
+                            char *err);
+/* Annotations (as cst_pipeline_set_annotate), after a PCAPNG output: merged or "%w". */
+int cst_workers_set_annotate(cst_workers *w, bool on, char *err);
+/*
+ * A followed TLS key log (as cst_pipeline_set_tls_keylog), after a PCAPNG
+ * output: the merged file's writer follows it, or, with "%w", every
+ * worker's pipeline does for its own file (each file gets every secret).
+ */
+int cst_workers_set_tls_keylog(cst_workers *w, const char *path, cst_message_cb warn, void *ctx,
+                               char *err);
+
+/*
  * Run every worker until a limit, a stop request or an error (of a worker
  * or of the output).  max_packets counts packets written (all workers);
  * on_packet is called by the merging writer in file order (merged output
