@@ -140,6 +140,17 @@ else
 	skip_part "capinfos not installed: DSBs of -r not checked"
 fi
 
+# -w to a FIFO (as to /dev/null): written in place, never replaced by a renamed NAME.part
+mkfifo "$T/out.fifo"
+timeout 20 cat "$T/out.fifo" >"$T/fifo.pcap" & # bounded: a test that fails must not hang
+reader=$!
+"$CST_BIN" capture -r "$FIX/single/tls_test_1.pcap" -w "$T/out.fifo" 2>"$T/fifo.log"
+expect_eq "-w FIFO: exit status" "$?" 0
+wait "$reader"
+[ -p "$T/out.fifo" ] && pass "-w FIFO: still a FIFO" || fail "-w FIFO: replaced by $(stat -c %F "$T/out.fifo")"
+expect_eq "-w FIFO: the packets came through" "$(count "$T/fifo.pcap")" "$(count "$FIX/single/tls_test_1.pcap")"
+expect_eq "-w FIFO: no partial file" "$(ls "$T" | grep -c 'out.fifo.*part')" 0
+
 # refusals
 "$CST_BIN" capture -r "$in" -w "$T/x.pcap" "tcp port" 2>"$T/e2" && fail "bad filter accepted"
 grep -q "bad filter expression 'tcp port'" "$T/e2" && pass "bad -r filter refused" || fail "bad filter: $(cat "$T/e2")"
