@@ -55,7 +55,7 @@ struct ebpf_priv {
         /* cold */
         struct cut_bpf *skel;
         int ring_fd;
-        int flows_fd, cuttable_fd, cfg_fd; /* the program's maps (cut_abi.h) */
+        int flows_fd, cuttable_fd, cfg_fd, quic_fd; /* the program's maps (cut_abi.h) */
         int wait_ms; /* longest poll(): the block timeout (the program wakes us only in bulk) */
         size_t page, ring_size;
         void *cons_map, *prod_map;

@@ -24,6 +24,7 @@
 #include "policy/analyser.h"
 #include "policy/annotate.h"
 #include "policy/decision_log.h"
+#include "policy/engine_peek.h"
 #include "policy/flowtable.h"
 #include "policy/quic.h"
 #include "policy/tls.h"
@@ -116,6 +117,22 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
         e->vs.st.tls_policy = (int)cfg->tls_policy;
         e->log_all = cfg->decision_log_all || cfg->tls_policy == CST_TLS_TRACK;
         return e;
+}
+
+bool engine_quic_dcid(const cst_engine *e, const struct cst_packet *pkt, uint8_t *dlen, bool *any)
+{
+        if (!e->trk || e->an[AN_UDP].ops != &quic_learn_ops || pkt->caplen != pkt->origlen)
+                return false;
+        struct decoded d;
+        decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, &d);
+        if (d.status != DEC_OK || d.transport != 17)
+                return false;
+        struct flow_key k;
+        unsigned dir;
+        uint64_t h = ft_make_key(&k, d.src, d.dst, d.addr_len, d.sport, d.dport, 17, &dir);
+        const struct flow *f = ft_find(&e->ft, &k, h);
+        return f &&
+               ql_short_dcid(e->trk, (const char *)f + offsetof(struct flow, u), dir, dlen, any);
 }
 
 void cst_engine_free(cst_engine *e)

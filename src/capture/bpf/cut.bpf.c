@@ -74,6 +74,22 @@ struct {
         __type(value, struct cut_cfg);
 } cfg SEC(".maps");
 
+/* QUIC directions user space handed over (cut_abi.h: struct cut_quic) */
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 65536);
+        __type(key, struct cut_flow_key);
+        __type(value, struct cut_quic);
+} quic SEC(".maps");
+
+/* bpf_ktime_get_ns() of the last QUIC long header of a flow, under both directions' keys */
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 65536);
+        __type(key, struct cut_flow_key);
+        __type(value, __u64);
+} quic_long SEC(".maps");
+
 /* bpf_ktime_get_ns() of the last wake-up of the reader */
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -81,9 +97,6 @@ struct {
         __type(key, __u32);
         __type(value, __u64);
 } woke SEC(".maps");
-
-/* A flow direction idle this long is forgotten (user space forgets after 300 s). */
-#define FLOW_IDLE_NS (120ull * 1000000000ull)
 
 static __always_inline void count(__u32 which)
 {
@@ -155,7 +168,7 @@ static __always_inline void emit(struct __sk_buff *skb, __u32 cap, __u32 dir, __
         EMIT_CLASS(65536)
 }
 
-/* Offsets of a TCP segment in the frame; 0 when the frame is not one the kernel may cut. */
+/* Offsets of a TCP segment or UDP datagram in the frame. */
 struct seg {
         struct cut_flow_key k;
         __u32 payload_off; /* from the start of the frame */
@@ -163,6 +176,8 @@ struct seg {
         __u32 seq;
         __u8 flags;
         __u8 tail_ok; /* the IP datagram ends the frame (no trailer after it) */
+        __u8 proto;   /* 6 or 17 */
+        __u8 udp_ok;  /* UDP: its length field is the IP payload's (user space reads the same) */
 };
 
 static __always_inline int parse_l3(struct __sk_buff *skb, __u32 off, __u16 proto, struct seg *g,
@@ -174,13 +189,14 @@ static __always_inline int parse_l3(struct __sk_buff *skb, __u32 off, __u16 prot
                         return -1;
                 __u32 ihl = (h[0] & 0x0fu) * 4u;
                 __u32 tot = ((__u32)h[2] << 8) | h[3];
-                if ((h[0] >> 4) != 4 || ihl < 20 || h[9] != 6 || tot < ihl)
+                if ((h[0] >> 4) != 4 || ihl < 20 || (h[9] != 6 && h[9] != 17) || tot < ihl)
                         return -1;
                 if ((h[6] & 0x3fu) || h[7]) /* MF or a fragment offset */
                         return -1;
                 __builtin_memcpy(g->k.src, h + 12, 4);
                 __builtin_memcpy(g->k.dst, h + 16, 4);
                 g->k.family = 4;
+                g->proto = h[9];
                 *l4 = off + ihl;
                 g->payload_len = tot - ihl; /* minus the TCP header below */
                 g->tail_ok = off + tot == skb->len;
@@ -190,11 +206,13 @@ static __always_inline int parse_l3(struct __sk_buff *skb, __u32 off, __u16 prot
                 if (bpf_skb_load_bytes(skb, off, h, 40) < 0)
                         return -1;
                 __u32 plen = ((__u32)h[4] << 8) | h[5];
-                if ((h[0] >> 4) != 6 || h[6] != 6) /* TCP right after the fixed header */
+                if ((h[0] >> 4) != 6 ||
+                    (h[6] != 6 && h[6] != 17)) /* right after the fixed header */
                         return -1;
                 __builtin_memcpy(g->k.src, h + 8, 16);
                 __builtin_memcpy(g->k.dst, h + 24, 16);
                 g->k.family = 6;
+                g->proto = h[6];
                 *l4 = off + 40;
                 g->payload_len = plen;
                 g->tail_ok = off + 40 + plen == skb->len;
@@ -216,6 +234,16 @@ static __always_inline int parse(struct __sk_buff *skb, struct seg *g)
         }
         if (parse_l3(skb, off, proto, g, &l4) < 0)
                 return -1;
+        if (g->proto == 17) {
+                if (g->payload_len < 8 || bpf_skb_load_bytes(skb, l4, th, 8) < 0)
+                        return -1;
+                __builtin_memcpy(&g->k.sport, th, 2);
+                __builtin_memcpy(&g->k.dport, th + 2, 2);
+                g->udp_ok = (((__u32)th[4] << 8) | th[5]) == g->payload_len;
+                g->payload_off = l4 + 8;
+                g->payload_len -= 8;
+                return 0;
+        }
         if (bpf_skb_load_bytes(skb, l4, th, 14) < 0)
                 return -1;
         __u32 doff = (th[12] >> 4) * 4u;
@@ -294,17 +322,29 @@ static __always_inline void forget(struct seg *g)
         bpf_map_delete_elem(&cuttable, &g->k);
 }
 
+/*
+ * keep, or 0 when user space would not make that cut: it settles a cut
+ * against min(frame, snaplen cap) and makes it only when it saves at least
+ * min_saved_bytes_per_packet (as user space sees the frame: a stripped VLAN
+ * tag is back in it).
+ */
+static __always_inline __u32 worth(struct __sk_buff *skb, const struct cut_cfg *c, __u32 len,
+                                   __u32 keep)
+{
+        __u32 tag = skb->vlan_present ? 4u : 0u, wire = len + tag;
+        __u32 base = wire < c->snap ? wire : c->snap;
+        if (keep + tag >= base || base - (keep + tag) < c->min_saved)
+                return 0;
+        return keep;
+}
+
 /* The cut of the simple case, 0 when user space would not cut it (or not so). */
 static __always_inline __u32 simple_cut(struct __sk_buff *skb, const struct cut_cfg *c,
                                         struct seg *g, __u32 len)
 {
-        /* as user space sees the frame: a stripped VLAN tag is back in it */
-        __u32 tag = skb->vlan_present ? 4u : 0u, wire = len + tag, n = g->payload_len;
-        __u32 base = wire < c->snap ? wire : c->snap;
-        __u32 keep = g->payload_off + (c->keep < n ? c->keep : n);
-        if (keep + tag >= base || base - (keep + tag) < c->min_saved)
-                return 0;
-        return bpf_map_lookup_elem(&cuttable, &g->k) ? keep : 0;
+        __u32 n = g->payload_len;
+        __u32 keep = worth(skb, c, len, g->payload_off + (c->keep < n ? c->keep : n));
+        return keep && bpf_map_lookup_elem(&cuttable, &g->k) ? keep : 0;
 }
 
 /*
@@ -312,11 +352,10 @@ static __always_inline __u32 simple_cut(struct __sk_buff *skb, const struct cut_
  * expected header advances (compare-and-swap: another CPU that moved it
  * first wins, this packet goes up whole).
  */
-static __always_inline __u32 tls_keep(struct __sk_buff *skb, struct seg *g, __u32 len)
+static __always_inline __u32 tls_keep(struct __sk_buff *skb, const struct cut_cfg *c, struct seg *g,
+                                      __u32 len)
 {
-        __u32 zero = 0;
-        const struct cut_cfg *c = bpf_map_lookup_elem(&cfg, &zero);
-        if (!c || !c->on)
+        if (!c->on)
                 return 0;
         if (g->flags & 0x02u) { /* SYN */
                 on_syn(c, g);
@@ -327,7 +366,7 @@ static __always_inline __u32 tls_keep(struct __sk_buff *skb, struct seg *g, __u3
                 return 0;
         __u64 now = bpf_ktime_get_ns(), next64 = f->next_hdr;
         __u32 next = (__u32)next64, n = g->payload_len;
-        if (now - f->last_ns > FLOW_IDLE_NS || (g->flags & 0x05u)) { /* idle, FIN, RST */
+        if (now - f->last_ns > c->idle_ns || (g->flags & 0x05u)) { /* idle, FIN, RST */
                 forget(g);
                 return 0;
         }
@@ -355,18 +394,100 @@ lost:
         return 0;
 }
 
+/* QUIC versions whose long headers teach user space CIDs (quic_learn.c). */
+static __always_inline int quic_version_learns(__u32 v)
+{
+        return v == 1u || v == 0x6b3343cfu || (v >> 8) == 0xff0000u;
+}
+
+/*
+ * A QUIC long header: user space may learn another CID from it, so the
+ * flow's hand-overs, in both directions, are dropped, and its time noted
+ * (a hand-over based on an earlier packet may still be on its way).
+ */
+static __always_inline void quic_long_header(struct __sk_buff *skb, struct seg *g)
+{
+        __u8 h[5];
+        if (g->payload_len < 5 || bpf_skb_load_bytes(skb, g->payload_off, h, 5) < 0)
+                return;
+        __u32 v = ((__u32)h[1] << 24) | ((__u32)h[2] << 16) | ((__u32)h[3] << 8) | h[4];
+        if (!quic_version_learns(v))
+                return; /* user space learns nothing from it */
+        struct cut_flow_key r = g->k;
+        __builtin_memcpy(r.src, g->k.dst, 16);
+        __builtin_memcpy(r.dst, g->k.src, 16);
+        r.sport = g->k.dport;
+        r.dport = g->k.sport;
+        __u64 now = bpf_ktime_get_ns();
+        bpf_map_update_elem(&quic_long, &g->k, &now, BPF_ANY);
+        bpf_map_update_elem(&quic_long, &r, &now, BPF_ANY);
+        bpf_map_delete_elem(&quic, &g->k);
+        bpf_map_delete_elem(&quic, &r);
+}
+
+/*
+ * The keep length of a UDP datagram, 0 for "whole": a QUIC short header
+ * (RFC 9000 §17.3: form bit 0) at the start of a datagram of a direction
+ * user space handed over, whose DCID is the one user space expects; user
+ * space keeps payload_off + min(n, keep) of it.  The fixed bit is not
+ * looked at: user space cuts a short header of a proven flow whatever it
+ * is (RFC 9287 lets peers grease it; ngtcp2 does).
+ */
+static __always_inline __u32 quic_keep(struct __sk_buff *skb, const struct cut_cfg *c,
+                                       struct seg *g, __u32 len)
+{
+        __u8 h[1 + CUT_QUIC_CID_MAX];
+        __u32 n = g->payload_len;
+        if (!c->quic_on || n == 0 || bpf_skb_load_bytes(skb, g->payload_off, h, 1) < 0)
+                return 0;
+        if (h[0] & 0x80u) {
+                quic_long_header(skb, g);
+                return 0;
+        }
+        struct cut_quic *q = bpf_map_lookup_elem(&quic, &g->k);
+        if (!q)
+                return 0;
+        __u64 now = bpf_ktime_get_ns();
+        if (now - q->last_ns > c->idle_ns) {
+                bpf_map_delete_elem(&quic, &g->k);
+                return 0;
+        }
+        if (!q->checked) { /* once per hand-over: no long header since its packet */
+                __u64 *l = bpf_map_lookup_elem(&quic_long, &g->k);
+                if (l && *l + CUT_QUIC_LONG_MARGIN_NS >= q->since_ns) {
+                        bpf_map_delete_elem(&quic, &g->k);
+                        return 0;
+                }
+                q->checked = 1;
+        }
+        q->last_ns = now;
+        __u32 dlen = q->dlen;
+        if (dlen > CUT_QUIC_CID_MAX || n < 1 + dlen || n > CUT_QUIC_MAX_DGRAM || !g->tail_ok ||
+            !g->udp_ok || skb->gso_segs > 1)
+                return 0;
+        if (dlen) {
+                if (bpf_skb_load_bytes(skb, g->payload_off, h, 1 + dlen) < 0)
+                        return 0;
+                for (__u32 i = 0; i < CUT_QUIC_CID_MAX; i++)
+                        if (i < dlen && h[1 + i] != q->dcid[i])
+                                return 0;
+        }
+        return worth(skb, c, len, g->payload_off + (q->keep < n ? q->keep : n));
+}
+
 static __always_inline int capture(struct __sk_buff *skb, __u32 dir)
 {
-        __u32 len = skb->len, cap = len < snaplen ? len : snaplen, why = CUT_WHOLE;
+        __u32 len = skb->len, cap = len < snaplen ? len : snaplen, why = CUT_WHOLE, zero = 0;
         struct seg g;
         count(CUT_C_SEEN);
         __builtin_memset(&g, 0, sizeof(g));
-        if (parse(skb, &g) == 0) {
-                __u32 keep = tls_keep(skb, &g, len);
+        const struct cut_cfg *c = bpf_map_lookup_elem(&cfg, &zero);
+        if (c && parse(skb, &g) == 0) {
+                __u32 keep = g.proto == 6 ? tls_keep(skb, c, &g, len) : quic_keep(skb, c, &g, len);
                 if (keep) {
                         cap = keep;
-                        why = CUT_TLS;
-                        count(CUT_C_TLS_CUT);
+                        why = g.proto == 6 ? CUT_TLS : CUT_QUIC;
+                        count(g.proto == 6 ? CUT_C_TLS_CUT : CUT_C_QUIC_CUT);
                 }
         }
         if (cap > CUT_MAX_COPY) {
