@@ -74,6 +74,9 @@ for f in https-h1-loss-reorder https-h1-keepalive-tso https-h2-tso https-h2-vlan
 	quic-ngtcp2-rebinding-loss quic-ngtcp2-migration; do
 	inputs="$inputs $CST_SRC/tests/real/corpus/$f.pcap"
 done
+# A bulk download whose record headers straddle segments (150 segments start a record)
+python3 "$CST_SRC/tests/e2e/split_headers.py" "$T/split-headers.pcap" 300
+inputs="$inputs $T/split-headers.pcap"
 # QUIC-only captures: what the kernel cuts there are QUIC short headers
 quic_only="quic_test_1 quic_test_2 quic-ngtcp2-rebinding-loss quic-ngtcp2-migration"
 total_cut=0
@@ -96,6 +99,7 @@ for in in $inputs; do
 		set -- $(kernel_cut "$T/$base.track.log")
 		expect_eq "$base: no packet cut shorter in the kernel than the policy keeps" "${2:-missing}" 0
 		total_cut=$((total_cut + ${1:-0}))
+		[ "$base" = split-headers ] && split_cut=${1:-0}
 		case " $quic_only " in
 		*" $base "*)
 			expect_eq "$base: QUIC only (no TLS record cut offline)" "$(grep -c truncate.tls "$T/$base.csv")" 0
@@ -109,6 +113,12 @@ for in in $inputs; do
 	fi
 	expect_eq "$base: nothing of ours left on $IF_B" "$(ours_left)" ""
 done
+# the kernel follows the split headers: it cuts most of the 150 segments that start a record
+if [ "${split_cut:-0}" -ge 100 ]; then
+	pass "split-headers: the kernel cut $split_cut of the 150 segments that start a record"
+else
+	fail "split-headers: the kernel cut ${split_cut:-0} of the 150 segments that start a record (< 100)"
+fi
 tls_cut=$((total_cut - quic_cut))
 if [ "$tls_cut" -gt 0 ]; then pass "the kernel cut $tls_cut TLS segments"; else fail "the kernel cut no TLS segment"; fi
 if [ "$quic_cut" -gt 0 ]; then pass "the kernel cut $quic_cut QUIC short headers"; else fail "the kernel cut no QUIC short header"; fi

@@ -272,25 +272,84 @@ static __always_inline __u32 rec_total(struct __sk_buff *skb, __u32 off, __u8 *t
 }
 
 /*
- * Follow the record boundaries through a segment that holds the expected
- * header at or after its start: the expected header afterwards, or 0 when
- * a header is cut by the segment's end or the walk is too long (lost).
+ * A header user space would follow (tls_rec_prefix_plausible): type 20-24,
+ * version 3.0-3.4, a length TLSCiphertext may have.  Anything else loses
+ * user space's synchronisation, so the kernel must not follow it either.
  */
-static __always_inline __u32 walk(struct __sk_buff *skb, const struct seg *g, __u32 next)
+#define TLS_MAX_BODY (16384u + 2048u)
+static __always_inline int plausible(__u8 t, __u8 v0, __u8 v1, __u32 total)
+{
+        return t >= 20 && t <= 24 && v0 == 3 && v1 <= 4 && total >= 5 && total - 5 <= TLS_MAX_BODY;
+}
+
+/* The direction's state word (cut_flow.next_hdr): the header at next, its first p bytes seen. */
+static __always_inline __u64 dir_state(__u32 next, __u32 p, __u8 hi)
+{
+        return (__u64)next | (__u64)(p & 7u) << 32 | (__u64)hi << 40;
+}
+
+#define WALK_LOST (~0ull)
+
+/*
+ * Header bytes o in [p, have) (have <= 5) of the header at sequence number
+ * next, read one by one from this segment (which holds them: its start is
+ * at or before next + p) and checked as user space checks a header prefix;
+ * byte 3 into *hi, byte 4 into *lo.  0: not a header.
+ */
+static __always_inline int hdr_rest(struct __sk_buff *skb, const struct seg *g, __u32 next, __u32 p,
+                                    __u32 have, __u8 *hi, __u8 *lo)
+{
+        for (__u32 o = 0; o < 5; o++) {
+                __u8 b;
+                if (o < p || o >= have)
+                        continue;
+                if (bpf_skb_load_bytes(skb, g->payload_off + (next + o - g->seq), &b, 1) < 0)
+                        return 0;
+                if ((o == 0 && (b < 20 || b > 24)) || (o == 1 && b != 3) || (o == 2 && b > 4))
+                        return 0;
+                if (o == 3)
+                        *hi = b;
+                if (o == 4)
+                        *lo = b;
+        }
+        return 1;
+}
+
+/*
+ * Follow the record boundaries through a segment that holds new bytes of
+ * the expected header at next (its first p bytes came in earlier segments,
+ * byte 3 = hi when p is 4): the state word afterwards — a header cut by
+ * the segment's end keeps its first bytes there, to be completed by the
+ * next segment, as user space completes it — or WALK_LOST when a header is
+ * not one user space follows or the walk is too long.
+ */
+static __always_inline __u64 walk(struct __sk_buff *skb, const struct seg *g, __u32 next, __u32 p,
+                                  __u8 hi)
 {
         __u32 end = g->seq + g->payload_len;
         for (int i = 0; i < CUT_WALK_MAX; i++) {
-                __u8 t, v0, v1;
-                if ((__s32)(end - next) <= 0)
-                        return next; /* the next header is in a later segment */
-                if ((__s32)(end - next) < 5)
-                        return 0; /* split header: the kernel does not keep its first bytes */
-                __u32 len = rec_total(skb, g->payload_off + (next - g->seq), &t, &v0, &v1);
-                if (len == 0 || v0 != 3)
-                        return 0;
-                next += len;
+                __u32 have = end - next, total;
+                if ((__s32)have <= 0)
+                        return dir_state(next, 0, 0); /* the next header is in a later segment */
+                if (p == 0 && have >= 5) { /* the whole header in this segment: one read */
+                        __u8 t, v0, v1;
+                        total = rec_total(skb, g->payload_off + (next - g->seq), &t, &v0, &v1);
+                        if (!plausible(t, v0, v1, total))
+                                return WALK_LOST;
+                } else { /* a split header: its bytes one by one */
+                        __u8 lo = 0;
+                        if (!hdr_rest(skb, g, next, p, have < 5 ? have : 5, &hi, &lo))
+                                return WALK_LOST;
+                        if (have < 5)
+                                return dir_state(next, have, hi);
+                        total = 5u + (((__u32)hi << 8) | lo);
+                        if (total - 5 > TLS_MAX_BODY)
+                                return WALK_LOST;
+                }
+                next += total;
+                p = 0;
         }
-        return 0;
+        return WALK_LOST;
 }
 
 static __always_inline int tls_port(const struct cut_cfg *c, __u16 port_be)
@@ -365,7 +424,7 @@ static __always_inline __u32 tls_keep(struct __sk_buff *skb, const struct cut_cf
         if (!f)
                 return 0;
         __u64 now = bpf_ktime_get_ns(), next64 = f->next_hdr;
-        __u32 next = (__u32)next64, n = g->payload_len;
+        __u32 next = (__u32)next64, n = g->payload_len, p = (__u32)(next64 >> 32) & 7u;
         if (now - f->last_ns > c->idle_ns || (g->flags & 0x05u)) { /* idle, FIN, RST */
                 forget(g);
                 return 0;
@@ -373,16 +432,16 @@ static __always_inline __u32 tls_keep(struct __sk_buff *skb, const struct cut_cf
         f->last_ns = now;
         if (len > CUT_MAX_COPY || len > snaplen)
                 goto lost; /* goes up truncated: user space will not analyse it */
-        if (n == 0 || (__s32)(g->seq + n - next) <= 0)
-                return 0; /* before the expected header: continuation or old bytes */
-        if ((__s32)(next - g->seq) < 0)
+        if (p > 4 || n == 0 || (__s32)(g->seq + n - (next + p)) <= 0)
+                return 0; /* nothing after the bytes known: continuation or old bytes */
+        if ((__s32)(next + p - g->seq) < 0)
                 goto lost; /* the expected header fell into a gap (or was never seen) */
         __u8 t = 0, v0 = 0, v1 = 0;
-        __u32 first = g->seq == next ? rec_total(skb, g->payload_off, &t, &v0, &v1) : 0;
-        __u32 after = walk(skb, g, next);
-        if (after == 0)
+        __u32 first = g->seq == next && !p ? rec_total(skb, g->payload_off, &t, &v0, &v1) : 0;
+        __u64 after = walk(skb, g, next, p, (__u8)(next64 >> 40));
+        if (after == WALK_LOST)
                 goto lost;
-        if (__sync_val_compare_and_swap(&f->next_hdr, next64, (__u64)after) != next64)
+        if (__sync_val_compare_and_swap(&f->next_hdr, next64, after) != next64)
                 return 0;
         /* an AppData record starting the segment and covering it: headers + min(KR, n) */
         if (first >= n && t == 23 && v0 == 3 && v1 == 3 && g->tail_ok)

@@ -70,8 +70,15 @@ struct cut_flow_key {
 };
 
 struct cut_flow {
-        __u64 next_hdr; /* TCP sequence number of the next record header (64 bits: cmpxchg) */
-        __u64 last_ns;  /* bpf_ktime_get_ns() of the last packet: idle flows are forgotten */
+        /*
+         * One word (compare-and-swap): bits 0-31 the TCP sequence number of
+         * the next record header; bits 32-34 how many of its bytes (0-4)
+         * came at the end of an earlier segment (a split header), bits
+         * 40-47 its byte 3 (length, high) when 4 did.  User space writes
+         * the sequence number alone.
+         */
+        __u64 next_hdr;
+        __u64 last_ns; /* bpf_ktime_get_ns() of the last packet: idle flows are forgotten */
 };
 
 /*
