@@ -8,6 +8,9 @@
  * where its next record header lies (map "flows", BPF_NOEXIST: a direction
  * followed since its SYN keeps its own, newer, boundary).
  *
+ * QUIC: a direction whose short headers the engine cut, with the DCID and
+ * keep length it cut them by (map "quic"; kernel_hint.c).
+ *
  * Two map updates per flow at most every PUSH_GAP_NS (a small table of
  * recent hand-overs).  No allocation.
  */

@@ -14,7 +14,14 @@
  * headers + min(KR, payload) of such a segment, so only those bytes are
  * copied.  Anything else — another record type, a header inside the
  * segment, a gap, a retransmission, SYN/RST — goes up whole; a lost header
- * forgets the flow until user space pushes it again.
+ * forgets the flow until user space pushes it again.  A header split across
+ * two segments is completed from the bytes noted of it (the flow stays
+ * followed).
+ *
+ * QUIC: a short header starting a datagram of a direction user space
+ * handed over (map "quic": the DCID its engine expects and its keep length)
+ * is cut to payload + min(n, keep); a long header of the flow drops the
+ * hand-over (its engine may learn another CID from it).
  *
  * Reads only the UAPI context (struct __sk_buff) and packet bytes through
  * bpf_skb_load_bytes(), so it needs no CO-RE relocation.
