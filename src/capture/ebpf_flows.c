@@ -101,7 +101,8 @@ void capture_kernel_tls(cst_capture *c, const struct kc_tls_flow *f, uint64_t no
         struct timespec m;
         clock_gettime(CLOCK_MONOTONIC, &m); /* the program's clock (bpf_ktime_get_ns) */
         struct cut_flow v = {
-            .next_hdr = f->next_hdr,
+            .next_hdr =
+                f->next_hdr | (uint64_t)(f->part_len & 7u) << 32 | (uint64_t)f->part_hi << 40,
             .last_ns = (uint64_t)m.tv_sec * 1000000000u + (uint64_t)m.tv_nsec,
         };
         uint8_t yes = 1;

@@ -30,6 +30,8 @@ struct kc_tls_flow {
         uint16_t sport, dport;    /* host order */
         uint8_t family;           /* 4 or 6 */
         uint32_t next_hdr;        /* sequence number of its next record header */
+        uint8_t part_len;         /* of which the first bytes (0-4) came already */
+        uint8_t part_hi;          /* byte 3 of it (length, high) when part_len is 4 */
 };
 
 /* True when the capture can cut in the kernel (then the calls below do something). */

@@ -6,9 +6,10 @@
  * A verdict "truncate.tls_track" on a segment whose payload starts with an
  * Application Data record header (RFC 8446 §5.1) covering the whole
  * segment, cut at headers + min(KR, payload), says that the engine was
- * synchronised at that header of a proven connection: the direction's next
- * record header is at seq + 5 + length.  That boundary is handed to the
- * kernel, which then cuts such segments itself (bpf/cut.bpf.c).
+ * synchronised at that header of a proven connection.  The boundary the
+ * engine expects after the batch (engine_peek.h: a split header's first
+ * bytes too) is handed to the kernel, which then follows the direction
+ * and cuts such segments itself (bpf/cut.bpf.c).
  *
  * A verdict "truncate.quic_short_header" on a datagram that starts with a
  * short header, cut at payload + min(n, keep), hands the direction over
@@ -41,9 +42,8 @@ void pipe_kernel_hint_setup(struct cst_pipeline *p, uint32_t snap)
         capture_kernel_cut_params(p->cap, &kp);
 }
 
-/* The flow direction of a cut TLS segment and its next header; false if not the simple case. */
-static bool simple_case(const struct cst_pipeline *p, const struct cst_packet *pkt,
-                        const struct cst_verdict *v, struct kc_tls_flow *f)
+bool kernel_hint_tls(const cst_engine *e, const struct cst_packet *pkt, const struct cst_verdict *v,
+                     uint32_t keep_record, struct kc_tls_flow *f)
 {
         struct decoded d;
         decode_packet(pkt->linktype, pkt->data, pkt->caplen, 0, &d);
@@ -58,15 +58,22 @@ static bool simple_case(const struct cst_pipeline *p, const struct cst_packet *p
         uint16_t version = rd_be16(&h), len = rd_be16(&h);
         if (h.err || type != 23 || version != 0x0303 || 5u + len < n)
                 return false;
-        if (v->keep_len != d.payload_off + (p->hint_keep < n ? p->hint_keep : n))
+        if (v->keep_len != d.payload_off + (keep_record < n ? keep_record : n))
                 return false;
+        uint8_t have = 0, hdr[4];
         memset(f, 0, sizeof(*f));
+        /* the boundary the engine expects now, after the whole batch: the
+         * kernel is at least that far, and a boundary it passed already
+         * would make it forget the direction at its next segment */
+        if (!engine_tls_boundary(e, pkt, &f->next_hdr, &have, hdr))
+                return false;
+        f->part_len = have;
+        f->part_hi = have == 4 ? hdr[3] : 0;
         memcpy(f->src, d.src, d.addr_len);
         memcpy(f->dst, d.dst, d.addr_len);
         f->family = d.addr_len == 4 ? 4 : 6;
         f->sport = d.sport;
         f->dport = d.dport;
-        f->next_hdr = d.seq + 5u + len;
         return true;
 }
 
@@ -127,7 +134,7 @@ void pipe_kernel_hints(struct cst_pipeline *p, unsigned n)
                         continue;
                 if (why == CST_R_TRUNCATE_TLS_TRACK && p->hint_track) {
                         struct kc_tls_flow f;
-                        if (simple_case(p, pkt, &p->v[i], &f))
+                        if (kernel_hint_tls(p->eng, pkt, &p->v[i], p->hint_keep, &f))
                                 capture_kernel_tls(p->cap, &f, pkt->ts_ns);
                 } else if (why == CST_R_TRUNCATE_QUIC_SHORT_HEADER && p->hint_quic) {
                         struct kc_quic_flow f;

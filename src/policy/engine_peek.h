@@ -20,4 +20,13 @@
  */
 bool engine_quic_dcid(const cst_engine *e, const struct cst_packet *pkt, uint8_t *dlen, bool *any);
 
+/*
+ * Where the `track` TLS walk of pkt's direction (a TCP packet) expects the
+ * next record header now: its sequence number, and how many of its first
+ * bytes (0-4) came already (a split header) with those bytes; false when
+ * the direction is not synchronised (or not `track`).
+ */
+bool engine_tls_boundary(const cst_engine *e, const struct cst_packet *pkt, uint32_t *next,
+                         uint8_t *have, uint8_t hdr[4]);
+
 #endif

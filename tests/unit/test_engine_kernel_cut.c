@@ -18,6 +18,13 @@
  * arriving at once or DELAY packets late.  The program cuts only what the
  * engine cuts, to exactly the engine's length, and every verdict is as for
  * the whole capture.
+ *
+ * TLS, the same way: a model of the program's record walk (cut.bpf.c
+ * tls_keep/walk, split headers included) fed by kernel_hint_tls(), over the
+ * real captures and a crafted bulk download whose every other record
+ * header straddles two segments: the program cuts nearly every segment
+ * that starts a record there, and a program that forgets a direction at a
+ * split header (as before) hardly any.
  */
 #include <pcap/pcap.h>
 
@@ -374,6 +381,268 @@ static uint64_t pass_quic(const char *path, const struct cst_config *cfg, int n,
         return cut;
 }
 
+/* ---- TLS: a model of the program's record walk ------------------------------ */
+
+static struct tent {
+        bool used, cuttable;
+        struct qkey k;
+        uint32_t next;
+        uint8_t p, hi;
+} tls_map[QSLOTS];
+
+static struct tent *tls_get(const struct qkey *k, bool create)
+{
+        for (int i = 0; i < QSLOTS; i++)
+                if (tls_map[i].used && !memcmp(&tls_map[i].k, k, sizeof(*k)))
+                        return &tls_map[i];
+        for (int i = 0; create && i < QSLOTS; i++)
+                if (!tls_map[i].used) {
+                        tls_map[i] = (struct tent){.used = true, .k = *k};
+                        return &tls_map[i];
+                }
+        CHECK(!create);
+        return NULL;
+}
+
+/* cut.bpf.c plausible(): the headers the engine's synchronised walk follows. */
+static bool plausible(uint8_t t, uint8_t v0, uint8_t v1, uint32_t total)
+{
+        return t >= 20 && t <= 24 && v0 == 3 && v1 <= 4 && total >= 5 && total - 5 <= 18432;
+}
+
+/*
+ * cut.bpf.c walk() on the payload pl of [seq, seq + n): false when lost;
+ * *t the state afterwards.  Bytes below p came earlier (checked then; byte
+ * 3 kept in hi).  split = false: a split header loses the direction.
+ */
+static bool model_walk(const uint8_t *pl, uint32_t seq, uint32_t n, struct tent *t, bool split)
+{
+        uint32_t end = seq + n, next = t->next, p = t->p;
+        uint8_t hi = t->hi;
+        for (int i = 0; i < 16; i++) {
+                uint32_t have = end - next;
+                if ((int32_t)have <= 0) {
+                        t->next = next;
+                        t->p = t->hi = 0;
+                        return true;
+                }
+                uint8_t h[5] = {20, 3, 0, hi, 0}; /* bytes below p: plausible already */
+                for (uint32_t o = p; o < 5 && o < have; o++)
+                        h[o] = pl[next + o - seq];
+                uint32_t total = 5u + ((uint32_t)h[3] << 8 | h[4]);
+                if (have < 5) {
+                        if (!split || !plausible(h[0], have > 1 ? h[1] : 3, have > 2 ? h[2] : 0, 5))
+                                return false;
+                        t->next = next;
+                        t->p = (uint8_t)have;
+                        t->hi = have == 4 ? h[3] : 0;
+                        return true;
+                }
+                if (!plausible(h[0], h[1], h[2], total))
+                        return false;
+                next += total;
+                p = 0;
+        }
+        return false;
+}
+
+/* cut.bpf.c tls_keep(): the program's keep length of a frame (0: up whole). */
+static uint32_t model_tls(const struct pcap_pkthdr *h, const u_char *data, bool split)
+{
+        struct decoded d;
+        decode_packet(CST_LINK_ETHERNET, data, h->caplen, 0, &d);
+        if (h->caplen != h->len || d.status != DEC_OK || d.transport != 6)
+                return 0;
+        struct qkey k;
+        key_of(&d, false, &k);
+        struct tent *t = tls_get(&k, false);
+        uint32_t n = d.payload_len, seq = d.seq;
+        const uint8_t *pl = data + d.payload_off;
+        if (d.tcp_flags & 0x02u) { /* SYN: followed from seq + 1 (every port is a TLS port) */
+                if (t)
+                        t->used = false;
+                if (!n && !(d.tcp_flags & 0x05u))
+                        *tls_get(&k, true) = (struct tent){.used = true, .k = k, .next = seq + 1};
+                return 0;
+        }
+        if (!t)
+                return 0;
+        if (d.tcp_flags & 0x05u) {
+                t->used = false;
+                return 0;
+        }
+        if (n == 0 || (int32_t)(seq + n - (t->next + t->p)) <= 0)
+                return 0;
+        bool first = seq == t->next && !t->p && n >= 5;
+        if ((int32_t)(t->next + t->p - seq) < 0 || !model_walk(pl, seq, n, t, split)) {
+                t->used = false;
+                return 0;
+        }
+        uint32_t total = first ? 5u + ((uint32_t)pl[3] << 8 | pl[4]) : 0;
+        if (!first || total < n || pl[0] != 23 || pl[1] != 3 || pl[2] != 3 ||
+            d.payload_off + n != h->caplen || !t->cuttable)
+                return 0;
+        uint32_t cut = d.payload_off + (n < 8 ? n : 8); /* KR 8 */
+        return h->caplen - cut >= 16 ? cut : 0;
+}
+
+struct tpending {
+        struct kc_tls_flow f;
+        int at;
+};
+static struct tpending tpending[64];
+static int ntpending;
+
+static void tls_deliver(int now, int delay)
+{
+        int kept = 0;
+        for (int j = 0; j < ntpending; j++) {
+                const struct kc_tls_flow *f = &tpending[j].f;
+                if (tpending[j].at + delay > now) {
+                        tpending[kept++] = tpending[j];
+                        continue;
+                }
+                struct qkey k;
+                memset(&k, 0, sizeof(k));
+                memcpy(k.src, f->src, f->family == 4 ? 4 : 16);
+                memcpy(k.dst, f->dst, f->family == 4 ? 4 : 16);
+                k.sport = f->sport;
+                k.dport = f->dport;
+                struct tent *t = tls_get(&k, false);
+                if (!t) { /* BPF_NOEXIST: a followed direction keeps its own boundary */
+                        t = tls_get(&k, true);
+                        t->next = f->next_hdr;
+                        t->p = f->part_len;
+                        t->hi = f->part_hi;
+                }
+                if (t)
+                        t->cuttable = true;
+        }
+        ntpending = kept;
+}
+
+/* Pass 2 for TLS: the model cuts, the library hands over; returns the packets cut. */
+static uint64_t pass_tls(const char *path, const struct cst_config *cfg, int n, int delay,
+                         bool split)
+{
+        char perr[PCAP_ERRBUF_SIZE], err[CST_ERRBUF];
+        pcap_t *pc = pcap_open_offline(path, perr);
+        cst_engine *e = cst_engine_new(cfg, err);
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int i = 0, same = 0;
+        uint64_t cut = 0, exact = 0;
+        memset(tls_map, 0, sizeof(tls_map));
+        ntpending = 0;
+        CHECK(pc && e);
+        while (pc && e && i < n && pcap_next_ex(pc, &h, &data) == 1) {
+                struct cst_packet p = {.data = data,
+                                       .caplen = h->caplen,
+                                       .origlen = h->len,
+                                       .ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u,
+                                       .linktype = CST_LINK_ETHERNET};
+                tls_deliver(i, delay);
+                uint32_t k = model_tls(h, data, split);
+                if (k) {
+                        p.caplen = k;
+                        p.flags = CST_PKT_KERNEL_CUT;
+                        cut++;
+                        exact += k == keep[i] && reason[i] == CST_R_TRUNCATE_TLS_TRACK;
+                }
+                struct cst_verdict v;
+                cst_engine_process(e, &p, &v);
+                struct kc_tls_flow f;
+                if (!k && v.reason == CST_R_TRUNCATE_TLS_TRACK && ntpending < 64 &&
+                    kernel_hint_tls(e, &p, &v, 8, &f))
+                        tpending[ntpending++] = (struct tpending){f, i};
+                same += v.keep_len == keep[i] && v.reason == reason[i];
+                if (v.keep_len != keep[i] || v.reason != reason[i])
+                        printf("%s #%d: keep %u reason %u, whole: keep %u reason %u\n", path, i + 1,
+                               v.keep_len, v.reason, keep[i], reason[i]);
+                i++;
+        }
+        CHECK_EQ_U(same, n);
+        CHECK_EQ_U(exact, cut); /* each cut is the engine's own, to the byte */
+        if (e) {
+                CHECK_EQ_U(stat(e, "kernel_cut_packets"), cut);
+                CHECK_EQ_U(stat(e, "kernel_cut_short"), 0);
+        }
+        printf("%s: %d packets, %llu TLS segments cut as the program would (hand-overs %d packets "
+               "late%s)\n",
+               path, n, (unsigned long long)cut, delay, split ? "" : ", split headers lose");
+        cst_engine_free(e);
+        if (pc)
+                pcap_close(pc);
+        return cut;
+}
+
+/*
+ * tests/e2e/split_headers.py in C: a mid-stream download of 300 AppData
+ * records of 2000 bytes, segments 1400 | 600 + 3 header bytes | 1997, so
+ * 150 segments start a record and 150 headers are split 3 + 2.
+ */
+static void write_split(const char *path)
+{
+        static const uint8_t hdr[54] = {
+            2,    0,    0,    0, 0,  1, 2, 0, 0,  0,  0,    2,    8,    0,    0x45, 0, 0, 0,
+            0,    1,    0x40, 0, 64, 6, 0, 0, 10, 98, 0,    2,    10,   98,   0,    1, 1, 0xbb,
+            0x9c, 0x40, 0,    0, 0,  0, 0, 0, 0,  1,  0x50, 0x18, 0xff, 0xff, 0,    0, 0, 0};
+        static uint8_t stream[300 * 2000], fr[2100];
+        pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
+        pcap_dumper_t *w = dead ? pcap_dump_open(dead, path) : NULL;
+        uint32_t x = 19, isn = 0x7ffff000u, at = 0;
+        CHECK(w != NULL);
+        for (uint32_t r = 0; r < 300; r++) {
+                uint8_t *b = stream + r * 2000;
+                b[0] = 23, b[1] = 3, b[2] = 3, b[3] = 1995 >> 8, b[4] = 1995 & 0xff;
+                for (int j = 5; j < 2000; j++)
+                        b[j] = (uint8_t)((x = x * 1103515245u + 12345u) >> 24);
+        }
+        for (int pkt = 0; w && at < sizeof(stream); pkt++) {
+                uint32_t o = at % 4000, len = o == 0 ? 1400 : o == 1400 ? 603 : 1997;
+                uint32_t tot = 40 + len, seq = isn + at;
+                memcpy(fr, hdr, 54);
+                fr[16] = (uint8_t)(tot >> 8), fr[17] = (uint8_t)tot;
+                fr[38] = (uint8_t)(seq >> 24), fr[39] = (uint8_t)(seq >> 16);
+                fr[40] = (uint8_t)(seq >> 8), fr[41] = (uint8_t)seq;
+                memcpy(fr + 54, stream + at, len);
+                struct pcap_pkthdr ph = {.caplen = 54 + len, .len = 54 + len};
+                ph.ts.tv_sec = 1700000000 + pkt / 1000;
+                ph.ts.tv_usec = (pkt % 1000) * 1000;
+                pcap_dump((u_char *)w, &ph, fr);
+                at += len;
+        }
+        if (w)
+                pcap_dump_close(w);
+        if (dead)
+                pcap_close(dead);
+}
+
+static void tls_files(const struct cst_config *cfg)
+{
+        static const char *const files[] = {"midstream-loss1.pcap",       "midstream-loss5.pcap",
+                                            "https-h1-loss-reorder.pcap", "https-h2-tso.pcap",
+                                            "openssl-small-records.pcap", "https-ipv6.pcap"};
+        const char *tmp = getenv("CST_TMP");
+        char path[1024];
+        for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+                snprintf(path, sizeof(path), "%s/tests/real/corpus/%s", CST_SOURCE_DIR, files[f]);
+                int n = pass_whole(path, cfg);
+                CHECK(n > 0);
+                CHECK(pass_tls(path, cfg, n, 0, true) > 0);
+                pass_tls(path, cfg, n, QDELAY, true);
+        }
+        snprintf(path, sizeof(path), "%s/kernel_cut_split.pcap", tmp ? tmp : "/tmp");
+        write_split(path);
+        int n = pass_whole(path, cfg);
+        CHECK_EQ_U(n, 450);
+        CHECK(pass_tls(path, cfg, n, 0, true) >= 145); /* of the 150 that start a record */
+        /* a hand-over one packet late still reaches the program before the boundary it names */
+        CHECK(pass_tls(path, cfg, n, 1, true) >= 140);
+        pass_tls(path, cfg, n, QDELAY, true); /* later: stale, never cut (every verdict equal) */
+        CHECK(pass_tls(path, cfg, n, 0, false) <= 10); /* forgotten at each split header */
+}
+
 /* The QUIC captures, hand-overs at once and late. */
 static void quic_files(const struct cst_config *cfg)
 {
@@ -413,6 +682,7 @@ int main(void)
                         cut_too_short(path, cfg, n);
         }
         quic_files(cfg);
+        tls_files(cfg);
         cst_config_free(cfg);
         return check_summary("test_engine_kernel_cut");
 }
