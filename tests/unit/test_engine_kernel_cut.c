@@ -17,7 +17,9 @@
  * (kernel_hint_quic, reading the engine's flow state), with the hand-overs
  * arriving at once or DELAY packets late.  The program cuts only what the
  * engine cuts, to exactly the engine's length, and every verdict is as for
- * the whole capture.
+ * the whole capture — also when a long header injected mid-flow teaches the
+ * engine a CID of another length (a hand-over made before it is dropped;
+ * without that the program cuts 115 packets shorter than the engine keeps).
  *
  * TLS, the same way: a model of the program's record walk (cut.bpf.c
  * tls_keep/walk, split headers included) fed by kernel_hint_tls(), over the
@@ -287,6 +289,9 @@ static uint32_t model_quic(const struct pcap_pkthdr *h, const u_char *data, int 
         return h->caplen - cut >= 16 ? cut : 0; /* min_saved_bytes_per_packet */
 }
 
+/* short_header_keep_packet_bytes of the configuration under test */
+static uint32_t short_keep = 32;
+
 /* Hand-overs on their way to the kernel: applied `delay` packets after their packet. */
 struct pending {
         struct kc_quic_flow f;
@@ -358,7 +363,7 @@ static uint64_t pass_quic(const char *path, const struct cst_config *cfg, int n,
                 cst_engine_process(e, &p, &v);
                 struct kc_quic_flow f;
                 if (!k && v.reason == CST_R_TRUNCATE_QUIC_SHORT_HEADER &&
-                    kernel_hint_quic(e, &p, &v, 32, &f))
+                    kernel_hint_quic(e, &p, &v, short_keep, &f))
                         hand_over(&f, i);
                 same += v.keep_len == keep[i] && v.reason == reason[i];
                 if (v.keep_len != keep[i] || v.reason != reason[i])
@@ -379,6 +384,79 @@ static uint64_t pass_quic(const char *path, const struct cst_config *cfg, int n,
         if (pc)
                 pcap_close(pc);
         return cut;
+}
+
+/*
+ * A long header that teaches the engine another CID mid-flow: the
+ * rebinding capture with, before the first client packet of the migrated
+ * flow after packet `at`, a client Handshake packet carrying a 20-byte SCID
+ * (the flow's was 18).  Under short_header_keep_packet_bytes = 1 the engine
+ * then keeps 1 + 20 bytes of the server's short headers instead of 1 + 18:
+ * a hand-over made before it must not be used after it.
+ */
+static int write_injected(const char *from, const char *to, int at)
+{
+        char perr[PCAP_ERRBUF_SIZE];
+        pcap_t *pc = pcap_open_offline(from, perr);
+        pcap_dumper_t *w = pc ? pcap_dump_open(pc, to) : NULL;
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int i = 0, put = -1;
+        CHECK(w != NULL);
+        while (w && pcap_next_ex(pc, &h, &data) == 1) {
+                struct decoded d;
+                decode_packet(CST_LINK_ETHERNET, data, h->caplen, 0, &d);
+                if (put < 0 && i >= at && d.status == DEC_OK && d.transport == 17 &&
+                    d.sport == 48453 && d.payload_off == 42) {
+                        static const uint8_t hs[] = {0xe0, 0, 0, 0, 1, 4, 1, 2, 3, 4, 20};
+                        uint8_t fr[42 + 64];
+                        uint32_t n = 0;
+                        memcpy(fr, data, 42);
+                        memcpy(fr + 42, hs, sizeof(hs));
+                        n = sizeof(hs);
+                        for (int j = 0; j < 20; j++)
+                                fr[42 + n++] = (uint8_t)(0xa0 + j); /* the new SCID */
+                        fr[42 + n++] = 0x40;                        /* Length: 2-byte varint, 16 */
+                        fr[42 + n++] = 16;
+                        memset(fr + 42 + n, 0x5a, 16);
+                        n += 16;
+                        fr[16] = (uint8_t)((28 + n) >> 8), fr[17] = (uint8_t)(28 + n);
+                        fr[38] = (uint8_t)((8 + n) >> 8), fr[39] = (uint8_t)(8 + n);
+                        struct pcap_pkthdr ph = *h;
+                        ph.caplen = ph.len = 42 + n;
+                        pcap_dump((u_char *)w, &ph, fr);
+                        put = i;
+                }
+                pcap_dump((u_char *)w, h, data);
+                i++;
+        }
+        if (w)
+                pcap_dump_close(w);
+        if (pc)
+                pcap_close(pc);
+        return put;
+}
+
+static void quic_new_cid(void)
+{
+        const char *tmp = getenv("CST_TMP");
+        char from[1024], to[1024], err[CST_ERRBUF];
+        snprintf(from, sizeof(from), "%s/tests/real/corpus/quic-ngtcp2-rebinding-loss.pcap",
+                 CST_SOURCE_DIR);
+        snprintf(to, sizeof(to), "%s/kernel_cut_new_cid.pcap", tmp ? tmp : "/tmp");
+        CHECK(write_injected(from, to, 120) > 0);
+        struct cst_config *cfg = track_cfg();
+        CHECK(cst_config_set_uint(cfg, "quic.short_header_keep_packet_bytes", 1, err) == CST_OK);
+        short_keep = 1;
+        int n = pass_whole(to, cfg);
+        uint64_t after = 0;
+        for (int i = 0; i < n; i++) /* the engine's new keep: headers + 1 + 20 */
+                after += reason[i] == CST_R_TRUNCATE_QUIC_SHORT_HEADER && keep[i] == 42 + 21;
+        CHECK(after > 20);
+        CHECK(pass_quic(to, cfg, n, 0) > 0);
+        CHECK(pass_quic(to, cfg, n, QDELAY) > 0);
+        short_keep = 32;
+        cst_config_free(cfg);
 }
 
 /* ---- TLS: a model of the program's record walk ------------------------------ */
@@ -682,6 +760,7 @@ int main(void)
                         cut_too_short(path, cfg, n);
         }
         quic_files(cfg);
+        quic_new_cid();
         tls_files(cfg);
         cst_config_free(cfg);
         return check_summary("test_engine_kernel_cut");
