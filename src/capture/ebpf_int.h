@@ -24,10 +24,11 @@
 
 struct ebpf_tc {
         int ifindex;
-        bool ingress_only;  /* loopback: every packet passes egress and then ingress */
-        bool qdisc_created; /* by this run: removed on close */
-        bool stale_found;   /* a crashed run's filters were removed at open */
-        bool attached[2];   /* ingress, egress */
+        bool ingress_only; /* loopback: every packet passes egress and then ingress */
+        bool
+            qdisc_created; /* by this run (or a crashed one, by its state file): removed on close */
+        bool stale_found;  /* a crashed run's filters were removed at open */
+        bool attached[2];  /* ingress, egress */
 };
 
 /*

@@ -133,7 +133,9 @@ for sig in INT TERM; do
 	expect_eq "$sig: exit status" "$CAP_RC" 0
 	expect_eq "$sig: nothing of ours left" "$(ours_left)" ""
 done
+state="/run/constrictor/ebpf-clsact-$(inB stat -L -c %i /proc/self/ns/net)-$(inB cat "/sys/class/net/$IF_B/ifindex")"
 cap_start "$T/kill.log" -i "$IF_B" -w "$T/kill.pcap" --backend ebpf || fail "kill -9: capture did not start"
+expect_eq "a run that created the qdisc notes it ($state)" "$(ls "$state" 2>/dev/null)" "$state"
 kill -9 "$CAP_PID"
 cap_wait
 case "$(ours_left)" in *cst_ingress*) pass "kill -9 leaves the filter behind (nothing could remove it)" ;; *) fail "kill -9: expected our filter left behind" ;; esac
@@ -148,6 +150,19 @@ replay "theirs" "$FIX/tls_test_2/input.pcap" "$T/theirs.pcap"
 expect_eq "a clsact qdisc made by someone else stays" "$(inB tc qdisc show dev "$IF_B" | grep -c clsact)" 1
 expect_eq "... without a filter of ours" "$(inB tc filter show dev "$IF_B" ingress | grep -c cst_)" 0
 inB tc qdisc del dev "$IF_B" clsact
+
+# kill -9 on someone else's clsact: the next run removes our filters, not their qdisc
+# (a state file under /run/constrictor says which run created a qdisc)
+inB tc qdisc add dev "$IF_B" clsact
+cap_start "$T/kill2.log" -i "$IF_B" -w "$T/kill2.pcap" --backend ebpf || fail "kill -9 (theirs): capture did not start"
+kill -9 "$CAP_PID"
+cap_wait
+replay "theirs-after-kill" "$FIX/tls_test_2/input.pcap" "$T/theirs-after-kill.pcap"
+expect_eq "kill -9 on someone else's clsact, then a run: their qdisc stays" "$(inB tc qdisc show dev "$IF_B" | grep -c clsact)" 1
+expect_eq "... without a filter of ours" "$(inB tc filter show dev "$IF_B" ingress | grep -c cst_)" 0
+inB tc qdisc del dev "$IF_B" clsact
+# our own qdisc after kill -9 (above) and normal ends: no state file left for IF_B
+expect_eq "no state file of ours left ($state)" "$(ls "$state" 2>/dev/null)" ""
 
 # ---- 4: a filter expression (user space) --------------------------------------
 in="$FIX/quic_test_2/input.pcap"
