@@ -112,10 +112,10 @@ static __always_inline void count(__u32 which)
                 *c += 1;
 }
 
-static __always_inline __u64 wake_flag(void)
+static __always_inline __u64 wake_flag(__u64 now)
 {
         __u32 zero = 0;
-        __u64 *last = bpf_map_lookup_elem(&woke, &zero), now = bpf_ktime_get_ns();
+        __u64 *last = bpf_map_lookup_elem(&woke, &zero);
         if (!last)
                 return 0;
         if (now - *last < wakeup_ns && bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) < wakeup_bytes)
@@ -137,7 +137,7 @@ static __always_inline __u64 wake_flag(void)
                         count(CUT_C_RING_FULL);                                                    \
                         return;                                                                    \
                 }                                                                                  \
-                r->ts_ns = bpf_ktime_get_ns();                                                     \
+                r->ts_ns = now;                                                                    \
                 r->origlen = skb->len;                                                             \
                 r->caplen = cap;                                                                   \
                 r->ifindex = skb->ifindex;                                                         \
@@ -155,11 +155,11 @@ static __always_inline __u64 wake_flag(void)
                         count(CUT_C_RING_FULL);                                                    \
                         return;                                                                    \
                 }                                                                                  \
-                bpf_ringbuf_submit(r, wake_flag());                                                \
+                bpf_ringbuf_submit(r, wake_flag(now));                                             \
                 return;                                                                            \
         }
 
-static __always_inline void emit(struct __sk_buff *skb, __u32 cap, __u32 dir, __u32 why)
+static __always_inline void emit(struct __sk_buff *skb, __u32 cap, __u32 dir, __u32 why, __u64 now)
 {
         if (cap < 1)
                 return;
@@ -184,6 +184,7 @@ struct seg {
         __u8 flags;
         __u8 tail_ok; /* the IP datagram ends the frame (no trailer after it) */
         __u8 proto;   /* 6 or 17 */
+        __u64 now;    /* bpf_ktime_get_ns() when the program started on the packet: one read */
         __u8 udp_ok;  /* UDP: its length field is the IP payload's (user space reads the same) */
 };
 
@@ -378,7 +379,7 @@ static __always_inline void on_syn(const struct cut_cfg *c, struct seg *g)
                 bpf_map_delete_elem(&flows, &g->k);
                 return;
         }
-        struct cut_flow f = {.next_hdr = g->seq + 1u, .last_ns = bpf_ktime_get_ns()};
+        struct cut_flow f = {.next_hdr = g->seq + 1u, .last_ns = g->now};
         bpf_map_update_elem(&flows, &g->k, &f, BPF_ANY);
 }
 
@@ -427,10 +428,12 @@ static __always_inline __u32 tls_keep(struct __sk_buff *skb, const struct cut_cf
                 on_syn(c, g);
                 return 0;
         }
+        if (g->payload_len == 0 && !(g->flags & 0x05u))
+                return 0; /* a bare ACK moves no boundary: no lookup */
         struct cut_flow *f = bpf_map_lookup_elem(&flows, &g->k);
         if (!f)
                 return 0;
-        __u64 now = bpf_ktime_get_ns(), next64 = f->next_hdr;
+        __u64 now = g->now, next64 = f->next_hdr;
         __u32 next = (__u32)next64, n = g->payload_len, p = (__u32)(next64 >> 32) & 7u;
         if (now - f->last_ns > c->idle_ns || (g->flags & 0x05u)) { /* idle, FIN, RST */
                 forget(g);
@@ -484,7 +487,7 @@ static __always_inline void quic_long_header(struct __sk_buff *skb, struct seg *
         __builtin_memcpy(r.dst, g->k.src, 16);
         r.sport = g->k.dport;
         r.dport = g->k.sport;
-        __u64 now = bpf_ktime_get_ns();
+        __u64 now = g->now;
         bpf_map_update_elem(&quic_long, &g->k, &now, BPF_ANY);
         bpf_map_update_elem(&quic_long, &r, &now, BPF_ANY);
         bpf_map_delete_elem(&quic, &g->k);
@@ -513,7 +516,7 @@ static __always_inline __u32 quic_keep(struct __sk_buff *skb, const struct cut_c
         struct cut_quic *q = bpf_map_lookup_elem(&quic, &g->k);
         if (!q)
                 return 0;
-        __u64 now = bpf_ktime_get_ns();
+        __u64 now = g->now;
         if (now - q->last_ns > c->idle_ns) {
                 bpf_map_delete_elem(&quic, &g->k);
                 return 0;
@@ -547,6 +550,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u32 dir)
         struct seg g;
         count(CUT_C_SEEN);
         __builtin_memset(&g, 0, sizeof(g));
+        g.now = bpf_ktime_get_ns();
         const struct cut_cfg *c = bpf_map_lookup_elem(&cfg, &zero);
         if (c && parse(skb, &g) == 0) {
                 __u32 keep = g.proto == 6 ? tls_keep(skb, c, &g, len) : quic_keep(skb, c, &g, len);
@@ -561,7 +565,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u32 dir)
                 why = CUT_TRUNCATED;
                 count(CUT_C_TRUNCATED);
         }
-        emit(skb, cap, dir, why);
+        emit(skb, cap, dir, why, g.now);
         return TC_ACT_UNSPEC; /* never changes the packet's fate; later filters still run */
 }
 
