@@ -118,7 +118,9 @@ bool kernel_hint_quic(const cst_engine *e, const struct cst_packet *pkt,
         f->sport = d.sport;
         f->dport = d.dport;
         f->dlen = dlen;
-        memcpy(f->dcid, rd_ptr(&pl, dlen), dlen); /* the DCID the engine matched (or, any: saw) */
+        const uint8_t *dcid = rd_ptr(&pl, dlen); /* the DCID the engine matched (or, any: saw) */
+        if (dlen && dcid)
+                memcpy(f->dcid, dcid, dlen);
         f->keep = keep;
         f->ts_ns = pkt->ts_ns;
         return true;

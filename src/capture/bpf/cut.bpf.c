@@ -435,7 +435,8 @@ static __always_inline __u32 tls_keep(struct __sk_buff *skb, const struct cut_cf
                 return 0;
         __u64 now = g->now, next64 = f->next_hdr;
         __u32 next = (__u32)next64, n = g->payload_len, p = (__u32)(next64 >> 32) & 7u;
-        if (now - f->last_ns > c->idle_ns || (g->flags & 0x05u)) { /* idle, FIN, RST */
+        /* idle (a hand-over written after `now` is not), FIN, RST */
+        if ((__s64)(now - f->last_ns) > (__s64)c->idle_ns || (g->flags & 0x05u)) {
                 forget(g);
                 return 0;
         }
@@ -517,7 +518,7 @@ static __always_inline __u32 quic_keep(struct __sk_buff *skb, const struct cut_c
         if (!q)
                 return 0;
         __u64 now = g->now;
-        if (now - q->last_ns > c->idle_ns) {
+        if ((__s64)(now - q->last_ns) > (__s64)c->idle_ns) { /* a hand-over after now is not */
                 bpf_map_delete_elem(&quic, &g->k);
                 return 0;
         }
