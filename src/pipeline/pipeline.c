@@ -382,7 +382,7 @@ int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst
 }
 
 /* The notes of every batch slot (annotations, text lines); allocated once. */
-static int pipe_want_notes(struct cst_pipeline *p, char *err)
+int pipe_want_notes(struct cst_pipeline *p, char *err)
 {
         if (!p->seen && !(p->seen = calloc(PIPE_BATCH, sizeof(*p->seen)))) {
                 snprintf(err, CST_ERRBUF, "out of memory");

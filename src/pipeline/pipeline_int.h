@@ -83,4 +83,7 @@ struct cst_pipeline {
 /* Use fn in place of the engine; free_ctx (may be NULL) is called on ctx at close. */
 void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx, void (*free_ctx)(void *));
 
+/* pipeline.c: the notes of every batch slot (annotations, text lines); write_noted is used. */
+int pipe_want_notes(struct cst_pipeline *p, char *err);
+
 #endif
