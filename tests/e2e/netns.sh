@@ -74,3 +74,29 @@ cap_wait() {
 stat_of() {
 	sed -n "s/^\([0-9]*\) $2\$/\1/p" "$1" | tail -1
 }
+
+# mix_setup [--one-cpu] COPIES PCAP...: the set-up the fanout-worker tests
+# share: fixtures, python3, tcpreplay and tshark (and taskset with
+# --one-cpu) or a skip; the veth pair at MTU 9000; $T/mix.pcap, COPIES
+# copies of every PCAP on other ports (tests/e2e/flowmix.py).  Sets MIX (the
+# script) and N (packets in the mix), and defines send_mix, which replays
+# the mix from A (with --one-cpu from CPU 0 only, so the receiving softirq
+# sees the packets in the order sent).
+mix_setup() {
+	local one_cpu=
+	[ "$1" = --one-cpu ] && one_cpu=1 && shift
+	need_fixtures
+	need_tool python3
+	need_tool tcpreplay
+	need_tool tshark
+	[ -n "$one_cpu" ] && need_tool taskset
+	ns_setup 9000
+	MIX="$CST_SRC/tests/e2e/flowmix.py"
+	python3 "$MIX" make "$T/mix.pcap" "$@"
+	N=$(python3 "$MIX" flows "$T/mix.pcap" | wc -l)
+	if [ -n "$one_cpu" ]; then
+		send_mix() { inA taskset -c 0 tcpreplay -q -i "$IF_A" --topspeed "$T/mix.pcap" >/dev/null 2>&1; }
+	else
+		send_mix() { inA tcpreplay -q -i "$IF_A" --topspeed "$T/mix.pcap" >/dev/null 2>&1; }
+	fi
+}
