@@ -359,8 +359,24 @@ static void deliver(int now, int delay)
         npending = kept;
 }
 
-/* Pass 2 for QUIC: the model cuts, the library hands over; returns the packets cut. */
-static uint64_t pass_quic(const char *path, const struct cst_config *cfg, int n, int delay)
+/*
+ * A model of the program for pass 2: reset empties its maps, deliver hands
+ * it what the library handed over, keep is its keep length of packet i (0:
+ * up whole), hint hands over what the library would after packet i's
+ * verdict; reason is the verdict of what the program cuts.
+ */
+struct model {
+        void (*reset)(void);
+        void (*deliver)(int now, int delay);
+        uint32_t (*keep)(const struct pcap_pkthdr *h, const u_char *data, int i, bool split);
+        void (*hint)(cst_engine *e, const struct cst_packet *p, const struct cst_verdict *v, int i);
+        uint16_t reason;
+};
+
+/* Pass 2 with a model of the program: the model cuts, the library hands over; returns the
+ * packets cut. */
+static uint64_t pass_model(const char *path, const struct cst_config *cfg, int n, int delay,
+                           bool split, const struct model *m)
 {
         struct replay r = replay_open(path, cfg);
         struct pcap_pkthdr *h;
@@ -368,35 +384,61 @@ static uint64_t pass_quic(const char *path, const struct cst_config *cfg, int n,
         struct cst_packet p;
         int i = 0, same = 0;
         uint64_t cut = 0, exact = 0;
-        memset(quic_map, 0, sizeof(quic_map));
-        memset(long_map, 0, sizeof(long_map));
-        npending = 0;
+        m->reset();
         CHECK(r.pc && r.e);
         while (replay_next(&r, i, n, &h, &data, &p)) {
-                deliver(i, delay);
-                uint32_t k = model_quic(h, data, i);
+                m->deliver(i, delay);
+                uint32_t k = m->keep(h, data, i, split);
                 if (k) {
                         p.caplen = k;
                         p.flags = CST_PKT_KERNEL_CUT;
                         cut++;
-                        exact += k == keep[i] && reason[i] == CST_R_TRUNCATE_QUIC_SHORT_HEADER;
+                        exact += k == keep[i] && reason[i] == m->reason;
                 }
                 struct cst_verdict v;
                 cst_engine_process(r.e, &p, &v);
-                struct kc_quic_flow f;
-                if (!k && v.reason == CST_R_TRUNCATE_QUIC_SHORT_HEADER &&
-                    kernel_hint_quic(r.e, &p, &v, short_keep, &f))
-                        hand_over(&f, i);
+                if (!k && v.reason == m->reason)
+                        m->hint(r.e, &p, &v, i);
                 same += same_verdict(path, i, &v);
                 i++;
         }
         CHECK_EQ_U(same, n);
         CHECK_EQ_U(exact, cut); /* each cut is the engine's own, to the byte */
         check_cut_counters(r.e, cut);
+        replay_close(&r);
+        return cut;
+}
+
+static void quic_reset(void)
+{
+        memset(quic_map, 0, sizeof(quic_map));
+        memset(long_map, 0, sizeof(long_map));
+        npending = 0;
+}
+
+static uint32_t quic_keep(const struct pcap_pkthdr *h, const u_char *data, int i, bool split)
+{
+        (void)split;
+        return model_quic(h, data, i);
+}
+
+static void quic_hint(cst_engine *e, const struct cst_packet *p, const struct cst_verdict *v, int i)
+{
+        struct kc_quic_flow f;
+        if (kernel_hint_quic(e, p, v, short_keep, &f))
+                hand_over(&f, i);
+}
+
+static const struct model quic_model = {quic_reset, deliver, quic_keep, quic_hint,
+                                        CST_R_TRUNCATE_QUIC_SHORT_HEADER};
+
+/* Pass 2 for QUIC: the model cuts, the library hands over; returns the packets cut. */
+static uint64_t pass_quic(const char *path, const struct cst_config *cfg, int n, int delay)
+{
+        uint64_t cut = pass_model(path, cfg, n, delay, false, &quic_model);
         printf("%s: %d packets, %llu QUIC short headers cut as the kernel would (hand-overs %d "
                "packets late)\n",
                path, n, (unsigned long long)cut, delay);
-        replay_close(&r);
         return cut;
 }
 
@@ -614,44 +656,36 @@ static void tls_deliver(int now, int delay)
         ntpending = kept;
 }
 
+static void tls_reset(void)
+{
+        memset(tls_map, 0, sizeof(tls_map));
+        ntpending = 0;
+}
+
+static uint32_t tls_keep(const struct pcap_pkthdr *h, const u_char *data, int i, bool split)
+{
+        (void)i;
+        return model_tls(h, data, split);
+}
+
+static void tls_hint(cst_engine *e, const struct cst_packet *p, const struct cst_verdict *v, int i)
+{
+        struct kc_tls_flow f;
+        if (ntpending < 64 && kernel_hint_tls(e, p, v, 8, &f))
+                tpending[ntpending++] = (struct tpending){f, i};
+}
+
+static const struct model tls_model = {tls_reset, tls_deliver, tls_keep, tls_hint,
+                                       CST_R_TRUNCATE_TLS_TRACK};
+
 /* Pass 2 for TLS: the model cuts, the library hands over; returns the packets cut. */
 static uint64_t pass_tls(const char *path, const struct cst_config *cfg, int n, int delay,
                          bool split)
 {
-        struct replay r = replay_open(path, cfg);
-        struct pcap_pkthdr *h;
-        const u_char *data;
-        struct cst_packet p;
-        int i = 0, same = 0;
-        uint64_t cut = 0, exact = 0;
-        memset(tls_map, 0, sizeof(tls_map));
-        ntpending = 0;
-        CHECK(r.pc && r.e);
-        while (replay_next(&r, i, n, &h, &data, &p)) {
-                tls_deliver(i, delay);
-                uint32_t k = model_tls(h, data, split);
-                if (k) {
-                        p.caplen = k;
-                        p.flags = CST_PKT_KERNEL_CUT;
-                        cut++;
-                        exact += k == keep[i] && reason[i] == CST_R_TRUNCATE_TLS_TRACK;
-                }
-                struct cst_verdict v;
-                cst_engine_process(r.e, &p, &v);
-                struct kc_tls_flow f;
-                if (!k && v.reason == CST_R_TRUNCATE_TLS_TRACK && ntpending < 64 &&
-                    kernel_hint_tls(r.e, &p, &v, 8, &f))
-                        tpending[ntpending++] = (struct tpending){f, i};
-                same += same_verdict(path, i, &v);
-                i++;
-        }
-        CHECK_EQ_U(same, n);
-        CHECK_EQ_U(exact, cut); /* each cut is the engine's own, to the byte */
-        check_cut_counters(r.e, cut);
+        uint64_t cut = pass_model(path, cfg, n, delay, split, &tls_model);
         printf("%s: %d packets, %llu TLS segments cut as the program would (hand-overs %d packets "
                "late%s)\n",
                path, n, (unsigned long long)cut, delay, split ? "" : ", split headers lose");
-        replay_close(&r);
         return cut;
 }
 
