@@ -46,6 +46,16 @@ ns_addr() {
 	ip -n "$NS_B" addr add 10.77.0.2/24 dev "$IF_B"
 }
 
+# stream N: N UDP frames from A to B in the background, one every
+# $STREAM_GAP seconds (10 ms unless the test sets it); stream_stop ends them.
+STREAM_GAP=0.01
+stream() {
+	ip netns exec "$NS_A" python3 "$PCAPTOOL" stream "$IF_A" "$STREAM_GAP" "$1" &
+	STREAM_PID=$!
+	NS_PIDS="$NS_PIDS $STREAM_PID"
+}
+stream_stop() { kill "$STREAM_PID" 2>/dev/null; wait "$STREAM_PID" 2>/dev/null; }
+
 # cap_start LOG ARGS...: run `constrictor capture ARGS` in namespace B with
 # stderr to LOG; wait (at most 10 s) until it listens.  Sets CAP_PID (the
 # recorder itself, so signals reach it).  A leading --duration 30 bounds
