@@ -46,6 +46,20 @@ ns_addr() {
 	ip -n "$NS_B" addr add 10.77.0.2/24 dev "$IF_B"
 }
 
+# passthrough_ini FILE: a config under which the recorder keeps every packet
+# whole (TLS and QUIC off, snap length 256 KiB), for a reference capture.
+passthrough_ini() {
+	cat >"$1" <<INI
+[tls]
+enabled = false
+[quic]
+enabled = false
+[capture]
+default_snaplen = 262144
+max_capture_len = 262144
+INI
+}
+
 # stream N: N UDP frames from A to B in the background, one every
 # $STREAM_GAP seconds (10 ms unless the test sets it); stream_stop ends them.
 STREAM_GAP=0.01
