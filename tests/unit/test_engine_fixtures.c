@@ -220,13 +220,7 @@ int main(void)
         int rc = tl_open(&tl);
         if (rc != 0)
                 return rc;
-        struct tl_case c;
-        int cases = 0;
-        while (tl_next(&tl, "constrict", &c)) {
-                run_case(&tl, &c);
-                cases++;
-        }
-        CHECK(cases > 0);
+        tl_each(&tl, "constrict", run_case);
         test_pcapng_compat(&tl);
         return check_summary("test_engine_fixtures");
 }

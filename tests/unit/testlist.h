@@ -138,6 +138,19 @@ static inline bool tl_next(struct testlist *tl, const char *cmd, struct tl_case 
         return false;
 }
 
+/* fn on every case of command cmd; checks that there was one. */
+static inline void tl_each(struct testlist *tl, const char *cmd,
+                           void (*fn)(const struct testlist *, const struct tl_case *))
+{
+        struct tl_case c;
+        int cases = 0;
+        while (tl_next(tl, cmd, &c)) {
+                fn(tl, &c);
+                cases++;
+        }
+        CHECK(cases > 0);
+}
+
 /* dst = fixtures/rel; false when rel is "-" (or the path does not fit). */
 static inline bool tl_path(const struct testlist *tl, const char *rel, char *dst, size_t cap)
 {
