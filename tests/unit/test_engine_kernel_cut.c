@@ -283,8 +283,9 @@ static void model_long(const struct decoded *d, const uint8_t *pl, int i)
 }
 
 /* The program's keep length of packet i (0: up whole), as cut.bpf.c quic_keep decides. */
-static uint32_t model_quic(const struct pcap_pkthdr *h, const u_char *data, int i)
+static uint32_t model_quic(const struct pcap_pkthdr *h, const u_char *data, int i, bool split)
 {
+        (void)split; /* TLS only */
         struct decoded d;
         decode_packet(CST_LINK_ETHERNET, data, h->caplen, 0, &d);
         if (h->caplen != h->len || d.status != DEC_OK || d.transport != 17 || d.payload_len == 0)
@@ -416,12 +417,6 @@ static void quic_reset(void)
         npending = 0;
 }
 
-static uint32_t quic_keep(const struct pcap_pkthdr *h, const u_char *data, int i, bool split)
-{
-        (void)split;
-        return model_quic(h, data, i);
-}
-
 static void quic_hint(cst_engine *e, const struct cst_packet *p, const struct cst_verdict *v, int i)
 {
         struct kc_quic_flow f;
@@ -429,7 +424,7 @@ static void quic_hint(cst_engine *e, const struct cst_packet *p, const struct cs
                 hand_over(&f, i);
 }
 
-static const struct model quic_model = {quic_reset, deliver, quic_keep, quic_hint,
+static const struct model quic_model = {quic_reset, deliver, model_quic, quic_hint,
                                         CST_R_TRUNCATE_QUIC_SHORT_HEADER};
 
 /* Pass 2 for QUIC: the model cuts, the library hands over; returns the packets cut. */
@@ -582,8 +577,9 @@ static bool model_walk(const uint8_t *pl, uint32_t seq, uint32_t n, struct tent 
 }
 
 /* cut.bpf.c tls_keep(): the program's keep length of a frame (0: up whole). */
-static uint32_t model_tls(const struct pcap_pkthdr *h, const u_char *data, bool split)
+static uint32_t model_tls(const struct pcap_pkthdr *h, const u_char *data, int i, bool split)
 {
+        (void)i; /* QUIC only */
         struct decoded d;
         decode_packet(CST_LINK_ETHERNET, data, h->caplen, 0, &d);
         if (h->caplen != h->len || d.status != DEC_OK || d.transport != 6)
@@ -662,12 +658,6 @@ static void tls_reset(void)
         ntpending = 0;
 }
 
-static uint32_t tls_keep(const struct pcap_pkthdr *h, const u_char *data, int i, bool split)
-{
-        (void)i;
-        return model_tls(h, data, split);
-}
-
 static void tls_hint(cst_engine *e, const struct cst_packet *p, const struct cst_verdict *v, int i)
 {
         struct kc_tls_flow f;
@@ -675,7 +665,7 @@ static void tls_hint(cst_engine *e, const struct cst_packet *p, const struct cst
                 tpending[ntpending++] = (struct tpending){f, i};
 }
 
-static const struct model tls_model = {tls_reset, tls_deliver, tls_keep, tls_hint,
+static const struct model tls_model = {tls_reset, tls_deliver, model_tls, tls_hint,
                                        CST_R_TRUNCATE_TLS_TRACK};
 
 /* Pass 2 for TLS: the model cuts, the library hands over; returns the packets cut. */

@@ -161,6 +161,20 @@ static inline bool tl_path(const struct testlist *tl, const char *rel, char *dst
         return n > 0 && (size_t)n < cap;
 }
 
+/* cfg: the defaults, then the case's configuration file when it names one. */
+static inline void tl_config(const struct testlist *tl, const struct tl_case *c,
+                             struct cst_config *cfg)
+{
+        char path[4096], err[CST_ERRBUF] = "";
+        cst_config_defaults(cfg);
+        if (tl_path(tl, c->config, path, sizeof(path))) {
+                int rc = cst_config_load(cfg, path, CST_DIALECT_OFFLINE, err);
+                if (rc != 0)
+                        fprintf(stderr, "%s: %s: %s\n", c->name, path, err);
+                CHECK(rc == 0);
+        }
+}
+
 /*
  * Every "label: value" of c->stats must be a line of the stats text that
  * cst_stats_print_text prints for st, except the labels skip() accepts
