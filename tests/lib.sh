@@ -41,6 +41,23 @@ one_line_error() {
 	expect_eq "$name: one line on stderr" "$(wc -l <"$T/err")" 1
 	grep -q -- "$pat" "$T/err" && pass "$name: message" || fail "$name: message was: $(cat "$T/err")"
 }
+# cst_run ARGS...: constrictor ARGS; sets RC, OUT (stdout), ERR (stderr)
+cst_run() {
+	"$CST_BIN" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+}
+# expect_run_error NAME MSG ARGS...: a run-sequence error: "error: MSG" on
+# stderr only (no usage), exit status 1
+expect_run_error() {
+	local name=$1 msg=$2
+	shift 2
+	cst_run "$@"
+	expect_eq "$name: exit" "$RC" 1
+	expect_eq "$name: stdout empty" "$OUT" ""
+	expect_eq "$name: stderr" "$ERR" "error: $msg"
+}
 # tshark_reads FILE: an independent reader opens the file without error
 tshark_reads() {
 	local out

@@ -3,14 +3,6 @@
 # error with its exact message, stream (stdout/stderr) and exit code.
 source "$CST_SRC/tests/lib.sh"
 
-# run ARGS...: sets RC, OUT (stdout), ERR (stderr)
-run() {
-	"$CST_BIN" "$@" >"$T/out" 2>"$T/err"
-	RC=$?
-	OUT=$(cat "$T/out")
-	ERR=$(cat "$T/err")
-}
-
 # The SPEC 2.1 usage text with constrictor's name (the first 14 lines of ours).
 cat >"$T/spec_usage" <<'USAGE'
 Usage:
@@ -57,7 +49,7 @@ for args in "-h" "--help" "constrict -h" "bogus --help" "constrict in -o --help"
 done
 for args in "--version" "constrict --version" "bogus x --version -h" "constrict in -o --version"; do
 	# shellcheck disable=SC2086
-	run $args
+	cst_run $args
 	expect_eq "[$args] exit" "$RC" 0
 	expect_eq "[$args] version" "$OUT" "constrictor 0.1.0"
 	expect_eq "[$args] stderr" "$ERR" ""
@@ -109,16 +101,6 @@ expect_usage_error "missing --stats-format value" "missing format after --stats-
 expect_usage_error "bad --stats-format" "invalid value for --stats-format; expected text or json" constrict in -o out --stats-format xml
 
 # Run-sequence errors: "error: <msg>" on stderr only (no usage), exit 1.
-# expect_run_error NAME MSG ARGS...
-expect_run_error() {
-	local name=$1 msg=$2
-	shift 2
-	run "$@"
-	expect_eq "$name: exit" "$RC" 1
-	expect_eq "$name: stdout empty" "$OUT" ""
-	expect_eq "$name: stderr" "$ERR" "error: $msg"
-}
-
 printf '[general]\nmin_saved_bytes_per_packet = 16\n[tls]\napp_data_keep_record_bytes = 4\n' >"$T/bad.ini"
 printf '[general]\nmin_saved_bytes_per_packet = 16\n' >"$T/good.ini"
 # 1. the config is loaded first, before any file is opened
@@ -136,13 +118,13 @@ done
 [ ! -e "$T/o.pcap" ] && [ ! -e "$T/d.csv" ] && pass "no file created by early errors" || fail "early error created a file"
 
 # capture / audit are dispatched to their commands (or reported missing)
-run capture --help
+cst_run capture --help
 if [ "$RC" = 1 ] && [ "$ERR" = "error: the capture command is not available in this build" ]; then
 	pass "capture reported unavailable"
 else
 	[ "$RC" = 0 ] && pass "capture --help handled by the capture command" || fail "capture --help: rc=$RC err=$ERR"
 fi
-run audit --help
+cst_run audit --help
 if [ "$RC" = 1 ] && [ "$ERR" = "error: the audit command is not available in this build" ]; then
 	pass "audit reported unavailable"
 else
@@ -151,22 +133,22 @@ fi
 
 # issue 20 item 4: words after the input are a tcpdump filter expression, -c N a limit.
 printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\xff\xff\0\0\x01\0\0\0' >"$T/empty.pcap"
-run constrict "$T/empty.pcap" -o "$T/f.pcap" tcp port
+cst_run constrict "$T/empty.pcap" -o "$T/f.pcap" tcp port
 expect_eq "bad filter: exit" "$RC" 1
 case "$ERR" in
 "error: bad filter expression 'tcp port': "*) [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] &&
 	pass "bad filter: one line naming the expression" || fail "bad filter: more than one line: $ERR" ;;
 *) fail "bad filter: message: $ERR" ;;
 esac
-run reinflate "$T/empty.pcap" -o "$T/f.pcap" 'ether host'
+cst_run reinflate "$T/empty.pcap" -o "$T/f.pcap" 'ether host'
 expect_eq "reinflate bad filter: exit" "$RC" 1
 case "$ERR" in "error: bad filter expression 'ether host': "*) pass "reinflate bad filter" ;;
 *) fail "reinflate bad filter: $ERR" ;; esac
-run constrict "$T/empty.pcap" -o "$T/f.pcap" -q tcp port 443
+cst_run constrict "$T/empty.pcap" -o "$T/f.pcap" -q tcp port 443
 expect_eq "good filter of words: exit" "$RC:$ERR" "0:"
-run constrict "$T/empty.pcap" -o "$T/f.pcap" -c x
+cst_run constrict "$T/empty.pcap" -o "$T/f.pcap" -c x
 expect_eq "bad -c" "$RC:$ERR" "1:error: invalid value for -c: 'x'"
-run constrict "$T/empty.pcap" -o "$T/f.pcap" -c 0
+cst_run constrict "$T/empty.pcap" -o "$T/f.pcap" -c 0
 expect_eq "-c 0" "$RC:$ERR" "1:error: invalid value for -c: '0'"
 expect_usage_error "missing -c value" "missing packet count after -c" constrict in -o out -c
 expect_usage_error "missing --tls-keylog value" "missing key log path after --tls-keylog" constrict in -o out --tls-keylog

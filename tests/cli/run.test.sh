@@ -7,21 +7,6 @@ source "$CST_SRC/tests/lib.sh"
 need_fixtures
 need_tool python3
 
-run() {
-	"$CST_BIN" "$@" >"$T/out" 2>"$T/err"
-	RC=$?
-	OUT=$(cat "$T/out")
-	ERR=$(cat "$T/err")
-}
-expect_run_error() {
-	local name=$1 msg=$2
-	shift 2
-	run "$@"
-	expect_eq "$name: exit" "$RC" 1
-	expect_eq "$name: stdout empty" "$OUT" ""
-	expect_eq "$name: stderr" "$ERR" "error: $msg"
-}
-
 TLS1="$FIX/single/tls_test_1.pcap"
 TAIL="$FIX/single/truncated_tail_test_1.pcap"
 cp "$TLS1" "$T/in.pcap"
@@ -60,17 +45,17 @@ expect_run_error "same file before detection" "input and output paths refer to t
 # A plain run: exit 0, nothing on stdout without --stats, one summary line on
 # stderr (issue 18; -q: nothing), output read by tshark.
 SUM1="constrictor: 17 packets, 14674 bytes -> 10922 bytes, saved 25.6%"
-run constrict "$TLS1" -o "$T/o.pcap"
+cst_run constrict "$TLS1" -o "$T/o.pcap"
 expect_eq "constrict exit" "$RC" 0
 expect_eq "constrict stdout" "$OUT" ""
 expect_eq "constrict stderr" "$ERR" "$SUM1"
-run constrict "$TLS1" -o "$T/o.pcap" -q
+cst_run constrict "$TLS1" -o "$T/o.pcap" -q
 expect_eq "constrict -q stderr" "$ERR" ""
 [ -s "$T/o.pcap" ] && pass "output written" || fail "no output"
 command -v tshark >/dev/null && tshark_reads "$T/o.pcap"
 
 # --stats: the SPEC 2.10 block on stdout.
-run constrict "$TLS1" -o "$T/o.pcap" --stats --stats
+cst_run constrict "$TLS1" -o "$T/o.pcap" --stats --stats
 expect_eq "stats exit" "$RC" 0
 expect_eq "stats stderr" "$ERR" "$SUM1"
 expect_eq "stats first line" "$(head -n 1 "$T/out")" "input format: pcap"
@@ -81,15 +66,15 @@ expect_eq "stats tail" "$(tail -n 4 "$T/out" | tr '\n' '|')" "time precision: mi
 
 # --policy overrides the config; the label follows.
 printf '[tls]\napp_data_continuation_policy = stream\n' >"$T/stream.ini"
-run constrict "$TLS1" -o "$T/o.pcap" --config "$T/stream.ini" --stats
+cst_run constrict "$TLS1" -o "$T/o.pcap" --config "$T/stream.ini" --stats
 expect_eq "config policy label" "$(grep '^TLS AppData' "$T/out")" "TLS AppData continuation policy: stream"
-run constrict "$TLS1" -o "$T/o.pcap" --config "$T/stream.ini" --policy track --stats
+cst_run constrict "$TLS1" -o "$T/o.pcap" --config "$T/stream.ini" --policy track --stats
 expect_eq "--policy label" "$(grep '^TLS AppData' "$T/out")" "TLS AppData continuation policy: track"
-run constrict "$TLS1" -o "$T/o.pcap" --policy bulk --config "$T/stream.ini" --stats
+cst_run constrict "$TLS1" -o "$T/o.pcap" --policy bulk --config "$T/stream.ini" --stats
 expect_eq "--policy wins whatever the order" "$(grep '^TLS AppData' "$T/out")" "TLS AppData continuation policy: bulk"
 
 # --stats-format json: one valid JSON object, implies --stats.
-run constrict "$TLS1" -o "$T/o.pcap" --stats-format json --policy track
+cst_run constrict "$TLS1" -o "$T/o.pcap" --stats-format json --policy track
 expect_eq "json exit" "$RC" 0
 expect_eq "json one line" "$(wc -l <"$T/out")" 1
 if python3 -c '
@@ -102,7 +87,7 @@ assert d["snaplen"] == 65535 and d["link_type"] == 1
 for k in ("tls_bytes_saved", "quic_kept_dcid_mismatch", "flows_evicted", "checksum_skipped_fragment"):
     assert isinstance(d[k], int), k
 ' "$T/out"; then pass "json parses with the expected keys"; else fail "json: $OUT"; fi
-run constrict "$TLS1" -o "$T/o.pcap" --stats-format json --stats-format text
+cst_run constrict "$TLS1" -o "$T/o.pcap" --stats-format json --stats-format text
 expect_eq "last --stats-format wins" "$(head -n 1 "$T/out")" "input format: pcap"
 
 # -o - : the capture on stdout, stats on stderr.
@@ -115,14 +100,14 @@ same_bytes "-o - with --stats keeps stdout clean" "$T/stdout.pcap" "$T/file.pcap
 expect_eq "-o - stats on stderr" "$(head -n 1 "$T/err")" "input format: pcap"
 
 # Incomplete tail: warnings on stderr, stats on stdout, exit 1 (SPEC 2.3).
-run constrict "$TAIL" -o "$T/tail.pcap" --stats
+cst_run constrict "$TAIL" -o "$T/tail.pcap" --stats
 expect_eq "tail exit" "$RC" 1
 expect_eq "tail stderr" "$ERR" "Warning: packet 4 at file offset 2750: unexpected EOF while reading packet payload; expected 4438 byte(s), available 1774 byte(s), missing 2664 byte(s)
 Warning: output contains only packets successfully processed before the incomplete tail.
 constrictor: 3 packets, 2678 bytes -> 2678 bytes, saved 0.0%"
 expect_eq "tail stats incomplete" "$(grep -E '^input (incomplete|trailing|missing)' "$T/out" | tr '\n' '|')" \
 	"input incomplete tail: 1|input incomplete packet records: 1|input trailing unprocessed bytes: 1774|input missing packet payload bytes: 2664|"
-run constrict "$TAIL" -o "$T/tail.pcap"
+cst_run constrict "$TAIL" -o "$T/tail.pcap"
 expect_eq "tail without --stats: exit" "$RC" 1
 expect_eq "tail without --stats: stdout" "$OUT" ""
 
@@ -138,7 +123,7 @@ PY
 expect_run_error "fatal reader error" "file offset 4: unsupported classic PCAP version 3.4" constrict "$T/v3.pcap" -o "$T/v3o.pcap" --stats
 
 # caplen > origlen: kept whole, warned on stderr after the run (contracts).
-run constrict "$T/big.pcap" -o "$T/bigo.pcap" --stats-format json
+cst_run constrict "$T/big.pcap" -o "$T/bigo.pcap" --stats-format json
 expect_eq "caplen>origlen exit" "$RC" 0
 expect_eq "caplen>origlen counted" \
 	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["caplen_exceeds_origlen_packets"])' "$T/out" 2>&1)" 1
@@ -148,16 +133,16 @@ same_bytes "caplen>origlen packet kept whole" "$T/bigo.pcap" "$T/big.pcap"
 
 # reinflate/restore and --decision-log through the pipeline (the golden
 # bytes of every case are in tests/golden/cases; here: the run sequence).
-run reinflate "$FIX/tls_test_2/constricted.pcap" -o "$T/r.pcap" --config "$FIX/tls_test_2/reinflate_recompute.ini" --stats
+cst_run reinflate "$FIX/tls_test_2/constricted.pcap" -o "$T/r.pcap" --config "$FIX/tls_test_2/reinflate_recompute.ini" --stats
 expect_eq "reinflate exit" "$RC" 0
 expect_eq "reinflate stderr" "$ERR" ""
 same_bytes "reinflate golden (recompute)" "$T/r.pcap" "$FIX/tls_test_2/reinflated_recompute_checksum.pcap"
 expect_eq "reinflate stats first line" "$(head -n 1 "$T/out")" "input format: pcap"
-run restore "$FIX/tls_test_2/constricted.pcap" -o "$T/r2.pcap" --config "$FIX/tls_test_2/reinflate_preserve.ini"
+cst_run restore "$FIX/tls_test_2/constricted.pcap" -o "$T/r2.pcap" --config "$FIX/tls_test_2/reinflate_preserve.ini"
 expect_eq "restore exit" "$RC" 0
 expect_eq "restore without --stats: stdout" "$OUT" ""
 same_bytes "restore golden (preserve)" "$T/r2.pcap" "$FIX/tls_test_2/reinflated_preserve_checksum.pcap"
-run constrict "$TLS1" -o "$T/o.pcap" --decision-log "$T/logs/new/d.csv"
+cst_run constrict "$TLS1" -o "$T/o.pcap" --decision-log "$T/logs/new/d.csv"
 expect_eq "decision-log exit" "$RC" 0
 expect_eq "decision-log header" "$(head -n 1 "$T/logs/new/d.csv" 2>&1)" \
 	"packet_index,src_ip,src_port,dst_ip,dst_port,transport,tcp_seq,tcp_ack,tcp_flags,captured_length_before,captured_length_after,original_length,transport_payload_size,decision,reason,bytes_saved,tls_state_before,tls_state_after,tls_active_record_remaining_before,tls_active_record_remaining_after,tls_record_event,decode_note"
