@@ -24,17 +24,28 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj 
 NS_PIDS="$NS_PIDS $!"
 for i in $(seq 50); do inA ss -ltn 2>/dev/null | grep -q ':443 ' && break; sleep 0.1; done
 
+# download NAME "CURL-OPTIONS" CAPTURE-ARGS...: record on B (port 443) while
+# curl there fetches big.bin, then stop the capture with SIGINT; checks the
+# download, the exit status and the file; sets cap_bytes and wr_bytes from
+# the capture's summary.
+download() {
+	local name="$1" curl_opts="$2"
+	shift 2
+	cap_start "$T/$name.log" -i "$IF_B" -w "$T/$name.pcap" "$@" tcp port 443 || fail "$name: capture did not start"
+	inB curl -sk $curl_opts -o "$T/$name.got" "https://10.77.0.1/big.bin"
+	expect_eq "$name: download complete" "$(stat -c %s "$T/$name.got" 2>/dev/null)" 3000000
+	sleep 0.3
+	kill -INT "$CAP_PID"
+	cap_wait
+	expect_eq "$name: exit status" "$CAP_RC" 0
+	tshark_reads "$T/$name.pcap"
+	read -r cap_bytes wr_bytes < <(sed -n 's/^\([0-9]*\) bytes captured, \([0-9]*\) bytes written.*/\1 \2/p' "$T/$name.log")
+}
+
 for v in 1.2 1.3; do
 	for be in tpacket_v3 recvmsg; do
 		name="tls$v.$be"
-		cap_start "$T/$name.log" -i "$IF_B" -w "$T/$name.pcap" --backend "$be" --policy final_only tcp port 443 || fail "$name: capture did not start"
-		inB curl -sk --tlsv"$v" --tls-max "$v" -o "$T/$name.got" "https://10.77.0.1/big.bin"
-		expect_eq "$name: download complete" "$(stat -c %s "$T/$name.got" 2>/dev/null)" 3000000
-		sleep 0.3
-		kill -INT "$CAP_PID"
-		cap_wait
-		expect_eq "$name: exit status" "$CAP_RC" 0
-		tshark_reads "$T/$name.pcap"
+		download "$name" "--tlsv$v --tls-max $v" --backend "$be" --policy final_only
 		f="$T/$name.pcap"
 		types=$(tshark -n -r "$f" -T fields -e tls.handshake.type 2>/dev/null | tr ',' '\n' | grep . | sort -un | xargs)
 		want="1 2"
@@ -51,7 +62,6 @@ for v in 1.2 1.3; do
 		# record, an Application Data record, or keeps 8 bytes of a continuation.
 		read -r ncut nok nbad < <(python3 "$PCAPTOOL" tlscheck "$f" 8 8)
 		expect_eq "$name: every cut packet keeps 8 bytes of an Application Data record or continuation" "$nok $nbad" "$ncut 0"
-		read -r cap_bytes wr_bytes < <(sed -n 's/^\([0-9]*\) bytes captured, \([0-9]*\) bytes written.*/\1 \2/p' "$T/$name.log")
 		[ "${cap_bytes:-0}" -gt 3000000 ] && [ "${wr_bytes:-0}" -lt "$((cap_bytes - 10000))" ] &&
 			pass "$name: $wr_bytes bytes written of $cap_bytes captured" ||
 			fail "$name: written $wr_bytes of $cap_bytes captured"
@@ -63,15 +73,7 @@ done
 # transfer recorded with it must shrink by at least a tenth (how much depends
 # on how segments fall on records).
 name=track
-cap_start "$T/$name.log" -i "$IF_B" -w "$T/$name.pcap" --policy track tcp port 443 || fail "$name: capture did not start"
-inB curl -sk -o "$T/$name.got" "https://10.77.0.1/big.bin"
-expect_eq "$name: download complete" "$(stat -c %s "$T/$name.got" 2>/dev/null)" 3000000
-sleep 0.3
-kill -INT "$CAP_PID"
-cap_wait
-expect_eq "$name: exit status" "$CAP_RC" 0
-tshark_reads "$T/$name.pcap"
-read -r cap_bytes wr_bytes < <(sed -n 's/^\([0-9]*\) bytes captured, \([0-9]*\) bytes written.*/\1 \2/p' "$T/$name.log")
+download "$name" "" --policy track
 [ "${cap_bytes:-0}" -gt 3000000 ] && [ -n "${wr_bytes:-}" ] && [ "$((wr_bytes * 10))" -lt "$((cap_bytes * 9))" ] &&
 	pass "track: $wr_bytes bytes written of $cap_bytes captured" ||
 	fail "track: written ${wr_bytes:-?} of ${cap_bytes:-?} captured"
