@@ -7,7 +7,11 @@
 #define CST_TEST_QUIC_SEAL_H
 
 #include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <constrictor/constrictor.h>
 
 #include "decode/quic_initial.h"
 
@@ -72,6 +76,18 @@ static inline size_t quic_seal_initial(struct quic_initial *q, uint32_t version,
         for (int i = 0; i < 4; i++)
                 out[pn_off + i] ^= mask[1 + i];
         return total;
+}
+
+/* A test's Initial-key context; when it cannot be made, one line on stderr and exit status 1. */
+static inline struct quic_initial *quic_initial_or_exit(void)
+{
+        char err[CST_ERRBUF];
+        struct quic_initial *q = quic_initial_new(err);
+        if (!q) {
+                fprintf(stderr, "%s\n", err);
+                exit(1);
+        }
+        return q;
 }
 
 #endif

@@ -343,12 +343,7 @@ static void test_files(void)
 
 int main(void)
 {
-        char err[CST_ERRBUF];
-        qi = quic_initial_new(err);
-        if (!qi) {
-                fprintf(stderr, "%s\n", err);
-                return 1;
-        }
+        qi = quic_initial_or_exit();
         test_quic_classes();
         test_quic_fake_initial();
         test_quic_gso_super_frame();

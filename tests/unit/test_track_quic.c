@@ -387,12 +387,7 @@ static void test_compat_option(void)
 
 int main(void)
 {
-        char err[CST_ERRBUF];
-        qi = quic_initial_new(err);
-        if (!qi) {
-                fprintf(stderr, "%s\n", err);
-                return 1;
-        }
+        qi = quic_initial_or_exit();
         test_initial_proof();
         test_compat_option();
         test_v1_v2();
