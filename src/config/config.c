@@ -56,6 +56,7 @@ void cst_config_defaults(struct cst_config *c)
         c->stats_enabled = true;
         strcpy(c->part_suffix, ".part");
         c->post_rotate_jobs = 1;
+        c->direct_io = true;
 }
 
 static void port_set_of(struct cst_port_set *s, const uint16_t *ports, size_t n)

@@ -37,6 +37,7 @@
 #include <constrictor/capture.h>
 #include "format/pcap.h"
 #include "format/pcapng.h"
+#include "format/pcap_record.h"
 #include "sink/dump_int.h"
 #include "sink/post_rotate.h"
 #include "util/output.h"
@@ -109,6 +110,8 @@ static int dump_file_open(struct cst_dumper *d, struct dump_file *f, const char 
         /* names made up by rotation or for a partial file: no symbolic link followed */
         unsigned flags = d->rotating || d->partial ? OUTPUT_NOFOLLOW : 0;
         flags |= output_compress_flags(d->o.compress, d->o.compress_level);
+        if (d->o.direct_io)
+                flags |= OUTPUT_DIRECT;
         if (d->pcapng) {
                 rc = pcapng_sink_open_flags(&f->sink, f->wpath, flags, err);
         } else {
@@ -134,6 +137,9 @@ static int dump_file_open(struct cst_dumper *d, struct dump_file *f, const char 
         rc = dump_header(d, f, err);
         if (rc == CST_OK)
                 rc = f->sink.ops->flush(f->sink.priv, err);
+        /* the common case written inline: a synthesized little-endian header, one file */
+        if (rc == CST_OK && !d->pcapng && !d->off.on && !d->rotating)
+                f->fast = pcap_sink_le_output(&f->sink);
         if (rc < 0) {
                 char ignored[CST_ERRBUF];
                 f->sink.ops->close(f->sink.priv, ignored);
@@ -191,6 +197,7 @@ static int dump_file_close(struct cst_dumper *d, struct dump_file *f,
                 rc = CST_EFATAL;
         }
         f->sink.ops = NULL;
+        f->fast = NULL;
         if (rc != CST_OK)
                 d->failed = true;
         /* a write error leaves whole records too (output.c truncates): the file is named */
@@ -523,6 +530,21 @@ static uint32_t comment_len(uint32_t opts_len, uint16_t len)
 
 int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_len, char *err)
 {
+        struct output *o = d->f.fast;
+        if (__builtin_expect(o != NULL, 1)) {
+                if (keep_len > pkt->caplen)
+                        keep_len = pkt->caplen;
+                uint32_t sec = (uint32_t)(pkt->ts_ns / 1000000000u);
+                uint32_t frac = (uint32_t)(pkt->ts_ns % 1000000000u / (d->nsec ? 1u : 1000u));
+                uint32_t orig = pkt->origlen < keep_len ? keep_len : pkt->origlen;
+                if (pcap_append_le(o, sec, frac, keep_len, orig, pkt->data)) {
+                        uint32_t rlen = PCAP_RECORD_HEADER_LEN + keep_len;
+                        d->f.bytes += rlen;
+                        d->f.packets++;
+                        d->bytes_total += rlen;
+                        return CST_OK;
+                }
+        }
         return dump_packet_noted(d, pkt, keep_len, NULL, 0, err);
 }
 

@@ -23,6 +23,7 @@
 /* One output file. */
 struct dump_file {
         struct cst_sink sink;
+        struct output *fast; /* a classic PCAP file's buffer: records appended inline */
         uint64_t bytes;
         uint64_t packets;
         uint64_t start_ts; /* pcapng: first timestamp, for isb_starttime */
