@@ -84,7 +84,7 @@ setup_netns() {
 
 tool_cmd() { # tool file
 	case $1 in
-	constrictor-* | *-tpacket_v3* | *-recvmsg* | *-pcap*)
+	constrictor-* | *-tpacket_v3* | *-recvmsg* | *-pcap* | *-ebpf*)
 		# PERF_CAPTURE=FILE profiles the capture (CPU figures then include perf)
 		# constrictor-BACKEND[+POLICY][@wN[s]]; NAME-BACKEND[+POLICY]: the --build NAME=DIR binary
 		local be=${1#*-} pol= wk= bin=$BIN out=$2 name=${1%%-*}

@@ -437,10 +437,6 @@ static int td_workers(const struct td_args *a, struct capture_job *job, char *er
         if (n > 1 && job->copts.backend != CST_BACKEND_TPACKET_V3)
                 return snprintf(err, CST_ERRBUF, "--workers needs the tpacket_v3 backend"),
                        CST_EFATAL;
-        if (n > 1 && (job->annotate || job->text.payload)) /* issue 20: one pipeline only */
-                return snprintf(err, CST_ERRBUF,
-                                "--annotate, -A and -X do not work with --workers"),
-                       CST_EFATAL;
         if (job->output && strstr(job->output, "%w") && n < 2)
                 return snprintf(err, CST_ERRBUF, "-w name with %%w needs --workers 2 or more"),
                        CST_EFATAL;
@@ -495,10 +491,6 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
                 return CST_EFATAL;
         if (td_text(a, job, err) < 0 || td_workers(a, job, err) < 0)
                 return CST_EFATAL;
-        char kl[4096];
-        if (job->workers > 1 && cfg_text(c, "general.tls_keylog", kl, sizeof(kl))[0])
-                return snprintf(err, CST_ERRBUF, "--tls-keylog does not work with --workers yet"),
-                       CST_EFATAL; /* issue 20: one key log, one pipeline */
         return CST_OK;
 }
 

@@ -116,25 +116,6 @@ void capture_report(void *ctx, const struct cst_pipeline_stats *st)
         fflush(stderr);
 }
 
-/*
- * --workers without -w: the short line of a packet (time, direction, wire and
- * kept lengths); one pipeline prints issue 20's full lines (the text sink).
- */
-int capture_print_packet(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v)
-{
-        time_t sec = (time_t)(pkt->ts_ns / 1000000000u);
-        struct tm tm;
-        (void)ctx;
-        localtime_r(&sec, &tm);
-        printf("%02d:%02d:%02d.%09" PRIu64 " %s len %u kept %u\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-               pkt->ts_ns % 1000000000u,
-               pkt->direction == CST_DIR_OUTBOUND  ? "Out"
-               : pkt->direction == CST_DIR_INBOUND ? "In "
-                                                   : "   ",
-               pkt->origlen, v->keep_len);
-        return 0;
-}
-
 const char *capture_stop_text(enum cst_stop_reason s)
 {
         switch (s) {

@@ -69,9 +69,6 @@ void capture_print_worker_stats(FILE *out, cst_workers *w);
 /* The SIGUSR1 report (cst_report_cb): the counters on stderr. */
 void capture_report(void *ctx, const struct cst_pipeline_stats *st);
 
-/* --workers without -w: one short line per packet (time, direction, wire length, kept length). */
-int capture_print_packet(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v);
-
 /* SPEC 3.4 stats block ("name: value" lines). */
 void capture_print_compat_stats(FILE *out, const struct cst_pipeline_stats *res);
 /* tcpdump's three lines plus constrictor's counters, on stderr. */

@@ -213,7 +213,7 @@ static int open_output(const struct capture_job *job, cst_pipeline *p, char *err
 }
 
 /* A malformed TLS key log line (issue 20): named, the capture goes on. */
-static void keylog_warning(void *ctx, const char *msg)
+void capture_keylog_warning(void *ctx, const char *msg)
 {
         (void)ctx;
         fprintf(stderr, "%s capture: warning: %s\n", CST_PROGRAM_NAME, msg);
@@ -225,7 +225,7 @@ static int open_keylog(const struct capture_job *job, cst_pipeline *p, char *err
         char kl[4096];
         if (cfg_text(job->cfg, "general.tls_keylog", kl, sizeof(kl))[0] == '\0')
                 return CST_OK;
-        return cst_pipeline_set_tls_keylog(p, kl, keylog_warning, NULL, err);
+        return cst_pipeline_set_tls_keylog(p, kl, capture_keylog_warning, NULL, err);
 }
 
 /* Source, output, engine (in this order: the errors a user meets first come first). */

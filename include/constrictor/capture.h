@@ -46,9 +46,16 @@ struct cst_capture_opts {
          * Join PACKET_FANOUT group fanout_group (hash of the flow, IP
          * fragments reassembled first): the sockets of one group share the
          * interface's packets, each flow (both directions) on one socket.
-         * cst_workers (workers.h) opens one per worker.
+         * cst_workers (workers.h) opens one per worker.  With
+         * fanout_new the kernel creates the group under an id no group of
+         * the network namespace uses (PACKET_FANOUT_FLAG_UNIQUEID, Linux
+         * 4.2+; fanout_group is ignored): cst_capture_fanout_group() reads
+         * it back for the other members to join.  A chosen id could be one
+         * another process's group already uses, in the same mode: the two
+         * would share their packets without a word.
          */
         bool fanout;
+        bool fanout_new;
         uint16_t fanout_group;
 };
 
@@ -98,6 +105,8 @@ const char *cst_capture_warning(const cst_capture *c);
 /* Interface name as opened and its index (0 for "any"). */
 const char *cst_capture_ifname(const cst_capture *c);
 int cst_capture_ifindex(const cst_capture *c);
+/* The PACKET_FANOUT group the capture joined (o->fanout); 0 otherwise. */
+uint16_t cst_capture_fanout_group(const cst_capture *c);
 const char *cst_capture_backend_name(enum cst_backend b);
 
 /*

@@ -45,12 +45,28 @@ typedef struct cst_workers cst_workers;
 
 #define CST_WORKERS_MAX 256
 
-/* n sockets of one fanout group (group id from the process id); 1 <= n <= CST_WORKERS_MAX. */
+/* n sockets of one fanout group (its id picked by the kernel); 1 <= n <= CST_WORKERS_MAX. */
 int cst_workers_open(cst_workers **out, const struct cst_capture_opts *o, unsigned n, char *err);
 int cst_workers_set_engine(cst_workers *w, const struct cst_config *cfg, char *err);
 /* One merged file, or one per worker when path contains "%w" (see above). */
 int cst_workers_output_dump(cst_workers *w, const char *path, const struct cst_dump_opts *o,
                             char *err);
+
+/*
+ * Text lines (as cst_pipeline_output_text) merged by timestamp: each
+ * worker formats the lines of its packets, the writer copies them out.
+ */
+int cst_workers_output_text(cst_workers *w, const char *path, const struct cst_text_opts *o,
+                            char *err);
+/* Annotations (as cst_pipeline_set_annotate), after a PCAPNG output: merged or "%w". */
+int cst_workers_set_annotate(cst_workers *w, bool on, char *err);
+/*
+ * A followed TLS key log (as cst_pipeline_set_tls_keylog), after a PCAPNG
+ * output: the merged file's writer follows it, or, with "%w", every
+ * worker's pipeline does for its own file (each file gets every secret).
+ */
+int cst_workers_set_tls_keylog(cst_workers *w, const char *path, cst_message_cb warn, void *ctx,
+                               char *err);
 
 /*
  * Run every worker until a limit, a stop request or an error (of a worker

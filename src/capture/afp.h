@@ -51,7 +51,8 @@ struct cst_capture {
         uint32_t snaplen;
         struct cst_capture_stats st;
         /* cold */
-        int ifindex; /* 0 = all interfaces */
+        int ifindex;        /* 0 = all interfaces */
+        uint16_t fanout_id; /* the PACKET_FANOUT group joined (fanout.c) */
         bool promisc_on;
         char ifname[IF_NAMESIZE + 8];
         char warning[CST_ERRBUF]; /* pcap: pcap_activate's warning, "" = none */

@@ -233,6 +233,11 @@ int cst_capture_ifindex(const cst_capture *c)
         return c->ifindex;
 }
 
+uint16_t cst_capture_fanout_group(const cst_capture *c)
+{
+        return c->fanout_id;
+}
+
 void cst_capture_close(cst_capture *c)
 {
         if (!c)

@@ -138,6 +138,7 @@ static int ebpf_setup(struct cst_capture *c, const struct cst_capture_opts *o, c
         p->flows_fd = bpf_map__fd(p->skel->maps.flows);
         p->cuttable_fd = bpf_map__fd(p->skel->maps.cuttable);
         p->cfg_fd = bpf_map__fd(p->skel->maps.cfg);
+        p->quic_fd = bpf_map__fd(p->skel->maps.quic);
         return ebpf_tc_attach(&p->tc, bpf_program__fd(p->skel->progs.cst_ingress),
                               bpf_program__fd(p->skel->progs.cst_egress), err);
 }
@@ -190,7 +191,7 @@ static int fill(struct cst_capture *c, struct ebpf_priv *p, const uint8_t *rec, 
         pkt->ifid = r.ifindex;
         pkt->direction = r.dir == CUT_DIR_OUT ? CST_DIR_OUTBOUND : CST_DIR_INBOUND;
         pkt->kind = CST_REC_PACKET;
-        if (r.why == CUT_TLS)
+        if (r.why == CUT_TLS || r.why == CUT_QUIC)
                 pkt->flags = CST_PKT_KERNEL_CUT;
         if (r.vlan_proto && !vlan_back(p, &r, pkt))
                 return REC_WAIT;

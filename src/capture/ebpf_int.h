@@ -24,10 +24,11 @@
 
 struct ebpf_tc {
         int ifindex;
-        bool ingress_only;  /* loopback: every packet passes egress and then ingress */
-        bool qdisc_created; /* by this run: removed on close */
-        bool stale_found;   /* a crashed run's filters were removed at open */
-        bool attached[2];   /* ingress, egress */
+        bool ingress_only; /* loopback: every packet passes egress and then ingress */
+        bool
+            qdisc_created; /* by this run (or a crashed one, by its state file): removed on close */
+        bool stale_found;  /* a crashed run's filters were removed at open */
+        bool attached[2];  /* ingress, egress */
 };
 
 /*
@@ -55,7 +56,7 @@ struct ebpf_priv {
         /* cold */
         struct cut_bpf *skel;
         int ring_fd;
-        int flows_fd, cuttable_fd, cfg_fd; /* the program's maps (cut_abi.h) */
+        int flows_fd, cuttable_fd, cfg_fd, quic_fd; /* the program's maps (cut_abi.h) */
         int wait_ms; /* longest poll(): the block timeout (the program wakes us only in bulk) */
         size_t page, ring_size;
         void *cons_map, *prod_map;

@@ -45,3 +45,9 @@ void capture_kernel_tls(cst_capture *c, const struct kc_tls_flow *f, uint64_t no
         (void)f;
         (void)now_ns;
 }
+
+void capture_kernel_quic(cst_capture *c, const struct kc_quic_flow *f)
+{
+        (void)c;
+        (void)f;
+}

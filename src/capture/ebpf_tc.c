@@ -5,14 +5,18 @@
  *
  * Nothing is pinned.  The filters hold the programs, so a process killed
  * with SIGKILL leaves them running (they find the ring full and return):
- * the next start finds them by handle, priority and program name, removes
- * them, and then also removes the clsact qdisc on close, as the crashed run
- * would have done.  A qdisc that existed before us (someone else's filters)
- * is left in place; only our filters go.
+ * the next start finds them by handle, priority and program name and
+ * removes them.  A qdisc that existed before us (someone else's filters)
+ * is left in place; only our filters go.  Whether a run created the qdisc
+ * is noted in a small state file (EBPF_STATE_DIR/ebpf-clsact-NETNS-IFINDEX,
+ * removed with the qdisc): after a crash, the next start removes the qdisc
+ * on close only when the file says the crashed run had created it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -78,6 +82,50 @@ static void filter_remove(struct bpf_tc_hook *h)
         bpf_tc_detach(h, &d);
 }
 
+#ifndef EBPF_STATE_DIR
+#define EBPF_STATE_DIR "/run/constrictor"
+#endif
+
+/* One file per interface: the network namespace (its inode) and the ifindex in it. */
+static void state_path(const struct ebpf_tc *tc, char *buf, size_t n)
+{
+        struct stat ns;
+        unsigned long long ino =
+            stat("/proc/self/ns/net", &ns) == 0 ? (unsigned long long)ns.st_ino : 0;
+        snprintf(buf, n, "%s/ebpf-clsact-%llu-%d", EBPF_STATE_DIR, ino, tc->ifindex);
+}
+
+/* This run created the qdisc: noted, so that a start after a crash knows it was ours. */
+static void state_note(const struct ebpf_tc *tc)
+{
+        char path[128], line[96];
+        state_path(tc, path, sizeof(path));
+        if (mkdir(EBPF_STATE_DIR, 0755) < 0 && errno != EEXIST)
+                return; /* unnoted: after a crash the qdisc stays (empty, harmless) */
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return;
+        int n = snprintf(line, sizeof(line), "clsact qdisc of ifindex %d created by pid %ld\n",
+                         tc->ifindex, (long)getpid());
+        if (write(fd, line, (size_t)n) < 0)
+                n = 0; /* the file's presence is what counts */
+        close(fd);
+}
+
+static bool state_noted(const struct ebpf_tc *tc)
+{
+        char path[128];
+        state_path(tc, path, sizeof(path));
+        return access(path, F_OK) == 0;
+}
+
+static void state_clear(const struct ebpf_tc *tc)
+{
+        char path[128];
+        state_path(tc, path, sizeof(path));
+        unlink(path);
+}
+
 /* A crashed run's filters: removed before ours go in. */
 static void remove_stale(struct ebpf_tc *tc)
 {
@@ -118,6 +166,14 @@ int ebpf_tc_attach(struct ebpf_tc *tc, int prog_in, int prog_out, char *err)
                 return CST_EFATAL;
         }
         remove_stale(tc);
+        if (tc->qdisc_created) {
+                state_note(tc);
+        } else if (tc->stale_found && state_noted(tc)) {
+                tc->qdisc_created = true; /* the crashed run made it: ours to remove */
+        } else {
+                tc->stale_found = false; /* someone else's qdisc: it stays */
+                state_clear(tc);         /* a note older than this qdisc */
+        }
         if (attach_one(tc, 0, prog_in, err) < 0)
                 return CST_EFATAL;
         if (!tc->ingress_only && attach_one(tc, 1, prog_out, err) < 0)
@@ -134,9 +190,10 @@ void ebpf_tc_detach(struct ebpf_tc *tc)
                 filter_remove(&h);
                 tc->attached[i] = false;
         }
-        if (tc->qdisc_created || tc->stale_found) {
+        if (tc->qdisc_created) {
                 struct bpf_tc_hook h = hook_of(tc, BPF_TC_INGRESS | BPF_TC_EGRESS);
                 bpf_tc_hook_destroy(&h);
+                state_clear(tc);
                 tc->qdisc_created = tc->stale_found = false;
         }
 }

@@ -6,22 +6,26 @@
  *     PCAP of Ethernet frames only; PCAPNG and other link types are refused;
  *   - `capture -r FILE` (as tcpdump -r): PCAP or PCAPNG of any link type,
  *     standard input and pipes included, with a tcpdump expression applied in
- *     user space (libpcap compiles it for the file's link type;
- *     pcap_offline_filter runs it on each record).
+ *     user space (user_filter.h, as constrict applies it: compiled for the
+ *     file's link type, LINKTYPE_ values mapped to libpcap's DLT_ ones).
  *
  * Unlike the offline tool's incomplete tail, a truncated record is an error
  * here ("packet N at offset O: truncated packet data: need X bytes, have Y",
- * packets counted from 1).  PCAPNG blocks other than packets are skipped;
- * the link type is the first interface's.
+ * packets counted from 1).  Of the PCAPNG blocks other than packets only
+ * the Decryption Secrets Blocks (draft-ietf-opsawg-pcapng §4.7) go on, as
+ * raw blocks, so a PCAPNG output keeps the TLS secrets as constrict does
+ * (sink/dump_sink.c writes them); the rest are skipped.  The link type is
+ * the first interface's.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pcap/pcap.h>
 #include "capture/afp.h"
+#include "capture/user_filter.h"
 #include "format/format.h"
 #include "format/pcap.h"
+#include "format/pcapng.h"
 #include "util/rd.h"
 
 #define FILE_BATCH 256
@@ -37,8 +41,8 @@ struct file_priv {
         uint64_t offset; /* classic PCAP: file offset of the next record */
         bool feed;       /* the AFPacket feed's stricter rules */
         bool ended;
-        bool have_filter;
-        struct bpf_program filter;
+        bool big_endian;            /* PCAPNG: the current section's byte order */
+        struct user_filter *filter; /* -r FILE EXPRESSION, or NULL */
 };
 
 /* Link type of an IDB (pcapng draft §4.2: u16 at body offset 0) in its section's order. */
@@ -134,29 +138,13 @@ int cst_capture_open_feed(cst_capture **out, const char *path, char *err)
         return file_open(out, path, true, err);
 }
 
-static int file_compile(struct cst_capture *c, struct file_priv *p, const char *expr, char *err)
-{
-        pcap_t *dead = pcap_open_dead((int)c->linktype, c->snaplen ? (int)c->snaplen : 262144);
-        if (!dead) {
-                snprintf(err, CST_ERRBUF, "cannot compile filter: out of memory");
-                return CST_ENOMEM;
-        }
-        if (pcap_compile(dead, &p->filter, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-                snprintf(err, CST_ERRBUF, "bad filter expression '%.200s': %s", expr,
-                         pcap_geterr(dead));
-                pcap_close(dead);
-                return CST_EFATAL;
-        }
-        pcap_close(dead);
-        p->have_filter = true;
-        return CST_OK;
-}
-
 int cst_capture_open_file(cst_capture **out, const char *path, const char *filter, char *err)
 {
         if (file_open(out, path, false, err) < 0)
                 return CST_EFATAL;
-        if (filter && filter[0] && file_compile(*out, (*out)->priv, filter, err) < 0) {
+        struct file_priv *p = (*out)->priv;
+        if (filter && filter[0] &&
+            ufilter_new(&p->filter, filter, (*out)->linktype, (*out)->snaplen, err) < 0) {
                 cst_capture_close(*out);
                 *out = NULL;
                 return CST_EFATAL;
@@ -201,20 +189,32 @@ static int file_refill(struct file_priv *p, char *err)
         return n;
 }
 
-/* True when the record is a packet of the capture's link type passing the -r filter. */
-static bool file_pass(const struct cst_capture *c, struct file_priv *p, const struct cst_packet *r)
+/* A raw block: a DSB goes on (its section's byte order known from the last SHB). */
+static int file_block(struct file_priv *p, const struct cst_packet *r)
 {
+        struct rd b = rd_init(r->data, r->caplen);
+        if (r->flags & CST_PKT_SHB) {
+                p->big_endian = r->caplen >= 12 && r->data[8] == 0x1A;
+                return 0;
+        }
+        uint32_t type = rd_u32_order(&b, p->big_endian);
+        return !b.err && type == PCAPNG_BT_DSB && !(r->flags & CST_PKT_IDB);
+}
+
+/*
+ * 1 when the record goes on: a packet of the capture's link type passing
+ * the -r filter, or a DSB; 0; or an error.
+ */
+static int file_pass(const struct cst_capture *c, struct file_priv *p, const struct cst_packet *r,
+                     char *err)
+{
+        if (r->kind == CST_REC_BLOCK)
+                return file_block(p, r);
         if (r->kind != CST_REC_PACKET || (r->flags & CST_PKT_UNKNOWN_IF))
-                return false;
+                return 0;
         if (p->src.format == CST_FORMAT_PCAPNG && r->linktype != c->linktype)
-                return false;
-        if (!p->have_filter)
-                return true;
-        struct pcap_pkthdr h;
-        memset(&h, 0, sizeof(h));
-        h.caplen = r->caplen;
-        h.len = r->origlen;
-        return pcap_offline_filter(&p->filter, &h, r->data) != 0;
+                return 0;
+        return p->filter ? ufilter_match(p->filter, r, err) : 1;
 }
 
 /* Views of the reader's current batch, copied into pkts; refilled when used up. */
@@ -235,7 +235,10 @@ static int file_next_batch(struct cst_capture *c, struct cst_packet *pkts, unsig
                         p->offset += PCAP_RECORD_HEADER_LEN + (uint64_t)r->caplen;
                         p->index++;
                 }
-                if (file_pass(c, p, r))
+                int pass = file_pass(c, p, r, err);
+                if (pass < 0)
+                        return pass;
+                if (pass)
                         pkts[out++] = *r;
         }
         return (int)out; /* 0: all filtered; the caller asks again */
@@ -248,8 +251,7 @@ static void file_teardown(struct cst_capture *c)
                 return;
         if (p->src.ops)
                 p->src.ops->close(p->src.priv);
-        if (p->have_filter)
-                pcap_freecode(&p->filter);
+        ufilter_free(p->filter);
         free(p);
         c->priv = NULL;
 }

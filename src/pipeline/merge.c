@@ -21,6 +21,7 @@
 
 #include "pipeline/pipeline_int.h"
 #include "pipeline/workers_int.h"
+#include "sink/text.h"
 
 /*
  * Nothing could be written: look again after a pause that doubles, from
@@ -75,6 +76,22 @@ static void mg_packet(const struct wq_rec *r, struct cst_packet *pkt, struct cst
         v->reason = r->reason;
 }
 
+/* The sink's write: a text line as the worker made it, a comment, or the packet alone. */
+static int mg_write(struct cst_workers *g, const struct wq_rec *r, const struct cst_packet *pkt)
+{
+        if (g->text)
+                return text_sink_put(g->out.priv, wq_note(r), r->note_len, wq_data(r), r->keep_len,
+                                     r->dump_from, g->wr_err);
+        if (!r->note_len)
+                return g->out.ops->write(g->out.priv, pkt, r->keep_len, g->wr_err);
+        struct sink_note n = {.keep_len = r->keep_len,
+                              .reason = r->reason,
+                              .reason_name = cst_reason_name(r->reason),
+                              .comment = wq_note(r),
+                              .comment_len = r->note_len};
+        return g->out.ops->write_noted(g->out.priv, pkt, &n, g->wr_err);
+}
+
 static void set_stop(struct cst_workers *g, enum cst_stop_reason why)
 {
         __atomic_store_n(&g->wr_stop, why, __ATOMIC_RELAXED);
@@ -87,7 +104,7 @@ static int mg_emit(struct cst_workers *g, const struct wq_rec *r)
         struct cst_verdict v;
         mg_packet(r, &pkt, &v);
         if (g->have_out) {
-                int rc = g->out.ops->write(g->out.priv, &pkt, v.keep_len, g->wr_err);
+                int rc = mg_write(g, r, &pkt);
                 if (rc == CST_DUMP_FILE_LIMIT) {
                         set_stop(g, CST_STOP_FILE_LIMIT);
                         return 1;
@@ -170,6 +187,9 @@ static int mg_housekeeping(struct cst_workers *g, int wrote, uint64_t *last_flus
         uint64_t now = mono_ns();
         if (g->ro.flush_ms && now - *last_flush >= (uint64_t)g->ro.flush_ms * 1000000u)
                 flush = true;
+        /* before the flush: the packets that need the secrets are buffered */
+        if (g->keylog && wk_keylog_follow(g, now, flush && !g->ro.flush_each_batch) != CST_OK)
+                return CST_EFATAL;
         if (!flush)
                 return CST_OK;
         *last_flush = now;
@@ -209,6 +229,11 @@ void *wk_writer_main(void *arg)
         struct mg_view v[CST_WORKERS_MAX];
         pthread_setname_np(pthread_self(), "cst-writer");
         mg_loop(g, v);
+        /* the secrets learnt since the last look, ahead of the packets the close flushes */
+        if (g->keylog && !g->sink_failed && wk_keylog_follow(g, mono_ns(), true) != CST_OK) {
+                g->sink_failed = true;
+                g->wr_rc = CST_EFATAL;
+        }
         /* a limit or an error: the workers stop too (a normal end: they have) */
         wk_set_flag(&g->stop_all, 1);
         return NULL;

@@ -144,6 +144,9 @@ int cst_pipeline_set_engine(cst_pipeline *p, const struct cst_config *cfg, char 
         p->hint_ports = cfg->tls_ports;
         p->hint_keep = cfg->app_data_keep_record_bytes < 5 ? 5 : cfg->app_data_keep_record_bytes;
         p->hint_min_saved = cfg->min_saved_bytes_per_packet;
+        p->hint_quic = cfg->tls_policy == CST_TLS_TRACK && cfg->quic_enabled;
+        p->hint_short_keep = cfg->short_header_keep_packet_bytes;
+        p->hint_idle = cfg->flow_idle_timeout_sec;
         return CST_OK;
 }
 
@@ -379,7 +382,7 @@ int cst_pipeline_output_dump(cst_pipeline *p, const char *path, const struct cst
 }
 
 /* The notes of every batch slot (annotations, text lines); allocated once. */
-static int pipe_want_notes(struct cst_pipeline *p, char *err)
+int pipe_want_notes(struct cst_pipeline *p, char *err)
 {
         if (!p->seen && !(p->seen = calloc(PIPE_BATCH, sizeof(*p->seen)))) {
                 snprintf(err, CST_ERRBUF, "out of memory");

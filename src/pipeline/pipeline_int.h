@@ -61,10 +61,11 @@ struct cst_pipeline {
         bool out_big_endian;    /* byte order of the output's section */
         uint64_t keylog_polled; /* monotonic ns of the last poll */
         /* eBPF capture under `track`: cut TLS flows handed to the kernel (kernel_hint.c) */
-        bool kernel_hints, hint_track;
-        uint32_t hint_keep, hint_min_saved; /* KR (>= 5), min_saved_bytes_per_packet */
-        struct cst_port_set hint_ports;     /* tls.ports (8 KiB) */
-        struct cst_stats own_stats;         /* counters when no engine is set */
+        bool kernel_hints, hint_track, hint_quic;
+        uint32_t hint_short_keep, hint_idle; /* short_header_keep_packet_bytes, idle timeout */
+        uint32_t hint_keep, hint_min_saved;  /* KR (>= 5), min_saved_bytes_per_packet */
+        struct cst_port_set hint_ports;      /* tls.ports (8 KiB) */
+        struct cst_stats own_stats;          /* counters when no engine is set */
         /* Annotated output (issue 20): sink.ops->write_noted is used, with the
          * analysers' notes of each batch slot (seen) and, for PCAPNG, a
          * comment on every cut packet (annotate).  Off: the plain write. */
@@ -81,5 +82,8 @@ struct cst_pipeline {
 
 /* Use fn in place of the engine; free_ctx (may be NULL) is called on ctx at close. */
 void pipe_set_xform(struct cst_pipeline *p, pipe_xform_fn fn, void *ctx, void (*free_ctx)(void *));
+
+/* pipeline.c: the notes of every batch slot (annotations, text lines); write_noted is used. */
+int pipe_want_notes(struct cst_pipeline *p, char *err);
 
 #endif

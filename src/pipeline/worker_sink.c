@@ -24,6 +24,7 @@
 
 #include "pipeline/pipeline_int.h"
 #include "pipeline/workers_int.h"
+#include "sink/text.h"
 
 #define FULL_WAIT_NS 50000 /* a full queue: let the writer catch up */
 
@@ -126,16 +127,19 @@ static void fill_rec(struct wq_rec *r, const struct cst_packet *pkt, uint32_t ke
         r->gso_type = pkt->gso_type;
         r->flags = pkt->flags;
         r->kind = pkt->kind;
+        r->note_len = 0;
+        r->dump_from = 0;
         memcpy(r + 1, pkt->data, keep_len);
 }
 
-/* Merged output: copy into the queue; wk_on_packet publishes it. */
-static int queue_write(struct wk_worker *w, const struct cst_packet *pkt, uint32_t keep_len)
+/* Merged output: copy into the queue, with note_len bytes of note; wk_on_packet publishes it. */
+static int queue_write(struct wk_worker *w, const struct cst_packet *pkt, uint32_t keep_len,
+                       const char *note, uint16_t note_len)
 {
         struct wq_rec *r;
         if (keep_len > pkt->caplen)
                 keep_len = pkt->caplen;
-        while (!(r = wq_reserve(w->q, keep_len))) {
+        while (!(r = wq_reserve(w->q, keep_len + (uint32_t)note_len))) {
                 /* the writer stopped for good (limit, error): this run ends too */
                 if (wk_load_flag(&w->g->stop_all))
                         return CST_DUMP_FILE_LIMIT;
@@ -143,29 +147,89 @@ static int queue_write(struct wk_worker *w, const struct cst_packet *pkt, uint32
                 nanosleep(&ts, NULL);
         }
         fill_rec(r, pkt, keep_len);
+        if (note_len) {
+                memcpy((uint8_t *)(r + 1) + keep_len, note, note_len);
+                r->note_len = note_len;
+        }
         return CST_OK;
 }
 
-/* "%w": the packet limit is shared, a slot is taken before the write. */
+/*
+ * Merged, annotated or text output: the note goes with the packet through
+ * the queue, bounded (a comment is at most NOTE_MAX bytes, a line
+ * TEXT_LINE_MAX).  A text line is made here, on the worker's thread, from
+ * the whole packet and what the analysers saw in it; the writer only
+ * copies it (and dumps the kept bytes for -A / -X).
+ */
+static int queue_write_noted(struct wk_worker *w, const struct cst_packet *pkt,
+                             const struct sink_note *n)
+{
+        if (!w->tf)
+                return queue_write(w, pkt, n->keep_len, n->comment,
+                                   n->comment ? n->comment_len : 0);
+        char line[TEXT_LINE_MAX];
+        uint32_t from;
+        size_t len = text_fmt_line(w->tf, pkt, n, line, &from);
+        int rc = queue_write(w, pkt, n->keep_len, line, (uint16_t)len);
+        if (rc == CST_OK)
+                wq_pending(w->q)->dump_from = (uint16_t)(from < UINT16_MAX ? from : UINT16_MAX);
+        return rc;
+}
+
+static void limit_reached(struct cst_workers *g)
+{
+        __atomic_store_n(&g->wr_stop, CST_STOP_MAX_PACKETS, __ATOMIC_RELAXED);
+        wk_set_flag(&g->stop_all, 1);
+}
+
+/*
+ * "%w": the packet limit (-c N) is shared, a slot is taken before the write:
+ * exactly N packets in all the files.  The worker that takes the last slot
+ * writes its packet and ends the run, as tcpdump -c exits on its Nth
+ * packet (not only once some worker has an N+1st); what the others still
+ * hold finds no slot and is not written.
+ */
 static int inner_write(struct wk_worker *w, const struct cst_packet *pkt, uint32_t keep_len,
-                       char *err)
+                       const struct sink_note *n, char *err)
 {
         struct cst_workers *g = w->g;
+        uint64_t slot = 0;
         if (g->ro.max_packets && pkt->kind == CST_REC_PACKET &&
-            __atomic_fetch_add(&g->written, 1, __ATOMIC_RELAXED) >= g->ro.max_packets) {
-                __atomic_store_n(&g->wr_stop, CST_STOP_MAX_PACKETS, __ATOMIC_RELAXED);
-                wk_set_flag(&g->stop_all, 1);
+            (slot = __atomic_fetch_add(&g->written, 1, __ATOMIC_RELAXED) + 1) > g->ro.max_packets) {
+                limit_reached(g);
                 return CST_DUMP_FILE_LIMIT;
         }
-        return w->inner.ops->write(w->inner.priv, pkt, keep_len, err);
+        int rc = n ? w->inner.ops->write_noted(w->inner.priv, pkt, n, err)
+                   : w->inner.ops->write(w->inner.priv, pkt, keep_len, err);
+        if (slot && slot == g->ro.max_packets)
+                limit_reached(g); /* the main thread stops every worker within a tick */
+        return rc;
 }
 
 static int ws_write(void *priv, const struct cst_packet *pkt, uint32_t keep_len, char *err)
 {
         struct wk_worker *w = priv;
         if (w->have_inner)
-                return inner_write(w, pkt, keep_len, err);
-        return queue_write(w, pkt, keep_len);
+                return inner_write(w, pkt, keep_len, NULL, err);
+        return queue_write(w, pkt, keep_len, NULL, 0);
+}
+
+static int ws_write_noted(void *priv, const struct cst_packet *pkt, const struct sink_note *n,
+                          char *err)
+{
+        struct wk_worker *w = priv;
+        if (w->have_inner)
+                return inner_write(w, pkt, n->keep_len, n, err);
+        return queue_write_noted(w, pkt, n);
+}
+
+/* "%w" and a followed TLS key log (issue 20): the worker's file gets the secrets. */
+static int ws_write_ahead(void *priv, const uint8_t *block, size_t len, char *err)
+{
+        struct wk_worker *w = priv;
+        if (!w->have_inner || !w->inner.ops->write_ahead)
+                return CST_OK;
+        return w->inner.ops->write_ahead(w->inner.priv, block, len, err);
 }
 
 int wk_on_packet(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v)
@@ -218,6 +282,8 @@ static const struct cst_sink_ops wk_sink_ops = {
     .rotate = ws_rotate,
     .abort = NULL,
     .path = ws_path,
+    .write_ahead = ws_write_ahead,
+    .write_noted = ws_write_noted,
 };
 
 void wk_sink_attach(struct wk_worker *w)

@@ -17,17 +17,9 @@
 #include "pipeline/pipeline_int.h"
 #include "pipeline/workers_int.h"
 #include "sink/dump_sink.h"
+#include "sink/text.h"
 
 #define QUEUE_BYTES (16u << 20) /* per worker: ~3 block timeouts of kept bytes at high rates */
-
-static unsigned next_group;
-
-/* A group id no other group of this process uses (and unlikely another process's). */
-static uint16_t group_id(void)
-{
-        unsigned k = __atomic_fetch_add(&next_group, 1, __ATOMIC_RELAXED);
-        return (uint16_t)((unsigned)getpid() * 7u + k);
-}
 
 /* The CPUs the process may run on, in order; worker i gets cpus[i % n]. */
 static int pick_cpu(unsigned i)
@@ -45,13 +37,15 @@ static int pick_cpu(unsigned i)
         return -1;
 }
 
+/* Worker 0 creates the group (the kernel picks its id, fanout.c), the others join it. */
 static int open_worker(struct cst_workers *g, unsigned i, const struct cst_capture_opts *o,
-                       uint16_t group, char *err)
+                       char *err)
 {
         struct wk_worker *w = &g->w[i];
         struct cst_capture_opts co = *o;
         co.fanout = true;
-        co.fanout_group = group;
+        co.fanout_new = i == 0;
+        co.fanout_group = i == 0 ? 0 : cst_capture_fanout_group(g->w[0].cap);
         w->g = g;
         w->idx = i;
         w->cpu = pick_cpu(i);
@@ -88,10 +82,9 @@ int cst_workers_open(cst_workers **out, const struct cst_capture_opts *o, unsign
                 snprintf(err, CST_ERRBUF, "out of memory");
                 return CST_ENOMEM;
         }
-        uint16_t group = group_id();
         for (unsigned i = 0; i < n; i++) {
                 g->n = i + 1;
-                int rc = open_worker(g, i, o, group, err);
+                int rc = open_worker(g, i, o, err);
                 if (rc != CST_OK) {
                         char cerr[CST_ERRBUF];
                         cst_workers_close(g, cerr);
@@ -157,6 +150,7 @@ static int output_merged(struct cst_workers *g, const char *path, const struct c
         if (dump_sink_open(&g->out, path, &d, err) != CST_OK)
                 return CST_EFATAL;
         g->have_out = true;
+        g->out_pcapng = d.format == CST_FORMAT_PCAPNG;
         return CST_OK;
 }
 
@@ -174,6 +168,56 @@ int cst_workers_output_dump(cst_workers *g, const char *path, const struct cst_d
                 wk_sink_attach(w);
         }
         g->per_worker = true;
+        return CST_OK;
+}
+
+/*
+ * One text line per packet, merged by timestamp: each worker formats its
+ * packets' lines (it has the whole packet and the analysers' notes), the
+ * writer copies them out in order.
+ */
+int cst_workers_output_text(cst_workers *g, const char *path, const struct cst_text_opts *o,
+                            char *err)
+{
+        struct text_opts to = {.verbose = o->verbose, .payload = o->payload, .ifnames = true};
+        if (g->have_out || g->per_worker) {
+                snprintf(err, CST_ERRBUF, "the workers have an output already");
+                return CST_EFATAL;
+        }
+        for (unsigned i = 0; i < g->n; i++) {
+                struct wk_worker *w = &g->w[i];
+                if (!w->tf && !(w->tf = malloc(sizeof(*w->tf)))) {
+                        snprintf(err, CST_ERRBUF, "out of memory");
+                        return CST_ENOMEM;
+                }
+                text_fmt_init(w->tf, &to);
+                if (pipe_want_notes(w->pipe, err) != CST_OK)
+                        return CST_ENOMEM;
+        }
+        if (text_sink_open(&g->out, path, &to, err) != CST_OK)
+                return CST_EFATAL;
+        g->have_out = true;
+        g->text = true;
+        return CST_OK;
+}
+
+/* Merged: the workers' comments go through the queues; "%w": each worker's own file. */
+int cst_workers_set_annotate(cst_workers *g, bool on, char *err)
+{
+        if (!on)
+                return CST_OK;
+        if (!g->per_worker && (!g->have_out || !g->out_pcapng)) {
+                snprintf(err, CST_ERRBUF, "annotations need PCAPNG output (packet comments)");
+                return CST_EFATAL;
+        }
+        for (unsigned i = 0; i < g->n; i++) {
+                struct cst_pipeline *p = g->w[i].pipe;
+                int rc = g->per_worker ? cst_pipeline_set_annotate(p, true, err)
+                                       : pipe_want_notes(p, err);
+                if (rc != CST_OK)
+                        return rc;
+                p->annotate = true;
+        }
         return CST_OK;
 }
 
@@ -240,6 +284,10 @@ void cst_workers_get_stats(cst_workers *g, struct cst_pipeline_stats *st)
         for (unsigned i = 0; i < g->n; i++) {
                 cst_workers_worker_stats(g, i, &one, NULL);
                 add_stats(st, &one);
+                if (i == 0) { /* "%w": every worker follows the same key log */
+                        st->keylog_secrets = one.keylog_secrets;
+                        st->keylog_malformed = one.keylog_malformed;
+                }
                 if (stop == CST_STOP_NONE)
                         stop = one.stop;
         }
@@ -249,6 +297,10 @@ void cst_workers_get_stats(cst_workers *g, struct cst_pipeline_stats *st)
         if (g->merged) {
                 st->packets_written = __atomic_load_n(&g->written, __ATOMIC_RELAXED);
                 st->bytes_output = __atomic_load_n(&g->bytes_out, __ATOMIC_RELAXED);
+        }
+        if (g->keylog) {
+                st->keylog_secrets = __atomic_load_n(&g->kl_secrets, __ATOMIC_RELAXED);
+                st->keylog_malformed = __atomic_load_n(&g->kl_malformed, __ATOMIC_RELAXED);
         }
 }
 
@@ -309,6 +361,7 @@ int cst_workers_close(cst_workers *g, char *err)
                 return CST_OK;
         if (g->have_out)
                 rc = g->out.ops->close(g->out.priv, err);
+        wk_keylog_close(g);
         for (unsigned i = 0; i < g->n; i++) {
                 struct wk_worker *w = &g->w[i];
                 if (w->pipe && cst_pipeline_close(w->pipe, rc == CST_OK ? err : cerr) != CST_OK)
@@ -316,6 +369,7 @@ int cst_workers_close(cst_workers *g, char *err)
                 else if (!w->pipe)
                         cst_capture_close(w->cap);
                 wq_free(w->q);
+                free(w->tf);
                 pthread_mutex_destroy(&w->snap_mu);
         }
         free(g->w);

@@ -17,6 +17,8 @@
 #include "pipeline/wqueue.h"
 
 struct cst_workers;
+struct text_fmt;
+struct keylog;
 
 struct wk_worker {
         /* packet path (the worker's thread): hot members first */
@@ -24,6 +26,7 @@ struct wk_worker {
         struct cst_workers *g;
         uint64_t wm;           /* watermark: every later record has ts_ns >= wm (atomic) */
         struct cst_sink inner; /* "%w": this worker's own dumper */
+        struct text_fmt *tf;   /* merged text output: this worker's line formatter */
         bool have_inner;
         unsigned idx;
         int cpu;
@@ -49,6 +52,8 @@ struct cst_workers {
         bool merged;     /* a writer thread runs (merged file or callback) */
         struct cst_sink out;
         bool have_out;
+        bool out_pcapng;        /* the merged file is PCAPNG (annotations) */
+        bool text;              /* out is the text sink: records carry their lines */
         struct cst_run_opts ro; /* the caller's */
         /* requests (signal handler -> the thread in cst_workers_run) */
         volatile sig_atomic_t req_stop, req_flush, req_rotate, req_report;
@@ -65,6 +70,10 @@ struct cst_workers {
         uint64_t written, bytes_out;  /* by the writer */
         cst_report_cb report;
         void *report_ctx;
+        /* a followed TLS key log, merged output: the writer's (workers_keylog.c) */
+        struct keylog *keylog;
+        uint64_t keylog_polled;
+        uint64_t kl_secrets, kl_malformed; /* published by the writer (atomic) */
 };
 
 /* workers.c: merged output (or only a callback): every worker writes to its queue. */
@@ -78,6 +87,13 @@ void wk_source_wrap(struct wk_worker *w);
 
 /* The worker pipeline's per-packet callback (merged output): publish the queued record. */
 int wk_on_packet(void *ctx, const struct cst_packet *pkt, const struct cst_verdict *v);
+
+/*
+ * workers_keylog.c, the writer: read what the key log gained (at most every
+ * 100 ms unless due) and write it as a DSB ahead of the buffered packets.
+ */
+int wk_keylog_follow(struct cst_workers *g, uint64_t now, bool due);
+void wk_keylog_close(struct cst_workers *g);
 
 /* merge.c: the writer thread's body. */
 void *wk_writer_main(void *arg);

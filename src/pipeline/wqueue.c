@@ -64,12 +64,12 @@ static uint64_t rec_size(uint32_t keep_len)
         return WQ_HDR + (((uint64_t)keep_len + 7) & ~(uint64_t)7);
 }
 
-struct wq_rec *wq_reserve(struct wq *q, uint32_t keep_len)
+struct wq_rec *wq_reserve(struct wq *q, uint32_t len)
 {
-        uint64_t need = rec_size(keep_len), pos = q->head & q->mask;
+        uint64_t need = rec_size(len), pos = q->head & q->mask;
         uint64_t skip = q->cap - pos < need ? q->cap - pos : 0;
         if (need > q->cap / 2)
-                return NULL; /* never: keep_len is at most the snaplen */
+                return NULL; /* never: at most the snaplen and a note */
         if (q->head + skip + need - q->tail_seen > q->cap) {
                 q->tail_seen = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
                 if (q->head + skip + need - q->tail_seen > q->cap)
@@ -115,5 +115,6 @@ void wq_pop(struct wq *q)
 {
         const struct wq_rec *r =
             (const struct wq_rec *)(const void *)(q->buf + (q->tail & q->mask));
-        __atomic_store_n(&q->tail, q->tail + rec_size(r->keep_len), __ATOMIC_RELEASE);
+        __atomic_store_n(&q->tail, q->tail + rec_size(r->keep_len + (uint32_t)r->note_len),
+                         __ATOMIC_RELEASE);
 }

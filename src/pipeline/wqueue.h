@@ -13,11 +13,15 @@
 #include <stdint.h>
 #include <constrictor/constrictor.h>
 
-/* A packet as the worker settled it; keep_len bytes follow, padded to 8. */
+/*
+ * A packet as the worker settled it; keep_len bytes follow, then note_len
+ * bytes of its note (annotated or text output: the packet's comment or its
+ * text line), padded to 8.
+ */
 struct wq_rec {
         uint64_t ts_ns;
         uint32_t ts_hi, ts_lo;
-        uint32_t keep_len; /* bytes that follow (WQ_PAD: skip to the ring's start) */
+        uint32_t keep_len; /* kept bytes that follow (WQ_PAD: skip to the ring's start) */
         uint32_t caplen;   /* as captured (the worker's view) */
         uint32_t origlen;
         uint32_t linktype;
@@ -27,7 +31,9 @@ struct wq_rec {
         uint16_t gso_size;
         uint8_t direction, gso_type;
         uint8_t flags, kind;
-        uint8_t pad_[6];
+        uint16_t note_len;  /* bytes of the note after the kept bytes */
+        uint16_t dump_from; /* text output: where an -A / -X dump of the kept bytes starts */
+        uint8_t pad_[2];
 };
 
 #define WQ_PAD UINT32_MAX
@@ -39,11 +45,11 @@ struct wq *wq_new(uint64_t cap);
 void wq_free(struct wq *q);
 
 /*
- * Producer: room for a record of keep_len bytes, or NULL when the queue is
- * full now (the caller waits and tries again).  The record is filled in
- * place, then wq_push() publishes it.
+ * Producer: room for a record of len bytes (keep_len + note_len), or NULL
+ * when the queue is full now (the caller waits and tries again).  The
+ * record is filled in place, then wq_push() publishes it.
  */
-struct wq_rec *wq_reserve(struct wq *q, uint32_t keep_len);
+struct wq_rec *wq_reserve(struct wq *q, uint32_t len);
 /* The record of the last wq_reserve, not yet published. */
 struct wq_rec *wq_pending(struct wq *q);
 void wq_push(struct wq *q);
@@ -56,6 +62,12 @@ void wq_pop(struct wq *q);
 static inline const uint8_t *wq_data(const struct wq_rec *r)
 {
         return (const uint8_t *)(r + 1);
+}
+
+/* The note of a record (note_len bytes). */
+static inline const char *wq_note(const struct wq_rec *r)
+{
+        return (const char *)(r + 1) + r->keep_len;
 }
 
 #endif

@@ -24,6 +24,7 @@
 #include "policy/analyser.h"
 #include "policy/annotate.h"
 #include "policy/decision_log.h"
+#include "policy/engine_peek.h"
 #include "policy/flowtable.h"
 #include "policy/quic.h"
 #include "policy/tls.h"
@@ -116,6 +117,47 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
         e->vs.st.tls_policy = (int)cfg->tls_policy;
         e->log_all = cfg->decision_log_all || cfg->tls_policy == CST_TLS_TRACK;
         return e;
+}
+
+bool engine_quic_dcid(const cst_engine *e, const struct cst_packet *pkt, uint8_t *dlen, bool *any)
+{
+        if (!e->trk || e->an[AN_UDP].ops != &quic_learn_ops || pkt->caplen != pkt->origlen)
+                return false;
+        struct decoded d;
+        decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, &d);
+        if (d.status != DEC_OK || d.transport != 17)
+                return false;
+        struct flow_key k;
+        unsigned dir;
+        uint64_t h = ft_make_key(&k, d.src, d.dst, d.addr_len, d.sport, d.dport, 17, &dir);
+        const struct flow *f = ft_find(&e->ft, &k, h);
+        return f &&
+               ql_short_dcid(e->trk, (const char *)f + offsetof(struct flow, u), dir, dlen, any);
+}
+
+bool engine_tls_boundary(const cst_engine *e, const struct cst_packet *pkt, uint32_t *next,
+                         uint8_t *have, uint8_t hdr[4])
+{
+        if (!e->trk || e->an[AN_TCP].ops != &tls_track_ops)
+                return false;
+        struct decoded d;
+        decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, &d);
+        if (d.status != DEC_OK || d.transport != 6)
+                return false;
+        struct flow_key k;
+        unsigned dir;
+        uint64_t h = ft_make_key(&k, d.src, d.dst, d.addr_len, d.sport, d.dport, 6, &dir);
+        const struct flow *f = ft_find(&e->ft, &k, h);
+        const union trk_slot *s =
+            f ? (const void *)((const char *)f + offsetof(struct flow, u)) : NULL;
+        if (!s || s->kind != TRK_KIND_TCP || !(s->tcp.d[dir].flags & TD_SYNCED))
+                return false;
+        const struct trk_dir *D = &s->tcp.d[dir];
+        bool part = (D->flags & TD_PARTIAL) && D->part_seq == D->next_hdr && D->hdr_have < 5;
+        *next = D->next_hdr;
+        *have = part ? D->hdr_have : 0;
+        memcpy(hdr, D->hdr, 4);
+        return true;
 }
 
 void cst_engine_free(cst_engine *e)

@@ -313,6 +313,19 @@ struct flow *ft_lookup(struct flowtable *ft, const struct flow_key *k, uint64_t 
         }
 }
 
+const struct flow *ft_find(const struct flowtable *ft, const struct flow_key *k, uint64_t hash)
+{
+        uint32_t tag = (uint32_t)(hash >> 32);
+        for (uint32_t i = tag & ft->slot_mask;; i = (i + 1) & ft->slot_mask) {
+                uint64_t s = ft->slots[i];
+                if (!s)
+                        return NULL;
+                const struct flow *f = ft_at(ft, slot_entry(s));
+                if (slot_tag(s) == tag && key_equal(&f->key, k))
+                        return f;
+        }
+}
+
 /* Remove slot i and shift later members of its probe run back (no tombstones). */
 static void index_delete_at(struct flowtable *ft, uint32_t i)
 {

@@ -141,6 +141,8 @@ uint64_t ft_make_key(struct flow_key *k, const uint8_t *src, const uint8_t *dst,
 
 /* Find a flow (NULL if absent); a hit is moved to the LRU head. */
 struct flow *ft_lookup(struct flowtable *ft, const struct flow_key *k, uint64_t hash, uint32_t now);
+/* Find a flow without touching it (its age and LRU place stay): for readers beside the engine. */
+const struct flow *ft_find(const struct flowtable *ft, const struct flow_key *k, uint64_t hash);
 /*
  * Insert a key known to be absent; returns the new entry with a zeroed state.
  * Evicts the least recently used entry when the table is full.  Returns NULL

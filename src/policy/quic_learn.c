@@ -238,6 +238,21 @@ static uint32_t last_gso_segment(const struct rd *pl, uint32_t pos, uint32_t dle
         return last;
 }
 
+bool ql_short_dcid(const struct track *t, const void *state, unsigned dir, uint8_t *dlen, bool *any)
+{
+        const struct ql_flow *q = &((const union trk_slot *)state)->quic;
+        unsigned peer = dir ^ 1u;
+        if (q->kind != TRK_KIND_QUIC || !(q->flags & QL_PROVEN))
+                return false;
+        *any = !t->p.require_dcid_match || (q->flags & QL_MIGRATED);
+        if (!(q->flags & (peer ? QL_LEARNED1 : QL_LEARNED0))) {
+                *dlen = 0;
+                return t->p.allow_unknown_dcid;
+        }
+        *dlen = q->scid_len[peer];
+        return true;
+}
+
 /* Short header at pos: match the DCID and propose the cut. */
 static void short_header(struct qctx *x, uint32_t pos, struct proposal *v)
 {

@@ -196,6 +196,17 @@ void track_free(struct track *t);
 /* Register the pool's release with the flow table: a dropped flow frees its entries. */
 void track_attach(struct track *t, struct flowtable *ft);
 
+/*
+ * The DCID length the learning QUIC analyser expects on short headers sent
+ * in direction dir of a proven QUIC flow (the peer's learned SCID, 0 when
+ * it is unknown and allowed); false when it would not cut them by that
+ * rule alone (not QUIC, not proven, unknown DCID not allowed).  *any: it
+ * does not compare the DCID (migrated flow, or require_dcid_match off).
+ * quic_learn.c.
+ */
+bool ql_short_dcid(const struct track *t, const void *state, unsigned dir, uint8_t *dlen,
+                   bool *any);
+
 /* The state of a flow, in its flow-table entry. */
 static inline union trk_slot *trk_slot_of(struct flow *f)
 {

@@ -101,7 +101,10 @@ static int dump_file_open(struct cst_dumper *d, struct dump_file *f, const char 
         int rc;
         memset(f, 0, sizeof(*f));
         snprintf(f->final, sizeof(f->final), "%s", path);
-        if (!d->partial || strcmp(path, "-") == 0)
+        /* a device or a FIFO (-w /dev/null) is written in place, never renamed over */
+        struct stat pst;
+        bool special = stat(path, &pst) == 0 && !S_ISREG(pst.st_mode);
+        if (!d->partial || strcmp(path, "-") == 0 || special)
                 snprintf(f->wpath, sizeof(f->wpath), "%s", path);
         else if (rot_part_name(path, d->part_prefix, d->part_suffix, f->wpath, sizeof(f->wpath)) <
                  0)
@@ -109,7 +112,7 @@ static int dump_file_open(struct cst_dumper *d, struct dump_file *f, const char 
                        CST_EFATAL;
         errno = 0;
         /* names made up by rotation or for a partial file: no symbolic link followed */
-        unsigned flags = d->rotating || d->partial ? OUTPUT_NOFOLLOW : 0;
+        unsigned flags = d->rotating || (d->partial && !special) ? OUTPUT_NOFOLLOW : 0;
         flags |= output_compress_flags(d->o.compress, d->o.compress_level);
         if (d->o.direct_io)
                 flags |= OUTPUT_DIRECT;

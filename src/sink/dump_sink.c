@@ -9,18 +9,65 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "format/pcapng.h"
+#include "sink/pcapng_blocks.h"
+#include "util/rd.h"
 
 struct dump_sink {
         cst_dumper *d;
+        bool live; /* the dumper writes its own headers (not dump_offline.c's copy) */
         int (*stats)(void *ctx, struct cst_capture_stats *ks, char *err);
         void *stats_ctx;
 };
+
+/*
+ * A Decryption Secrets Block (draft-ietf-opsawg-pcapng §4.7) of a PCAPNG
+ * input read as a capture (`capture -r`: capture/file.c passes no other
+ * block) into a dumper that writes its own headers, little endian: it goes
+ * ahead of the records still buffered (before the packets that need it).
+ * One from a big-endian section is wrapped again around the same secrets
+ * (its options, if any, are dropped); a classic PCAP output has no place
+ * for it (dump_write_ahead).
+ */
+static int ds_live_dsb(struct dump_sink *s, const struct cst_packet *blk, char *err)
+{
+        struct rd r = rd_init(blk->data, blk->caplen);
+        uint32_t bt = rd_le32(&r);
+        if (bt == PCAPNG_BT_DSB) /* little endian as it stands */
+                return dump_write_ahead(s->d, blk->data, blk->caplen, err);
+        if (r.err || bt != PCAPNG_BT_DSB << 24) /* not a DSB in either order */
+                return dump_input_block(s->d, blk, err);
+        rd_skip(&r, 4); /* block length */
+        uint32_t type = rd_be32(&r), len = rd_be32(&r);
+        const uint8_t *secrets = rd_ptr(&r, len);
+        if (r.err)
+                return CST_OK; /* the reader checked the block's length: not reached */
+        uint8_t *b = malloc((size_t)PCAPNG_DSB_HEAD_LEN + len + PCAPNG_DSB_TAIL_MAX);
+        if (!b) {
+                snprintf(err, CST_ERRBUF, "out of memory for a decryption secrets block");
+                return CST_ENOMEM;
+        }
+        memcpy(b + PCAPNG_DSB_HEAD_LEN, secrets, len);
+        size_t n = pcapng_dsb_wrap(b, type, len, false);
+        int rc = dump_write_ahead(s->d, b, n, err);
+        free(b);
+        return rc;
+}
+
+static int ds_block(struct dump_sink *s, const struct cst_packet *blk, char *err)
+{
+        if (s->live)
+                return ds_live_dsb(s, blk, err);
+        return dump_input_block(s->d, blk, err);
+}
 
 static int ds_write(void *priv, const struct cst_packet *pkt, uint32_t keep_len, char *err)
 {
         struct dump_sink *s = priv;
         if (pkt->kind != CST_REC_PACKET)
-                return dump_input_block(s->d, pkt, err);
+                return ds_block(s, pkt, err);
         return cst_dump_packet(s->d, pkt, keep_len, err);
 }
 
@@ -29,7 +76,7 @@ static int ds_write_noted(void *priv, const struct cst_packet *pkt, const struct
 {
         struct dump_sink *s = priv;
         if (pkt->kind != CST_REC_PACKET)
-                return dump_input_block(s->d, pkt, err);
+                return ds_block(s, pkt, err);
         return dump_packet_noted(s->d, pkt, n->keep_len, n->comment, n->comment_len, err);
 }
 
@@ -99,6 +146,7 @@ int dump_sink_open_offline(struct cst_sink *sink, const char *path, const struct
         }
         s->stats = o->stats;
         s->stats_ctx = o->stats_ctx;
+        s->live = off == NULL;
         int rc = dump_open_offline(&s->d, path, o, off, err);
         if (rc != CST_OK) {
                 free(s);

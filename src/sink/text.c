@@ -32,21 +32,12 @@
 #include "util/output.h"
 #include "util/rd.h"
 
-#define TEXT_IFS 16 /* interface names remembered (live) */
-
 struct text_sink {
         struct output out;
-        struct text_opts o;
-        int64_t last_sec; /* time of day of last_sec, formatted once per second */
-        char hms[16];
-        unsigned n_ifs;
-        struct {
-                uint32_t index;
-                char name[IF_NAMESIZE];
-        } ifs[TEXT_IFS];
+        struct text_fmt f;
 };
 
-static void put_time(struct text_sink *t, struct note_buf *nb, uint64_t ts_ns)
+static void put_time(struct text_fmt *t, struct note_buf *nb, uint64_t ts_ns)
 {
         int64_t sec = (int64_t)(ts_ns / 1000000000u);
         if (sec != t->last_sec || !t->hms[0]) {
@@ -61,7 +52,7 @@ static void put_time(struct text_sink *t, struct note_buf *nb, uint64_t ts_ns)
 }
 
 /* Live: the interface's name, asked of the kernel once per interface. */
-static const char *if_name(struct text_sink *t, uint32_t index)
+static const char *if_name(struct text_fmt *t, uint32_t index)
 {
         for (unsigned i = 0; i < t->n_ifs; i++)
                 if (t->ifs[i].index == index)
@@ -73,7 +64,7 @@ static const char *if_name(struct text_sink *t, uint32_t index)
         return t->ifs[i].name;
 }
 
-static void put_where(struct text_sink *t, struct note_buf *nb, const struct cst_packet *pkt)
+static void put_where(struct text_fmt *t, struct note_buf *nb, const struct cst_packet *pkt)
 {
         if (t->o.ifnames)
                 note_printf(nb, "%-5s ", if_name(t, pkt->ifid));
@@ -205,8 +196,8 @@ static void put_packet(struct note_buf *nb, const struct cst_packet *pkt, const 
                 note_printf(nb, "ip-proto %u, length %u", d->ip_proto, pkt->origlen);
 }
 
-static void put_verdict(const struct text_sink *t, struct note_buf *nb,
-                        const struct cst_packet *pkt, const struct sink_note *n)
+static void put_verdict(const struct text_fmt *t, struct note_buf *nb, const struct cst_packet *pkt,
+                        const struct sink_note *n)
 {
         if (n->keep_len < pkt->caplen)
                 note_printf(nb, ": cut %u\xe2\x86\x92%u %s", pkt->caplen, n->keep_len,
@@ -225,34 +216,56 @@ static void put_verdict(const struct text_sink *t, struct note_buf *nb,
         note_printf(nb, ")");
 }
 
+void text_fmt_init(struct text_fmt *f, const struct text_opts *o)
+{
+        memset(f, 0, sizeof(*f));
+        f->o = *o;
+        f->last_sec = -1;
+}
+
+size_t text_fmt_line(struct text_fmt *f, const struct cst_packet *pkt, const struct sink_note *n,
+                     char line[TEXT_LINE_MAX], uint32_t *dump_from)
+{
+        struct note_buf nb = {line, TEXT_LINE_MAX, 0};
+        struct decoded d;
+        decode_packet(pkt->linktype, pkt->data, pkt->caplen, 0, &d);
+        put_time(f, &nb, pkt->ts_ns);
+        put_where(f, &nb, pkt);
+        put_packet(&nb, pkt, &d, n);
+        put_verdict(f, &nb, pkt, n);
+        if (!f->o.payload && nb.len + 1 < nb.cap) /* a dump starts its own lines */
+                line[nb.len++] = '\n';
+        *dump_from = (d.flags & DEC_F_HAVE_ADDR) ? d.l3_off : 0;
+        return nb.len;
+}
+
+int text_sink_put(void *priv, const char *line, size_t len, const uint8_t *kept, uint32_t keep,
+                  uint32_t from, char *err)
+{
+        struct text_sink *t = priv;
+        if (output_append(&t->out, (const uint8_t *)line, len) != 0)
+                return output_error_msg(&t->out, "failed to write text output", err);
+        if (t->f.o.payload) {
+                struct rd r = rd_init(kept, keep);
+                struct rd win = rd_window(&r, from, from < keep ? keep - from : 0);
+                const uint8_t *p = rd_ptr(&win, rd_left(&win));
+                if (text_dump_payload(&t->out, t->f.o.payload, p, p ? (uint32_t)(keep - from) : 0))
+                        return output_error_msg(&t->out, "failed to write text output", err);
+        }
+        return CST_OK;
+}
+
 static int text_write_noted(void *priv, const struct cst_packet *pkt, const struct sink_note *n,
                             char *err)
 {
         struct text_sink *t = priv;
-        char line[NOTE_MAX + 256];
-        struct note_buf nb = {line, sizeof(line), 0};
-        struct decoded d;
+        char line[TEXT_LINE_MAX];
+        uint32_t from;
         if (pkt->kind != CST_REC_PACKET)
                 return CST_OK; /* raw pcapng blocks are not packets */
         uint32_t keep = n->keep_len < pkt->caplen ? n->keep_len : pkt->caplen;
-        decode_packet(pkt->linktype, pkt->data, pkt->caplen, 0, &d);
-        put_time(t, &nb, pkt->ts_ns);
-        put_where(t, &nb, pkt);
-        put_packet(&nb, pkt, &d, n);
-        put_verdict(t, &nb, pkt, n);
-        if (!t->o.payload && nb.len + 1 < nb.cap) /* a dump starts its own lines */
-                line[nb.len++] = '\n';
-        if (output_append(&t->out, (const uint8_t *)line, nb.len) != 0)
-                return output_error_msg(&t->out, "failed to write text output", err);
-        if (t->o.payload) {
-                uint32_t from = (d.flags & DEC_F_HAVE_ADDR) ? d.l3_off : 0;
-                struct rd r = rd_init(pkt->data, keep);
-                struct rd kept = rd_window(&r, from, from < keep ? keep - from : 0);
-                const uint8_t *p = rd_ptr(&kept, rd_left(&kept));
-                if (text_dump_payload(&t->out, t->o.payload, p, p ? (uint32_t)(keep - from) : 0))
-                        return output_error_msg(&t->out, "failed to write text output", err);
-        }
-        return CST_OK;
+        size_t len = text_fmt_line(&t->f, pkt, n, line, &from);
+        return text_sink_put(t, line, len, pkt->data, keep, from, err);
 }
 
 static int text_write(void *priv, const struct cst_packet *pkt, uint32_t keep_len, char *err)
@@ -300,8 +313,7 @@ int text_sink_open(struct cst_sink *sink, const char *path, const struct text_op
                 free(t);
                 return CST_EFATAL;
         }
-        t->o = *o;
-        t->last_sec = -1;
+        text_fmt_init(&t->f, o);
         sink->ops = &text_sink_ops;
         sink->priv = t;
         return CST_OK;

@@ -61,6 +61,33 @@ expect_eq "live: exit status" "$CAP_RC" 0
 expect_eq "live: no warning" "$(grep -c warning "$T/live.log")" 0
 check live "$T/live.pcapng"
 
+# issue 19: with --workers 2, the merged file (the writer follows the key log) and
+# "%w" (every worker's pipeline does, for its file): the connection's worker file decrypts
+for mode in merged split; do
+	out="$T/wk-$mode.pcapng"
+	[ $mode = split ] && out="$T/wk-$mode-%w.pcapng"
+	cap_start "$T/wk-$mode.log" -i "$IF_B" --workers 2 -w "$out" --tls-keylog "$T/wk-$mode.keys" \
+		tcp port 443 || fail "workers $mode: capture did not start: $(head -2 "$T/wk-$mode.log")"
+	fetch "$T/wk-$mode.keys"
+	sleep 0.5
+	kill -INT "$CAP_PID"
+	cap_wait
+	expect_eq "workers $mode: exit status" "$CAP_RC" 0
+	if [ $mode = merged ]; then
+		check "workers $mode" "$out"
+		continue
+	fi
+	with=0
+	for i in 0 1; do
+		f="$T/wk-$mode-$i.pcapng"
+		if [ "$(tshark -n -r "$f" 2>/dev/null | wc -l)" -gt 0 ]; then
+			with=$((with + 1))
+			check "workers $mode, worker $i" "$f"
+		fi
+	done
+	expect_eq "workers $mode: the connection in one worker's file" "$with" 1
+done
+
 # a key log that is replaced while the capture runs (a new file, e.g. rotated):
 # read again from its start; malformed lines are named with file:line
 cap_start "$T/rot.log" -i "$IF_B" -w "$T/rot.pcapng" --tls-keylog "$T/rot.keys" tcp port 443 ||

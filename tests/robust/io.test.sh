@@ -264,22 +264,31 @@ expect_error "config out of range" "config line 2: invalid value for general.max
 # The run stops at a batch boundary, flushes and closes; the records written
 # so far end on a whole record and are kept under the temporary name the
 # message gives; an earlier output stays untouched; exit 128 + signal.
-# Deterministic: the input is a FIFO whose writer pauses after the data, so
-# the signal always lands while the run is on.
+# Deterministic: the input is a FIFO whose writer holds it open after the
+# data, and the signal is sent once the run has read every byte and waits in
+# read() for more (the writer is done, the run sleeps in a pipe read: the
+# pipe is empty), however slow the machine -- not after a fixed time; then
+# the writer closes, and the run, its stop flag set, ends.
 "$B" constrict "$T/gen.pcap" -o "$T/gen.ref" 2>/dev/null || fail "reference run on gen.pcap"
+# waiting_on_pipe PID: the process sleeps in a pipe read (wchan pipe_read, anon_pipe_read...)
+waiting_on_pipe() {
+	[ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = S ] && grep -q pipe "/proc/$1/wchan" 2>/dev/null
+}
 for sig in TERM INT HUP; do
-	rm -f "$T/sig.fifo" "$T"/sig.out*
+	rm -f "$T/sig.fifo" "$T"/sig.out* "$T/sig.sent"
 	printf 'an earlier output\n' >"$T/sig.out"
 	mkfifo "$T/sig.fifo"
-	(cat "$T/gen.pcap"; sleep 2) >"$T/sig.fifo" &
+	(cat "$T/gen.pcap"; : >"$T/sig.sent"; exec sleep 60) >"$T/sig.fifo" &
 	writer=$!
 	# A background job of a script starts with SIGINT ignored: restore the default.
 	python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
 		"$B" constrict "$T/sig.fifo" -o "$T/sig.out" 2>"$T/err" &
 	pid=$!
-	for _ in $(seq 300); do ls "$T"/sig.out.*.part >/dev/null 2>&1 && break; sleep 0.01; done
-	sleep 0.3
+	for _ in $(seq 3000); do [ -e "$T/sig.sent" ] && waiting_on_pipe "$pid" && break; sleep 0.01; done
+	[ -e "$T/sig.sent" ] && waiting_on_pipe "$pid" || fail "SIG$sig: the run did not wait for more input within 30 s"
 	kill -s "$sig" "$pid" 2>/dev/null
+	# the handler only sets a flag (SA_RESTART): the read ends when the writer closes
+	kill "$writer" 2>/dev/null
 	wait "$pid"
 	rc=$?
 	wait "$writer"

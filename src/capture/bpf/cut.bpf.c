@@ -14,7 +14,14 @@
  * headers + min(KR, payload) of such a segment, so only those bytes are
  * copied.  Anything else — another record type, a header inside the
  * segment, a gap, a retransmission, SYN/RST — goes up whole; a lost header
- * forgets the flow until user space pushes it again.
+ * forgets the flow until user space pushes it again.  A header split across
+ * two segments is completed from the bytes noted of it (the flow stays
+ * followed).
+ *
+ * QUIC: a short header starting a datagram of a direction user space
+ * handed over (map "quic": the DCID its engine expects and its keep length)
+ * is cut to payload + min(n, keep); a long header of the flow drops the
+ * hand-over (its engine may learn another CID from it).
  *
  * Reads only the UAPI context (struct __sk_buff) and packet bytes through
  * bpf_skb_load_bytes(), so it needs no CO-RE relocation.
@@ -74,6 +81,22 @@ struct {
         __type(value, struct cut_cfg);
 } cfg SEC(".maps");
 
+/* QUIC directions user space handed over (cut_abi.h: struct cut_quic) */
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 65536);
+        __type(key, struct cut_flow_key);
+        __type(value, struct cut_quic);
+} quic SEC(".maps");
+
+/* bpf_ktime_get_ns() of the last QUIC long header of a flow, under both directions' keys */
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 65536);
+        __type(key, struct cut_flow_key);
+        __type(value, __u64);
+} quic_long SEC(".maps");
+
 /* bpf_ktime_get_ns() of the last wake-up of the reader */
 struct {
         __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -82,9 +105,6 @@ struct {
         __type(value, __u64);
 } woke SEC(".maps");
 
-/* A flow direction idle this long is forgotten (user space forgets after 300 s). */
-#define FLOW_IDLE_NS (120ull * 1000000000ull)
-
 static __always_inline void count(__u32 which)
 {
         __u64 *c = bpf_map_lookup_elem(&counters, &which);
@@ -92,10 +112,10 @@ static __always_inline void count(__u32 which)
                 *c += 1;
 }
 
-static __always_inline __u64 wake_flag(void)
+static __always_inline __u64 wake_flag(__u64 now)
 {
         __u32 zero = 0;
-        __u64 *last = bpf_map_lookup_elem(&woke, &zero), now = bpf_ktime_get_ns();
+        __u64 *last = bpf_map_lookup_elem(&woke, &zero);
         if (!last)
                 return 0;
         if (now - *last < wakeup_ns && bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) < wakeup_bytes)
@@ -117,7 +137,7 @@ static __always_inline __u64 wake_flag(void)
                         count(CUT_C_RING_FULL);                                                    \
                         return;                                                                    \
                 }                                                                                  \
-                r->ts_ns = bpf_ktime_get_ns();                                                     \
+                r->ts_ns = now;                                                                    \
                 r->origlen = skb->len;                                                             \
                 r->caplen = cap;                                                                   \
                 r->ifindex = skb->ifindex;                                                         \
@@ -135,11 +155,11 @@ static __always_inline __u64 wake_flag(void)
                         count(CUT_C_RING_FULL);                                                    \
                         return;                                                                    \
                 }                                                                                  \
-                bpf_ringbuf_submit(r, wake_flag());                                                \
+                bpf_ringbuf_submit(r, wake_flag(now));                                             \
                 return;                                                                            \
         }
 
-static __always_inline void emit(struct __sk_buff *skb, __u32 cap, __u32 dir, __u32 why)
+static __always_inline void emit(struct __sk_buff *skb, __u32 cap, __u32 dir, __u32 why, __u64 now)
 {
         if (cap < 1)
                 return;
@@ -155,7 +175,7 @@ static __always_inline void emit(struct __sk_buff *skb, __u32 cap, __u32 dir, __
         EMIT_CLASS(65536)
 }
 
-/* Offsets of a TCP segment in the frame; 0 when the frame is not one the kernel may cut. */
+/* Offsets of a TCP segment or UDP datagram in the frame. */
 struct seg {
         struct cut_flow_key k;
         __u32 payload_off; /* from the start of the frame */
@@ -163,6 +183,9 @@ struct seg {
         __u32 seq;
         __u8 flags;
         __u8 tail_ok; /* the IP datagram ends the frame (no trailer after it) */
+        __u8 proto;   /* 6 or 17 */
+        __u64 now;    /* bpf_ktime_get_ns() when the program started on the packet: one read */
+        __u8 udp_ok;  /* UDP: its length field is the IP payload's (user space reads the same) */
 };
 
 static __always_inline int parse_l3(struct __sk_buff *skb, __u32 off, __u16 proto, struct seg *g,
@@ -174,13 +197,14 @@ static __always_inline int parse_l3(struct __sk_buff *skb, __u32 off, __u16 prot
                         return -1;
                 __u32 ihl = (h[0] & 0x0fu) * 4u;
                 __u32 tot = ((__u32)h[2] << 8) | h[3];
-                if ((h[0] >> 4) != 4 || ihl < 20 || h[9] != 6 || tot < ihl)
+                if ((h[0] >> 4) != 4 || ihl < 20 || (h[9] != 6 && h[9] != 17) || tot < ihl)
                         return -1;
                 if ((h[6] & 0x3fu) || h[7]) /* MF or a fragment offset */
                         return -1;
                 __builtin_memcpy(g->k.src, h + 12, 4);
                 __builtin_memcpy(g->k.dst, h + 16, 4);
                 g->k.family = 4;
+                g->proto = h[9];
                 *l4 = off + ihl;
                 g->payload_len = tot - ihl; /* minus the TCP header below */
                 g->tail_ok = off + tot == skb->len;
@@ -190,11 +214,13 @@ static __always_inline int parse_l3(struct __sk_buff *skb, __u32 off, __u16 prot
                 if (bpf_skb_load_bytes(skb, off, h, 40) < 0)
                         return -1;
                 __u32 plen = ((__u32)h[4] << 8) | h[5];
-                if ((h[0] >> 4) != 6 || h[6] != 6) /* TCP right after the fixed header */
+                if ((h[0] >> 4) != 6 ||
+                    (h[6] != 6 && h[6] != 17)) /* right after the fixed header */
                         return -1;
                 __builtin_memcpy(g->k.src, h + 8, 16);
                 __builtin_memcpy(g->k.dst, h + 24, 16);
                 g->k.family = 6;
+                g->proto = h[6];
                 *l4 = off + 40;
                 g->payload_len = plen;
                 g->tail_ok = off + 40 + plen == skb->len;
@@ -216,6 +242,16 @@ static __always_inline int parse(struct __sk_buff *skb, struct seg *g)
         }
         if (parse_l3(skb, off, proto, g, &l4) < 0)
                 return -1;
+        if (g->proto == 17) {
+                if (g->payload_len < 8 || bpf_skb_load_bytes(skb, l4, th, 8) < 0)
+                        return -1;
+                __builtin_memcpy(&g->k.sport, th, 2);
+                __builtin_memcpy(&g->k.dport, th + 2, 2);
+                g->udp_ok = (((__u32)th[4] << 8) | th[5]) == g->payload_len;
+                g->payload_off = l4 + 8;
+                g->payload_len -= 8;
+                return 0;
+        }
         if (bpf_skb_load_bytes(skb, l4, th, 14) < 0)
                 return -1;
         __u32 doff = (th[12] >> 4) * 4u;
@@ -244,25 +280,84 @@ static __always_inline __u32 rec_total(struct __sk_buff *skb, __u32 off, __u8 *t
 }
 
 /*
- * Follow the record boundaries through a segment that holds the expected
- * header at or after its start: the expected header afterwards, or 0 when
- * a header is cut by the segment's end or the walk is too long (lost).
+ * A header user space would follow (tls_rec_prefix_plausible): type 20-24,
+ * version 3.0-3.4, a length TLSCiphertext may have.  Anything else loses
+ * user space's synchronisation, so the kernel must not follow it either.
  */
-static __always_inline __u32 walk(struct __sk_buff *skb, const struct seg *g, __u32 next)
+#define TLS_MAX_BODY (16384u + 2048u)
+static __always_inline int plausible(__u8 t, __u8 v0, __u8 v1, __u32 total)
+{
+        return t >= 20 && t <= 24 && v0 == 3 && v1 <= 4 && total >= 5 && total - 5 <= TLS_MAX_BODY;
+}
+
+/* The direction's state word (cut_flow.next_hdr): the header at next, its first p bytes seen. */
+static __always_inline __u64 dir_state(__u32 next, __u32 p, __u8 hi)
+{
+        return (__u64)next | (__u64)(p & 7u) << 32 | (__u64)hi << 40;
+}
+
+#define WALK_LOST (~0ull)
+
+/*
+ * Header bytes o in [p, have) (have <= 5) of the header at sequence number
+ * next, read one by one from this segment (which holds them: its start is
+ * at or before next + p) and checked as user space checks a header prefix;
+ * byte 3 into *hi, byte 4 into *lo.  0: not a header.
+ */
+static __always_inline int hdr_rest(struct __sk_buff *skb, const struct seg *g, __u32 next, __u32 p,
+                                    __u32 have, __u8 *hi, __u8 *lo)
+{
+        for (__u32 o = 0; o < 5; o++) {
+                __u8 b;
+                if (o < p || o >= have)
+                        continue;
+                if (bpf_skb_load_bytes(skb, g->payload_off + (next + o - g->seq), &b, 1) < 0)
+                        return 0;
+                if ((o == 0 && (b < 20 || b > 24)) || (o == 1 && b != 3) || (o == 2 && b > 4))
+                        return 0;
+                if (o == 3)
+                        *hi = b;
+                if (o == 4)
+                        *lo = b;
+        }
+        return 1;
+}
+
+/*
+ * Follow the record boundaries through a segment that holds new bytes of
+ * the expected header at next (its first p bytes came in earlier segments,
+ * byte 3 = hi when p is 4): the state word afterwards — a header cut by
+ * the segment's end keeps its first bytes there, to be completed by the
+ * next segment, as user space completes it — or WALK_LOST when a header is
+ * not one user space follows or the walk is too long.
+ */
+static __always_inline __u64 walk(struct __sk_buff *skb, const struct seg *g, __u32 next, __u32 p,
+                                  __u8 hi)
 {
         __u32 end = g->seq + g->payload_len;
         for (int i = 0; i < CUT_WALK_MAX; i++) {
-                __u8 t, v0, v1;
-                if ((__s32)(end - next) <= 0)
-                        return next; /* the next header is in a later segment */
-                if ((__s32)(end - next) < 5)
-                        return 0; /* split header: the kernel does not keep its first bytes */
-                __u32 len = rec_total(skb, g->payload_off + (next - g->seq), &t, &v0, &v1);
-                if (len == 0 || v0 != 3)
-                        return 0;
-                next += len;
+                __u32 have = end - next, total;
+                if ((__s32)have <= 0)
+                        return dir_state(next, 0, 0); /* the next header is in a later segment */
+                if (p == 0 && have >= 5) { /* the whole header in this segment: one read */
+                        __u8 t, v0, v1;
+                        total = rec_total(skb, g->payload_off + (next - g->seq), &t, &v0, &v1);
+                        if (!plausible(t, v0, v1, total))
+                                return WALK_LOST;
+                } else { /* a split header: its bytes one by one */
+                        __u8 lo = 0;
+                        if (!hdr_rest(skb, g, next, p, have < 5 ? have : 5, &hi, &lo))
+                                return WALK_LOST;
+                        if (have < 5)
+                                return dir_state(next, have, hi);
+                        total = 5u + (((__u32)hi << 8) | lo);
+                        if (total - 5 > TLS_MAX_BODY)
+                                return WALK_LOST;
+                }
+                next += total;
+                p = 0;
         }
-        return 0;
+        return WALK_LOST;
 }
 
 static __always_inline int tls_port(const struct cut_cfg *c, __u16 port_be)
@@ -284,7 +379,7 @@ static __always_inline void on_syn(const struct cut_cfg *c, struct seg *g)
                 bpf_map_delete_elem(&flows, &g->k);
                 return;
         }
-        struct cut_flow f = {.next_hdr = g->seq + 1u, .last_ns = bpf_ktime_get_ns()};
+        struct cut_flow f = {.next_hdr = g->seq + 1u, .last_ns = g->now};
         bpf_map_update_elem(&flows, &g->k, &f, BPF_ANY);
 }
 
@@ -294,17 +389,29 @@ static __always_inline void forget(struct seg *g)
         bpf_map_delete_elem(&cuttable, &g->k);
 }
 
+/*
+ * keep, or 0 when user space would not make that cut: it settles a cut
+ * against min(frame, snaplen cap) and makes it only when it saves at least
+ * min_saved_bytes_per_packet (as user space sees the frame: a stripped VLAN
+ * tag is back in it).
+ */
+static __always_inline __u32 worth(struct __sk_buff *skb, const struct cut_cfg *c, __u32 len,
+                                   __u32 keep)
+{
+        __u32 tag = skb->vlan_present ? 4u : 0u, wire = len + tag;
+        __u32 base = wire < c->snap ? wire : c->snap;
+        if (keep + tag >= base || base - (keep + tag) < c->min_saved)
+                return 0;
+        return keep;
+}
+
 /* The cut of the simple case, 0 when user space would not cut it (or not so). */
 static __always_inline __u32 simple_cut(struct __sk_buff *skb, const struct cut_cfg *c,
                                         struct seg *g, __u32 len)
 {
-        /* as user space sees the frame: a stripped VLAN tag is back in it */
-        __u32 tag = skb->vlan_present ? 4u : 0u, wire = len + tag, n = g->payload_len;
-        __u32 base = wire < c->snap ? wire : c->snap;
-        __u32 keep = g->payload_off + (c->keep < n ? c->keep : n);
-        if (keep + tag >= base || base - (keep + tag) < c->min_saved)
-                return 0;
-        return bpf_map_lookup_elem(&cuttable, &g->k) ? keep : 0;
+        __u32 n = g->payload_len;
+        __u32 keep = worth(skb, c, len, g->payload_off + (c->keep < n ? c->keep : n));
+        return keep && bpf_map_lookup_elem(&cuttable, &g->k) ? keep : 0;
 }
 
 /*
@@ -312,38 +419,40 @@ static __always_inline __u32 simple_cut(struct __sk_buff *skb, const struct cut_
  * expected header advances (compare-and-swap: another CPU that moved it
  * first wins, this packet goes up whole).
  */
-static __always_inline __u32 tls_keep(struct __sk_buff *skb, struct seg *g, __u32 len)
+static __always_inline __u32 tls_keep(struct __sk_buff *skb, const struct cut_cfg *c, struct seg *g,
+                                      __u32 len)
 {
-        __u32 zero = 0;
-        const struct cut_cfg *c = bpf_map_lookup_elem(&cfg, &zero);
-        if (!c || !c->on)
+        if (!c->on)
                 return 0;
         if (g->flags & 0x02u) { /* SYN */
                 on_syn(c, g);
                 return 0;
         }
+        if (g->payload_len == 0 && !(g->flags & 0x05u))
+                return 0; /* a bare ACK moves no boundary: no lookup */
         struct cut_flow *f = bpf_map_lookup_elem(&flows, &g->k);
         if (!f)
                 return 0;
-        __u64 now = bpf_ktime_get_ns(), next64 = f->next_hdr;
-        __u32 next = (__u32)next64, n = g->payload_len;
-        if (now - f->last_ns > FLOW_IDLE_NS || (g->flags & 0x05u)) { /* idle, FIN, RST */
+        __u64 now = g->now, next64 = f->next_hdr;
+        __u32 next = (__u32)next64, n = g->payload_len, p = (__u32)(next64 >> 32) & 7u;
+        /* idle (a hand-over written after `now` is not), FIN, RST */
+        if ((__s64)(now - f->last_ns) > (__s64)c->idle_ns || (g->flags & 0x05u)) {
                 forget(g);
                 return 0;
         }
         f->last_ns = now;
         if (len > CUT_MAX_COPY || len > snaplen)
                 goto lost; /* goes up truncated: user space will not analyse it */
-        if (n == 0 || (__s32)(g->seq + n - next) <= 0)
-                return 0; /* before the expected header: continuation or old bytes */
-        if ((__s32)(next - g->seq) < 0)
+        if (p > 4 || n == 0 || (__s32)(g->seq + n - (next + p)) <= 0)
+                return 0; /* nothing after the bytes known: continuation or old bytes */
+        if ((__s32)(next + p - g->seq) < 0)
                 goto lost; /* the expected header fell into a gap (or was never seen) */
         __u8 t = 0, v0 = 0, v1 = 0;
-        __u32 first = g->seq == next ? rec_total(skb, g->payload_off, &t, &v0, &v1) : 0;
-        __u32 after = walk(skb, g, next);
-        if (after == 0)
+        __u32 first = g->seq == next && !p ? rec_total(skb, g->payload_off, &t, &v0, &v1) : 0;
+        __u64 after = walk(skb, g, next, p, (__u8)(next64 >> 40));
+        if (after == WALK_LOST)
                 goto lost;
-        if (__sync_val_compare_and_swap(&f->next_hdr, next64, (__u64)after) != next64)
+        if (__sync_val_compare_and_swap(&f->next_hdr, next64, after) != next64)
                 return 0;
         /* an AppData record starting the segment and covering it: headers + min(KR, n) */
         if (first >= n && t == 23 && v0 == 3 && v1 == 3 && g->tail_ok)
@@ -355,18 +464,101 @@ lost:
         return 0;
 }
 
+/* QUIC versions whose long headers teach user space CIDs (quic_learn.c). */
+static __always_inline int quic_version_learns(__u32 v)
+{
+        return v == 1u || v == 0x6b3343cfu || (v >> 8) == 0xff0000u;
+}
+
+/*
+ * A QUIC long header: user space may learn another CID from it, so the
+ * flow's hand-overs, in both directions, are dropped, and its time noted
+ * (a hand-over based on an earlier packet may still be on its way).
+ */
+static __always_inline void quic_long_header(struct __sk_buff *skb, struct seg *g)
+{
+        __u8 h[5];
+        if (g->payload_len < 5 || bpf_skb_load_bytes(skb, g->payload_off, h, 5) < 0)
+                return;
+        __u32 v = ((__u32)h[1] << 24) | ((__u32)h[2] << 16) | ((__u32)h[3] << 8) | h[4];
+        if (!quic_version_learns(v))
+                return; /* user space learns nothing from it */
+        struct cut_flow_key r = g->k;
+        __builtin_memcpy(r.src, g->k.dst, 16);
+        __builtin_memcpy(r.dst, g->k.src, 16);
+        r.sport = g->k.dport;
+        r.dport = g->k.sport;
+        __u64 now = g->now;
+        bpf_map_update_elem(&quic_long, &g->k, &now, BPF_ANY);
+        bpf_map_update_elem(&quic_long, &r, &now, BPF_ANY);
+        bpf_map_delete_elem(&quic, &g->k);
+        bpf_map_delete_elem(&quic, &r);
+}
+
+/*
+ * The keep length of a UDP datagram, 0 for "whole": a QUIC short header
+ * (RFC 9000 §17.3: form bit 0) at the start of a datagram of a direction
+ * user space handed over, whose DCID is the one user space expects; user
+ * space keeps payload_off + min(n, keep) of it.  The fixed bit is not
+ * looked at: user space cuts a short header of a proven flow whatever it
+ * is (RFC 9287 lets peers grease it; ngtcp2 does).
+ */
+static __always_inline __u32 quic_keep(struct __sk_buff *skb, const struct cut_cfg *c,
+                                       struct seg *g, __u32 len)
+{
+        __u8 h[1 + CUT_QUIC_CID_MAX];
+        __u32 n = g->payload_len;
+        if (!c->quic_on || n == 0 || bpf_skb_load_bytes(skb, g->payload_off, h, 1) < 0)
+                return 0;
+        if (h[0] & 0x80u) {
+                quic_long_header(skb, g);
+                return 0;
+        }
+        struct cut_quic *q = bpf_map_lookup_elem(&quic, &g->k);
+        if (!q)
+                return 0;
+        __u64 now = g->now;
+        if ((__s64)(now - q->last_ns) > (__s64)c->idle_ns) { /* a hand-over after now is not */
+                bpf_map_delete_elem(&quic, &g->k);
+                return 0;
+        }
+        if (!q->checked) { /* once per hand-over: no long header since its packet */
+                __u64 *l = bpf_map_lookup_elem(&quic_long, &g->k);
+                if (l && *l + CUT_QUIC_LONG_MARGIN_NS >= q->since_ns) {
+                        bpf_map_delete_elem(&quic, &g->k);
+                        return 0;
+                }
+                q->checked = 1;
+        }
+        q->last_ns = now;
+        __u32 dlen = q->dlen;
+        if (dlen > CUT_QUIC_CID_MAX || n < 1 + dlen || n > CUT_QUIC_MAX_DGRAM || !g->tail_ok ||
+            !g->udp_ok || skb->gso_segs > 1)
+                return 0;
+        if (dlen) {
+                if (bpf_skb_load_bytes(skb, g->payload_off, h, 1 + dlen) < 0)
+                        return 0;
+                for (__u32 i = 0; i < CUT_QUIC_CID_MAX; i++)
+                        if (i < dlen && h[1 + i] != q->dcid[i])
+                                return 0;
+        }
+        return worth(skb, c, len, g->payload_off + (q->keep < n ? q->keep : n));
+}
+
 static __always_inline int capture(struct __sk_buff *skb, __u32 dir)
 {
-        __u32 len = skb->len, cap = len < snaplen ? len : snaplen, why = CUT_WHOLE;
+        __u32 len = skb->len, cap = len < snaplen ? len : snaplen, why = CUT_WHOLE, zero = 0;
         struct seg g;
         count(CUT_C_SEEN);
         __builtin_memset(&g, 0, sizeof(g));
-        if (parse(skb, &g) == 0) {
-                __u32 keep = tls_keep(skb, &g, len);
+        g.now = bpf_ktime_get_ns();
+        const struct cut_cfg *c = bpf_map_lookup_elem(&cfg, &zero);
+        if (c && parse(skb, &g) == 0) {
+                __u32 keep = g.proto == 6 ? tls_keep(skb, c, &g, len) : quic_keep(skb, c, &g, len);
                 if (keep) {
                         cap = keep;
-                        why = CUT_TLS;
-                        count(CUT_C_TLS_CUT);
+                        why = g.proto == 6 ? CUT_TLS : CUT_QUIC;
+                        count(g.proto == 6 ? CUT_C_TLS_CUT : CUT_C_QUIC_CUT);
                 }
         }
         if (cap > CUT_MAX_COPY) {
@@ -374,7 +566,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u32 dir)
                 why = CUT_TRUNCATED;
                 count(CUT_C_TRUNCATED);
         }
-        emit(skb, cap, dir, why);
+        emit(skb, cap, dir, why, g.now);
         return TC_ACT_UNSPEC; /* never changes the packet's fate; later filters still run */
 }
 

@@ -24,6 +24,7 @@
 #define CUT_WHOLE     0u /* every byte up to the snaplen */
 #define CUT_TRUNCATED 1u /* longer than CUT_MAX_COPY: truncated there */
 #define CUT_TLS       2u /* cut in the kernel: a TLS AppData record on a tracked flow */
+#define CUT_QUIC      3u /* cut in the kernel: a QUIC short header on a direction user space cut */
 
 /* One packet in the ring buffer: this header, then caplen bytes (8-aligned by the ring). */
 struct cut_rec {
@@ -46,6 +47,7 @@ enum cut_counter {
         CUT_C_TRUNCATED, /* longer than CUT_MAX_COPY */
         CUT_C_TLS_CUT,   /* cut in the kernel */
         CUT_C_TLS_LOST,  /* a tracked flow whose expected header did not come: untracked */
+        CUT_C_QUIC_CUT,  /* QUIC short headers cut in the kernel */
         CUT_C_COUNT
 };
 
@@ -68,22 +70,66 @@ struct cut_flow_key {
 };
 
 struct cut_flow {
-        __u64 next_hdr; /* TCP sequence number of the next record header (64 bits: cmpxchg) */
-        __u64 last_ns;  /* bpf_ktime_get_ns() of the last packet: idle flows are forgotten */
+        /*
+         * One word (compare-and-swap): bits 0-31 the TCP sequence number of
+         * the next record header; bits 32-34 how many of its bytes (0-4)
+         * came at the end of an earlier segment (a split header), bits
+         * 40-47 its byte 3 (length, high) when 4 did.  User space writes
+         * the sequence number alone.
+         */
+        __u64 next_hdr;
+        __u64 last_ns; /* bpf_ktime_get_ns() of the last packet: idle flows are forgotten */
 };
+
+/*
+ * A QUIC flow direction whose short headers user space cut (map "quic",
+ * same key as "flows", UDP): what its engine expects of them.  Its engine
+ * learned the peer's Source Connection ID (dlen bytes, the DCID of this
+ * direction's short headers) and keeps `keep` bytes of the UDP payload of
+ * such a packet (max(short_header_keep_packet_bytes, 1 + dlen)).  since_ns
+ * is the ring timestamp of the packet user space saw cut: a long header of
+ * the flow at or after it (map "quic_long") may have taught the engine
+ * another CID, so the entry is then dropped instead of used.
+ */
+#define CUT_QUIC_CID_MAX 20u
+struct cut_quic {
+        __u64 since_ns; /* bpf_ktime_get_ns() of the packet the hand-over is based on */
+        __u64 last_ns;  /* the last packet: idle directions are forgotten */
+        __u32 keep;     /* UDP payload bytes kept of a short-header packet */
+        __u8 dlen;      /* DCID length, <= CUT_QUIC_CID_MAX */
+        __u8 checked;   /* the kernel compared since_ns with the flow's last long header */
+        __u8 dcid[CUT_QUIC_CID_MAX];
+        __u8 pad[6];
+};
+
+/*
+ * The largest UDP payload the kernel cuts: one datagram of a 1500-byte
+ * IPv4 frame.  A longer one may be several datagrams in one frame (a GSO
+ * super-frame captured before segmentation, replayed without its GSO
+ * metadata); user space then keeps up to the last datagram's short header.
+ */
+#define CUT_QUIC_MAX_DGRAM 1472u
+
+/*
+ * A long header of the flow less than this before the packet a hand-over
+ * is based on also drops it: the two CPUs' clocks were read around their
+ * ring reservations, not at them.
+ */
+#define CUT_QUIC_LONG_MARGIN_NS 1000000ull
 
 /*
  * What user space sets at run start (array map "cfg", one entry): the
  * policy's numbers and the TLS ports.  on = 0: the program follows and cuts
- * nothing (not `track`, or a filter expression).
+ * no TLS (not `track`, or a filter expression); quic_on = 0: no QUIC.
  */
 struct cut_cfg {
         __u32 on;
-        __u32 keep;      /* KR: bytes of a record kept from its header (>= 5) */
-        __u32 min_saved; /* min_saved_bytes_per_packet: a smaller saving is not made */
-        __u32 snap;      /* user space's snaplen cap: savings are counted against it */
-        __u32 any_port;  /* tls.ports empty: every TCP port */
-        __u32 pad;
+        __u32 keep;       /* KR: bytes of a record kept from its header (>= 5) */
+        __u32 min_saved;  /* min_saved_bytes_per_packet: a smaller saving is not made */
+        __u32 snap;       /* user space's snaplen cap: savings are counted against it */
+        __u32 any_port;   /* tls.ports empty: every TCP port */
+        __u32 quic_on;    /* QUIC short headers of handed-over directions are cut */
+        __u64 idle_ns;    /* a direction idle this long is forgotten (<= the engine's timeout) */
         __u8 ports[8192]; /* bit p: TCP port p is a TLS port (tls.ports) */
 };
 
