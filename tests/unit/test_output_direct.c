@@ -55,6 +55,16 @@ static uint8_t *read_file(const char *path, size_t *len)
         return b;
 }
 
+/* The file holds exactly the expected bytes; then it goes. */
+static void check_file(const char *path, const uint8_t *expect, size_t elen)
+{
+        size_t got;
+        uint8_t *b = read_file(path, &got);
+        CHECK_EQ_U(got, elen);
+        CHECK(b && got == elen && memcmp(b, expect, elen) == 0);
+        free(b);
+}
+
 /* Records [0, n) with a flush after every record whose index the step divides. */
 static int write_records(struct output *o, uint32_t from, uint32_t to, uint32_t flush_step,
                          uint8_t *expect, size_t *elen)
@@ -100,11 +110,7 @@ static void round_trip(bool direct, uint32_t n, uint32_t flush_step)
         CHECK((o.dio != NULL) == direct);
         CHECK(write_records(&o, 0, n, flush_step, expect, &elen) == 0);
         CHECK(output_close(&o) == 0);
-        size_t got;
-        uint8_t *b = read_file(p, &got);
-        CHECK_EQ_U(got, elen);
-        CHECK(b && got == elen && memcmp(b, expect, elen) == 0);
-        free(b);
+        check_file(p, expect, elen);
         free(expect);
         unlink(p);
 }
@@ -130,11 +136,7 @@ static void ahead(bool direct)
         CHECK(o.dio == NULL); /* buffered from the block on */
         CHECK(write_records(&o, 3100, 3200, 0, expect, &elen) == 0);
         CHECK(output_close(&o) == 0);
-        size_t got;
-        uint8_t *b = read_file(p, &got);
-        CHECK_EQ_U(got, elen);
-        CHECK(b && got == elen && memcmp(b, expect, elen) == 0);
-        free(b);
+        check_file(p, expect, elen);
         unlink(p);
 }
 
