@@ -18,8 +18,10 @@
  *     bytes only) to a single-producer queue, and one writer thread merges
  *     the queues by timestamp into the dumper, so the file looks like a
  *     one-thread capture: ordered by time (as far as each socket's
- *     timestamps are), rotation (-C/-G/-W), "-" and the per-packet
- *     callback work as with one pipeline.  A worker with nothing to read
+ *     timestamps are), rotation (-C/-G/-W), "-", annotations, a followed
+ *     TLS key log, text lines and the per-packet callback work as with one
+ *     pipeline (a packet's comment or text line is made by its worker and
+ *     travels with its kept bytes).  A worker with nothing to read
  *     holds the merge back for at most about twice the ring's block
  *     timeout;
  *   - one file per worker when the path holds "%w" (replaced by the

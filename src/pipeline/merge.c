@@ -1,7 +1,9 @@
 /*
  * merge — the writer thread of a merged workers output (workers.h): a
  * k-way merge of the workers' queues by timestamp into one sink (the
- * dumper: rotation, "-", PCAPNG ISBs) and the caller's per-packet callback.
+ * dumper: rotation, "-", PCAPNG ISBs and comments, DSBs of a followed key
+ * log; or the text sink, fed the lines the workers made) and the caller's
+ * per-packet callback.
  *
  * A record may be written once no worker can still hand over an older one.
  * For a worker with records queued that is its oldest queued record (each
