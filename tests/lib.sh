@@ -30,6 +30,17 @@ same_bytes() {
 expect_eq() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got [$2] want [$3]"; fi
 }
+# one_line_error NAME PATTERN CMD...: CMD fails with exit status 1 and one
+# line on stderr matching PATTERN (its stdout and stderr go to $T/out, $T/err)
+one_line_error() {
+	local name="$1" pat="$2" rc
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	expect_eq "$name: exit status" "$rc" 1
+	expect_eq "$name: one line on stderr" "$(wc -l <"$T/err")" 1
+	grep -q -- "$pat" "$T/err" && pass "$name: message" || fail "$name: message was: $(cat "$T/err")"
+}
 # tshark_reads FILE: an independent reader opens the file without error
 tshark_reads() {
 	local out

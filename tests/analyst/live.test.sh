@@ -9,12 +9,6 @@ need_tool python3
 need_tool tshark
 ns_setup
 
-stream() {
-	ip netns exec "$NS_A" python3 "$PCAPTOOL" stream "$IF_A" 0.01 "$1" &
-	STREAM_PID=$!
-	NS_PIDS="$NS_PIDS $STREAM_PID"
-}
-
 stream 3000
 inB "$CST_BIN" capture -i "$IF_B" -c 4 -s 100 -p --format pcapng -w "$T/ann.pcapng" --annotate 2>"$T/ann.log"
 expect_eq "--annotate live: exit status" "$?" 0

@@ -5,16 +5,6 @@
 # without workers, and a bad [capture] workers value in a config file.
 source "$CST_SRC/tests/lib.sh"
 
-one_line_error() {
-	local name="$1" pat="$2" rc
-	shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	expect_eq "$name: exit status" "$rc" 1
-	expect_eq "$name: one line on stderr" "$(wc -l <"$T/err")" 1
-	grep -q -- "$pat" "$T/err" && pass "$name: message" || fail "$name: message was: $(cat "$T/err")"
-}
-
 one_line_error "zero workers" "invalid value for --workers: '0'" "$CST_BIN" capture -i lo --workers 0
 one_line_error "too many workers" "invalid value for --workers: '257'" "$CST_BIN" capture -i lo --workers 257
 one_line_error "not a number" "invalid value for --workers: 'two'" "$CST_BIN" capture -i lo --workers two

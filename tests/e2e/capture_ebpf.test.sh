@@ -27,15 +27,7 @@ case "$probe" in
 *"cannot load the eBPF program"* | *"cannot create a clsact"*) skip "the kernel refuses the eBPF program: $(echo "$probe" | head -1)" ;;
 esac
 
-cat >"$T/passthrough.ini" <<INI
-[tls]
-enabled = false
-[quic]
-enabled = false
-[capture]
-default_snaplen = 262144
-max_capture_len = 262144
-INI
+passthrough_ini "$T/passthrough.ini"
 
 # ours_left: what of ours is still on IF_B (empty when clean)
 ours_left() {

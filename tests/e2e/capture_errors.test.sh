@@ -4,17 +4,6 @@
 # missing interface in an AFPacket config; no packet source is left open.
 source "$CST_SRC/tests/lib.sh"
 
-# one_line_error NAME EXPECTED-PATTERN CMD...
-one_line_error() {
-	local name="$1" pat="$2" rc
-	shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	expect_eq "$name: exit status" "$rc" 1
-	expect_eq "$name: one line on stderr" "$(wc -l <"$T/err")" 1
-	grep -q -- "$pat" "$T/err" && pass "$name: message" || fail "$name: message was: $(cat "$T/err")"
-}
-
 one_line_error "unknown interface" "no such interface: nosuch0" "$CST_BIN" capture -i nosuch0 -w "$T/x.pcap"
 one_line_error "bad option value" "invalid value for -c" "$CST_BIN" capture -i lo -c abc
 one_line_error "bad backend" "unknown --backend" "$CST_BIN" capture -i lo --backend foo

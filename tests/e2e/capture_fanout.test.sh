@@ -9,15 +9,7 @@
 # foreign socket.  (With a shared group, each would see about half.)
 source "$CST_SRC/tests/lib.sh"
 source "$CST_SRC/tests/e2e/netns.sh"
-need_fixtures
-need_tool python3
-need_tool tcpreplay
-need_tool tshark
-ns_setup 9000
-MIX="$CST_SRC/tests/e2e/flowmix.py"
-
-python3 "$MIX" make "$T/mix.pcap" 4 "$FIX/tls_test_2/input.pcap" "$FIX/quic_test_2/input.pcap"
-N=$(python3 "$MIX" flows "$T/mix.pcap" | wc -l)
+mix_setup 4 "$FIX/tls_test_2/input.pcap" "$FIX/quic_test_2/input.pcap"
 
 cap_start "$T/a.log" -i "$IF_B" --workers 2 -c "$N" --duration 30 -w "$T/a.pcap" || fail "a: did not start: $(head -2 "$T/a.log")"
 PID_A=$CAP_PID
@@ -30,7 +22,7 @@ NS_PIDS="$NS_PIDS $PEER"
 for i in $(seq 100); do [ -e "$T/peer.ready" ] && break; sleep 0.1; done
 [ -e "$T/peer.ready" ] || fail "peer did not start: $(cat "$T/peer.err")"
 
-inA tcpreplay -q -i "$IF_A" --topspeed "$T/mix.pcap" >/dev/null 2>&1
+send_mix
 for who in a b; do
 	pid=$PID_A
 	[ "$who" = b ] && pid=$PID_B

@@ -17,12 +17,6 @@ source "$CST_SRC/tests/e2e/netns.sh"
 need_tool python3
 ns_setup
 
-stream() { # stream N: UDP frames from A to B every 10 ms
-	ip netns exec "$NS_A" python3 "$PCAPTOOL" stream "$IF_A" 0.01 "$1" &
-	STREAM_PID=$!
-	NS_PIDS="$NS_PIDS $STREAM_PID"
-}
-stream_stop() { kill "$STREAM_PID" 2>/dev/null; wait "$STREAM_PID" 2>/dev/null; }
 # records FILE: packets in a capture file, or "damaged" when it does not end on a whole record
 records() { python3 "$PCAPTOOL" dump "$1" 2>/dev/null | wc -l || echo damaged; }
 whole() { # whole NAME FILE: the file parses to its last byte

@@ -10,13 +10,6 @@ source "$CST_SRC/tests/e2e/netns.sh"
 need_tool python3
 ns_setup
 
-stream() {
-	ip netns exec "$NS_A" python3 "$PCAPTOOL" stream "$IF_A" 0.01 "$1" &
-	STREAM_PID=$!
-	NS_PIDS="$NS_PIDS $STREAM_PID"
-}
-stream_stop() { kill "$STREAM_PID" 2>/dev/null; wait "$STREAM_PID" 2>/dev/null; }
-
 # modes DIR: "name mode" for every file of DIR
 modes() { (cd "$1" && stat -c '%n %a' * | sort | xargs); }
 

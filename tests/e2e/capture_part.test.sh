@@ -28,12 +28,7 @@ check_files() {
 	expect_eq "$1: no packet in two files" "$(cut -f1,4 "$T/$1.all" | sort -u | cut -f2 | sort | uniq -d | head -1)" ""
 	expect_eq "$1: no partial file left" "$(ls -a "$2" | grep -c 'part$')" 0
 }
-stream() {
-	ip netns exec "$NS_A" python3 "$PCAPTOOL" stream "$IF_A" 0.005 "$1" &
-	STREAM_PID=$!
-	NS_PIDS="$NS_PIDS $STREAM_PID"
-}
-stream_stop() { kill "$STREAM_PID" 2>/dev/null; wait "$STREAM_PID" 2>/dev/null; }
+STREAM_GAP=0.005 # frames every 5 ms
 printf '#!/bin/sh\necho "$1" >>"%s/z.log"\n' "$T" >"$T/z.sh" && chmod +x "$T/z.sh"
 
 # --- -C while running: NAME.part being written; SIGINT / SIGTERM: all renamed -----

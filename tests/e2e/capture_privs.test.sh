@@ -36,13 +36,6 @@ setcap cap_net_raw+ep "$T/bin/constrictor-netraw" 2>/dev/null ||
 # non-dumpable (file-capability) process; leaks are checked by every other test.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 
-stream() {
-	ip netns exec "$NS_A" python3 "$PCAPTOOL" stream "$IF_A" 0.01 "$1" &
-	STREAM_PID=$!
-	NS_PIDS="$NS_PIDS $STREAM_PID"
-}
-stream_stop() { kill "$STREAM_PID" 2>/dev/null; wait "$STREAM_PID" 2>/dev/null; }
-
 # start LOG CMD...: run CMD in namespace B (CMD execs the recorder, so $! is
 # its PID), wait at most 10 s for "listening on".
 start() {

@@ -13,15 +13,7 @@ need_fixtures
 need_tool python3
 ns_setup 16000
 
-cat >"$T/passthrough.ini" <<INI
-[tls]
-enabled = false
-[quic]
-enabled = false
-[capture]
-default_snaplen = 262144
-max_capture_len = 262144
-INI
+passthrough_ini "$T/passthrough.ini"
 
 inputs="single/tls_test_1.pcap single/quic_test_1.pcap single/tls_quic_test_1.pcapng
 single/truncated_tail_test_1.pcap tls_test_2/input.pcap quic_test_2/input.pcap"

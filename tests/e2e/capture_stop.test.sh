@@ -10,13 +10,6 @@ need_tool python3
 need_tool tshark
 ns_setup
 
-# stream N: background UDP frames from A to B every 10 ms
-stream() {
-	ip netns exec "$NS_A" python3 "$PCAPTOOL" stream "$IF_A" 0.01 "$1" &
-	STREAM_PID=$!
-	NS_PIDS="$NS_PIDS $STREAM_PID"
-}
-stream_stop() { kill "$STREAM_PID" 2>/dev/null; wait "$STREAM_PID" 2>/dev/null; }
 count_in() { tshark -n -r "$1" 2>/dev/null | wc -l; }
 
 # check_file NAME FILE LOG: tshark reads it and finds as many packets as reported

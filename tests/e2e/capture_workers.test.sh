@@ -16,19 +16,9 @@
 #  6. the AFPacket form takes [capture] workers from its INI file.
 source "$CST_SRC/tests/lib.sh"
 source "$CST_SRC/tests/e2e/netns.sh"
-need_fixtures
-need_tool python3
-need_tool tcpreplay
-need_tool tshark
-ns_setup 9000
-MIX="$CST_SRC/tests/e2e/flowmix.py"
-
-python3 "$MIX" make "$T/mix.pcap" 8 "$FIX/tls_test_2/input.pcap" "$FIX/quic_test_2/input.pcap" \
+mix_setup 8 "$FIX/tls_test_2/input.pcap" "$FIX/quic_test_2/input.pcap" \
 	"$FIX/single/tls_test_1.pcap" "$FIX/single/quic_test_1.pcap"
-N=$(python3 "$MIX" flows "$T/mix.pcap" | wc -l)
 N_TCP=$(python3 "$MIX" flows "$T/mix.pcap" | grep -c '^6-')
-
-send_mix() { inA tcpreplay -q -i "$IF_A" --topspeed "$T/mix.pcap" >/dev/null 2>&1; }
 
 # run NAME COUNT ARGS...: capture COUNT packets on B while A replays the mix
 run() {

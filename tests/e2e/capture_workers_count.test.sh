@@ -11,20 +11,9 @@
 #     packet in complete files (no .part name left).
 source "$CST_SRC/tests/lib.sh"
 source "$CST_SRC/tests/e2e/netns.sh"
-need_fixtures
-need_tool python3
-need_tool tcpreplay
-need_tool tshark
-need_tool taskset
-ns_setup 9000
-MIX="$CST_SRC/tests/e2e/flowmix.py"
-
-python3 "$MIX" make "$T/mix.pcap" 4 "$FIX/tls_test_2/input.pcap" "$FIX/quic_test_2/input.pcap"
-N=$(python3 "$MIX" flows "$T/mix.pcap" | wc -l)
+mix_setup --one-cpu 4 "$FIX/tls_test_2/input.pcap" "$FIX/quic_test_2/input.pcap"
 K=$((N / 3))
 
-# one sending CPU: the receiving softirq sees the packets in the order sent
-send_mix() { inA taskset -c 0 tcpreplay -q -i "$IF_A" --topspeed "$T/mix.pcap" >/dev/null 2>&1; }
 count() { local f n=0; for f in "$@"; do n=$((n + $(tshark -n -r "$f" 2>/dev/null | wc -l))); done; echo $n; }
 now() { date +%s; }
 

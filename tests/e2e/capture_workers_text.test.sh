@@ -12,18 +12,7 @@
 #     worker's.
 source "$CST_SRC/tests/lib.sh"
 source "$CST_SRC/tests/e2e/netns.sh"
-need_fixtures
-need_tool python3
-need_tool tcpreplay
-need_tool tshark
-need_tool taskset
-ns_setup 9000
-MIX="$CST_SRC/tests/e2e/flowmix.py"
-
-python3 "$MIX" make "$T/mix.pcap" 4 "$FIX/tls_test_2/input.pcap" "$FIX/quic_test_2/input.pcap"
-N=$(python3 "$MIX" flows "$T/mix.pcap" | wc -l)
-
-send_mix() { inA taskset -c 0 tcpreplay -q -i "$IF_A" --topspeed "$T/mix.pcap" >/dev/null 2>&1; }
+mix_setup --one-cpu 4 "$FIX/tls_test_2/input.pcap" "$FIX/quic_test_2/input.pcap"
 
 # pair NAME W1 W2 ARGS...: one worker (NAME1, -w W1 unless empty) and two
 # (NAME2, -w W2) on one replay; standard output to NAME1.out / NAME2.out

@@ -46,6 +46,30 @@ ns_addr() {
 	ip -n "$NS_B" addr add 10.77.0.2/24 dev "$IF_B"
 }
 
+# passthrough_ini FILE: a config under which the recorder keeps every packet
+# whole (TLS and QUIC off, snap length 256 KiB), for a reference capture.
+passthrough_ini() {
+	cat >"$1" <<INI
+[tls]
+enabled = false
+[quic]
+enabled = false
+[capture]
+default_snaplen = 262144
+max_capture_len = 262144
+INI
+}
+
+# stream N: N UDP frames from A to B in the background, one every
+# $STREAM_GAP seconds (10 ms unless the test sets it); stream_stop ends them.
+STREAM_GAP=0.01
+stream() {
+	ip netns exec "$NS_A" python3 "$PCAPTOOL" stream "$IF_A" "$STREAM_GAP" "$1" &
+	STREAM_PID=$!
+	NS_PIDS="$NS_PIDS $STREAM_PID"
+}
+stream_stop() { kill "$STREAM_PID" 2>/dev/null; wait "$STREAM_PID" 2>/dev/null; }
+
 # cap_start LOG ARGS...: run `constrictor capture ARGS` in namespace B with
 # stderr to LOG; wait (at most 10 s) until it listens.  Sets CAP_PID (the
 # recorder itself, so signals reach it).  A leading --duration 30 bounds
@@ -73,4 +97,30 @@ cap_wait() {
 # stat_of LOG "packets captured" -> the number before the words
 stat_of() {
 	sed -n "s/^\([0-9]*\) $2\$/\1/p" "$1" | tail -1
+}
+
+# mix_setup [--one-cpu] COPIES PCAP...: the set-up the fanout-worker tests
+# share: fixtures, python3, tcpreplay and tshark (and taskset with
+# --one-cpu) or a skip; the veth pair at MTU 9000; $T/mix.pcap, COPIES
+# copies of every PCAP on other ports (tests/e2e/flowmix.py).  Sets MIX (the
+# script) and N (packets in the mix), and defines send_mix, which replays
+# the mix from A (with --one-cpu from CPU 0 only, so the receiving softirq
+# sees the packets in the order sent).
+mix_setup() {
+	local one_cpu=
+	[ "$1" = --one-cpu ] && one_cpu=1 && shift
+	need_fixtures
+	need_tool python3
+	need_tool tcpreplay
+	need_tool tshark
+	[ -n "$one_cpu" ] && need_tool taskset
+	ns_setup 9000
+	MIX="$CST_SRC/tests/e2e/flowmix.py"
+	python3 "$MIX" make "$T/mix.pcap" "$@"
+	N=$(python3 "$MIX" flows "$T/mix.pcap" | wc -l)
+	if [ -n "$one_cpu" ]; then
+		send_mix() { inA taskset -c 0 tcpreplay -q -i "$IF_A" --topspeed "$T/mix.pcap" >/dev/null 2>&1; }
+	else
+		send_mix() { inA tcpreplay -q -i "$IF_A" --topspeed "$T/mix.pcap" >/dev/null 2>&1; }
+	fi
 }

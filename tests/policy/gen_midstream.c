@@ -210,16 +210,11 @@ static int flow_not_tls(struct tflow *f)
 
 int main(int argc, char **argv)
 {
-        if (argc != 2) {
-                fprintf(stderr, "usage: gen_midstream OUT.pcap\n");
-                return 2;
-        }
-        pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
-        pcap_dumper_t *d = dead ? pcap_dump_open(dead, argv[1]) : NULL;
-        if (!d) {
-                fprintf(stderr, "cannot write %s\n", argv[1]);
-                return 1;
-        }
+        pcap_t *dead;
+        int status;
+        pcap_dumper_t *d = tf_gen_open(argc, argv, "gen_midstream", &dead, &status);
+        if (!d)
+                return status;
         static struct tflow f;
         uint64_t ts = 0;
         int rc = 0;

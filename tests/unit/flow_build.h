@@ -8,6 +8,7 @@
 
 #include <pcap/pcap.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,6 +176,28 @@ static inline void tls_hs(uint8_t *buf, uint32_t *n, uint8_t mt, uint32_t len)
         uint32_t at = *n;
         tls_rec(buf, n, 0x16, 0x0303, len);
         buf[at + 5] = mt;
+}
+
+/*
+ * A generator's output, `prog OUT.pcap`: the dumper, or NULL after a one-line
+ * error (*status 2 for usage, 1 when OUT cannot be written).  Close *dead
+ * after the dumper.
+ */
+static inline pcap_dumper_t *tf_gen_open(int argc, char **argv, const char *prog, pcap_t **dead,
+                                         int *status)
+{
+        *dead = NULL;
+        *status = 2;
+        if (argc != 2) {
+                fprintf(stderr, "usage: %s OUT.pcap\n", prog);
+                return NULL;
+        }
+        *status = 1;
+        *dead = pcap_open_dead(DLT_EN10MB, 262144);
+        pcap_dumper_t *d = *dead ? pcap_dump_open(*dead, argv[1]) : NULL;
+        if (!d)
+                fprintf(stderr, "cannot write %s\n", argv[1]);
+        return d;
 }
 
 #endif

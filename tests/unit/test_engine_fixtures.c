@@ -111,15 +111,9 @@ static bool apply_options(const struct tl_case *c, struct cst_config *cfg)
 
 static void run_case(const struct testlist *tl, const struct tl_case *c)
 {
-        char in[4096], path[4096], err[CST_ERRBUF] = "";
+        char in[4096], path[4096];
         struct cst_config cfg;
-        cst_config_defaults(&cfg);
-        if (tl_path(tl, c->config, path, sizeof(path))) {
-                int rc = cst_config_load(&cfg, path, CST_DIALECT_OFFLINE, err);
-                if (rc != 0)
-                        fprintf(stderr, "%s: %s: %s\n", c->name, path, err);
-                CHECK(rc == 0);
-        }
+        tl_config(tl, c, &cfg);
         bool opts_ok = apply_options(c, &cfg);
         CHECK(opts_ok);
         tl_path(tl, c->input, in, sizeof(in));
@@ -220,13 +214,7 @@ int main(void)
         int rc = tl_open(&tl);
         if (rc != 0)
                 return rc;
-        struct tl_case c;
-        int cases = 0;
-        while (tl_next(&tl, "constrict", &c)) {
-                run_case(&tl, &c);
-                cases++;
-        }
-        CHECK(cases > 0);
+        tl_each(&tl, "constrict", run_case);
         test_pcapng_compat(&tl);
         return check_summary("test_engine_fixtures");
 }

@@ -71,50 +71,91 @@ static uint64_t counter(cst_engine *e, const char *name)
         return v;
 }
 
+/* One replay of a capture through a fresh engine (either may be NULL on failure). */
+struct replay {
+        pcap_t *pc;
+        cst_engine *e;
+};
+
+static struct replay replay_open(const char *path, const struct cst_config *cfg)
+{
+        char perr[PCAP_ERRBUF_SIZE], err[CST_ERRBUF];
+        struct replay r;
+        r.pc = pcap_open_offline(path, perr);
+        r.e = cst_engine_new(cfg, err);
+        return r;
+}
+
+/* The next packet while i < limit, as the engine gets it whole (*p). */
+static bool replay_next(struct replay *r, int i, int limit, struct pcap_pkthdr **h,
+                        const u_char **data, struct cst_packet *p)
+{
+        if (!r->pc || !r->e || i >= limit || pcap_next_ex(r->pc, h, data) != 1)
+                return false;
+        *p = (struct cst_packet){.data = *data,
+                                 .caplen = (*h)->caplen,
+                                 .origlen = (*h)->len,
+                                 .ts_ns = (uint64_t)(*h)->ts.tv_sec * 1000000000u,
+                                 .linktype = CST_LINK_ETHERNET};
+        return true;
+}
+
+static void replay_close(struct replay *r)
+{
+        cst_engine_free(r->e);
+        if (r->pc)
+                pcap_close(r->pc);
+}
+
+/* Packet i's verdict equals pass 1's (1), or a line says how it differs (0). */
+static int same_verdict(const char *path, int i, const struct cst_verdict *v)
+{
+        if (v->keep_len == keep[i] && v->reason == reason[i])
+                return 1;
+        printf("%s #%d: keep %u reason %u, whole: keep %u reason %u\n", path, i + 1, v->keep_len,
+               v->reason, keep[i], reason[i]);
+        return 0;
+}
+
+/* The engine counted `cut` packets the kernel cut, none of them short. */
+static void check_cut_counters(cst_engine *e, uint64_t cut)
+{
+        if (e) {
+                CHECK_EQ_U(counter(e, "kernel_cut_packets"), cut);
+                CHECK_EQ_U(counter(e, "kernel_cut_short"), 0);
+        }
+}
+
 /* Pass 1 into keep[] / reason[]; returns the packet count. */
 static int pass_whole(const char *path, const struct cst_config *cfg)
 {
-        char perr[PCAP_ERRBUF_SIZE], err[CST_ERRBUF];
-        pcap_t *pc = pcap_open_offline(path, perr);
-        cst_engine *e = cst_engine_new(cfg, err);
+        struct replay r = replay_open(path, cfg);
         struct pcap_pkthdr *h;
         const u_char *data;
+        struct cst_packet p;
         int n = 0;
-        CHECK(pc && e);
-        while (pc && e && n < MAXP && pcap_next_ex(pc, &h, &data) == 1) {
-                struct cst_packet p = {.data = data,
-                                       .caplen = h->caplen,
-                                       .origlen = h->len,
-                                       .ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u,
-                                       .linktype = CST_LINK_ETHERNET};
+        CHECK(r.pc && r.e);
+        while (replay_next(&r, n, MAXP, &h, &data, &p)) {
                 struct cst_verdict v;
-                cst_engine_process(e, &p, &v);
+                cst_engine_process(r.e, &p, &v);
                 keep[n] = v.keep_len;
                 reason[n++] = v.reason;
         }
-        cst_engine_free(e);
-        if (pc)
-                pcap_close(pc);
+        replay_close(&r);
         return n;
 }
 
 /* Pass 2: the packets the kernel would cut come cut; every verdict as in pass 1. */
 static void pass_cut(const char *path, const struct cst_config *cfg, int n)
 {
-        char perr[PCAP_ERRBUF_SIZE], err[CST_ERRBUF];
-        pcap_t *pc = pcap_open_offline(path, perr);
-        cst_engine *e = cst_engine_new(cfg, err);
+        struct replay r = replay_open(path, cfg);
         struct pcap_pkthdr *h;
         const u_char *data;
+        struct cst_packet p;
         int i = 0, same = 0;
         uint64_t cut = 0;
-        CHECK(pc && e);
-        while (pc && e && i < n && pcap_next_ex(pc, &h, &data) == 1) {
-                struct cst_packet p = {.data = data,
-                                       .caplen = h->caplen,
-                                       .origlen = h->len,
-                                       .ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u,
-                                       .linktype = CST_LINK_ETHERNET};
+        CHECK(r.pc && r.e);
+        while (replay_next(&r, i, n, &h, &data, &p)) {
                 if (reason[i] == CST_R_TRUNCATE_TLS_TRACK && h->caplen == h->len &&
                     kernel_would_cut(h, data)) {
                         p.caplen = keep[i];
@@ -122,60 +163,44 @@ static void pass_cut(const char *path, const struct cst_config *cfg, int n)
                         cut++;
                 }
                 struct cst_verdict v;
-                cst_engine_process(e, &p, &v);
-                same += v.keep_len == keep[i] && v.reason == reason[i];
-                if (v.keep_len != keep[i] || v.reason != reason[i])
-                        printf("%s #%d: keep %u reason %u, whole: keep %u reason %u\n", path, i + 1,
-                               v.keep_len, v.reason, keep[i], reason[i]);
+                cst_engine_process(r.e, &p, &v);
+                same += same_verdict(path, i, &v);
                 i++;
         }
         CHECK_EQ_U(same, n);
         CHECK(cut > 0);
-        if (e) {
-                CHECK_EQ_U(counter(e, "kernel_cut_packets"), cut);
-                CHECK_EQ_U(counter(e, "kernel_cut_short"), 0);
-        }
+        check_cut_counters(r.e, cut);
         printf("%s: %d packets, %llu cut as the kernel would\n", path, n, (unsigned long long)cut);
-        cst_engine_free(e);
-        if (pc)
-                pcap_close(pc);
+        replay_close(&r);
 }
 
 /* A packet cut shorter than the policy keeps: counted, kept at what the kernel kept. */
 static void cut_too_short(const char *path, const struct cst_config *cfg, int n)
 {
-        char perr[PCAP_ERRBUF_SIZE], err[CST_ERRBUF];
-        pcap_t *pc = pcap_open_offline(path, perr);
-        cst_engine *e = cst_engine_new(cfg, err);
+        struct replay r = replay_open(path, cfg);
         struct pcap_pkthdr *h;
         const u_char *data;
+        struct cst_packet p;
         int i = 0, shorter = 0;
-        while (pc && e && i < n && pcap_next_ex(pc, &h, &data) == 1) {
-                struct cst_packet p = {.data = data,
-                                       .caplen = h->caplen,
-                                       .origlen = h->len,
-                                       .ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u,
-                                       .linktype = CST_LINK_ETHERNET};
+        while (replay_next(&r, i, n, &h, &data, &p)) {
                 if (!shorter && reason[i] == CST_R_TRUNCATE_TLS_TRACK && h->caplen == h->len &&
                     kernel_would_cut(h, data)) {
                         p.caplen = keep[i] - 1; /* one byte less than the policy keeps */
                         p.flags = CST_PKT_KERNEL_CUT;
                         struct cst_verdict v;
-                        cst_engine_process(e, &p, &v);
+                        cst_engine_process(r.e, &p, &v);
                         CHECK_EQ_U(v.keep_len, keep[i] - 1);
                         shorter = 1;
                 } else {
                         struct cst_verdict v;
-                        cst_engine_process(e, &p, &v);
+                        cst_engine_process(r.e, &p, &v);
                 }
                 i++;
         }
         CHECK_EQ_U(shorter, 1);
-        if (e)
-                CHECK_EQ_U(counter(e, "kernel_cut_short"), 1);
-        cst_engine_free(e);
-        if (pc)
-                pcap_close(pc);
+        if (r.e)
+                CHECK_EQ_U(counter(r.e, "kernel_cut_short"), 1);
+        replay_close(&r);
 }
 
 /* ---- QUIC: a model of the program's rule and maps ------------------------ */
@@ -258,8 +283,9 @@ static void model_long(const struct decoded *d, const uint8_t *pl, int i)
 }
 
 /* The program's keep length of packet i (0: up whole), as cut.bpf.c quic_keep decides. */
-static uint32_t model_quic(const struct pcap_pkthdr *h, const u_char *data, int i)
+static uint32_t model_quic(const struct pcap_pkthdr *h, const u_char *data, int i, bool split)
 {
+        (void)split; /* TLS only */
         struct decoded d;
         decode_packet(CST_LINK_ETHERNET, data, h->caplen, 0, &d);
         if (h->caplen != h->len || d.status != DEC_OK || d.transport != 17 || d.payload_len == 0)
@@ -334,58 +360,80 @@ static void deliver(int now, int delay)
         npending = kept;
 }
 
-/* Pass 2 for QUIC: the model cuts, the library hands over; returns the packets cut. */
-static uint64_t pass_quic(const char *path, const struct cst_config *cfg, int n, int delay)
+/*
+ * A model of the program for pass 2: reset empties its maps, deliver hands
+ * it what the library handed over, keep is its keep length of packet i (0:
+ * up whole), hint hands over what the library would after packet i's
+ * verdict; reason is the verdict of what the program cuts.
+ */
+struct model {
+        void (*reset)(void);
+        void (*deliver)(int now, int delay);
+        uint32_t (*keep)(const struct pcap_pkthdr *h, const u_char *data, int i, bool split);
+        void (*hint)(cst_engine *e, const struct cst_packet *p, const struct cst_verdict *v, int i);
+        uint16_t reason;
+};
+
+/* Pass 2 with a model of the program: the model cuts, the library hands over; returns the
+ * packets cut. */
+static uint64_t pass_model(const char *path, const struct cst_config *cfg, int n, int delay,
+                           bool split, const struct model *m)
 {
-        char perr[PCAP_ERRBUF_SIZE], err[CST_ERRBUF];
-        pcap_t *pc = pcap_open_offline(path, perr);
-        cst_engine *e = cst_engine_new(cfg, err);
+        struct replay r = replay_open(path, cfg);
         struct pcap_pkthdr *h;
         const u_char *data;
+        struct cst_packet p;
         int i = 0, same = 0;
         uint64_t cut = 0, exact = 0;
-        memset(quic_map, 0, sizeof(quic_map));
-        memset(long_map, 0, sizeof(long_map));
-        npending = 0;
-        CHECK(pc && e);
-        while (pc && e && i < n && pcap_next_ex(pc, &h, &data) == 1) {
-                struct cst_packet p = {.data = data,
-                                       .caplen = h->caplen,
-                                       .origlen = h->len,
-                                       .ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u,
-                                       .linktype = CST_LINK_ETHERNET};
-                deliver(i, delay);
-                uint32_t k = model_quic(h, data, i);
+        m->reset();
+        CHECK(r.pc && r.e);
+        while (replay_next(&r, i, n, &h, &data, &p)) {
+                m->deliver(i, delay);
+                uint32_t k = m->keep(h, data, i, split);
                 if (k) {
                         p.caplen = k;
                         p.flags = CST_PKT_KERNEL_CUT;
                         cut++;
-                        exact += k == keep[i] && reason[i] == CST_R_TRUNCATE_QUIC_SHORT_HEADER;
+                        exact += k == keep[i] && reason[i] == m->reason;
                 }
                 struct cst_verdict v;
-                cst_engine_process(e, &p, &v);
-                struct kc_quic_flow f;
-                if (!k && v.reason == CST_R_TRUNCATE_QUIC_SHORT_HEADER &&
-                    kernel_hint_quic(e, &p, &v, short_keep, &f))
-                        hand_over(&f, i);
-                same += v.keep_len == keep[i] && v.reason == reason[i];
-                if (v.keep_len != keep[i] || v.reason != reason[i])
-                        printf("%s #%d: keep %u reason %u, whole: keep %u reason %u\n", path, i + 1,
-                               v.keep_len, v.reason, keep[i], reason[i]);
+                cst_engine_process(r.e, &p, &v);
+                if (!k && v.reason == m->reason)
+                        m->hint(r.e, &p, &v, i);
+                same += same_verdict(path, i, &v);
                 i++;
         }
         CHECK_EQ_U(same, n);
         CHECK_EQ_U(exact, cut); /* each cut is the engine's own, to the byte */
-        if (e) {
-                CHECK_EQ_U(counter(e, "kernel_cut_packets"), cut);
-                CHECK_EQ_U(counter(e, "kernel_cut_short"), 0);
-        }
+        check_cut_counters(r.e, cut);
+        replay_close(&r);
+        return cut;
+}
+
+static void quic_reset(void)
+{
+        memset(quic_map, 0, sizeof(quic_map));
+        memset(long_map, 0, sizeof(long_map));
+        npending = 0;
+}
+
+static void quic_hint(cst_engine *e, const struct cst_packet *p, const struct cst_verdict *v, int i)
+{
+        struct kc_quic_flow f;
+        if (kernel_hint_quic(e, p, v, short_keep, &f))
+                hand_over(&f, i);
+}
+
+static const struct model quic_model = {quic_reset, deliver, model_quic, quic_hint,
+                                        CST_R_TRUNCATE_QUIC_SHORT_HEADER};
+
+/* Pass 2 for QUIC: the model cuts, the library hands over; returns the packets cut. */
+static uint64_t pass_quic(const char *path, const struct cst_config *cfg, int n, int delay)
+{
+        uint64_t cut = pass_model(path, cfg, n, delay, false, &quic_model);
         printf("%s: %d packets, %llu QUIC short headers cut as the kernel would (hand-overs %d "
                "packets late)\n",
                path, n, (unsigned long long)cut, delay);
-        cst_engine_free(e);
-        if (pc)
-                pcap_close(pc);
         return cut;
 }
 
@@ -529,8 +577,9 @@ static bool model_walk(const uint8_t *pl, uint32_t seq, uint32_t n, struct tent 
 }
 
 /* cut.bpf.c tls_keep(): the program's keep length of a frame (0: up whole). */
-static uint32_t model_tls(const struct pcap_pkthdr *h, const u_char *data, bool split)
+static uint32_t model_tls(const struct pcap_pkthdr *h, const u_char *data, int i, bool split)
 {
+        (void)i; /* QUIC only */
         struct decoded d;
         decode_packet(CST_LINK_ETHERNET, data, h->caplen, 0, &d);
         if (h->caplen != h->len || d.status != DEC_OK || d.transport != 6)
@@ -603,58 +652,30 @@ static void tls_deliver(int now, int delay)
         ntpending = kept;
 }
 
+static void tls_reset(void)
+{
+        memset(tls_map, 0, sizeof(tls_map));
+        ntpending = 0;
+}
+
+static void tls_hint(cst_engine *e, const struct cst_packet *p, const struct cst_verdict *v, int i)
+{
+        struct kc_tls_flow f;
+        if (ntpending < 64 && kernel_hint_tls(e, p, v, 8, &f))
+                tpending[ntpending++] = (struct tpending){f, i};
+}
+
+static const struct model tls_model = {tls_reset, tls_deliver, model_tls, tls_hint,
+                                       CST_R_TRUNCATE_TLS_TRACK};
+
 /* Pass 2 for TLS: the model cuts, the library hands over; returns the packets cut. */
 static uint64_t pass_tls(const char *path, const struct cst_config *cfg, int n, int delay,
                          bool split)
 {
-        char perr[PCAP_ERRBUF_SIZE], err[CST_ERRBUF];
-        pcap_t *pc = pcap_open_offline(path, perr);
-        cst_engine *e = cst_engine_new(cfg, err);
-        struct pcap_pkthdr *h;
-        const u_char *data;
-        int i = 0, same = 0;
-        uint64_t cut = 0, exact = 0;
-        memset(tls_map, 0, sizeof(tls_map));
-        ntpending = 0;
-        CHECK(pc && e);
-        while (pc && e && i < n && pcap_next_ex(pc, &h, &data) == 1) {
-                struct cst_packet p = {.data = data,
-                                       .caplen = h->caplen,
-                                       .origlen = h->len,
-                                       .ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u,
-                                       .linktype = CST_LINK_ETHERNET};
-                tls_deliver(i, delay);
-                uint32_t k = model_tls(h, data, split);
-                if (k) {
-                        p.caplen = k;
-                        p.flags = CST_PKT_KERNEL_CUT;
-                        cut++;
-                        exact += k == keep[i] && reason[i] == CST_R_TRUNCATE_TLS_TRACK;
-                }
-                struct cst_verdict v;
-                cst_engine_process(e, &p, &v);
-                struct kc_tls_flow f;
-                if (!k && v.reason == CST_R_TRUNCATE_TLS_TRACK && ntpending < 64 &&
-                    kernel_hint_tls(e, &p, &v, 8, &f))
-                        tpending[ntpending++] = (struct tpending){f, i};
-                same += v.keep_len == keep[i] && v.reason == reason[i];
-                if (v.keep_len != keep[i] || v.reason != reason[i])
-                        printf("%s #%d: keep %u reason %u, whole: keep %u reason %u\n", path, i + 1,
-                               v.keep_len, v.reason, keep[i], reason[i]);
-                i++;
-        }
-        CHECK_EQ_U(same, n);
-        CHECK_EQ_U(exact, cut); /* each cut is the engine's own, to the byte */
-        if (e) {
-                CHECK_EQ_U(counter(e, "kernel_cut_packets"), cut);
-                CHECK_EQ_U(counter(e, "kernel_cut_short"), 0);
-        }
+        uint64_t cut = pass_model(path, cfg, n, delay, split, &tls_model);
         printf("%s: %d packets, %llu TLS segments cut as the program would (hand-overs %d packets "
                "late%s)\n",
                path, n, (unsigned long long)cut, delay, split ? "" : ", split headers lose");
-        cst_engine_free(e);
-        if (pc)
-                pcap_close(pc);
         return cut;
 }
 

@@ -100,15 +100,9 @@ static bool run(const char *in_path, const struct cst_config *cfg, struct blob *
 
 static void golden(const struct testlist *tl, const struct tl_case *c)
 {
-        char in[4096], want_path[4096], path[4096], err[CST_ERRBUF] = "";
+        char in[4096], want_path[4096];
         struct cst_config cfg;
-        cst_config_defaults(&cfg);
-        if (tl_path(tl, c->config, path, sizeof(path))) {
-                int rc = cst_config_load(&cfg, path, CST_DIALECT_OFFLINE, err);
-                if (rc != 0)
-                        fprintf(stderr, "%s: %s: %s\n", c->name, path, err);
-                CHECK(rc == 0);
-        }
+        tl_config(tl, c, &cfg);
         /* reinflate has no option the unit can apply (--policy is constrict's) */
         if (strcmp(c->options, "-") != 0)
                 fprintf(stderr, "%s: options %s unknown to this test (teach it here)\n", c->name,
@@ -155,12 +149,6 @@ int main(void)
         int rc = tl_open(&tl);
         if (rc != 0)
                 return rc;
-        struct tl_case c;
-        int cases = 0;
-        while (tl_next(&tl, "reinflate", &c)) {
-                golden(&tl, &c);
-                cases++;
-        }
-        CHECK(cases > 0);
+        tl_each(&tl, "reinflate", golden);
         return check_summary("test_reinflate_golden");
 }

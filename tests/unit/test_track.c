@@ -14,21 +14,6 @@
 static struct tstream S, C;
 static uint8_t buf[2048];
 
-static cst_engine *engine_track(void)
-{
-        struct cst_config c;
-        char err[CST_ERRBUF];
-        cst_config_defaults(&c);
-        cst_config_set_policy(&c, CST_TLS_TRACK);
-        c.min_saved_bytes_per_packet = 0;
-        cst_engine *e = cst_engine_new(&c, err);
-        if (!e) {
-                fprintf(stderr, "engine: %s\n", err);
-                exit(1);
-        }
-        return e;
-}
-
 static void reset_streams(void)
 {
         memset(&S, 0, sizeof(S));

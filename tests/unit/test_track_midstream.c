@@ -15,21 +15,6 @@
 
 static struct tstream S, C;
 
-static cst_engine *engine_track(void)
-{
-        struct cst_config c;
-        char err[CST_ERRBUF];
-        cst_config_defaults(&c);
-        cst_config_set_policy(&c, CST_TLS_TRACK);
-        c.min_saved_bytes_per_packet = 0;
-        cst_engine *e = cst_engine_new(&c, err);
-        if (!e) {
-                fprintf(stderr, "engine: %s\n", err);
-                exit(1);
-        }
-        return e;
-}
-
 static struct tflow *new_flow(uint16_t port)
 {
         struct tflow *f = calloc(1, sizeof(*f));

@@ -138,6 +138,19 @@ static inline bool tl_next(struct testlist *tl, const char *cmd, struct tl_case 
         return false;
 }
 
+/* fn on every case of command cmd; checks that there was one. */
+static inline void tl_each(struct testlist *tl, const char *cmd,
+                           void (*fn)(const struct testlist *, const struct tl_case *))
+{
+        struct tl_case c;
+        int cases = 0;
+        while (tl_next(tl, cmd, &c)) {
+                fn(tl, &c);
+                cases++;
+        }
+        CHECK(cases > 0);
+}
+
 /* dst = fixtures/rel; false when rel is "-" (or the path does not fit). */
 static inline bool tl_path(const struct testlist *tl, const char *rel, char *dst, size_t cap)
 {
@@ -146,6 +159,20 @@ static inline bool tl_path(const struct testlist *tl, const char *rel, char *dst
         int n = snprintf(dst, cap, "%s/%s", tl->fixtures, rel);
         CHECK(n > 0 && (size_t)n < cap);
         return n > 0 && (size_t)n < cap;
+}
+
+/* cfg: the defaults, then the case's configuration file when it names one. */
+static inline void tl_config(const struct testlist *tl, const struct tl_case *c,
+                             struct cst_config *cfg)
+{
+        char path[4096], err[CST_ERRBUF] = "";
+        cst_config_defaults(cfg);
+        if (tl_path(tl, c->config, path, sizeof(path))) {
+                int rc = cst_config_load(cfg, path, CST_DIALECT_OFFLINE, err);
+                if (rc != 0)
+                        fprintf(stderr, "%s: %s: %s\n", c->name, path, err);
+                CHECK(rc == 0);
+        }
 }
 
 /*

@@ -7,6 +7,9 @@
 #ifndef CST_TEST_TRACK_BUILD_H
 #define CST_TEST_TRACK_BUILD_H
 
+#include <stdio.h>
+
+#include "config/config_def.h" /* struct layouts: private to the library */
 #include "flow_build.h"
 
 #define TS_MAX  400000u
@@ -88,6 +91,22 @@ static inline uint32_t ts_send(struct tflow *f, int dir, uint32_t base, const st
                                uint32_t off, uint32_t len)
 {
         return tf_tcp_at(f, dir, base + off, 0x10, t->b + off, len);
+}
+
+/* An engine under `track` that cuts whatever it may (no minimum saving). */
+static inline cst_engine *engine_track(void)
+{
+        struct cst_config c;
+        char err[CST_ERRBUF];
+        cst_config_defaults(&c);
+        cst_config_set_policy(&c, CST_TLS_TRACK);
+        c.min_saved_bytes_per_packet = 0;
+        cst_engine *e = cst_engine_new(&c, err);
+        if (!e) {
+                fprintf(stderr, "engine: %s\n", err);
+                exit(1);
+        }
+        return e;
 }
 
 #endif
