@@ -104,13 +104,17 @@ tool_cmd() { # tool file
 
 tool_available() {
 	case $1 in
+	# (the whole output is read before matching: grep -q under pipefail could
+	# end the pipe early and fail the check at random)
 	constrictor-ebpf*) # issue 19 item 4: only in a build with the eBPF backend
-		! "$BIN" capture -i lo --backend ebpf -c 1 --duration 1 -w /dev/null 2>&1 |
-			grep -q "not in this build" ||
-			{ note "eBPF backend not built: skipping $1"; return 1; } ;;
+		case $("$BIN" capture -i lo --backend ebpf -c 1 --duration 1 -w /dev/null 2>&1 || true) in
+		*"not in this build"*) note "eBPF backend not built: skipping $1"; return 1 ;;
+		esac ;;
 	constrictor-*)
-		"$BIN" capture --help 2>&1 | grep -q -- --backend ||
-			{ note "constrictor capture unavailable: skipping $1"; return 1; } ;;
+		case $("$BIN" capture --help 2>&1 || true) in
+		*--backend*) ;;
+		*) note "constrictor capture unavailable: skipping $1"; return 1 ;;
+		esac ;;
 	tcpdump-*) command -v tcpdump >/dev/null ;;
 	netsniff-ng) command -v netsniff-ng >/dev/null ;;
 	*) [ -x "${BUILDS[${1%%-*}]:-/nonexistent}/constrictor" ] ;;

@@ -42,7 +42,7 @@ struct td_args {
         const char *iface, *output, *config, *policy, *backend, *format, *precision;
         const char *count, *snaplen, *buffer, *duration;
         const char *read, *rot_size, *rot_sec, *rot_files, *user;
-        bool no_promisc, packet_buffered, no_vnet;
+        bool no_promisc, packet_buffered, no_vnet, no_direct_io;
         const char *workers; /* issue 19 */
         bool verbose;
         bool annotate; /* issue 20: --annotate; -A, -X (and -v) shape the text lines */
@@ -79,6 +79,7 @@ enum {
         OPT_COMPRESS,
         OPT_COMPRESS_LEVEL,
         OPT_TLS_KEYLOG = 300, /* issue 20 */
+        OPT_NO_DIRECT_IO,     /* issue 19 */
 };
 
 static const struct option td_long[] = {
@@ -92,6 +93,7 @@ static const struct option td_long[] = {
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"help", no_argument, NULL, OPT_HELP},
     {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
+    {"no-direct-io", no_argument, NULL, OPT_NO_DIRECT_IO},
     {"annotate", no_argument, NULL, OPT_ANNOTATE},
     /* issue 18: live statistics, -D */
     {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
@@ -167,6 +169,9 @@ static int td_store(struct td_args *a, int opt, const char *v)
                 break;
         case OPT_NO_VNET:
                 a->no_vnet = true;
+                break;
+        case OPT_NO_DIRECT_IO:
+                a->no_direct_io = true;
                 break;
         case OPT_TLS_KEYLOG:
                 a->tls_keylog = v;
@@ -472,6 +477,8 @@ static int td_build_job(const struct td_args *a, struct capture_job *job, char *
         job->read_file = a->read;
         job->user = a->user;
         job->packet_buffered = a->packet_buffered;
+        /* -U flushes every batch: a partial block each time suits the page cache */
+        job->direct_io = !a->no_direct_io && !a->packet_buffered && cfg_bool(c, "output.direct_io");
         job->copts.no_vnet_hdr = a->no_vnet;
         job->copts.backend = capture_cfg_backend(c);
         job->copts.filter = a->filter[0] ? a->filter : NULL;

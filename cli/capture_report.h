@@ -29,6 +29,7 @@ struct capture_job {
         uint32_t rotate_sec;
         uint32_t rotate_files;
         bool packet_buffered; /* -U: flush the output after every batch */
+        bool direct_io;       /* output files with O_DIRECT (issue 19) */
         int format;           /* CST_FORMAT_PCAP / CST_FORMAT_PCAPNG */
         bool nsec;
         bool compat;            /* AFPacket texts (banner, stop reason, stats block) */

@@ -74,6 +74,8 @@ static void capture_usage(FILE *out)
             "             or pcap (libpcap: any device and link type libpcap can open)\n"
             "  --no-vnet-hdr  do not read GSO segment sizes (PACKET_VNET_HDR); a UDP GSO\n"
             "             super-frame is then analysed as a single datagram\n"
+            "  --no-direct-io  write through the page cache (default: O_DIRECT from a writer\n"
+            "             thread where the file system allows it; -U implies this)\n"
             "  --policy   TLS policy: track (default), final_only, stream, bulk\n"
             "  --tls-keylog FILE  follow the TLS key log FILE (SSLKEYLOGFILE) into the output\n"
             "             as PCAPNG Decryption Secrets, so Wireshark decrypts the handshakes\n"
@@ -187,6 +189,7 @@ int capture_dump_opts(const struct capture_job *job, const char *ifname, struct 
         d->post_rotate_jobs = job->outc.post_jobs;
         d->log = output_log_line;
         d->log_ctx = log_prefix;
+        d->direct_io = job->direct_io;
         return compress_choose(&job->comp, job->cfg, &d->compress, &d->compress_level, err) ==
                        CST_OK
                    ? CST_OK

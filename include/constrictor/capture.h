@@ -183,6 +183,12 @@ struct cst_dump_opts {
         /* Warnings and -z failures, one line each without newline (may be NULL). */
         void (*log)(void *ctx, const char *line);
         void *log_ctx;
+        /*
+         * Write uncompressed files with O_DIRECT where the file system allows
+         * it: no copy into the page cache (a recorder's files are not read
+         * back soon).  Unsuited to flushing after every packet (-U).
+         */
+        bool direct_io;
 };
 
 /* Compression of output files (issue 18): gzip (zlib) or zstd (libzstd), streaming. */

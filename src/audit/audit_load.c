@@ -78,7 +78,10 @@ static int refill(struct aud_input *in, char *err)
 {
         char e[CST_ERRBUF] = "";
         in->bpos = in->bn = 0;
-        int rc = in->src.ops->next_batch(in->src.priv, in->batch, AUD_INPUT_BATCH, e);
+        int rc;
+        do /* audit reads to the end: a signal that did not end the process is no stop */
+                rc = in->src.ops->next_batch(in->src.priv, in->batch, AUD_INPUT_BATCH, e);
+        while (rc == CST_SOURCE_INTERRUPTED);
         if (rc > 0) {
                 in->bn = (unsigned)rc;
                 return 1;

@@ -33,8 +33,8 @@ void cst_capture_opts_init(struct cst_capture_opts *o)
         o->backend = CST_BACKEND_TPACKET_V3;
         o->snaplen = 262144;
         o->batch = 64;
-        o->block_size = 1048576;
-        o->block_count = 64;
+        o->block_size = 4194304; /* one wake-up per 4 MiB at full rate (issue 19) */
+        o->block_count = 16;
         o->frame_size = 2048;
         o->block_timeout_ms = 64;
 }

@@ -58,7 +58,10 @@ static uint32_t idb_linktype(const struct cst_packet *idb, bool big_endian)
 static int file_first_linktype(struct cst_capture *c, struct file_priv *p, char *err)
 {
         bool big_endian = false;
-        int n = p->src.ops->next_batch(p->src.priv, p->recs, FILE_BATCH, err);
+        int n;
+        do /* still opening: no run loop looks at requests yet */
+                n = p->src.ops->next_batch(p->src.priv, p->recs, FILE_BATCH, err);
+        while (n == CST_SOURCE_INTERRUPTED);
         if (n == 0)
                 p->ended = true;
         if (n == CST_ETAIL)
@@ -176,6 +179,8 @@ static int file_refill(struct file_priv *p, char *err)
         if (p->ended)
                 return CST_CAPTURE_EOF;
         int n = p->src.ops->next_batch(p->src.priv, p->recs, FILE_BATCH, err);
+        if (n == CST_SOURCE_INTERRUPTED)
+                return 0; /* a signal while the pipe is idle: the capture loop looks */
         if (n == 0) {
                 p->ended = true;
                 return CST_CAPTURE_EOF;

@@ -93,12 +93,42 @@ static int tp_sockopt(int fd, int name, const void *v, socklen_t len, const char
         return CST_OK;
 }
 
-static int tp_setup(struct cst_capture *c, const struct cst_capture_opts *o, char *err)
+/*
+ * A ring sized by -B keeps at least this many blocks: the kernel fills one
+ * block while user space holds others, so a ring of a few big blocks would
+ * drop packets while one is read.
+ */
+#define TP_MIN_BLOCKS 16u
+
+/*
+ * The block size for a ring of buffer_kib: the configured one, halved (down
+ * to what the frame size and the page size allow) until the ring has
+ * TP_MIN_BLOCKS blocks.  Big blocks mean fewer wake-ups (one per block), so
+ * only a small -B gets small blocks.
+ */
+static uint32_t tp_block_size_for(const struct cst_capture_opts *o)
 {
+        uint32_t bs = o->block_size;
+        long page = sysconf(_SC_PAGESIZE);
+        uint64_t ring = (uint64_t)o->buffer_kib * 1024;
+        if (!o->buffer_kib || !o->frame_size || page <= 0)
+                return bs;
+        while (ring / bs < TP_MIN_BLOCKS && bs % 2 == 0 && (bs / 2) % o->frame_size == 0 &&
+               (bs / 2) % (uint32_t)page == 0)
+                bs /= 2;
+        return bs;
+}
+
+static int tp_setup(struct cst_capture *c, const struct cst_capture_opts *opts, char *err)
+{
+        struct cst_capture_opts sized = *opts;
+        const struct cst_capture_opts *o = &sized;
         uint32_t count = o->block_count;
-        if (o->buffer_kib && o->block_size)
+        if (o->buffer_kib && o->block_size) {
+                sized.block_size = tp_block_size_for(opts);
                 count = (uint32_t)(((uint64_t)o->buffer_kib * 1024 + o->block_size - 1) /
                                    o->block_size);
+        }
         if (tp_validate(o, count, err) < 0)
                 return CST_EFATAL;
         struct tp_priv *p = calloc(1, sizeof(*p));

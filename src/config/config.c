@@ -48,14 +48,15 @@ void cst_config_defaults(struct cst_config *c)
         c->backend = CST_BACKEND_TPACKET_V3;
         c->default_snaplen = 262144;
         c->max_capture_len = 262144;
-        c->ring_block_size = 1048576;
-        c->ring_block_count = 64;
+        c->ring_block_size = 4194304; /* one wake-up per 4 MiB at full rate (issue 19) */
+        c->ring_block_count = 16;
         c->ring_frame_size = 2048;
         c->block_timeout_ms = 64;
         c->workers = 1;
         c->stats_enabled = true;
         strcpy(c->part_suffix, ".part");
         c->post_rotate_jobs = 1;
+        c->direct_io = true;
 }
 
 static void port_set_of(struct cst_port_set *s, const uint16_t *ports, size_t n)
@@ -82,6 +83,8 @@ void cst_config_live_defaults(struct cst_config *c)
         strcpy(c->output, "output.pcap");
         c->default_snaplen = 65535;
         c->max_capture_len = 65535;
+        c->ring_block_size = 1048576; /* SPEC 3.1's ring, for the AFPacket form */
+        c->ring_block_count = 64;
 }
 
 static const char *const policy_names[] = {"final_only", "stream", "bulk", "track"};

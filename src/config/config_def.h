@@ -98,6 +98,7 @@ struct cst_config {
         char part_prefix[64];           /* --part-prefix (default "") */
         char post_rotate_command[4096]; /* -z */
         uint32_t post_rotate_jobs;      /* --post-rotate-jobs (default 1) */
+        bool direct_io;                 /* live files with O_DIRECT (default true) */
 };
 
 #endif

@@ -372,6 +372,8 @@ const struct cfg_key cfg_keys[] = {
            "invalid value for output.post_rotate_command; expected at most 4095 characters"),
     UINT("output", "post_rotate_jobs", post_rotate_jobs, 1, 64,
          "invalid value for output.post_rotate_jobs; expected integer 1..64"),
+    /* issue 19 item 2: capture files bypass the page cache */
+    BOOL("output", "direct_io", direct_io),
 };
 
 const size_t cfg_key_count = sizeof(cfg_keys) / sizeof(cfg_keys[0]);

@@ -25,10 +25,14 @@ struct cst_source_tail {
 };
 
 /*
- * Result of source next_batch(): >0 records, 0 end, CST_EFATAL / CST_ETAIL.
+ * Result of source next_batch(): >0 records, 0 end, CST_EFATAL / CST_ETAIL,
+ * or CST_SOURCE_INTERRUPTED: a signal came while a pipe's writer was idle,
+ * no record yet; the caller looks at its stop flags and may ask again
+ * (file readers, whose input is interruptible once opened; util/input.h).
  * Records of one batch stay valid until the next next_batch() call.  After
  * CST_ETAIL (no records in that call) tail() describes what was left.
  */
+#define CST_SOURCE_INTERRUPTED (-100) /* internal: never a public status */
 struct cst_source_ops {
         int (*next_batch)(void *priv, struct cst_packet *recs, unsigned max, char *err);
         void (*close)(void *priv);

@@ -26,6 +26,7 @@
 #define PCAP_MAX_SNAPLEN 262144u
 
 struct input;
+struct output;
 
 /*
  * Open a classic PCAP reader on `path` ("-" = stdin) and validate the global
@@ -54,6 +55,13 @@ int pcap_sink_open(struct cst_sink *sink, const char *path, const uint8_t header
 /* The same with output flags (util/output.h: OUTPUT_ATOMIC, OUTPUT_NOFOLLOW). */
 int pcap_sink_open_flags(struct cst_sink *sink, const char *path, const uint8_t header[24],
                          unsigned flags, char *err);
+
+/*
+ * The buffer of a PCAP sink whose records are little-endian, for a writer
+ * that appends records itself with pcap_append_le() (the live dumper's
+ * common case); NULL for any other sink.
+ */
+struct output *pcap_sink_le_output(const struct cst_sink *sink);
 
 /* A little-endian global header for a new capture (version 2.4, thiszone 0, sigfigs 0). */
 void pcap_make_header(uint8_t header[24], bool nsec, uint32_t snaplen, uint32_t linktype);

@@ -110,7 +110,8 @@ static void fill_record(const struct pcap_reader *r, const uint8_t *hdr, struct 
 
 /*
  * One record into *p.  Returns 1, 0 (clean end), CST_ETAIL/CST_EFATAL, or 2
- * when the batch must end first (the stream buffer has to move).
+ * when the batch must end first (the stream buffer has to move), or
+ * CST_SOURCE_INTERRUPTED (nothing consumed).
  */
 static int read_record(struct pcap_reader *r, struct cst_packet *p, bool first, char *err)
 {
@@ -120,6 +121,8 @@ static int read_record(struct pcap_reader *r, struct cst_packet *p, bool first, 
         if (!hdr) {
                 if (!first)
                         return 2;
+                if (input_interrupted(&r->in))
+                        return CST_SOURCE_INTERRUPTED;
                 if (r->in.read_fail)
                         return fail_read(r, err);
                 if (avail == 0)
@@ -137,6 +140,8 @@ static int read_record(struct pcap_reader *r, struct cst_packet *p, bool first, 
         if (!data) {
                 if (!first)
                         return 2;
+                if (input_interrupted(&r->in))
+                        return CST_SOURCE_INTERRUPTED;
                 if (r->in.read_fail)
                         return fail_read(r, err);
                 return tail_payload(r, p->caplen, avail, err);
@@ -236,6 +241,7 @@ int pcap_source_open_input(struct cst_source *src, struct input *in, char *err)
                 return CST_ENOMEM;
         }
         r->in = *in;
+        r->in.interruptible = true; /* opened: a stop signal may end a wait for records */
         r->off = PCAP_GLOBAL_HEADER_LEN;
         r->max_caplen = src->snaplen > PCAP_MAX_SNAPLEN ? src->snaplen : PCAP_MAX_SNAPLEN;
         r->linktype = src->linktype;

@@ -81,6 +81,14 @@ static const struct cst_sink_ops pcap_sink_ops = {
     .path = pcap_sink_path,
 };
 
+struct output *pcap_sink_le_output(const struct cst_sink *sink)
+{
+        if (sink->ops != &pcap_sink_ops)
+                return NULL;
+        struct pcap_writer *w = sink->priv;
+        return w->big_endian ? NULL : &w->out;
+}
+
 int pcap_sink_open(struct cst_sink *sink, const char *path, const uint8_t header[24], char *err)
 {
         return pcap_sink_open_flags(sink, path, header, 0, err);

@@ -35,6 +35,7 @@
 #define PCAPNG_MAX_BLOCK (64u << 20)
 
 struct input;
+struct output;
 
 /*
  * Open a PCAPNG reader on `path` ("-" = stdin).  Only the open can fail here
@@ -54,6 +55,13 @@ int pcapng_sink_open(struct cst_sink *sink, const char *path, char *err);
 
 /* The same with output flags (util/output.h: OUTPUT_ATOMIC, OUTPUT_NOFOLLOW). */
 int pcapng_sink_open_flags(struct cst_sink *sink, const char *path, unsigned flags, char *err);
+
+/*
+ * The buffer of a PCAPNG sink whose current section is little-endian, for a
+ * writer that appends EPBs itself with pcapng_append_epb_le() (the live
+ * dumper's common case); NULL for any other sink.
+ */
+struct output *pcapng_sink_le_output(const struct cst_sink *sink);
 
 /* Builders for a new little-endian capture; return the block length (0 if cap is too small). */
 size_t pcapng_make_shb(uint8_t *buf, size_t cap);

@@ -207,7 +207,7 @@ static int block_header(struct pcapng_reader *r, const uint8_t *h, uint32_t *typ
         return CST_OK;
 }
 
-/* One block into *p: 1, 0 (end), 2 (end the batch first) or an error. */
+/* One block into *p: 1, 0 (end), 2 (end the batch first), CST_SOURCE_INTERRUPTED or an error. */
 static int read_block(struct pcapng_reader *r, struct cst_packet *p, bool first, char *err)
 {
         uint64_t avail = 0;
@@ -216,6 +216,8 @@ static int read_block(struct pcapng_reader *r, struct cst_packet *p, bool first,
         if (!h) {
                 if (!first)
                         return 2;
+                if (input_interrupted(&r->in))
+                        return CST_SOURCE_INTERRUPTED;
                 if (r->in.read_fail)
                         return block_err(r, err, "failed to read input file");
                 if (avail == 0 && input_failure(&r->in)) {
@@ -244,6 +246,8 @@ static int read_block(struct pcapng_reader *r, struct cst_packet *p, bool first,
                 r->have_section = had;
                 if (!first)
                         return 2;
+                if (input_interrupted(&r->in))
+                        return CST_SOURCE_INTERRUPTED;
                 if (r->in.read_fail)
                         return block_err(r, err, "failed to read input file");
                 snprintf(err, CST_ERRBUF,
@@ -313,6 +317,7 @@ int pcapng_source_open_input(struct cst_source *src, struct input *in, char *err
                 return CST_ENOMEM;
         }
         r->in = *in;
+        r->in.interruptible = true; /* opened: a stop signal may end a wait for blocks */
         src->ops = &pcapng_source_ops;
         src->priv = r;
         src->format = CST_FORMAT_PCAPNG;

@@ -202,6 +202,14 @@ static const struct cst_sink_ops pcapng_sink_ops = {
     .write_noted = pcapng_write_noted,
 };
 
+struct output *pcapng_sink_le_output(const struct cst_sink *sink)
+{
+        if (sink->ops != &pcapng_sink_ops)
+                return NULL;
+        struct pcapng_writer *w = sink->priv;
+        return w->big_endian ? NULL : &w->out;
+}
+
 int pcapng_sink_open(struct cst_sink *sink, const char *path, char *err)
 {
         return pcapng_sink_open_flags(sink, path, 0, err);

@@ -372,6 +372,8 @@ static int read_batch(struct cst_pipeline *p, const struct run_state *rs, char *
         if (p->src.ops->wait_batch)
                 return p->src.ops->wait_batch(p->src.priv, p->recs, room, wait_ms(rs), err);
         int n = p->src.ops->next_batch(p->src.priv, p->recs, room, err);
+        if (n == CST_SOURCE_INTERRUPTED)
+                return 0; /* a signal while a pipe is idle: the loop looks at the requests */
         return n == 0 ? CST_CAPTURE_EOF : n;
 }
 

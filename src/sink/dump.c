@@ -37,6 +37,8 @@
 #include <constrictor/capture.h>
 #include "format/pcap.h"
 #include "format/pcapng.h"
+#include "format/pcap_record.h"
+#include "format/pcapng_record.h"
 #include "sink/dump_int.h"
 #include "sink/post_rotate.h"
 #include "util/output.h"
@@ -112,6 +114,8 @@ static int dump_file_open(struct cst_dumper *d, struct dump_file *f, const char 
         /* names made up by rotation or for a partial file: no symbolic link followed */
         unsigned flags = d->rotating || (d->partial && !special) ? OUTPUT_NOFOLLOW : 0;
         flags |= output_compress_flags(d->o.compress, d->o.compress_level);
+        if (d->o.direct_io)
+                flags |= OUTPUT_DIRECT;
         if (d->pcapng) {
                 rc = pcapng_sink_open_flags(&f->sink, f->wpath, flags, err);
         } else {
@@ -137,6 +141,12 @@ static int dump_file_open(struct cst_dumper *d, struct dump_file *f, const char 
         rc = dump_header(d, f, err);
         if (rc == CST_OK)
                 rc = f->sink.ops->flush(f->sink.priv, err);
+        /* the common case written inline: synthesized little-endian headers, one file, one IDB */
+        if (rc == CST_OK && !d->off.on && !d->rotating && !d->o.per_interface) {
+                f->fast =
+                    d->pcapng ? pcapng_sink_le_output(&f->sink) : pcap_sink_le_output(&f->sink);
+                f->fast_ng = d->pcapng;
+        }
         if (rc < 0) {
                 char ignored[CST_ERRBUF];
                 f->sink.ops->close(f->sink.priv, ignored);
@@ -194,6 +204,8 @@ static int dump_file_close(struct cst_dumper *d, struct dump_file *f,
                 rc = CST_EFATAL;
         }
         f->sink.ops = NULL;
+        f->fast = NULL;
+        f->fast_ng = false;
         if (rc != CST_OK)
                 d->failed = true;
         /* a write error leaves whole records too (output.c truncates): the file is named */
@@ -524,8 +536,48 @@ static uint32_t comment_len(uint32_t opts_len, uint16_t len)
         return 4u + ((len + 3u) & ~3u) + (opts_len ? 0u : 4u);
 }
 
+/*
+ * The common case (one file, headers of our own) written inline: the record
+ * straight into the file's buffer, as dump_packet_noted() would write it
+ * through the sink.  false: not written (no room, or a failed output), the
+ * general path takes it.
+ */
+static inline bool dump_fast(cst_dumper *d, struct output *o, const struct cst_packet *pkt,
+                             uint32_t keep_len)
+{
+        uint32_t orig = pkt->origlen < keep_len ? keep_len : pkt->origlen;
+        uint32_t rlen;
+        if (d->f.fast_ng) {
+                uint64_t ts = dump_ts(d, pkt->ts_ns);
+                const uint8_t *opts = d->flag_opts[pkt->direction < 3 ? pkt->direction : 0];
+                if (!pcapng_append_epb_le(o, 0, ts, keep_len, orig, pkt->data, opts,
+                                          PCAPNG_EPB_FLAGS_OPTS_LEN))
+                        return false;
+                if (!d->f.have_start) {
+                        d->f.start_ts = ts;
+                        d->f.have_start = true;
+                }
+                rlen = pcapng_epb_len(keep_len);
+        } else {
+                uint32_t sec = (uint32_t)(pkt->ts_ns / 1000000000u);
+                uint32_t frac = (uint32_t)(pkt->ts_ns % 1000000000u / (d->nsec ? 1u : 1000u));
+                if (!pcap_append_le(o, sec, frac, keep_len, orig, pkt->data))
+                        return false;
+                rlen = PCAP_RECORD_HEADER_LEN + keep_len;
+        }
+        d->f.bytes += rlen;
+        d->f.packets++;
+        d->bytes_total += rlen;
+        return true;
+}
+
 int cst_dump_packet(cst_dumper *d, const struct cst_packet *pkt, uint32_t keep_len, char *err)
 {
+        struct output *o = d->f.fast;
+        if (keep_len > pkt->caplen)
+                keep_len = pkt->caplen;
+        if (__builtin_expect(o != NULL, 1) && dump_fast(d, o, pkt, keep_len))
+                return CST_OK;
         return dump_packet_noted(d, pkt, keep_len, NULL, 0, err);
 }
 

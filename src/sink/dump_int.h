@@ -23,6 +23,8 @@
 /* One output file. */
 struct dump_file {
         struct cst_sink sink;
+        struct output *fast; /* the file's buffer, records appended inline (see cst_dump_packet) */
+        bool fast_ng;        /* ... as PCAPNG EPBs, else classic PCAP records */
         uint64_t bytes;
         uint64_t packets;
         uint64_t start_ts; /* pcapng: first timestamp, for isb_starttime */

@@ -179,6 +179,13 @@ static bool fill_once(struct input *in)
         if (in->z) {
                 /* a damaged stream ends the data where decoding stopped (input_failure) */
                 ssize_t r = zio_read(in->z, in->buf + in->buf_len, in->buf_cap - in->buf_len);
+                while (r < 0 && errno == EINTR && !zio_reader_error(in->z)) {
+                        if (in->interruptible) {
+                                in->interrupted = true;
+                                return false;
+                        }
+                        r = zio_read(in->z, in->buf + in->buf_len, in->buf_cap - in->buf_len);
+                }
                 if (r <= 0) {
                         in->eof = true;
                         return false;
@@ -200,6 +207,10 @@ static bool fill_once(struct input *in)
                 }
                 if (errno != EINTR) {
                         in->read_fail = true;
+                        return false;
+                }
+                if (in->interruptible) { /* nothing was read: the caller looks at its flags */
+                        in->interrupted = true;
                         return false;
                 }
         }
@@ -248,7 +259,8 @@ static const uint8_t *peek_stream(struct input *in, uint64_t off, size_t n, bool
                                 return NULL;
                         }
                 }
-                fill_once(in);
+                if (!fill_once(in) && in->interrupted)
+                        return NULL;
         }
 }
 
@@ -264,6 +276,7 @@ const uint8_t *input_peek(struct input *in, uint64_t off, size_t n, bool may_mov
                 *avail = 0;
                 return NULL;
         }
+        in->interrupted = false;
         return peek_stream(in, off, n, may_move, avail);
 }
 

@@ -41,6 +41,8 @@ struct input {
         bool own_fd;          /* close fd on input_close */
         bool read_fail;       /* stream: read() failed */
         bool borrowed;        /* map is the caller's memory (input_open_memory): never unmapped */
+        bool interruptible;   /* stream: a signal ends a wait for data (input_interrupted) */
+        bool interrupted;     /* stream: the last peek returned NULL because of a signal */
         struct zio_reader *z; /* compressed input: read() goes through it */
 };
 
@@ -57,6 +59,18 @@ void input_open_memory(struct input *in, const uint8_t *data, size_t len);
  * "end the batch and ask again with may_move".
  */
 const uint8_t *input_peek(struct input *in, uint64_t off, size_t n, bool may_move, uint64_t *avail);
+
+/*
+ * Stream mode, once the caller has set `interruptible`: a signal that
+ * arrives while read() waits for data (a pipe whose writer is idle) makes
+ * input_peek() return NULL with this true and nothing consumed, so a stop
+ * request can be seen at once; asking again goes on where it was.  Without
+ * the flag (opening, format detection) an interrupted read() is retried.
+ */
+static inline bool input_interrupted(const struct input *in)
+{
+        return in->interrupted;
+}
 
 /* True when the size of the input is final (mapped, or stream at EOF). */
 static inline bool input_at_end(const struct input *in)

@@ -9,9 +9,11 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/output_dio.h"
 #include "util/zio.h"
 
 /* A rotated name: no symbolic link followed; created exclusively, or an existing regular file. */
@@ -71,7 +73,11 @@ static int open_atomic(struct output *o, const char *path)
 
 static void output_free(struct output *o)
 {
-        free(o->buf);
+        if (o->dio) { /* only when an error path skipped output_end_direct() */
+                dio_stop(o->dio, NULL);
+                o->mem = NULL;
+        }
+        free(o->mem);
         free(o->path);
         free(o->final_path);
         zio_writer_free(o->z);
@@ -100,13 +106,50 @@ static int output_start_compress(struct output *o, unsigned flags)
         return -1;
 }
 
+/*
+ * Direct I/O on a regular, uncompressed file whose file system says how to
+ * align it (statx STATX_DIOALIGN) within the buffer's own alignment, at
+ * offset 0, with its writer thread; otherwise the file stays buffered.
+ */
+static void output_try_direct(struct output *o)
+{
+        struct statx stx;
+        if (!o->regular || o->z || o->written != 0 || o->len != 0)
+                return;
+        if (statx(o->fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &stx) != 0 ||
+            !(stx.stx_mask & STATX_DIOALIGN))
+                return;
+        size_t align = stx.stx_dio_offset_align;
+        if (align == 0 || (align & (align - 1)) != 0 || align > OUTPUT_DIO_MAX_ALIGN ||
+            stx.stx_dio_mem_align > OUTPUT_DIO_MAX_ALIGN)
+                return;
+        int fl = fcntl(o->fd, F_GETFL);
+        if (fl < 0 || fcntl(o->fd, F_SETFL, fl | O_DIRECT) != 0)
+                return;
+        o->dio = dio_start(o->fd, o->mem);
+        if (!o->dio) { /* no thread or memory for it: buffered, as before */
+                (void)fcntl(o->fd, F_SETFL, fl);
+                return;
+        }
+        o->dio_align = align;
+}
+
 int output_open_flags(struct output *o, const char *path, unsigned flags)
 {
         memset(o, 0, sizeof(*o));
-        o->buf = malloc(OUTPUT_BUF_SIZE);
-        if (!o->buf)
+        /*
+         * Aligned, so direct I/O can use it as it is; for direct I/O on one
+         * huge page where the system allows it, since every write pins the
+         * buffer's pages (one page table walk instead of 512).
+         */
+        bool direct = flags & OUTPUT_DIRECT;
+        o->mem = aligned_alloc(direct ? OUTPUT_BUF_SIZE : OUTPUT_DIO_MAX_ALIGN, OUTPUT_BUF_SIZE);
+        if (!o->mem)
                 return -1;
-        o->cap = OUTPUT_BUF_SIZE;
+        if (direct)
+                (void)madvise(o->mem, OUTPUT_BUF_SIZE, MADV_HUGEPAGE); /* a hint only */
+        o->buf = o->mem;
+        o->mem_size = o->cap = OUTPUT_BUF_SIZE;
         if (strcmp(path, "-") == 0) {
                 o->fd = STDOUT_FILENO;
                 return output_start_compress(o, flags);
@@ -128,7 +171,11 @@ int output_open_flags(struct output *o, const char *path, unsigned flags)
         struct stat st;
         o->regular = fstat(o->fd, &st) == 0 && S_ISREG(st.st_mode);
         o->own_fd = true;
-        return output_start_compress(o, flags);
+        if (output_start_compress(o, flags) != 0)
+                return -1;
+        if (flags & OUTPUT_DIRECT)
+                output_try_direct(o);
+        return 0;
 }
 
 int output_open(struct output *o, const char *path)
@@ -189,6 +236,82 @@ static int output_compress(struct output *o, const uint8_t *p, size_t n, enum zi
         return 0;
 }
 
+/*
+ * Direct I/O: the last record boundary handed to the writer.  Writes end on
+ * alignment, not on records, so only the two boundaries known here (the end
+ * of the last whole record, the start of the one being assembled) can be
+ * taken; when both lie beyond what was handed over, the earlier safe point
+ * stays (a write error then cuts back a little further than needed).
+ */
+static void output_advance_direct(struct output *o, uint64_t n, bool all_out)
+{
+        o->written += n;
+        if (all_out && !o->in_record) {
+                o->safe = o->written;
+                return;
+        }
+        if (o->bound <= o->written && o->bound > o->safe)
+                o->safe = o->bound;
+        if (o->mark <= o->written && o->mark > o->safe)
+                o->safe = o->mark;
+}
+
+/*
+ * Direct I/O ends: everything handed over is written (or has failed), the
+ * thread is gone, the chunk being filled is the output's own again, and
+ * the descriptor writes through the page cache after the data.
+ */
+static int output_end_direct(struct output *o)
+{
+        uint64_t safe;
+        int rc = dio_wait(o->dio, &safe);
+        int e = errno;
+        dio_stop(o->dio, o->mem);
+        o->dio = NULL;
+        o->dio_align = 0;
+        if (rc != 0) {
+                o->safe = safe; /* the boundary the file really has */
+                errno = e;
+                return output_fail(o);
+        }
+        int fl = fcntl(o->fd, F_GETFL);
+        if (fl < 0 || fcntl(o->fd, F_SETFL, fl & ~O_DIRECT) != 0 ||
+            lseek(o->fd, (off_t)o->written, SEEK_SET) < 0)
+                return output_fail(o);
+        return 0;
+}
+
+/*
+ * Direct I/O: the chunk goes to the writer thread -- the aligned part of
+ * [rewritten tail, pending bytes), and with `tail` the unaligned rest too --
+ * and the next chunk starts with that rest: still pending, or (tail) the
+ * already-written start of the next aligned write.
+ */
+static int output_write_direct(struct output *o, bool tail)
+{
+        size_t pre = (size_t)(o->buf - o->mem);
+        size_t total = pre + o->len;
+        size_t whole = total & ~(o->dio_align - 1);
+        if (o->len == 0 || (!tail && whole <= pre))
+                return 0;
+        uint64_t base = o->written - pre;
+        size_t rest = total - whole;
+        output_advance_direct(o, (tail ? total : whole) - pre, tail);
+        uint8_t *chunk = o->mem;
+        uint8_t *next = dio_submit(o->dio, chunk, whole, tail ? rest : 0, base, o->safe);
+        if (!next) { /* a write failed: no chunk left to fill */
+                o->mem = o->buf = NULL;
+                o->len = o->cap = 0;
+                return output_end_direct(o);
+        }
+        memcpy(next, chunk + whole, rest); /* the writer only reads the chunk */
+        o->mem = next;
+        o->buf = tail ? next + rest : next;
+        o->len = tail ? 0 : rest;
+        o->cap = o->mem_size - (tail ? rest : 0);
+        return 0;
+}
+
 static int output_write_buf(struct output *o, enum zio_mode mode)
 {
         if (o->err) {
@@ -200,6 +323,8 @@ static int output_write_buf(struct output *o, enum zio_mode mode)
                 o->len = 0;
                 return rc;
         }
+        if (o->dio)
+                return output_write_direct(o, mode != ZIO_CONTINUE);
         if (o->len == 0)
                 return 0;
         if (output_write_all(o->fd, o->buf, o->len) != 0)
@@ -227,6 +352,8 @@ int output_write_ahead(struct output *o, const uint8_t *p, size_t n)
         }
         if (o->z) /* compressed: the block goes into the stream before the buffered records */
                 return output_compress(o, p, n, ZIO_CONTINUE);
+        if (o->dio && output_end_direct(o) != 0) /* rare (key log): buffered from now on */
+                return -1;
         if (output_write_all(o->fd, p, n) != 0)
                 return output_fail(o);
         output_advance(o, n);
@@ -237,6 +364,18 @@ int output_append_slow(struct output *o, const uint8_t *p, size_t n)
 {
         if (output_drain(o) != 0)
                 return -1;
+        if (o->dio) { /* direct: everything through the aligned buffer */
+                while (n > 0) {
+                        if (o->len == o->cap && output_drain(o) != 0)
+                                return -1;
+                        size_t c = n < o->cap - o->len ? n : o->cap - o->len;
+                        memcpy(o->buf + o->len, p, c);
+                        o->len += c;
+                        p += c;
+                        n -= c;
+                }
+                return 0;
+        }
         if (n >= o->cap / 2 && o->z) /* large data: straight to the compressor */
                 return output_compress(o, p, n, ZIO_CONTINUE);
         if (n >= o->cap / 2) { /* large data: straight to the kernel */
@@ -245,14 +384,16 @@ int output_append_slow(struct output *o, const uint8_t *p, size_t n)
                 output_advance(o, n);
                 return 0;
         }
-        memcpy(o->buf, p, n);
-        o->len = n;
+        memcpy(o->buf + o->len, p, n);
+        o->len += n;
         return 0;
 }
 
 int output_close(struct output *o)
 {
         int rc = output_write_buf(o, ZIO_END);
+        if (o->dio && output_end_direct(o) != 0)
+                rc = -1;
         if (o->own_fd && close(o->fd) != 0 && rc == 0) {
                 rc = -1;
                 o->err = errno;
@@ -281,6 +422,8 @@ void output_abandon_keep(struct output *o, bool flush, bool remove)
 {
         if (flush)
                 output_write_buf(o, ZIO_END); /* a compressed stream is ended too */
+        if (o->dio)
+                output_end_direct(o); /* the writer is done with the descriptor */
         if (o->own_fd && o->fd >= 0)
                 close(o->fd);
         if (o->final_path && remove)

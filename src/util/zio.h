@@ -68,6 +68,8 @@ struct zio_reader *zio_reader_new(enum zio_method m, int fd, const uint8_t *pre,
  * stream, -1 when it is damaged or cut short or a read failed
  * (zio_reader_error says which).  Data decoded before a failure is
  * returned first.  Never blocks when it already has bytes to return.
+ * A signal during the wait for compressed bytes: -1 with errno EINTR and
+ * no error; nothing is lost, the next call goes on.
  */
 ssize_t zio_read(struct zio_reader *z, uint8_t *dst, size_t cap);
 /* "<path> (gzip)": the input and its method, for messages. */

@@ -26,6 +26,7 @@ struct zio_reader {
         bool restart; /* gzip: a member ended; the next byte starts a new one */
         bool done;
         bool failed;
+        bool interrupted;  /* a signal ended the last read() before any byte */
         uint64_t in_total; /* compressed bytes consumed by the decoder */
         ZSTD_DCtx *zd;
         z_stream gz;
@@ -112,6 +113,8 @@ static void refill(struct zio_reader *z)
                         fail(z, "read error in", strerror(errno));
                         return;
                 }
+                z->interrupted = true; /* the caller decides whether to wait again */
+                return;
         }
 }
 
@@ -192,8 +195,15 @@ ssize_t zio_read(struct zio_reader *z, uint8_t *dst, size_t cap)
                         break;
                 }
                 refill(z);
+                if (z->interrupted)
+                        break;
         }
         if (got > 0)
                 return (ssize_t)got;
+        if (z->interrupted) {
+                z->interrupted = false;
+                errno = EINTR;
+                return -1;
+        }
         return z->failed ? -1 : 0;
 }

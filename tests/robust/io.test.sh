@@ -267,27 +267,51 @@ expect_error "config out of range" "config line 2: invalid value for general.max
 # Deterministic: the input is a FIFO whose writer holds it open after the
 # data, and the signal is sent once the run has read every byte and waits in
 # read() for more (the writer is done, the run sleeps in a pipe read: the
-# pipe is empty), however slow the machine -- not after a fixed time; then
-# the writer closes, and the run, its stop flag set, ends.
+# pipe is empty), however slow the machine -- not after a fixed time.  The
+# signal ends that read (no SA_RESTART): the run must end within 3 s while
+# the writer still holds the pipe open and idle.  A gzip stream too (the
+# wait is then in the decompressor's read).
 "$B" constrict "$T/gen.pcap" -o "$T/gen.ref" 2>/dev/null || fail "reference run on gen.pcap"
+python3 -c 'import gzip, shutil, sys; shutil.copyfileobj(open(sys.argv[1], "rb"), gzip.open(sys.argv[2], "wb"))' \
+	"$T/gen.pcap" "$T/gen.pcap.gz" || fail "gzip of gen.pcap"
 # waiting_on_pipe PID: the process sleeps in a pipe read (wchan pipe_read, anon_pipe_read...)
 waiting_on_pipe() {
 	[ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = S ] && grep -q pipe "/proc/$1/wchan" 2>/dev/null
 }
-for sig in TERM INT HUP; do
-	rm -f "$T/sig.fifo" "$T"/sig.out* "$T/sig.sent"
-	printf 'an earlier output\n' >"$T/sig.out"
+# start_on_fifo INPUT CMD...: a writer sends INPUT into $T/sig.fifo and keeps it
+# open idle (pid in $writer); CMD runs in the background (pid in $pid) and
+# this returns once it waits in read() for more.
+start_on_fifo() {
+	local input=$1
+	shift
+	rm -f "$T/sig.fifo" "$T/sig.sent"
 	mkfifo "$T/sig.fifo"
-	(cat "$T/gen.pcap"; : >"$T/sig.sent"; exec sleep 60) >"$T/sig.fifo" &
+	(cat "$input"; : >"$T/sig.sent"; exec sleep 60) >"$T/sig.fifo" &
 	writer=$!
 	# A background job of a script starts with SIGINT ignored: restore the default.
 	python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
-		"$B" constrict "$T/sig.fifo" -o "$T/sig.out" 2>"$T/err" &
+		"$@" 2>"$T/err" &
 	pid=$!
 	for _ in $(seq 3000); do [ -e "$T/sig.sent" ] && waiting_on_pipe "$pid" && break; sleep 0.01; done
-	[ -e "$T/sig.sent" ] && waiting_on_pipe "$pid" || fail "SIG$sig: the run did not wait for more input within 30 s"
+	[ -e "$T/sig.sent" ] && waiting_on_pipe "$pid" || fail "$*: the run did not wait for more input within 30 s"
+}
+# ended_within_3s NAME: $pid ended while the writer still holds the pipe open
+ended_within_3s() {
+	for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+	if kill -0 "$pid" 2>/dev/null; then
+		fail "$1: the run still waits on the idle pipe 3 s after the signal"
+	else
+		pass "$1: the run ended with the pipe still open and idle"
+	fi
+}
+for sig in TERM INT HUP INT.gz; do
+	in="$T/gen.pcap"
+	[ "$sig" = INT.gz ] && in="$T/gen.pcap.gz" && sig=INT
+	rm -f "$T"/sig.out*
+	printf 'an earlier output\n' >"$T/sig.out"
+	start_on_fifo "$in" "$B" constrict "$T/sig.fifo" -o "$T/sig.out"
 	kill -s "$sig" "$pid" 2>/dev/null
-	# the handler only sets a flag (SA_RESTART): the read ends when the writer closes
+	ended_within_3s "SIG$sig ($(basename "$in"))"
 	kill "$writer" 2>/dev/null
 	wait "$pid"
 	rc=$?
@@ -299,5 +323,35 @@ for sig in TERM INT HUP; do
 	[ -n "$part" ] && same_bytes "SIG$sig: every record read was written, whole" "$part" "$T/gen.ref"
 	expect_eq "SIG$sig: earlier output untouched" "$(cat "$T/sig.out")" "an earlier output"
 done
+
+# capture -r from an idle FIFO: SIGUSR1 (a report) ends the wait but not the
+# run, no byte is lost or read twice: at EOF the output is the regular
+# file's.  SIGINT stops it at once (a capture's stop: exit 0).
+"$B" capture -r "$T/gen.pcap" -w "$T/cap.ref" 2>/dev/null || fail "reference capture -r run"
+rm -f "$T/cap.out"
+start_on_fifo "$T/gen.pcap" "$B" capture -r "$T/sig.fifo" -w "$T/cap.out"
+kill -s USR1 "$pid"
+for _ in $(seq 300); do grep -q '^3000 packets captured$' "$T/err" && break; sleep 0.01; done
+expect_eq "capture -r FIFO, SIGUSR1: the report" "$(grep -c '^3000 packets captured$' "$T/err")" 1
+for _ in $(seq 300); do waiting_on_pipe "$pid" && break; sleep 0.01; done
+if waiting_on_pipe "$pid"; then
+	pass "capture -r FIFO, SIGUSR1: the run goes on waiting for input"
+else
+	fail "capture -r FIFO, SIGUSR1: the run did not go on waiting for input"
+fi
+kill "$writer" 2>/dev/null
+wait "$pid"
+expect_eq "capture -r FIFO, SIGUSR1 then EOF: exit status" "$?" 0
+wait "$writer"
+same_bytes "capture -r FIFO, SIGUSR1 then EOF: every packet, once" "$T/cap.out" "$T/cap.ref"
+rm -f "$T/cap.out"
+start_on_fifo "$T/gen.pcap" "$B" capture -r "$T/sig.fifo" -w "$T/cap.out"
+kill -s INT "$pid"
+ended_within_3s "capture -r FIFO, SIGINT"
+kill "$writer" 2>/dev/null
+wait "$pid"
+expect_eq "capture -r FIFO, SIGINT: exit status" "$?" 0
+wait "$writer"
+same_bytes "capture -r FIFO, SIGINT: every packet sent, whole" "$T/cap.out" "$T/cap.ref"
 rm -f "$T"/sig.* "$T"/big.*
 finish
