@@ -23,7 +23,9 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$MPORT']
 CONF
-inB prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" \
+# not through inB: a function in the background is a subshell, and killing
+# that ($!) would leave prometheus running after the test
+ip netns exec "$NS_B" prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" \
 	--web.listen-address="127.0.0.1:$PPORT" >"$T/prom.log" 2>&1 &
 NS_PIDS="$NS_PIDS $!"
 for i in $(seq 150); do
