@@ -119,20 +119,27 @@ cst_engine *cst_engine_new(const struct cst_config *cfg, char *err)
         return e;
 }
 
+/* The analyser state of a packet's flow (proto 6 or 17), without touching it; NULL if none. */
+static const void *peek_flow_state(const cst_engine *e, const struct cst_packet *pkt, uint8_t proto,
+                                   unsigned *dir)
+{
+        struct decoded d;
+        decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, &d);
+        if (d.status != DEC_OK || d.transport != proto)
+                return NULL;
+        struct flow_key k;
+        uint64_t h = ft_make_key(&k, d.src, d.dst, d.addr_len, d.sport, d.dport, proto, dir);
+        const struct flow *f = ft_find(&e->ft, &k, h);
+        return f ? (const char *)f + offsetof(struct flow, u) : NULL;
+}
+
 bool engine_quic_dcid(const cst_engine *e, const struct cst_packet *pkt, uint8_t *dlen, bool *any)
 {
         if (!e->trk || e->an[AN_UDP].ops != &quic_learn_ops || pkt->caplen != pkt->origlen)
                 return false;
-        struct decoded d;
-        decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, &d);
-        if (d.status != DEC_OK || d.transport != 17)
-                return false;
-        struct flow_key k;
         unsigned dir;
-        uint64_t h = ft_make_key(&k, d.src, d.dst, d.addr_len, d.sport, d.dport, 17, &dir);
-        const struct flow *f = ft_find(&e->ft, &k, h);
-        return f &&
-               ql_short_dcid(e->trk, (const char *)f + offsetof(struct flow, u), dir, dlen, any);
+        const void *state = peek_flow_state(e, pkt, 17, &dir);
+        return state && ql_short_dcid(e->trk, state, dir, dlen, any);
 }
 
 bool engine_tls_boundary(const cst_engine *e, const struct cst_packet *pkt, uint32_t *next,
@@ -140,16 +147,8 @@ bool engine_tls_boundary(const cst_engine *e, const struct cst_packet *pkt, uint
 {
         if (!e->trk || e->an[AN_TCP].ops != &tls_track_ops)
                 return false;
-        struct decoded d;
-        decode_packet(pkt->linktype, pkt->data, pkt->caplen, e->decode_mode, &d);
-        if (d.status != DEC_OK || d.transport != 6)
-                return false;
-        struct flow_key k;
         unsigned dir;
-        uint64_t h = ft_make_key(&k, d.src, d.dst, d.addr_len, d.sport, d.dport, 6, &dir);
-        const struct flow *f = ft_find(&e->ft, &k, h);
-        const union trk_slot *s =
-            f ? (const void *)((const char *)f + offsetof(struct flow, u)) : NULL;
+        const union trk_slot *s = peek_flow_state(e, pkt, 6, &dir);
         if (!s || s->kind != TRK_KIND_TCP || !(s->tcp.d[dir].flags & TD_SYNCED))
                 return false;
         const struct trk_dir *D = &s->tcp.d[dir];
